@@ -1,0 +1,19 @@
+"""Built-in components, and the seed's ``pyspark_pipeline_framework.components.<Name>`` spelling.
+
+Any registered component, from core or a plugin, can be imported from here by its registry name
+(``from pyspark_pipeline_framework.components import DeltaSink``); the lookup goes through the
+entry-point registry, so core knows no plugin by name.
+"""
+
+from __future__ import annotations
+
+
+def __getattr__(name: str):
+    if name.startswith("_"):
+        raise AttributeError(name)
+    from ..core.registry import ComponentNotFound, ComponentRegistry
+
+    try:
+        return ComponentRegistry().entry(name).load()
+    except ComponentNotFound as exc:
+        raise AttributeError(f"{exc}" + (f" ({exc.hint})" if exc.hint else "")) from None

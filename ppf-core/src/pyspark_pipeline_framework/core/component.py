@@ -1,0 +1,151 @@
+"""The component model: Source, Transform, Sink and Validator, each typed by its config class.
+
+A component author writes the seed's style and nothing more::
+
+    class UserAnonymizerConfig(TransformConfig):
+        pii_fields: list[str]
+        hash_algorithm: str = "sha256"
+
+    class UserAnonymizer(Transform[UserAnonymizerConfig]):
+        def transform(self, df): ...
+
+The annotated class body becomes a frozen attrs class (no decorator needed), and the type
+argument of ``Transform[...]`` tells the framework which config class to validate ``config { }``
+against before any JVM starts.  Nothing here imports pyspark, so validation stays light.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+import attrs
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from ..runtime.context import Context
+
+
+class ComponentConfig:
+    """Base of every component config; subclasses are turned into frozen attrs classes."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # slots=False patches the class in place, so the class the user defined is the attrs
+        # class; kw_only lets a base with defaults be extended by fields without defaults.
+        attrs.define(cls, slots=False, frozen=True, kw_only=True)
+
+    def check(self) -> Iterable[tuple[str, str]]:
+        """Cross-field checks, run before any JVM starts: yield ``(key, message)`` per problem."""
+        return ()
+
+
+attrs.define(ComponentConfig, slots=False, frozen=True, kw_only=True)
+
+
+class SourceConfig(ComponentConfig):
+    """Base config of sources."""
+
+
+class TransformConfig(ComponentConfig):
+    """Base config of transforms."""
+
+
+class SinkConfig(ComponentConfig):
+    """Base config of sinks."""
+
+
+class ValidatorConfig(ComponentConfig):
+    """Base config of validators."""
+
+
+ConfigT = TypeVar("ConfigT", bound=ComponentConfig)
+
+
+class Component(Generic[ConfigT]):
+    """Behaviour shared by all components: typed config, logger and runtime context."""
+
+    #: "source", "transform", "sink" or "validator": decides where the step may stand in the DAG.
+    kind: ClassVar[str] = "component"
+    #: The config class found from ``Component[ConfigClass]``; validated before the run.
+    config_class: ClassVar[type[ComponentConfig]] = ComponentConfig
+
+    def __init__(self, config: ConfigT, context: Context, logger: Any = None):
+        self.config = config
+        self.context = context
+        self.logger = logger if logger is not None else context.logger
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            args = typing.get_args(base)
+            if args and isinstance(args[0], type) and issubclass(args[0], ComponentConfig):
+                cls.config_class = args[0]
+
+    @classmethod
+    def describe(cls) -> str:
+        """First paragraph of the class docstring, for ``ppf components``."""
+        doc = (cls.__doc__ or "").strip()
+        return doc.split("\n\n", 1)[0].replace("\n", " ")
+
+
+class Source(Component[ConfigT]):
+    """Produces a DataFrame (batch or streaming) from an external system; takes no input."""
+
+    kind = "source"
+    config_class = SourceConfig
+
+    def read(self) -> DataFrame:
+        raise NotImplementedError(f"{type(self).__name__} must implement read(self) -> DataFrame")
+
+
+class Transform(Component[ConfigT]):
+    """Turns its input DataFrame(s) into a new DataFrame.
+
+    Implement ``transform(self, df)`` for one input.  A step with several ``inputs`` (joins,
+    unions) calls ``transform_inputs(self, inputs)`` with a mapping of step name to DataFrame;
+    override it to combine them.
+    """
+
+    kind = "transform"
+    config_class = TransformConfig
+
+    def transform(self, df: DataFrame) -> DataFrame:
+        raise NotImplementedError(f"{type(self).__name__} must implement transform(self, df)")
+
+    def transform_inputs(self, inputs: Mapping[str, DataFrame]) -> DataFrame:
+        if len(inputs) != 1:
+            raise TypeError(
+                f"{type(self).__name__} takes one input but the step has {len(inputs)} "
+                f"({', '.join(inputs)}); override transform_inputs(self, inputs) to combine them"
+            )
+        (df,) = inputs.values()
+        return self.transform(df)
+
+
+class Sink(Component[ConfigT]):
+    """Writes its input DataFrame to an external system; its output feeds no other step.
+
+    ``write`` may start a streaming query and return it; the runner then waits for it.
+    """
+
+    kind = "sink"
+    config_class = SinkConfig
+
+    def write(self, df: DataFrame) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement write(self, df)")
+
+
+class Validator(Component[ConfigT]):
+    """Checks data quality and passes on the rows that may continue."""
+
+    kind = "validator"
+    config_class = ValidatorConfig
+
+    def validate(self, df: DataFrame) -> DataFrame:
+        raise NotImplementedError(f"{type(self).__name__} must implement validate(self, df)")
+
+
+COMPONENT_KINDS = ("source", "transform", "sink", "validator")

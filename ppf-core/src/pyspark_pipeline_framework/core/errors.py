@@ -1,0 +1,67 @@
+"""Errors raised before and during a run.
+
+A :class:`ConfigError` carries every problem found in a pipeline file at once, so a user fixes
+them in one go instead of one per run.  Each :class:`ConfigIssue` names the config path, the
+file and line where known, and a hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+
+@attrs.frozen
+class ConfigIssue:
+    """One problem in a pipeline configuration."""
+
+    path: str
+    message: str
+    hint: str = ""
+    file: str | None = None
+    line: int | None = None
+
+    def located(self, file: str | None, line: int | None) -> ConfigIssue:
+        return attrs.evolve(self, file=file, line=line)
+
+    def render(self) -> str:
+        where = ""
+        if self.file:
+            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+        text = f"{where}{self.path}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def to_dict(self) -> dict[str, object]:
+        return attrs.asdict(self)
+
+
+class PpfError(Exception):
+    """Base class of the framework's own errors."""
+
+
+class ConfigError(PpfError):
+    """The pipeline configuration is invalid; nothing has run."""
+
+    def __init__(self, issues: Iterable[ConfigIssue]):
+        self.issues = list(issues)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.issues)
+        head = f"{count} problem{'s' if count != 1 else ''} in the pipeline configuration:"
+        return "\n".join([head, *("  " + i.render().replace("\n", "\n  ") for i in self.issues)])
+
+
+class EnvironmentProblem(PpfError):
+    """The machine cannot run Spark (for example Java is missing or too old)."""
+
+
+class StepFailed(PpfError):
+    """A step raised; the original exception is the ``__cause__``."""
+
+    def __init__(self, step_name: str, cause: BaseException):
+        self.step_name = step_name
+        super().__init__(f"step {step_name!r} failed: {type(cause).__name__}: {cause}")

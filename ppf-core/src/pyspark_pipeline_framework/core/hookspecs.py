@@ -1,0 +1,67 @@
+"""Hook specifications: the points where plugins observe and extend a run.
+
+Hooks are called with keyword arguments; an implementation may accept any subset of them, so
+arguments are only ever added here, never renamed.  This module imports nothing heavy: the types
+below are for readers and type checkers only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from ..runtime.context import Context
+    from ..runtime.result import RunResult, StepResult
+    from .spec import PipelineSpec, StepSpec
+
+PROJECT = "ppf"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def pipeline_start(pipeline_name: str, pipeline: PipelineSpec, context: Context) -> None:
+    """The run is about to execute its first step; the Spark session exists."""
+
+
+@hookspec
+def pipeline_end(pipeline_name: str, pipeline: PipelineSpec, context: Context, result: RunResult) -> None:
+    """The run has finished, successfully or not; ``result`` says how each step ended."""
+
+
+@hookspec
+def before_step(step_name: str, step: StepSpec, context: Context) -> None:
+    """A step is about to run (called once per step, not per retry attempt)."""
+
+
+@hookspec
+def after_step(
+    step_name: str, step: StepSpec, context: Context, result: DataFrame | None, step_result: StepResult
+) -> None:
+    """A step succeeded; ``result`` is its output DataFrame (for a sink, the DataFrame it wrote)."""
+
+
+@hookspec
+def on_step_error(step_name: str, step: StepSpec, context: Context, error: BaseException) -> None:
+    """A step failed for good (after its retries)."""
+
+
+@hookspec
+def on_retry(
+    step_name: str, step: StepSpec, context: Context, attempt: int, wait: float, error: BaseException
+) -> None:
+    """A step attempt failed and will be tried again after ``wait`` seconds."""
+
+
+@hookspec
+def ppf_spark_session_settings(component_types: list[type]) -> dict[str, Any] | None:
+    """Spark settings a plugin needs for the components a pipeline uses.
+
+    Return ``{"packages": [maven coordinates], "conf": {property: value}}`` or ``None``.
+    Core merges the answers of all plugins into the session it builds; a user's own
+    ``spark.conf`` always wins over a plugin's default.
+    """

@@ -1,0 +1,148 @@
+"""Building the pluggy plugin manager for one run.
+
+Hook plugins come from two places: the ``ppf.plugins`` entry-point group (installed plugins,
+switched on by ``hooks { enable_<name> = true }`` or by declaring ``autoload = True``) and the
+pipeline's ``hooks.plugins`` list of class paths.  ``PPF_DISABLE_PLUGINS=a,b`` blocks plugins by
+name before they are imported.  A plugin that fails to import is reported and skipped unless the
+pipeline asked for it by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+import attrs
+import pluggy
+
+from . import hookspecs
+from .errors import ConfigIssue
+from .hook import Hook
+from .spec import HooksSettings
+
+PLUGIN_GROUP = "ppf.plugins"
+BLOCK_ENV = "PPF_DISABLE_PLUGINS"
+
+
+class PluginManager(pluggy.PluginManager):
+    """A pluggy manager that also accepts :class:`Hook` subclasses written without markers."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self.add_hookspecs(hookspecs)
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
+        opts = super().parse_hookimpl_opts(plugin, name)
+        if opts is None and isinstance(plugin, Hook) and not name.startswith("_"):
+            if hasattr(self.hook, name) and callable(getattr(plugin, name, None)):
+                return {}  # type: ignore[return-value]  # pluggy fills in the defaults
+        return opts
+
+    def notify(self, hook_name: str, on_error: Callable[[str, BaseException], None], **kwargs: Any) -> None:
+        """Call every implementation of a notification hook; one failing plugin never stops the others."""
+        caller = getattr(self.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            try:
+                impl.function(*[kwargs[arg] for arg in impl.argnames])
+            except Exception as exc:  # a broken observer must not break the pipeline
+                on_error(impl.plugin_name, exc)
+
+
+def blocked_plugins() -> set[str]:
+    return {name.strip() for name in os.environ.get(BLOCK_ENV, "").split(",") if name.strip()}
+
+
+@attrs.frozen
+class PluginProblem:
+    """A plugin that could not be loaded."""
+
+    name: str
+    error: str
+
+
+@attrs.define
+class LoadedPlugins:
+    """What :func:`load_hook_plugins` found."""
+
+    manager: PluginManager
+    problems: list[PluginProblem] = attrs.field(factory=list)
+
+
+def hook_entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP)}
+
+
+def check_hook_settings(hooks: HooksSettings, path: str = "pipeline.hooks") -> list[ConfigIssue]:
+    """Pre-flight: every ``enable_<name> = true`` names an installed hook plugin (no import needed)."""
+    available = hook_entry_points()
+    issues = []
+    for name, on in hooks.enabled.items():
+        if on and name not in available:
+            from .catalog import distribution_for_plugin
+
+            dist = distribution_for_plugin(name)
+            hint = f"pip install {dist}" if dist else f"installed hook plugins: {', '.join(sorted(available)) or 'none'}"
+            issues.append(ConfigIssue(f"{path}.enable_{name}", f"no hook plugin named {name!r} is installed", hint))
+    for name in hooks.settings:
+        if name not in available:
+            issues.append(ConfigIssue(f"{path}.{name}", f"settings for unknown hook plugin {name!r}",
+                                      f"installed hook plugins: {', '.join(sorted(available)) or 'none'}"))
+    return issues
+
+
+def load_hook_plugins(
+    hooks: HooksSettings,
+    extra: Iterable[object] = (),
+    import_object: Callable[[str], Any] | None = None,
+) -> LoadedPlugins:
+    """Build a plugin manager with the built-in, installed and configured hook plugins."""
+    manager = PluginManager()
+    for name in blocked_plugins():
+        manager.set_blocked(name)
+    loaded = LoadedPlugins(manager)
+
+    for name, ep in sorted(hook_entry_points().items()):
+        if manager.is_blocked(name):
+            continue
+        requested = hooks.is_enabled(name)
+        if name in hooks.enabled and not requested:
+            continue  # explicitly switched off
+        try:
+            plugin_class = ep.load()
+        except Exception as exc:
+            if requested:
+                raise
+            loaded.problems.append(PluginProblem(name, f"{type(exc).__name__}: {exc}"))
+            continue
+        if not (requested or getattr(plugin_class, "autoload", False)):
+            continue
+        manager.register(_instantiate(plugin_class, hooks.settings.get(name)), name=name)
+
+    importer = import_object or _import_object
+    for path in hooks.plugins:
+        plugin_class = importer(path)
+        plugin = _instantiate(plugin_class, hooks.settings.get(path))
+        name = plugin_class.plugin_name() if isinstance(plugin_class, type) and issubclass(plugin_class, Hook) else path
+        if not manager.is_blocked(name):
+            manager.register(plugin, name=name)
+    for plugin in extra:
+        manager.register(plugin)
+    return loaded
+
+
+def _instantiate(plugin: Any, settings: dict[str, Any] | None) -> object:
+    if isinstance(plugin, type):
+        if issubclass(plugin, Hook):
+            return plugin(settings)
+        return plugin()
+    return plugin  # a module or an instance with @hookimpl functions
+
+
+def _import_object(path: str) -> Any:
+    module_name, _, attr = path.rpartition(".")
+    if not module_name:
+        raise ImportError(f"{path!r} is not a dotted path such as 'my_package.hooks.MyHook'")
+    return getattr(importlib.import_module(module_name), attr)

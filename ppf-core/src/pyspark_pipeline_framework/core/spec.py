@@ -1,0 +1,110 @@
+"""The pipeline file's schema: what a ``pipeline { ... }`` block may contain.
+
+These attrs classes are the single source of truth for the HOCON schema; ``docs/configuration.md``
+documents them and the converter in :mod:`.converter` structures raw HOCON into them.  A step's
+own ``config`` block stays a plain mapping here: its schema belongs to the component named by
+``type`` and is structured in a second pass, once the registry has found that component.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NewType
+
+import attrs
+
+#: Durations are written "5s", "500ms", "2m" and stored as seconds.
+Seconds = NewType("Seconds", float)
+
+
+def _at_least(minimum: int):
+    def check(instance: object, attribute: attrs.Attribute, value: int) -> None:
+        if value < minimum:
+            raise ValueError(f"{attribute.name} must be at least {minimum}, got {value}")
+
+    return check
+
+
+@attrs.frozen
+class SparkSettings:
+    """``pipeline.spark``: how the Spark session is built."""
+
+    app_name: str | None = None
+    master: str | None = None
+    #: Spark properties, passed to the session builder exactly as written.
+    conf: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """``retry { ... }``: how often and how patiently a failing step is tried again."""
+
+    max_attempts: int = attrs.field(default=1, validator=_at_least(1))
+    backoff: Literal["exponential", "linear", "fixed"] = "exponential"
+    initial_delay: Seconds = Seconds(1.0)
+    max_delay: Seconds = Seconds(60.0)
+    #: Random extra wait, up to this many seconds, added to each delay.
+    jitter: Seconds = Seconds(0.0)
+    #: Give up retrying once this much time has passed since the first attempt.
+    timeout: Seconds | None = None
+
+
+@attrs.frozen
+class CircuitBreakerSettings:
+    """``circuit_breaker { ... }``: stop calling a system that keeps failing."""
+
+    failure_threshold: int = attrs.field(default=5, validator=_at_least(1))
+    timeout: Seconds = Seconds(30.0)
+    #: Steps with the same name share one breaker.
+    name: str | None = None
+
+
+@attrs.frozen
+class StepSpec:
+    """One entry of ``pipeline.steps``."""
+
+    name: str
+    type: str
+    config: dict[str, Any] = attrs.field(factory=dict)
+    #: Names of the steps whose outputs this step consumes; ``None`` means "the previous step".
+    inputs: list[str] | None = None
+    description: str = ""
+    retry: RetryPolicy | None = None
+    circuit_breaker: CircuitBreakerSettings | None = None
+
+
+@attrs.frozen
+class HooksSettings:
+    """``pipeline.hooks``: which hook plugins observe the run.
+
+    ``enable_<name> = true`` switches on the hook plugin registered under ``<name>`` in the
+    ``ppf.plugins`` entry-point group; ``<name> { ... }`` holds that plugin's settings;
+    ``plugins = [...]`` lists further hook classes by dotted path.
+    """
+
+    enabled: dict[str, bool] = attrs.field(factory=dict)
+    settings: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    plugins: list[str] = attrs.field(factory=list)
+
+    def is_enabled(self, name: str) -> bool:
+        return self.enabled.get(name, False)
+
+
+@attrs.frozen
+class PipelineSpec:
+    """The whole ``pipeline { ... }`` block."""
+
+    name: str
+    steps: list[StepSpec]
+    description: str = ""
+    spark: SparkSettings = attrs.field(factory=SparkSettings)
+    hooks: HooksSettings = attrs.field(factory=HooksSettings)
+    #: Pipeline-wide retry default; a step's own ``retry`` block replaces it.
+    retry: RetryPolicy | None = None
+    #: How many independent steps may run at the same time.
+    max_parallel_steps: int = attrs.field(default=4, validator=_at_least(1))
+
+    def step(self, name: str) -> StepSpec:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)

@@ -1,0 +1,1 @@
+"""The ``ppf`` command line: loading pipeline files, pre-flight checks, running."""

@@ -1,0 +1,207 @@
+"""The ``ppf`` command line (Typer).
+
+Every command imports what it needs inside its body, so ``ppf --help``, ``ppf validate`` and
+``ppf components list`` never import pyspark and never start a JVM.
+
+Exit codes: 0 success, 1 the pipeline ran and a step failed, 2 usage, configuration or
+environment error (nothing ran).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+EXIT_OK, EXIT_PIPELINE_FAILED, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    name="ppf",
+    help="PySpark Pipeline Framework: run and check Spark pipelines declared in HOCON files.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+components_app = typer.Typer(help="List and describe the installed components.", no_args_is_help=True)
+app.add_typer(components_app, name="components")
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class PlanFormat(str, Enum):
+    text = "text"
+    mermaid = "mermaid"
+    json = "json"
+
+
+class LogFormat(str, Enum):
+    auto = "auto"
+    console = "console"
+    json = "json"
+
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The pipeline file (HOCON).")]
+OverrideOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--override", "-o", help="key=value relative to the pipeline block, e.g. spark.master=local[2]. Repeatable."),
+]
+
+
+def _fail_config(error) -> None:
+    typer.echo(error.render(), err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def run(
+    config: ConfigOption,
+    override: OverrideOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the plan; start no Spark.")] = False,
+    log_format: Annotated[LogFormat, typer.Option(help="Log lines as console text or JSON.")] = LogFormat.auto,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Run a pipeline."""
+    from ..core.errors import ConfigError, EnvironmentProblem
+    from ..runtime.logs import configure_logging
+    from .config_file import load_pipeline_file
+    from .preflight import validate
+
+    try:
+        configure_logging(log_format.value, log_level)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
+        pipeline = validate(load_pipeline_file(config, override or []))
+    except ConfigError as exc:
+        _fail_config(exc)
+    if dry_run:
+        from .plan import render_text
+
+        typer.echo(render_text(pipeline))
+        typer.echo("dry run: configuration is valid; nothing was run")
+        return
+
+    from ..runtime.java import require_java
+    from ..runtime.launch import run_pipeline
+    from .progress import progress_plugins
+
+    try:
+        require_java()
+    except EnvironmentProblem as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr))
+    raise typer.Exit(int(result.exit_code))
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Pipeline files to check.")],
+    override: OverrideOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="text, or json for CI.")] = OutputFormat.text,
+) -> None:
+    """Check pipeline files completely, without starting Spark."""
+    from ..core.errors import ConfigError
+    from ..core.registry import ComponentRegistry
+    from .config_file import load_pipeline_file
+    from .preflight import validate as check
+
+    registry = ComponentRegistry()
+    report = []
+    for path in files:
+        try:
+            pipeline = check(load_pipeline_file(path, override or []), registry)
+            report.append({"file": str(path), "valid": True, "steps": len(pipeline.spec.steps), "issues": []})
+        except ConfigError as exc:
+            report.append({"file": str(path), "valid": False, "issues": [i.to_dict() for i in exc.issues]})
+            if format is OutputFormat.text:
+                typer.echo(f"{path}: INVALID\n{exc.render()}", err=True)
+            continue
+        if format is OutputFormat.text:
+            typer.echo(f"{path}: OK ({report[-1]['steps']} steps)")
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(report, indent=2))
+    if not all(item["valid"] for item in report):
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def plan(
+    file: Annotated[Path, typer.Argument(help="The pipeline file.")],
+    override: OverrideOption = None,
+    format: Annotated[PlanFormat, typer.Option("--format", help="text, mermaid or json.")] = PlanFormat.text,
+) -> None:
+    """Show the pipeline's steps as a graph (text or Mermaid)."""
+    from ..core.errors import ConfigError
+    from . import plan as plans
+    from .config_file import load_pipeline_file
+    from .preflight import validate as check
+
+    try:
+        pipeline = check(load_pipeline_file(file, override or []))
+    except ConfigError as exc:
+        _fail_config(exc)
+    render = {PlanFormat.text: plans.render_text, PlanFormat.mermaid: plans.render_mermaid,
+              PlanFormat.json: plans.render_json}[format]
+    typer.echo(render(pipeline))
+
+
+@components_app.command("list")
+def components_list(
+    format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
+) -> None:
+    """List installed components with the distribution that provides each."""
+    from ..core.registry import ComponentRegistry
+
+    registry = ComponentRegistry()
+    rows = []
+    for name in registry.names():
+        try:
+            entry = registry.entry(name)
+            rows.append({"name": name, "distribution": entry.distribution, "version": entry.version, "target": entry.target})
+        except LookupError as exc:
+            rows.append({"name": name, "distribution": "CONFLICT", "version": "", "target": str(exc)})
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    width = max((len(r["name"]) for r in rows), default=4)
+    for row in rows:
+        typer.echo(f"{row['name']:<{width}}  {row['distribution']} {row['version']}")
+
+
+@components_app.command("show")
+def components_show(name: Annotated[str, typer.Argument(help="A registered name or a dotted class path.")]) -> None:
+    """Describe one component: kind, distribution and config fields."""
+    from ..core.registry import ComponentNotFound, ComponentRegistry
+    from .describe import describe_component
+
+    registry = ComponentRegistry()
+    try:
+        typer.echo(describe_component(registry, name))
+    except ComponentNotFound as exc:
+        typer.echo(f"error: {exc}" + (f"\n    hint: {exc.hint}" if exc.hint else ""), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def main() -> None:
+    """Entry point of the ``ppf`` script."""
+    app()
+
+
+def run_alias() -> None:
+    """Entry point of ``ppf-run``, the seed's name for ``ppf run``."""
+    sys.argv = [sys.argv[0], "run", *sys.argv[1:]]
+    app()
+
+
+if __name__ == "__main__":
+    main()

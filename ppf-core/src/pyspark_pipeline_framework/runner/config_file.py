@@ -1,0 +1,135 @@
+"""Reading a pipeline file with pyhocon: includes, substitutions, environment and overrides.
+
+``--override spark.master=local[2]`` keys are relative to the ``pipeline`` block, as in the seed.
+An override value is parsed as HOCON when it looks like a number, boolean, null, list, object or
+quoted string, and taken literally otherwise: ``spark://host:7077`` must not lose its ``//...``
+to HOCON's comment syntax.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..core.errors import ConfigError, ConfigIssue
+
+_HOCON_LITERAL = re.compile(r"""^\s*(-?\d+(\.\d+)?([eE][-+]?\d+)?|true|false|null|\[.*\]|\{.*\}|".*")\s*$""", re.S)
+_LINE_COL = re.compile(r"\(line:\s*(\d+),\s*col:\s*(\d+)\)")
+
+
+@attrs.frozen
+class PipelineFile:
+    """A parsed pipeline file: the plain ``pipeline`` mapping and where it came from."""
+
+    path: Path
+    raw: dict[str, Any]
+    #: Every file read, the main one first, for locating keys by line.
+    sources: tuple[Path, ...]
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError([ConfigIssue(
+            "--override", f"{text!r} is not of the form key=value", "for example --override spark.master=local[2]",
+        )])
+    if key.startswith("pipeline."):
+        key = key[len("pipeline."):]
+    return key, _parse_value(value)
+
+
+def _parse_value(value: str) -> Any:
+    if _HOCON_LITERAL.match(value):
+        from pyhocon import ConfigFactory
+
+        try:
+            return ConfigFactory.parse_string(f"v = {value}").get("v")
+        except Exception:
+            return value
+    return value
+
+
+def load_pipeline_file(path: str | Path, overrides: list[str] = ()) -> PipelineFile:
+    """Parse, include, apply overrides, resolve substitutions; every error is a :class:`ConfigError`."""
+    from pyhocon import ConfigFactory, ConfigTree
+    from pyhocon.config_parser import ConfigParser
+    from pyhocon.exceptions import ConfigException
+
+    path = Path(path)
+    # Like `python -m`, the working directory is importable, so `type = "my_pipelines.X"` works
+    # when ppf runs from the project root.
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    if not path.is_file():
+        raise ConfigError([ConfigIssue("--config", f"file not found: {path}", "check the path")])
+    parsed_overrides = [parse_override(o) for o in overrides]
+    try:
+        tree = ConfigFactory.parse_file(str(path), resolve=False)
+    except ConfigException as exc:
+        raise ConfigError([_syntax_issue(path, exc)]) from None
+    except Exception as exc:  # pyparsing's errors carry line and column
+        raise ConfigError([_syntax_issue(path, exc)]) from None
+
+    if parsed_overrides:
+        override_tree = ConfigTree()
+        for key, value in parsed_overrides:
+            override_tree.put(f"pipeline.{key}", value)
+        tree = ConfigTree.merge_configs(tree, override_tree)
+    try:
+        ConfigParser.resolve_substitutions(tree)
+    except ConfigException as exc:
+        raise ConfigError([_substitution_issue(path, exc)]) from None
+
+    plain = tree.as_plain_ordered_dict()
+    if "pipeline" not in plain or not isinstance(plain["pipeline"], dict):
+        raise ConfigError([ConfigIssue("pipeline", "the file has no `pipeline { ... }` block", "see docs/configuration.md", str(path), None)])
+    return PipelineFile(path, _plain(plain["pipeline"]), (path, *_included_files(path)))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _included_files(path: Path) -> list[Path]:
+    found = []
+    pattern = re.compile(r'^\s*include\s+(?:required\()?(?:file\()?"([^"]+)"', re.M)
+    for name in pattern.findall(path.read_text(encoding="utf-8", errors="replace")):
+        candidate = (path.parent / name).resolve()
+        if candidate.is_file():
+            found.append(candidate)
+            found.extend(_included_files(candidate))
+    return found
+
+
+def _syntax_issue(path: Path, exc: Exception) -> ConfigIssue:
+    line = getattr(exc, "lineno", None)
+    message = getattr(exc, "msg", None) or str(exc)
+    match = _LINE_COL.search(str(exc))
+    if line is None and match:
+        line = int(match.group(1))
+    message = _LINE_COL.sub("", str(message)).strip().rstrip(",")
+    return ConfigIssue("(syntax)", f"HOCON syntax error: {message}",
+                       "check brackets, quotes and `=` around this line", str(path), line)
+
+
+def _substitution_issue(path: Path, exc: Exception) -> ConfigIssue:
+    text = str(exc)
+    match = _LINE_COL.search(text)
+    variable = re.search(r"\$\{\??([^}]+)\}", text)
+    name = variable.group(1) if variable else "?"
+    return ConfigIssue(
+        "(substitution)",
+        f"cannot resolve ${{{name}}}: neither a config key nor an environment variable of that name is set",
+        f"export {name}=... before running, or write ${{?{name}}} to make it optional",
+        str(path), int(match.group(1)) if match else None,
+    )

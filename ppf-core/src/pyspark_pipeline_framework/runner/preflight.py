@@ -1,0 +1,138 @@
+"""Pre-flight validation: everything that can be checked without a JVM, all problems at once.
+
+Order of checks: the pipeline schema, each step's component type and its own config, hook
+plugins, then the graph (names, inputs, cycles, kind rules).  Every problem is reported with its
+config path and, where the source text tells, its file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ..core.component import Component, ComponentConfig
+from ..core.converter import issues_from_exception, make_converter
+from ..core.dag import PipelineGraph, build_graph
+from ..core.errors import ConfigError, ConfigIssue
+from ..core.plugins import check_hook_settings
+from ..core.registry import ComponentNotFound, ComponentRegistry
+from ..core.spec import PipelineSpec
+from .config_file import PipelineFile
+from .source_lines import SourceLocator
+
+
+@attrs.frozen
+class ResolvedStep:
+    """A step whose component class was found and whose config was structured."""
+
+    name: str
+    component_class: type[Component]
+    config: ComponentConfig
+
+
+@attrs.frozen
+class ValidatedPipeline:
+    """A pipeline that passed every pre-flight check and is ready to run."""
+
+    spec: PipelineSpec
+    graph: PipelineGraph
+    steps: Mapping[str, ResolvedStep]
+    file: PipelineFile | None = None
+
+
+def validate(file: PipelineFile, registry: ComponentRegistry | None = None) -> ValidatedPipeline:
+    """Check a loaded pipeline file; raise :class:`ConfigError` with every problem found."""
+    return validate_raw(file.raw, registry, file)
+
+
+def validate_raw(
+    raw: Mapping[str, Any], registry: ComponentRegistry | None = None, file: PipelineFile | None = None
+) -> ValidatedPipeline:
+    registry = registry or ComponentRegistry()
+    converter = make_converter()
+    issues: list[ConfigIssue] = []
+
+    spec: PipelineSpec | None = None
+    try:
+        spec = converter.structure(raw, PipelineSpec)
+    except Exception as exc:
+        issues.extend(issues_from_exception(exc, "pipeline"))
+
+    raw_steps = raw.get("steps")
+    resolved: dict[str, ResolvedStep] = {}
+    kinds: dict[str, str] = {}
+    if isinstance(raw_steps, list):
+        for index, raw_step in enumerate(raw_steps):
+            if not isinstance(raw_step, Mapping) or not isinstance(raw_step.get("type"), str):
+                continue
+            step = _resolve_step(raw_step, f"pipeline.steps[{index}]", registry, converter, issues)
+            if step and isinstance(raw_step.get("name"), str):
+                resolved.setdefault(step.name, step)
+                kinds.setdefault(step.name, step.component_class.kind)
+
+    graph: PipelineGraph | None = None
+    if spec is not None:
+        issues.extend(check_hook_settings(spec.hooks))
+        graph, graph_issues = build_graph(spec, kinds)
+        issues.extend(graph_issues)
+
+    if issues:
+        raise ConfigError(_locate(issues, file, raw_steps))
+    assert spec is not None and graph is not None
+    return ValidatedPipeline(spec, graph, resolved, file)
+
+
+def _resolve_step(raw_step: Mapping[str, Any], path: str, registry: ComponentRegistry,
+                  converter: Any, issues: list[ConfigIssue]) -> ResolvedStep | None:
+    try:
+        cls = registry.resolve(raw_step["type"])
+    except ComponentNotFound as exc:
+        issues.append(ConfigIssue(f"{path}.type", str(exc), exc.hint))
+        return None
+    except Exception as exc:  # the user's module itself failed to import
+        issues.append(ConfigIssue(f"{path}.type", f"importing {raw_step['type']!r} failed: {type(exc).__name__}: {exc}",
+                                  "fix the error in that module"))
+        return None
+    config_class = cls.config_class
+    try:
+        attrs.resolve_types(config_class)
+    except Exception:
+        pass  # unresolvable string annotations are reported by the structuring below
+    raw_config = raw_step.get("config", {})
+    if raw_config is None:
+        raw_config = {}
+    if not isinstance(raw_config, Mapping):
+        issues.append(ConfigIssue(f"{path}.config", "expected an object { ... }"))
+        return None
+    try:
+        config = converter.structure(dict(raw_config), config_class)
+    except Exception as exc:
+        issues.extend(issues_from_exception(exc, f"{path}.config"))
+        return None
+    try:
+        check = getattr(config, "check", None)
+        problems = list(check()) if callable(check) else []
+    except Exception as exc:
+        problems = [("", f"{type(exc).__name__}: {exc}")]
+    for key, message in problems:
+        issues.append(ConfigIssue(f"{path}.config{'.' + key if key else ''}", message))
+    if problems:
+        return None
+    return ResolvedStep(str(raw_step.get("name")), cls, config)
+
+
+def _locate(issues: list[ConfigIssue], file: PipelineFile | None, raw_steps: Any) -> list[ConfigIssue]:
+    if file is None:
+        return issues
+    names = [s.get("name", "") if isinstance(s, Mapping) else "" for s in raw_steps] if isinstance(raw_steps, list) else []
+    locator = SourceLocator(file.sources, [str(n) for n in names])
+    located = []
+    for issue in issues:
+        if issue.file:
+            located.append(issue)
+            continue
+        where, line = locator.locate(issue.path)
+        located.append(issue.located(where or str(file.path), line))
+    return located

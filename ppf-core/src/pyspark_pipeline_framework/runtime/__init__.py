@@ -1,0 +1,1 @@
+"""The execution engine: Spark session, run context, step execution and results."""

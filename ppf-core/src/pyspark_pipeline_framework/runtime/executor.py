@@ -1,0 +1,212 @@
+"""Executing a validated pipeline: steps in dependency order, independent branches in parallel.
+
+A producer read by several steps is persisted so that Spark computes it once, and unpersisted
+when its last consumer is done.  A failed step (after its retries) stops only what depends on it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any
+
+from ..core.component import Component
+from ..core.plugins import PluginManager
+from ..core.spec import RetryPolicy, StepSpec
+from .circuit_breaker import BreakerBoard
+from .context import Context
+from .result import RunResult, StepResult, StepStatus
+from .retry import delay_before_attempt, is_retryable
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from ..runner.preflight import ValidatedPipeline
+
+_NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+class PipelineExecutor:
+    """Runs one validated pipeline once."""
+
+    def __init__(
+        self,
+        pipeline: ValidatedPipeline,
+        context: Context,
+        plugins: PluginManager,
+        *,
+        breakers: BreakerBoard | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.pipeline = pipeline
+        self.spec = pipeline.spec
+        self.graph = pipeline.graph
+        self.context = context
+        self.plugins = plugins
+        self.breakers = breakers or BreakerBoard()
+        self._sleep = sleep
+        self._clock = clock
+        self._outputs: dict[str, DataFrame | None] = {}
+        self._log = context.logger
+        self._persisted: set[str] = set()
+
+    # -- hooks -------------------------------------------------------------------------------
+    def _notify(self, hook: str, **kwargs: Any) -> None:
+        def report(plugin: str, error: BaseException) -> None:
+            self._log.warning("hook_failed", hook=hook, plugin=plugin, error=f"{type(error).__name__}: {error}")
+
+        self.plugins.notify(hook, report, **kwargs)
+
+    # -- the run -----------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        started = self._clock()
+        order = self.graph.topological_order()
+        results = {name: StepResult(name) for name in order}
+        self._notify("pipeline_start", pipeline_name=self.spec.name, pipeline=self.spec, context=self.context)
+        self._log.info("pipeline_started", steps=len(order))
+        try:
+            self._schedule(order, results)
+        finally:
+            self._release_all()
+            run_result = RunResult(self.context.run_id, self.spec.name, [results[n] for n in order],
+                                   round(self._clock() - started, 3))
+            self._log.info(
+                "pipeline_finished", succeeded=run_result.succeeded, duration_s=run_result.duration_s,
+                failed=run_result.by_status(StepStatus.FAILED), not_run=run_result.by_status(StepStatus.NOT_RUN),
+            )
+            self._notify("pipeline_end", pipeline_name=self.spec.name, pipeline=self.spec,
+                         context=self.context, result=run_result)
+        return run_result
+
+    def _schedule(self, order: list[str], results: dict[str, StepResult]) -> None:
+        pending = list(order)
+        remaining_consumers = {name: len(self.graph.consumers(name)) for name in order}
+        running: dict[Future, str] = {}
+        settled: set[str] = set()  # steps whose status is final
+        with ThreadPoolExecutor(max_workers=self.spec.max_parallel_steps, thread_name_prefix="ppf-step") as pool:
+            while pending or running:
+                for name in list(pending):
+                    upstream = [results[u].status for u in self.graph.inputs[name] if u in settled]
+                    if any(s is not StepStatus.SUCCEEDED for s in upstream):
+                        pending.remove(name)  # its inputs will never exist
+                        settled.add(name)
+                        results[name].status = StepStatus.NOT_RUN
+                        self._log.warning("step_not_run", step=name, reason="an upstream step failed")
+                    elif len(upstream) == len(self.graph.inputs[name]) and len(running) < self.spec.max_parallel_steps:
+                        pending.remove(name)
+                        running[pool.submit(self._run_step, name, results[name])] = name
+                if not running:
+                    continue
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    name = running.pop(future)
+                    settled.add(name)
+                    future.result()  # _run_step records failures itself; this surfaces bugs only
+                    for upstream in self.graph.inputs[name]:
+                        remaining_consumers[upstream] -= 1
+                        if remaining_consumers[upstream] == 0:
+                            self._release(upstream)
+
+    def _run_step(self, name: str, result: StepResult) -> None:
+        step = self.spec.step(name)
+        resolved = self.pipeline.steps[name]
+        log = self._log.bind(step=name)
+        component = resolved.component_class(resolved.config, self.context, log)
+        inputs = {upstream: self._outputs[upstream] for upstream in self.graph.inputs[name]}
+        self._notify("before_step", step_name=name, step=step, context=self.context)
+        log.info("step_started", type=step.type, kind=component.kind)
+        started = self._clock()
+        try:
+            output = self._attempts(step, component, inputs, result, log)
+        except BaseException as error:
+            result.status = StepStatus.FAILED
+            result.duration_s = round(self._clock() - started, 3)
+            result.error = f"{type(error).__name__}: {error}"
+            log.error("step_failed", attempts=result.attempts, duration_s=result.duration_s, error=result.error)
+            self._notify("on_step_error", step_name=name, step=step, context=self.context, error=error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        if component.kind == "sink":
+            written = next(iter(inputs.values()), None)
+            self._outputs[name] = None
+        else:
+            written = output
+            self._outputs[name] = self._keep(name, output)
+        result.status = StepStatus.SUCCEEDED
+        result.duration_s = round(self._clock() - started, 3)
+        log.info("step_succeeded", attempts=result.attempts, duration_s=result.duration_s)
+        self._notify("after_step", step_name=name, step=step, context=self.context, result=written, step_result=result)
+
+    def _attempts(self, step: StepSpec, component: Component, inputs: Mapping[str, Any],
+                  result: StepResult, log: Any) -> Any:
+        policy = step.retry or self.spec.retry or _NO_RETRY
+        breaker = None
+        if step.circuit_breaker is not None:
+            breaker = self.breakers.get(step.circuit_breaker.name or step.name, step.circuit_breaker)
+        first_attempt_at = self._clock()
+        while True:
+            result.attempts += 1
+            if breaker is not None:
+                breaker.before_call()
+            try:
+                output = _execute(component, inputs)
+            except Exception as error:
+                if breaker is not None:
+                    breaker.record_failure()
+                if result.attempts >= policy.max_attempts or not is_retryable(error):
+                    raise
+                wait_s = delay_before_attempt(policy, result.attempts + 1)
+                if policy.timeout is not None and self._clock() - first_attempt_at + wait_s > policy.timeout:
+                    raise
+                log.warning("step_retry", attempt=result.attempts, wait_s=round(wait_s, 3),
+                            error=f"{type(error).__name__}: {error}")
+                self._notify("on_retry", step_name=step.name, step=step, context=self.context,
+                             attempt=result.attempts, wait=wait_s, error=error)
+                self._sleep(wait_s)
+                continue
+            if breaker is not None:
+                breaker.record_success()
+            return output
+
+    # -- shared outputs ----------------------------------------------------------------------
+    def _keep(self, name: str, output: Any) -> Any:
+        """Persist an output read by several steps so that Spark computes it once."""
+        if output is not None and len(self.graph.consumers(name)) > 1 and not getattr(output, "isStreaming", True):
+            from pyspark import StorageLevel
+
+            output = output.persist(StorageLevel.MEMORY_AND_DISK)
+            self._persisted.add(name)
+        return output
+
+    def _release(self, name: str) -> None:
+        output = self._outputs.get(name)
+        if name in self._persisted and output is not None:
+            output.unpersist()
+            self._persisted.discard(name)
+        self._outputs.pop(name, None)
+
+    def _release_all(self) -> None:
+        for name in list(self._persisted):
+            self._release(name)
+
+
+def _execute(component: Component, inputs: Mapping[str, Any]) -> Any:
+    kind = component.kind
+    if kind == "source":
+        return component.read()  # type: ignore[attr-defined]
+    if kind == "transform":
+        return component.transform_inputs(inputs)  # type: ignore[attr-defined]
+    (df,) = inputs.values()
+    if kind == "validator":
+        return component.validate(df)  # type: ignore[attr-defined]
+    if kind == "sink":
+        outcome = component.write(df)  # type: ignore[attr-defined]
+        if outcome is not None and hasattr(outcome, "awaitTermination"):
+            outcome.awaitTermination()  # a streaming sink runs until its query ends
+            if outcome.exception() is not None:
+                raise RuntimeError(f"streaming query failed: {outcome.exception()}")
+        return None
+    raise TypeError(f"unknown component kind {kind!r}")

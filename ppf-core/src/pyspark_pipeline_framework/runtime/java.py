@@ -1,0 +1,50 @@
+"""Checking for a usable Java before Spark tries (and fails obscurely) to start one."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..core.errors import EnvironmentProblem
+
+MINIMUM_JAVA = 17
+
+
+def java_executable() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").exists():
+        return str(Path(home) / "bin" / "java")
+    return shutil.which("java")
+
+
+def java_major_version(executable: str) -> int | None:
+    try:
+        out = subprocess.run([executable, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not match:
+        return None
+    major = int(match.group(1))
+    return int(match.group(2)) if major == 1 and match.group(2) else major  # "1.8" means 8
+
+
+def require_java() -> None:
+    """Raise :class:`EnvironmentProblem` unless Java 17 or newer is available."""
+    executable = java_executable()
+    if executable is None:
+        raise EnvironmentProblem(
+            f"Java was not found. Spark needs Java {MINIMUM_JAVA} or newer: install it "
+            "(for example `apt-get install openjdk-17-jre-headless`) or set JAVA_HOME."
+        )
+    major = java_major_version(executable)
+    if major is None:
+        raise EnvironmentProblem(f"could not tell the version of Java at {executable}; Spark needs Java {MINIMUM_JAVA}+")
+    if major < MINIMUM_JAVA:
+        raise EnvironmentProblem(
+            f"Java {major} at {executable} is too old: Spark 4 needs Java {MINIMUM_JAVA} or newer. "
+            "Install a newer JDK and point JAVA_HOME at it."
+        )

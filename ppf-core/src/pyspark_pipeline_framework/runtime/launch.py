@@ -1,0 +1,49 @@
+"""Launching a validated pipeline: hook plugins, Spark session, context, executor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ..core.plugins import load_hook_plugins
+from .context import Context, RunInfo
+from .executor import PipelineExecutor
+from .logs import quiet_spark_conf
+from .result import RunResult
+from .session import build_session, plan_session
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from ..runner.preflight import ValidatedPipeline
+
+
+def session_plan_for(pipeline: ValidatedPipeline, plugin_manager) -> object:
+    component_types = list({step.component_class for step in pipeline.steps.values()})
+    answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types)
+    return plan_session(pipeline.spec.spark, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers])
+
+
+def run_pipeline(
+    pipeline: ValidatedPipeline,
+    *,
+    spark: SparkSession | None = None,
+    extra_plugins: Iterable[object] = (),
+    run: RunInfo | None = None,
+) -> RunResult:
+    """Run a pipeline that passed pre-flight; ``spark`` reuses an existing session (tests, notebooks)."""
+    loaded = load_hook_plugins(pipeline.spec.hooks, extra_plugins)
+    run = run or RunInfo(pipeline=pipeline.spec.name)
+
+    def make_session() -> SparkSession:
+        if spark is not None:
+            return spark
+        session = build_session(session_plan_for(pipeline, loaded.manager))
+        session.sparkContext.setLogLevel("WARN")
+        return session
+
+    context = Context(run, pipeline.spec, spark_factory=make_session)
+    for problem in loaded.problems:
+        context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
+    context.spark  # the session exists before pipeline_start, as the hook spec promises
+    return PipelineExecutor(pipeline, context, loaded.manager).run()

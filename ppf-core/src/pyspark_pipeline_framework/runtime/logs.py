@@ -1,0 +1,50 @@
+"""Logging set-up: structlog for the pipeline, Spark's own log4j kept quiet.
+
+Readable console lines on a terminal, JSON lines otherwise (or on request); every event carries
+pipeline, run id and step through bound loggers.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+LOG4J_QUIET = Path(__file__).with_name("log4j2-quiet.properties")
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> None:
+    """Configure structlog (and route standard-library logging through the same stream)."""
+    import structlog
+
+    stream = stream or sys.stderr
+    if fmt == "auto":
+        fmt = "console" if stream.isatty() else "json"
+    numeric = _LEVELS.get(level.lower())
+    if numeric is None:
+        raise ValueError(f"unknown log level {level!r}; use one of {', '.join(_LEVELS)}")
+    renderer = (
+        structlog.dev.ConsoleRenderer(colors=stream.isatty())
+        if fmt == "console" else structlog.processors.JSONRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(stream),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(stream=stream, level=max(numeric, logging.WARNING), force=True,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("py4j").setLevel(logging.ERROR)
+
+
+def quiet_spark_conf() -> dict[str, str]:
+    """Driver options that keep Spark's startup chatter off the user's terminal."""
+    return {"spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{LOG4J_QUIET}"}

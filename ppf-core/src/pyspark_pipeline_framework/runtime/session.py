@@ -1,0 +1,115 @@
+"""Building the Spark session a pipeline asked for, with what its plugins need.
+
+Plugins contribute Maven packages and Spark properties through the
+``ppf_spark_session_settings`` hook, only for the component types the pipeline uses.  The user's
+own ``spark.conf`` always wins over a plugin default.  ``PPF_JARS_DIR`` (or the property
+``ppf.jars.dir``) points at a local jar cache filled by ``ppf jars fetch``: packages found there
+are loaded as local jars and nothing is resolved over the network.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ..core.spec import SparkSettings
+from .java import require_java
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+JARS_DIR_ENV = "PPF_JARS_DIR"
+JARS_DIR_PROPERTY = "ppf.jars.dir"
+
+
+@attrs.frozen
+class SessionPlan:
+    """Everything that goes into the session builder, computed without a JVM."""
+
+    app_name: str
+    master: str | None
+    conf: Mapping[str, str]
+    packages: tuple[str, ...] = ()
+
+
+def plan_session(settings: SparkSettings, pipeline_name: str,
+                 plugin_answers: Iterable[Mapping[str, Any] | None] = ()) -> SessionPlan:
+    packages: list[str] = []
+    plugin_conf: dict[str, str] = {}
+    for answer in plugin_answers:
+        if not answer:
+            continue
+        for package in answer.get("packages", ()):
+            if package not in packages:
+                packages.append(package)
+        for key, value in answer.get("conf", {}).items():
+            # Comma-separated list properties (extensions) accumulate across plugins.
+            if key in plugin_conf and key.endswith(".extensions") and value not in plugin_conf[key].split(","):
+                plugin_conf[key] = f"{plugin_conf[key]},{value}"
+            else:
+                plugin_conf.setdefault(key, str(value))
+    conf = {**plugin_conf, **settings.conf}
+    user_packages = [p for p in conf.pop("spark.jars.packages", "").split(",") if p]
+    return SessionPlan(
+        app_name=settings.app_name or pipeline_name,
+        master=settings.master,
+        conf=conf,
+        packages=tuple(dict.fromkeys([*user_packages, *packages])),
+    )
+
+
+def _jar_file(jars_dir: Path, coordinate: str) -> Path | None:
+    group, artifact, version = coordinate.split(":")[:3]
+    candidate = jars_dir / f"{artifact}-{version}.jar"
+    return candidate if candidate.is_file() else None
+
+
+def build_session(plan: SessionPlan) -> SparkSession:
+    """Start (or join) the Spark session described by ``plan``."""
+    require_java()
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(plan.app_name)
+    if plan.master:
+        builder = builder.master(plan.master)
+    elif not os.environ.get("SPARK_REMOTE") and "spark.master" not in plan.conf and "spark.remote" not in plan.conf:
+        builder = builder.master("local[*]")
+    conf = dict(plan.conf)
+    jars_dir = conf.pop(JARS_DIR_PROPERTY, None) or os.environ.get(JARS_DIR_ENV)
+    if plan.packages:
+        if jars_dir:
+            local_jars, missing = _local_jars(Path(jars_dir), plan.packages)
+            if missing:
+                conf["spark.jars.packages"] = ",".join(missing)
+            if local_jars:
+                existing = [j for j in conf.get("spark.jars", "").split(",") if j]
+                conf["spark.jars"] = ",".join(existing + [str(j) for j in local_jars])
+        else:
+            conf["spark.jars.packages"] = ",".join(plan.packages)
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def _local_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], list[str]]:
+    """Jars for ``packages`` and their dependencies as listed in the cache's manifest."""
+    manifest = jars_dir / "manifest.txt"
+    listed: dict[str, list[str]] = {}
+    if manifest.is_file():
+        for line in manifest.read_text().splitlines():
+            root, _, files = line.partition(" ")
+            listed[root] = [f for f in files.split(",") if f]
+    jars: list[Path] = []
+    missing: list[str] = []
+    for package in packages:
+        if package in listed and all((jars_dir / f).is_file() for f in listed[package]):
+            jars.extend(jars_dir / f for f in listed[package])
+        elif (jar := _jar_file(jars_dir, package)) is not None:
+            jars.append(jar)
+        else:
+            missing.append(package)
+    return list(dict.fromkeys(jars)), missing
