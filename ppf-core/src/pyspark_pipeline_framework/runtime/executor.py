@@ -115,6 +115,7 @@ class PipelineExecutor:
         log = self._log.bind(step=name)
         component = resolved.component_class(resolved.config, self.context, log)
         inputs = {upstream: self._outputs[upstream] for upstream in self.graph.inputs[name]}
+        self._tag_spark_jobs(name)
         self._notify("before_step", step_name=name, step=step, context=self.context)
         log.info("step_started", type=step.type, kind=component.kind)
         started = self._clock()
@@ -139,6 +140,14 @@ class PipelineExecutor:
         result.duration_s = round(self._clock() - started, 3)
         log.info("step_succeeded", attempts=result.attempts, duration_s=result.duration_s)
         self._notify("after_step", step_name=name, step=step, context=self.context, result=written, step_result=result)
+
+    def _tag_spark_jobs(self, step_name: str) -> None:
+        """Jobs of this thread belong to the run's job group, described by the step (Spark UI, tests)."""
+        try:
+            sc = self.context.spark.sparkContext
+        except Exception:  # Spark Connect has no SparkContext
+            return
+        sc.setJobGroup(job_group(self.context.run_id), f"{self.spec.name}: {step_name}")
 
     def _attempts(self, step: StepSpec, component: Component, inputs: Mapping[str, Any],
                   result: StepResult, log: Any) -> Any:
@@ -191,6 +200,11 @@ class PipelineExecutor:
     def _release_all(self) -> None:
         for name in list(self._persisted):
             self._release(name)
+
+
+def job_group(run_id: str) -> str:
+    """The Spark job group of a run's jobs."""
+    return f"ppf-{run_id}"
 
 
 def _execute(component: Component, inputs: Mapping[str, Any]) -> Any:

@@ -47,4 +47,7 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> No
 
 def quiet_spark_conf() -> dict[str, str]:
     """Driver options that keep Spark's startup chatter off the user's terminal."""
-    return {"spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{LOG4J_QUIET}"}
+    return {
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{LOG4J_QUIET}",
+        "spark.ui.showConsoleProgress": "false",  # the console bar garbles log lines
+    }

@@ -1,0 +1,91 @@
+"""Helpers for testing pipelines and plugins the way ppf tests itself.
+
+    from pyspark_pipeline_framework.testing import run_pipeline_text, local_spark_session
+
+    result = run_pipeline_text(\"\"\"pipeline { name = t, steps = [...] }\"\"\", spark=spark)
+    assert result.succeeded
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .runner.config_file import load_pipeline_file
+from .runner.preflight import ValidatedPipeline, validate
+from .runtime.context import RunInfo
+from .runtime.executor import job_group
+from .runtime.launch import run_pipeline
+from .runtime.result import RunResult
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = [
+    "job_count", "load_and_validate", "local_spark_session", "run_pipeline_file", "run_pipeline_text",
+    "spark_settings_of_installed_plugins",
+]
+
+
+def load_and_validate(path: str | Path, overrides: Iterable[str] = ()) -> ValidatedPipeline:
+    return validate(load_pipeline_file(path, list(overrides)))
+
+
+def run_pipeline_file(path: str | Path, overrides: Iterable[str] = (), *, spark: SparkSession | None = None,
+                      plugins: Iterable[object] = (), run_id: str | None = None) -> RunResult:
+    """Validate and run a pipeline file, optionally in an existing Spark session."""
+    pipeline = load_and_validate(path, overrides)
+    run = RunInfo(pipeline.spec.name, run_id=run_id) if run_id else None
+    return run_pipeline(pipeline, spark=spark, extra_plugins=plugins, run=run)
+
+
+def run_pipeline_text(text: str, overrides: Iterable[str] = (), *, spark: SparkSession | None = None,
+                      plugins: Iterable[object] = (), directory: str | Path | None = None) -> RunResult:
+    """Run a pipeline given as HOCON text (written to ``directory`` or a temporary one)."""
+    folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="ppf-test-"))
+    path = folder / "pipeline.conf"
+    path.write_text(text, encoding="utf-8")
+    return run_pipeline_file(path, overrides, spark=spark, plugins=plugins)
+
+
+def job_count(spark: SparkSession, result: RunResult) -> int:
+    """How many Spark jobs the run started (all of them carry the run's job group)."""
+    return len(spark.sparkContext.statusTracker().getJobIdsForGroup(job_group(result.run_id)))
+
+
+def spark_settings_of_installed_plugins() -> list[Mapping[str, object]]:
+    """What every installed plugin asks of a Spark session (all component types), for a shared test session."""
+    from .core.plugins import load_hook_plugins
+    from .core.registry import ComponentRegistry
+    from .core.spec import HooksSettings
+
+    registry = ComponentRegistry()
+    types = []
+    for name in registry.names():
+        try:
+            types.append(registry.entry(name).load())
+        except Exception:
+            continue
+    manager = load_hook_plugins(HooksSettings()).manager
+    return [a for a in manager.hook.ppf_spark_session_settings(component_types=types) if a]
+
+
+def local_spark_session(app_name: str = "ppf-tests", conf: Mapping[str, str] | None = None,
+                        with_plugins: bool = True) -> SparkSession:
+    """A small local session for tests: 2 cores, few shuffle partitions, no UI, plugin jars loaded."""
+    from .core.spec import SparkSettings
+    from .runtime.logs import quiet_spark_conf
+    from .runtime.session import build_session, plan_session
+
+    settings = SparkSettings(app_name=app_name, master="local[2]", conf={
+        "spark.sql.shuffle.partitions": "2",
+        "spark.ui.enabled": "false",
+        "spark.sql.session.timeZone": "UTC",
+        **(conf or {}),
+    })
+    answers = [{"conf": quiet_spark_conf()}, *(spark_settings_of_installed_plugins() if with_plugins else [])]
+    session = build_session(plan_session(settings, app_name, answers))
+    session.sparkContext.setLogLevel("ERROR")
+    return session
