@@ -215,7 +215,10 @@ def _walk(exc: BaseException, path: str) -> Iterator[ConfigIssue]:
         yield ConfigIssue(path, str(exc))
         return
     if isinstance(exc, ValueError) and "Literal" not in str(exc):
-        yield ConfigIssue(path, f"invalid value: {exc}")
+        # attrs validators raise from __init__, so cattrs files them under the class; our
+        # validators start their message with the field name, which puts it back on the field.
+        field = re.match(r"(\w+) must ", str(exc))
+        yield ConfigIssue(f"{path}.{field.group(1)}" if field else path, f"invalid value: {exc}")
         return
     yield ConfigIssue(path, _literal_message(exc) or f"invalid value ({type(exc).__name__}: {exc})")
 

@@ -10,6 +10,7 @@ pipeline asked for it by name.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from collections.abc import Callable, Iterable
 from importlib.metadata import EntryPoint, entry_points
@@ -86,8 +87,15 @@ def check_hook_settings(hooks: HooksSettings, path: str = "pipeline.hooks") -> l
             dist = distribution_for_plugin(name)
             hint = f"pip install {dist}" if dist else f"installed hook plugins: {', '.join(sorted(available)) or 'none'}"
             issues.append(ConfigIssue(f"{path}.enable_{name}", f"no hook plugin named {name!r} is installed", hint))
+    for index, target in enumerate(hooks.plugins):
+        try:
+            _import_object(target)
+        except Exception as exc:
+            issues.append(ConfigIssue(f"{path}.plugins[{index}]",
+                                      f"cannot import hook plugin {target!r}: {type(exc).__name__}: {exc}",
+                                      "give the dotted path of a Hook subclass, e.g. my_package.hooks.MetricsHook"))
     for name in hooks.settings:
-        if name not in available:
+        if name not in available and name not in hooks.plugins:
             issues.append(ConfigIssue(f"{path}.{name}", f"settings for unknown hook plugin {name!r}",
                                       f"installed hook plugins: {', '.join(sorted(available)) or 'none'}"))
     return issues
@@ -134,11 +142,15 @@ def load_hook_plugins(
 
 
 def _instantiate(plugin: Any, settings: dict[str, Any] | None) -> object:
-    if isinstance(plugin, type):
-        if issubclass(plugin, Hook):
-            return plugin(settings)
-        return plugin()
-    return plugin  # a module or an instance with @hookimpl functions
+    if not isinstance(plugin, type):
+        return plugin  # a module or an instance with @hookimpl functions
+    try:
+        takes_settings = len(inspect.signature(plugin).parameters) > 0
+    except (TypeError, ValueError):
+        takes_settings = False
+    if settings and not takes_settings:
+        raise TypeError(f"hook plugin {plugin.__qualname__} takes no settings, but the pipeline gives it some")
+    return plugin(settings) if takes_settings else plugin()
 
 
 def _import_object(path: str) -> Any:

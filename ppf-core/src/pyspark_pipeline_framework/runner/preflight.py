@@ -18,7 +18,7 @@ from ..core.dag import PipelineGraph, build_graph
 from ..core.errors import ConfigError, ConfigIssue
 from ..core.plugins import check_hook_settings
 from ..core.registry import ComponentNotFound, ComponentRegistry
-from ..core.spec import PipelineSpec
+from ..core.spec import PipelineSpec, StepSpec
 from .config_file import PipelineFile
 from .source_lines import SourceLocator
 
@@ -75,13 +75,22 @@ def validate_raw(
     graph: PipelineGraph | None = None
     if spec is not None:
         issues.extend(check_hook_settings(spec.hooks))
-        graph, graph_issues = build_graph(spec, kinds)
+    graph_spec = spec or _steps_only(raw_steps, converter)
+    if graph_spec is not None:  # graph problems are reported even when other keys are wrong
+        graph, graph_issues = build_graph(graph_spec, kinds)
         issues.extend(graph_issues)
 
     if issues:
         raise ConfigError(_locate(issues, file, raw_steps))
     assert spec is not None and graph is not None
     return ValidatedPipeline(spec, graph, resolved, file)
+
+
+def _steps_only(raw_steps: Any, converter: Any) -> PipelineSpec | None:
+    try:
+        return PipelineSpec(name="", steps=converter.structure(raw_steps, list[StepSpec]))
+    except Exception:
+        return None  # already reported by the full structuring
 
 
 def _resolve_step(raw_step: Mapping[str, Any], path: str, registry: ComponentRegistry,

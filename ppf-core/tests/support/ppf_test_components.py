@@ -1,0 +1,103 @@
+"""Components for framework tests that need no JVM: they pass plain Python lists around.
+
+The executor never inspects step outputs (except to persist shared Spark DataFrames), so these
+exercise scheduling, hooks, retries and breakers without Spark.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+
+import attrs
+
+from pyspark_pipeline_framework.core import (
+    Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig,
+)
+
+#: What sinks received, by step name.
+WRITTEN: dict[str, list] = {}
+#: Attempts per step name (FlakySource).
+ATTEMPTS: dict[str, int] = defaultdict(int)
+_lock = threading.Lock()
+
+
+def reset() -> None:
+    WRITTEN.clear()
+    ATTEMPTS.clear()
+
+
+class NumbersConfig(SourceConfig):
+    values: list[int]
+    #: Seconds to sleep, to observe concurrency.
+    delay: float = 0.0
+
+
+class Numbers(Source[NumbersConfig]):
+    """Emits a fixed list of numbers."""
+
+    def read(self):
+        time.sleep(self.config.delay)
+        return list(self.config.values)
+
+
+class FlakyConfig(SourceConfig):
+    fail_times: int
+    error: str = "ConnectionError"
+
+
+class Flaky(Source[FlakyConfig]):
+    """Fails `fail_times` times, then emits [1]."""
+
+    def read(self):
+        with _lock:
+            ATTEMPTS[self.logger._context.get("step", "?")] += 1
+            attempt = ATTEMPTS[self.logger._context.get("step", "?")]
+        if attempt <= self.config.fail_times:
+            raise {"ConnectionError": ConnectionError, "TypeError": TypeError}[self.config.error](f"attempt {attempt}")
+        return [1]
+
+
+class AddConfig(TransformConfig):
+    amount: int = 1
+
+
+class Add(Transform[AddConfig]):
+    """Adds a number to every value."""
+
+    def transform(self, df):
+        return [v + self.config.amount for v in df]
+
+
+class Concat(Transform[TransformConfig]):
+    """Concatenates all inputs in input order."""
+
+    def transform_inputs(self, inputs):
+        return [v for name in inputs for v in inputs[name]]
+
+
+class Boom(Transform[TransformConfig]):
+    """Always fails."""
+
+    def transform(self, df):
+        raise RuntimeError("boom")
+
+
+class CollectConfig(SinkConfig):
+    delay: float = 0.0
+
+
+class Collect(Sink[CollectConfig]):
+    """Records what it is given in WRITTEN."""
+
+    def write(self, df):
+        time.sleep(self.config.delay)
+        WRITTEN[self.logger._context["step"]] = list(df)
+
+
+@attrs.define
+class Recorder:
+    """Collects hook calls in order."""
+
+    calls: list = attrs.field(factory=list)
