@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from ..runtime.context import Context
     from ..runtime.result import RunResult, StepResult
+    from .secrets import SecretResolver
     from .spec import PipelineSpec, StepSpec
 
 PROJECT = "ppf"
@@ -64,4 +65,15 @@ def ppf_spark_session_settings(component_types: list[type]) -> dict[str, Any] | 
     Return ``{"packages": [maven coordinates], "conf": {property: value}}`` or ``None``.
     Core merges the answers of all plugins into the session it builds; a user's own
     ``spark.conf`` always wins over a plugin's default.
+    """
+
+
+@hookspec
+def ppf_secret_resolvers() -> list[SecretResolver] | None:
+    """Secret resolvers a plugin provides, each answering one scheme of ``secret://<scheme>/...``.
+
+    Return a list of objects with a ``scheme`` attribute and a ``resolve(reference) -> str``
+    method (see :class:`~.secrets.SecretResolver`), or ``None``.  Called once per run, before the
+    first step; resolvers are asked only when a step's config holds a reference of their scheme,
+    so they should connect lazily.  ``ppf validate`` never calls this hook.
     """

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.component import Component
 from ..core.plugins import PluginManager
+from ..core.secrets import Secrets
 from ..core.spec import RetryPolicy, StepSpec
 from .circuit_breaker import BreakerBoard
 from .context import Context
@@ -45,6 +46,8 @@ class PipelineExecutor:
         self.graph = pipeline.graph
         self.context = context
         self.plugins = plugins
+        if context.secrets is None:
+            context.secrets = Secrets.from_plugins(plugins)
         self.breakers = breakers or BreakerBoard()
         self._sleep = sleep
         self._clock = clock
@@ -113,13 +116,15 @@ class PipelineExecutor:
         step = self.spec.step(name)
         resolved = self.pipeline.steps[name]
         log = self._log.bind(step=name)
-        component = resolved.component_class(resolved.config, self.context, log)
         inputs = {upstream: self._outputs[upstream] for upstream in self.graph.inputs[name]}
         self._tag_spark_jobs(name)
         self._notify("before_step", step_name=name, step=step, context=self.context)
-        log.info("step_started", type=step.type, kind=component.kind)
+        log.info("step_started", type=step.type, kind=resolved.component_class.kind)
         started = self._clock()
         try:
+            # Secrets are fetched only now, so hooks and logs keep seeing the references.
+            config = self.context.secrets.resolve_all(resolved.config)
+            component = resolved.component_class(config, self.context, log)
             output = self._attempts(step, component, inputs, result, log)
         except BaseException as error:
             result.status = StepStatus.FAILED

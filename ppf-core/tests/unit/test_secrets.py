@@ -1,0 +1,160 @@
+"""Secret references: parsing, the built-in ``env`` resolver, and resolution by the executor at run time."""
+
+from __future__ import annotations
+
+import pickle
+
+import attrs
+import pytest
+from structlog.testing import capture_logs
+
+from pyspark_pipeline_framework.core import Source, SourceConfig
+from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.core.secrets import (
+    EnvSecretResolver,
+    Secret,
+    SecretError,
+    Secrets,
+    parse_reference,
+)
+from pyspark_pipeline_framework.runner.preflight import validate_raw
+from pyspark_pipeline_framework.runtime.context import Context, RunInfo
+from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
+from pyspark_pipeline_framework.runtime.result import StepStatus
+
+
+class LoginConfig(SourceConfig):
+    user: str
+    password: str
+    options: dict[str, str] = attrs.field(factory=dict)
+
+
+class Login(Source[LoginConfig]):
+    """Returns its own config, so the test sees what the component was given."""
+
+    def read(self):
+        return self.config
+
+
+class InlineRegistry(ComponentRegistry):
+    """Resolves step types from a dict, so test components need no entry points."""
+
+    def __init__(self, classes):
+        super().__init__(eps=[])
+        self.classes = classes
+
+    def resolve(self, type_name):
+        return self.classes[type_name]
+
+
+class Recorder(Hook):
+    def __init__(self):
+        super().__init__()
+        self.outputs = {}
+        self.steps = {}
+
+    def after_step(self, step_name, step, result):
+        self.outputs[step_name] = result
+        self.steps[step_name] = step
+
+
+def run(config: dict, plugins=()):
+    raw = {"name": "secrets", "steps": [{"name": "login", "type": "Login", "config": config}]}
+    pipeline = validate_raw(raw, InlineRegistry({"Login": Login}))
+    manager = load_hook_plugins(pipeline.spec.hooks, plugins).manager
+    return PipelineExecutor(pipeline, Context(RunInfo("secrets")), manager).run()
+
+
+def test_parse_reference_splits_scheme_and_reference():
+    assert parse_reference("secret://vault/kv/data/db#password") == ("vault", "kv/data/db#password")
+    with pytest.raises(SecretError, match="secret://<scheme>/<reference>"):
+        parse_reference("secret://no-reference")
+
+
+def test_env_resolver_reads_the_variable_and_names_a_missing_one():
+    resolver = EnvSecretResolver({"DB_PASSWORD": "hunter2"})
+    assert resolver.resolve("DB_PASSWORD") == "hunter2"
+    with pytest.raises(SecretError, match="export DB_USER="):
+        resolver.resolve("DB_USER")
+
+
+def test_secret_value_is_a_str_whose_repr_is_masked_and_pickles_plain():
+    value = Secret("hunter2")
+    assert value == "hunter2" and f"{value}" == "hunter2"
+    assert repr(value) == "'***'" and "hunter2" not in repr({"password": value})
+    restored = pickle.loads(pickle.dumps(value))
+    assert type(restored) is str and restored == "hunter2"
+
+
+def test_two_resolvers_for_one_scheme_are_an_error_naming_both():
+    class OtherEnv:
+        scheme = "env"
+
+        def resolve(self, reference):
+            return "x"
+
+    with pytest.raises(SecretError, match="EnvSecretResolver and .*OtherEnv"):
+        Secrets.from_resolvers([EnvSecretResolver({}), OtherEnv()])
+
+
+def test_unknown_scheme_names_the_installed_ones():
+    with pytest.raises(SecretError, match=r"no secret resolver for scheme 'vault' \(installed: env\)"):
+        Secrets.from_resolvers([EnvSecretResolver({})]).resolve("secret://vault/kv/data/db#password")
+
+
+def test_executor_resolves_references_right_before_the_component_is_built(monkeypatch):
+    monkeypatch.setenv("PPF_TEST_DB_PASSWORD", "hunter2")
+    monkeypatch.setenv("PPF_TEST_TOKEN", "t0ken")
+    recorder = Recorder()
+    with capture_logs() as logs:
+        result = run({"user": "etl", "password": "secret://env/PPF_TEST_DB_PASSWORD",
+                      "options": {"token": "secret://env/PPF_TEST_TOKEN", "mode": "plain"}}, [recorder])
+    assert result.succeeded
+    given = recorder.outputs["login"]
+    assert given.password == "hunter2" and given.options == {"token": "t0ken", "mode": "plain"}
+    assert given.user == "etl"
+    assert "hunter2" not in repr(given)
+    # Hooks see the pipeline as written, with the reference and not the value.
+    assert recorder.steps["login"].config["password"] == "secret://env/PPF_TEST_DB_PASSWORD"
+    assert "hunter2" not in repr(logs) and "t0ken" not in repr(logs)
+
+
+def test_a_secret_that_cannot_be_resolved_fails_its_step_without_crashing_the_run(monkeypatch):
+    monkeypatch.delenv("PPF_TEST_MISSING", raising=False)
+    result = run({"user": "etl", "password": "secret://env/PPF_TEST_MISSING"})
+    step = result.step("login")
+    assert step.status is StepStatus.FAILED
+    assert "PPF_TEST_MISSING is not set" in step.error
+
+
+def test_resolvers_from_plugins_join_the_builtin_env_resolver():
+    class Constant:
+        scheme = "const"
+
+        def resolve(self, reference):
+            return reference.upper()
+
+    class ConstantPlugin(Hook):
+        def ppf_secret_resolvers(self):
+            return [Constant()]
+
+    manager = load_hook_plugins(validate_raw(
+        {"name": "p", "steps": [{"name": "login", "type": "Login", "config": {"user": "u", "password": "p"}}]},
+        InlineRegistry({"Login": Login}),
+    ).spec.hooks, [ConstantPlugin()]).manager
+    secrets = Secrets.from_plugins(manager)
+    assert sorted(secrets.resolvers) == ["const", "env"]
+    assert secrets.resolve("secret://const/abc") == "ABC"
+
+
+def test_validation_keeps_references_unresolved(monkeypatch):
+    monkeypatch.delenv("PPF_TEST_MISSING", raising=False)
+    pipeline = validate_raw(
+        {"name": "p", "steps": [{"name": "login", "type": "Login",
+                                  "config": {"user": "u", "password": "secret://env/PPF_TEST_MISSING"}}]},
+        InlineRegistry({"Login": Login}),
+    )
+    assert pipeline.steps["login"].config.password == "secret://env/PPF_TEST_MISSING"
+
