@@ -1,0 +1,58 @@
+"""Config classes from annotated bodies and the generic component types."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+
+from pyspark_pipeline_framework.core import Sink, Source, Transform, TransformConfig
+from pyspark_pipeline_framework.core.converter import make_converter
+
+
+class AnonymizerConfig(TransformConfig):
+    pii_fields: list[str]
+    hash_algorithm: str = "sha256"
+
+
+class Anonymizer(Transform[AnonymizerConfig]):
+    def transform(self, df):
+        return df
+
+
+def test_annotated_body_becomes_a_frozen_attrs_class():
+    assert attrs.has(AnonymizerConfig)
+    config = AnonymizerConfig(pii_fields=["email"])
+    assert config.hash_algorithm == "sha256"
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        config.hash_algorithm = "md5"
+
+
+def test_generic_argument_names_the_config_class():
+    assert Anonymizer.config_class is AnonymizerConfig
+    assert Anonymizer.kind == "transform"
+
+
+def test_subclass_inherits_config_class():
+    class Stricter(Anonymizer):
+        pass
+
+    assert Stricter.config_class is AnonymizerConfig
+
+
+def test_strict_structuring_never_splits_a_string_into_a_list():
+    converter = make_converter()
+    with pytest.raises(Exception):
+        converter.structure({"pii_fields": "email"}, AnonymizerConfig)
+    with pytest.raises(Exception):
+        converter.structure({"pii_fields": ["email"], "unknown": 1}, AnonymizerConfig)
+
+
+def test_kinds():
+    assert (Source.kind, Transform.kind, Sink.kind) == ("source", "transform", "sink")
+
+
+def test_multi_input_transform_needs_an_override():
+    component = Anonymizer(AnonymizerConfig(pii_fields=[]), context=None, logger=object())
+    with pytest.raises(TypeError, match="override transform_inputs"):
+        component.transform_inputs({"a": 1, "b": 2})
+    assert component.transform_inputs({"a": 1}) == 1
