@@ -1,0 +1,97 @@
+"""The vault plugin inside a pipeline: loaded from its entry point, resolving at run time only.
+
+Vault here is the fake of conftest.py (a stand-in HTTP server), not a real Vault server.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from structlog.testing import capture_logs
+
+from pyspark_pipeline_framework.core import Hook, Source, SourceConfig
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
+from pyspark_pipeline_framework.runner.preflight import validate
+from pyspark_pipeline_framework.runtime.context import Context, RunInfo
+from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
+from ppf_vault import VaultPlugin
+
+
+class ConnectionConfig(SourceConfig):
+    user: str
+    password: str
+
+
+class Connection(Source[ConnectionConfig]):
+    """Hands on its config, so the test sees what the component was given."""
+
+    def read(self):
+        return self.config
+
+
+class InlineRegistry(ComponentRegistry):
+    def __init__(self):
+        super().__init__(eps=[])
+
+    def resolve(self, type_name):
+        return {"Connection": Connection}[type_name]
+
+
+class Outputs(Hook):
+    def __init__(self):
+        super().__init__()
+        self.by_step = {}
+
+    def after_step(self, step_name, result):
+        self.by_step[step_name] = result
+
+
+def pipeline_file(tmp_path, vault_url: str):
+    path = tmp_path / "pipeline.conf"
+    path.write_text(textwrap.dedent(f"""
+        pipeline {{
+          name = "vault-demo"
+          steps = [
+            {{
+              name = "connect"
+              type = "Connection"
+              config {{
+                user = "secret://vault/kv/data/db#user"
+                # quoted: unquoted, HOCON would read // as a comment
+                password = "secret://vault/kv/data/db#password"
+              }}
+            }}
+          ]
+          hooks {{ vault {{ url = "{vault_url}" }} }}
+        }}
+    """), encoding="utf-8")
+    return path
+
+
+def test_validation_keeps_the_reference_and_never_contacts_vault(fake_vault, tmp_path):
+    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry())
+    assert pipeline.steps["connect"].config.password == "secret://vault/kv/data/db#password"
+    assert fake_vault.requests == []
+
+
+def test_installed_plugin_loads_from_its_entry_point_with_its_settings(fake_vault, tmp_path):
+    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry())
+    plugin = load_hook_plugins(pipeline.spec.hooks).manager.get_plugin("vault")
+    assert isinstance(plugin, VaultPlugin)
+    assert plugin.vault_settings.url == fake_vault.url
+
+
+def test_run_gives_the_component_the_values_and_logs_only_references(fake_vault, tmp_path):
+    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry())
+    outputs = Outputs()
+    manager = load_hook_plugins(pipeline.spec.hooks, [outputs]).manager
+    with capture_logs() as logs:
+        result = PipelineExecutor(pipeline, Context(RunInfo("vault-demo")), manager).run()
+    assert result.succeeded, result.to_dict()
+    given = outputs.by_step["connect"]
+    assert (given.user, given.password) == ("etl", "hunter2")
+    assert "hunter2" not in repr(given)
+    assert "hunter2" not in repr(logs)
+    assert fake_vault.requests == ["/v1/kv/data/db"]
