@@ -1,0 +1,81 @@
+"""Reading a Spark event log (one JSON event a line): jobs, stages, and rows scanned from files.
+
+Scanned rows come from the SQL metric "number of output rows" of ``Scan <format>`` plan nodes.
+A cached relation shows its original scan node in later plans with the same accumulator, so a
+source read once counts its rows once however many jobs reuse the cache.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+
+
+@attrs.frozen
+class EventLogSummary:
+    jobs: int
+    stages: int
+    #: Sum of the tasks' input metrics (file reads and cache reads alike).
+    input_records: int
+    input_bytes: int
+    #: Rows produced by file-scan plan nodes: how many rows were read from source files.
+    scanned_rows: int
+
+
+def single_event_log(directory: Path) -> list[Path]:
+    """The files of the only application logged in ``directory`` (each run gets its own).
+
+    Spark 4 rolls event logs by default: a folder ``eventlog_v2_<app>`` of ``events_<n>_<app>``
+    files; a single plain file is the older layout.
+    """
+    apps = [p for p in directory.iterdir() if not p.name.startswith(".")]
+    if len(apps) != 1:
+        raise RuntimeError(f"expected one application's event log in {directory}, found {[p.name for p in apps]}")
+    if apps[0].is_file():
+        return [apps[0]]
+    parts = sorted(apps[0].glob("events_*"), key=lambda p: int(p.name.split("_")[1]))
+    if not parts or any(p.suffix in (".zstd", ".lz4", ".snappy", ".lzf") for p in parts):
+        raise RuntimeError(f"no uncompressed event log in {apps[0]} (set spark.eventLog.compress=false)")
+    return parts
+
+
+def summarize(paths: list[Path]) -> EventLogSummary:
+    jobs = stages = input_records = input_bytes = 0
+    scan_row_metrics: set[int] = set()
+    metric_updates: list[tuple[int, int]] = []
+    for event in (e for path in paths for e in _events(path)):
+        kind = event.get("Event", "")
+        if kind == "SparkListenerJobStart":
+            jobs += 1
+        elif kind == "SparkListenerStageCompleted":
+            stages += 1
+        elif kind.endswith("SparkListenerSQLExecutionStart") or kind.endswith("SparkListenerSQLAdaptiveExecutionUpdate"):
+            scan_row_metrics |= set(_scan_row_metric_ids(event.get("sparkPlanInfo", {})))
+        elif kind == "SparkListenerTaskEnd":
+            inputs = (event.get("Task Metrics") or {}).get("Input Metrics") or {}
+            input_records += inputs.get("Records Read", 0)
+            input_bytes += inputs.get("Bytes Read", 0)
+            for accumulable in (event.get("Task Info") or {}).get("Accumulables", []):
+                if isinstance(accumulable.get("Update"), (int, str)) and str(accumulable["Update"]).lstrip("-").isdigit():
+                    metric_updates.append((accumulable["ID"], int(accumulable["Update"])))
+    scanned = sum(update for metric, update in metric_updates if metric in scan_row_metrics)
+    return EventLogSummary(jobs, stages, input_records, input_bytes, scanned)
+
+
+def _events(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _scan_row_metric_ids(node: dict) -> Iterator[int]:
+    if node.get("nodeName", "").startswith("Scan "):
+        for metric in node.get("metrics", []):
+            if metric.get("name") == "number of output rows":
+                yield metric["accumulatorId"]
+    for child in node.get("children", []):
+        yield from _scan_row_metric_ids(child)

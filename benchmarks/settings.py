@@ -1,0 +1,37 @@
+"""The one set of Spark settings and paths every benchmark uses, for ppf and hand-written alike.
+
+Both sides of a comparison read their settings from here, so they cannot drift apart.  The
+quiet-log4j options are the ones ppf adds to every session it builds
+(``runtime/logs.py: quiet_spark_conf``); the hand-written job passes them too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "benchmarks"
+WORK = BENCHMARKS / ".work"  # git-ignored: data, generated configs, event logs, outputs
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").is_dir() else sys.executable
+PPF = str(Path(PYTHON).with_name("ppf"))
+
+MASTER = "local[2]"
+ROWS = int(os.environ.get("PPF_BENCH_ROWS", 4_000_000))
+RUNS = int(os.environ.get("PPF_BENCH_RUNS", 5))
+
+
+def spark_conf() -> dict[str, str]:
+    """Every Spark property a benchmark session gets, except the per-run event-log directory."""
+    from pyspark_pipeline_framework.runtime.logs import quiet_spark_conf
+
+    return {
+        "spark.driver.memory": "2g",
+        "spark.sql.shuffle.partitions": "4",
+        "spark.ui.enabled": "false",
+        "spark.eventLog.enabled": "true",
+        # Spark 4 compresses event logs with zstd, which this Python's stdlib cannot read.
+        "spark.eventLog.compress": "false",
+        **quiet_spark_conf(),
+    }

@@ -1,0 +1,29 @@
+"""Wall time of whole processes, and the statistics the report shows."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+
+def wall_time(command: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] | None = None) -> float:
+    """Seconds from process start to exit; a failing command is an error, not a fast run."""
+    started = time.perf_counter()
+    done = subprocess.run(list(command), cwd=cwd, env={**os.environ, **(env or {})},
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return elapsed
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def spread(values: Sequence[float]) -> tuple[float, float]:
+    return min(values), max(values)
