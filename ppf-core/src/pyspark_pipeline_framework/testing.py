@@ -69,7 +69,7 @@ def spark_settings_of_installed_plugins() -> list[Mapping[str, object]]:
         except Exception:
             continue
     manager = load_hook_plugins(HooksSettings()).manager
-    return [a for a in manager.hook.ppf_spark_session_settings(component_types=types) if a]
+    return [a for a in manager.hook.ppf_spark_session_settings(component_types=types, steps=[]) if a]
 
 
 def local_spark_session(app_name: str = "ppf-tests", conf: Mapping[str, str] | None = None,

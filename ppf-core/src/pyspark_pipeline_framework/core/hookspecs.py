@@ -14,6 +14,7 @@ import pluggy
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
+    from ..runner.preflight import ResolvedStep
     from ..runtime.context import Context
     from ..runtime.result import RunResult, StepResult
     from .secrets import SecretResolver
@@ -59,8 +60,14 @@ def on_retry(
 
 
 @hookspec
-def ppf_spark_session_settings(component_types: list[type]) -> dict[str, Any] | None:
+def ppf_spark_session_settings(component_types: list[type], steps: list[ResolvedStep]) -> dict[str, Any] | None:
     """Spark settings a plugin needs for the components a pipeline uses.
+
+    ``component_types`` are the component classes of the pipeline's steps; ``steps`` are the
+    steps themselves (``name``, ``component_class`` and the structured ``config``), so a plugin
+    can answer for what a step's config names, e.g. an ``s3://`` path given to another plugin's
+    component.  ``steps`` is empty when a session is built for all installed plugins at once
+    (tests), where ``component_types`` holds every installed component.
 
     Return ``{"packages": [maven coordinates], "conf": {property: value}}`` or ``None``.
     Core merges the answers of all plugins into the session it builds; a user's own

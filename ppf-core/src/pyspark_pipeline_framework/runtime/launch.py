@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 
 def session_plan_for(pipeline: ValidatedPipeline, plugin_manager) -> object:
-    component_types = list({step.component_class for step in pipeline.steps.values()})
-    answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types)
+    steps = list(pipeline.steps.values())
+    component_types = list({step.component_class for step in steps})
+    answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types, steps=steps)
     return plan_session(pipeline.spec.spark, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers])
 
 
