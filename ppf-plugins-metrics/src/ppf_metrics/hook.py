@@ -1,0 +1,152 @@
+"""The ``metrics`` hook plugin: one OpenTelemetry span per run, one child span per step, and step metrics.
+
+Switched on by the seed's ``hooks { enable_metrics = true }``.  Everything it reports comes from
+what the executor already knows (durations, attempts, status); it never asks Spark for anything.
+OpenTelemetry is imported when the plugin is built, not when this module is imported.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from pyspark_pipeline_framework.core import Hook
+from pyspark_pipeline_framework.runtime.result import StepStatus
+
+from .telemetry import MetricsSettings, build_providers
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.metrics.export import MetricReader
+    from opentelemetry.sdk.trace.export import SpanExporter
+    from opentelemetry.trace import Span
+
+INSTRUMENTATION = "ppf_metrics"
+
+
+class MetricsHook(Hook):
+    """Records each run as OpenTelemetry spans and step metrics, flushed when the run ends.
+
+    Metrics (attributes ``ppf.pipeline``, ``ppf.step``, ``ppf.step.status``):
+
+    * ``ppf.step.duration`` (histogram, seconds) for every step that ran;
+    * ``ppf.step.attempts`` (counter) for every step that ran;
+    * ``ppf.step.runs`` (counter) for every step, including those not run;
+    * ``ppf.pipeline.duration`` (histogram, seconds, attributes ``ppf.pipeline``, ``ppf.status``).
+
+    ``span_exporter`` and ``metric_reader`` add destinations besides the configured exporter, for
+    tests (OpenTelemetry's in-memory exporter and reader) or an application's own telemetry.
+    One instance observes one run: its providers are shut down when the run ends.
+    """
+
+    name = "metrics"
+
+    def __init__(
+        self,
+        settings: dict[str, Any] | None = None,
+        *,
+        span_exporter: SpanExporter | None = None,
+        metric_reader: MetricReader | None = None,
+    ):
+        super().__init__(settings)
+        self.telemetry_settings = MetricsSettings.from_mapping(self.settings)
+        self.tracer_provider, self.meter_provider = build_providers(
+            self.telemetry_settings, span_exporter, metric_reader
+        )
+        self._tracer = self.tracer_provider.get_tracer(INSTRUMENTATION)
+        meter = self.meter_provider.get_meter(INSTRUMENTATION)
+        self._step_duration = meter.create_histogram(
+            "ppf.step.duration", unit="s", description="Wall time of a step, all attempts included")
+        self._step_attempts = meter.create_counter(
+            "ppf.step.attempts", unit="{attempt}", description="Attempts a step took")
+        self._step_runs = meter.create_counter(
+            "ppf.step.runs", unit="{step}", description="Steps by final status")
+        self._run_duration = meter.create_histogram(
+            "ppf.pipeline.duration", unit="s", description="Wall time of a pipeline run")
+        self._run_span: Span | None = None
+        self._step_spans: dict[str, Span] = {}
+        self._retries: dict[str, int] = {}
+        self._lock = threading.Lock()  # steps of independent branches report from several threads
+
+    # -- spans ---------------------------------------------------------------------------------
+    def pipeline_start(self, pipeline_name: str, context: Any) -> None:
+        self._run_span = self._tracer.start_span(
+            f"pipeline {pipeline_name}",
+            attributes={"ppf.pipeline": pipeline_name, "ppf.run_id": context.run_id},
+        )
+
+    def before_step(self, step_name: str, step: Any) -> None:
+        from opentelemetry import trace
+
+        parent = trace.set_span_in_context(self._run_span) if self._run_span is not None else None
+        span = self._tracer.start_span(
+            f"step {step_name}", context=parent, attributes={"ppf.step": step_name, "ppf.step.type": step.type},
+        )
+        with self._lock:
+            self._step_spans[step_name] = span
+            self._retries[step_name] = 0
+
+    def on_retry(self, step_name: str, attempt: int, wait: float, error: BaseException) -> None:
+        with self._lock:
+            self._retries[step_name] = attempt
+            span = self._step_spans.get(step_name)
+        if span is not None:
+            span.add_event("retry", {"attempt": attempt, "wait_s": wait, "error": f"{type(error).__name__}: {error}"})
+
+    def after_step(self, step_name: str, step_result: Any) -> None:
+        span = self._pop_span(step_name)
+        if span is None:
+            return
+        span.set_attribute("ppf.step.attempts", step_result.attempts)
+        span.set_attribute("ppf.step.status", "succeeded")
+        for key, value in step_result.metrics.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                span.set_attribute(f"ppf.step.{key}", value)
+        span.end()
+
+    def on_step_error(self, step_name: str, error: BaseException) -> None:
+        from opentelemetry.trace import Status, StatusCode
+
+        with self._lock:
+            attempts = self._retries.get(step_name, 0) + 1
+        span = self._pop_span(step_name)
+        if span is None:
+            return
+        span.set_attribute("ppf.step.attempts", attempts)
+        span.set_attribute("ppf.step.status", "failed")
+        span.record_exception(error)
+        span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+        span.end()
+
+    def _pop_span(self, step_name: str) -> Span | None:
+        with self._lock:
+            return self._step_spans.pop(step_name, None)
+
+    # -- the end of the run ----------------------------------------------------------------------
+    def pipeline_end(self, pipeline_name: str, result: Any) -> None:
+        from opentelemetry.trace import Status, StatusCode
+
+        for step in result.steps:
+            status = step.status.value
+            attributes = {"ppf.pipeline": pipeline_name, "ppf.step": step.name, "ppf.step.status": status}
+            self._step_runs.add(1, attributes)
+            if step.attempts:
+                self._step_duration.record(step.duration_s, attributes)
+                self._step_attempts.add(step.attempts, attributes)
+        run_status = "succeeded" if result.succeeded else "failed"
+        self._run_duration.record(result.duration_s, {"ppf.pipeline": pipeline_name, "ppf.status": run_status})
+
+        with self._lock:
+            leftovers, self._step_spans = list(self._step_spans.values()), {}
+        for span in leftovers:  # a step that never reported back (a bug elsewhere) still ends
+            span.end()
+        if self._run_span is not None:
+            self._run_span.set_attribute("ppf.status", run_status)
+            if not result.succeeded:
+                failed = ", ".join(result.by_status(StepStatus.FAILED))
+                self._run_span.set_status(Status(StatusCode.ERROR, f"failed steps: {failed}"))
+            self._run_span.end()
+            self._run_span = None
+        # A batch process may exit right after the run: push everything out now, once.  Shutting
+        # down (rather than leaving it to exit) also stops a second export at interpreter exit.
+        self.tracer_provider.shutdown()
+        self.meter_provider.shutdown()

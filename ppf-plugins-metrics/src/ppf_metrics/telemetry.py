@@ -1,0 +1,96 @@
+"""Building the OpenTelemetry tracer and meter providers of one run from ``hooks { metrics { ... } }``.
+
+Each run gets providers of its own rather than OpenTelemetry's global ones, so ppf neither takes
+over an application's telemetry set-up nor leaks spans between runs in one process.  With no
+``exporter`` setting nothing leaves the process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from pyspark_pipeline_framework.core.converter import issues_from_exception, make_converter
+from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import MetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+
+@attrs.frozen
+class MetricsSettings:
+    """``hooks { metrics { ... } }``; every key is optional."""
+
+    #: Where spans and metrics go: "none" (the default: recorded, never sent), "console"
+    #: (printed to stdout at the end of the run) or "otlp" (needs ppf-plugins-metrics[otlp]).
+    exporter: Literal["none", "console", "otlp"] = "none"
+    #: The OpenTelemetry service.name resource attribute.
+    service_name: str = "ppf"
+    #: OTLP endpoint; OpenTelemetry's OTEL_EXPORTER_OTLP_ENDPOINT applies when unset.
+    otlp_endpoint: str | None = None
+
+    @classmethod
+    def from_mapping(cls, settings: Mapping[str, Any]) -> MetricsSettings:
+        try:
+            return make_converter().structure(dict(settings), cls)
+        except Exception as exc:
+            raise ConfigError(issues_from_exception(exc, "pipeline.hooks.metrics")) from None
+
+
+def build_providers(
+    settings: MetricsSettings,
+    span_exporter: SpanExporter | None = None,
+    metric_reader: MetricReader | None = None,
+) -> tuple[TracerProvider, MeterProvider]:
+    """Providers exporting as ``settings`` say, plus the given exporter and reader (tests, embedding)."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
+    resource = Resource.create({"service.name": settings.service_name})
+    readers: list[MetricReader] = [] if metric_reader is None else [metric_reader]
+    configured_span_exporter, configured_reader = _exporters(settings)
+    if configured_reader is not None:
+        readers.append(configured_reader)
+
+    tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+    if configured_span_exporter is not None:
+        tracer_provider.add_span_processor(BatchSpanProcessor(configured_span_exporter))
+    if span_exporter is not None:
+        tracer_provider.add_span_processor(SimpleSpanProcessor(span_exporter))
+    # The hook shuts both down when the run ends; an exit handler would export a second time.
+    return tracer_provider, MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False)
+
+
+def _exporters(settings: MetricsSettings) -> tuple[SpanExporter | None, MetricReader | None]:
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    # Metrics are pushed once, by force_flush at the end of the run; a batch job has no use for
+    # periodic exports, so the interval is simply longer than any run.
+    once = 24 * 3600 * 1000
+    if settings.exporter == "none":
+        return None, None
+    if settings.exporter == "console":
+        from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+        return ConsoleSpanExporter(), PeriodicExportingMetricReader(ConsoleMetricExporter(),
+                                                                    export_interval_millis=once)
+    try:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    except ImportError:
+        raise ConfigError([ConfigIssue(
+            "pipeline.hooks.metrics.exporter", "exporter \"otlp\" needs the OTLP exporter package",
+            "pip install 'ppf-plugins-metrics[otlp]'",
+        )]) from None
+    endpoint = settings.otlp_endpoint
+    spans = OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces") if endpoint else OTLPSpanExporter()
+    metrics = OTLPMetricExporter(endpoint=f"{endpoint.rstrip('/')}/v1/metrics") if endpoint else OTLPMetricExporter()
+    return spans, PeriodicExportingMetricReader(metrics, export_interval_millis=once)
