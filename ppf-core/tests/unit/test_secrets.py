@@ -145,7 +145,7 @@ def test_resolvers_from_plugins_join_the_builtin_env_resolver():
         InlineRegistry({"Login": Login}),
     ).spec.hooks, [ConstantPlugin()]).manager
     secrets = Secrets.from_plugins(manager)
-    assert sorted(secrets.resolvers) == ["const", "env"]
+    assert {"const", "env"} <= set(secrets.resolvers)  # installed plugins (vault) may add more
     assert secrets.resolve("secret://const/abc") == "ABC"
 
 
