@@ -94,3 +94,22 @@ def test_malformed_override_is_a_config_error():
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_pipeline_file(tmp_path / "nope.conf")
+
+
+def test_overrides_address_steps_by_index_or_name(write_conf):
+    path = write_conf("""
+        pipeline {
+          name = p
+          steps = [
+            { name = "read", type = T, config { path = "/a" } }
+            { name = "write", type = T, config { path = "/b" } }
+          ]
+        }
+    """)
+    loaded = load_pipeline_file(path, ["steps[0].config.path=/x", "steps.write.config.mode=overwrite"])
+    assert loaded.raw["steps"][0]["config"]["path"] == "/x"
+    assert loaded.raw["steps"][1]["config"] == {"path": "/b", "mode": "overwrite"}
+    with pytest.raises(ConfigError, match="no step named 'nope'"):
+        load_pipeline_file(path, ["steps.nope.config.path=/x"])
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_pipeline_file(path, ["steps[5].config.path=/x"])

@@ -76,9 +76,13 @@ def load_pipeline_file(path: str | Path, overrides: list[str] = ()) -> PipelineF
     except Exception as exc:  # pyparsing's errors carry line and column
         raise ConfigError([_syntax_issue(path, exc)]) from None
 
-    if parsed_overrides:
+    # Plain keys merge before substitution (so ${...} sees them); keys that address a list element
+    # (steps[2].config.path, or steps.<step name>.config.path) are applied to the resolved data.
+    element_overrides = [(k, v) for k, v in parsed_overrides if _addresses_element(k)]
+    plain_overrides = [(k, v) for k, v in parsed_overrides if not _addresses_element(k)]
+    if plain_overrides:
         override_tree = ConfigTree()
-        for key, value in parsed_overrides:
+        for key, value in plain_overrides:
             override_tree.put(f"pipeline.{key}", value)
         tree = ConfigTree.merge_configs(tree, override_tree)
     try:
@@ -89,7 +93,49 @@ def load_pipeline_file(path: str | Path, overrides: list[str] = ()) -> PipelineF
     plain = tree.as_plain_ordered_dict()
     if "pipeline" not in plain or not isinstance(plain["pipeline"], dict):
         raise ConfigError([ConfigIssue("pipeline", "the file has no `pipeline { ... }` block", "see docs/configuration.md", str(path), None)])
-    return PipelineFile(path, _plain(plain["pipeline"]), (path, *_included_files(path)))
+    raw = _plain(plain["pipeline"])
+    for key, value in element_overrides:
+        _set_element(raw, key, value)
+    return PipelineFile(path, raw, (path, *_included_files(path)))
+
+
+def _addresses_element(key: str) -> bool:
+    return "[" in key or key.startswith("steps.")
+
+
+_KEY_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _set_element(raw: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``steps[2].config.path`` or ``steps.<name>.config.path`` in the resolved pipeline."""
+    parts: list[str | int] = [int(i) if i else n for n, i in _KEY_PART.findall(key)]
+    node: Any = raw
+    for position, part in enumerate(parts[:-1]):
+        nxt = parts[position + 1]
+        if isinstance(node, list) and isinstance(part, str):
+            # a step addressed by its name
+            matches = [item for item in node if isinstance(item, dict) and item.get("name") == part]
+            if not matches:
+                raise ConfigError([ConfigIssue(f"--override {key}", f"no step named {part!r}",
+                                               "address steps by name or by index, e.g. steps[0].config.path")])
+            node = matches[0]
+            continue
+        try:
+            child = node[part]
+        except (KeyError, IndexError, TypeError):
+            if isinstance(node, dict) and isinstance(part, str):
+                child = node.setdefault(part, [] if isinstance(nxt, int) else {})
+            else:
+                raise ConfigError([ConfigIssue(f"--override {key}", f"{part!r} does not exist in the pipeline",
+                                               "check the key; list indexes start at 0")]) from None
+        node = child
+    last = parts[-1]
+    if isinstance(node, list) and isinstance(last, int) and last < len(node):
+        node[last] = value
+    elif isinstance(node, dict) and isinstance(last, str):
+        node[last] = value
+    else:
+        raise ConfigError([ConfigIssue(f"--override {key}", "cannot set this key", "check the key")])
 
 
 def _plain(value: Any) -> Any:

@@ -32,34 +32,55 @@ class SourceLocator:
         return (self._files[0][0], None) if self._files else (None, None)
 
     def _follow(self, lines: list[str], segments: list[tuple[str | None, str | None]]) -> int | None:
-        cursor = 0
+        cursor, limit = 0, len(lines)
         found: int | None = None
         parent_key = None
         for key, index in segments:
             if index is not None:
                 if parent_key != "steps" or int(index) >= len(self._step_names):
                     return found
-                pattern = re.compile(r'(^|[\s{,])"?name"?\s*[=:]\s*"?' + re.escape(self._step_names[int(index)]) + r'"?\s*($|[\s,}#/])')
-                hit = _search(lines, pattern, cursor)
-                if hit is None:
-                    return found
+                # Walk the elements in order, so duplicate names still find the right one.
+                hit, search_from = None, cursor
+                for position in range(int(index) + 1):
+                    pattern = re.compile(r'(^|[\s{,])"?name"?\s*[=:]\s*"?' + re.escape(self._step_names[position])
+                                         + r'"?\s*($|[\s,}#/])')
+                    hit = _search(lines, pattern, search_from, limit)
+                    if hit is None:
+                        return found
+                    search_from = hit + 1
                 # The element starts at the brace that opens it; config keys may precede `name`.
                 start = hit
                 while start > cursor and "{" not in lines[start]:
                     start -= 1
-                cursor, found = start, hit + 1
+                cursor, found, limit = start, hit + 1, _block_end(lines, start, limit)
             else:
                 pattern = re.compile(r'(^|[\s{,])"?' + re.escape(key) + r'"?\s*([=:{\[]|\+=)')
-                hit = _search(lines, pattern, cursor)
+                hit = _search(lines, pattern, cursor, limit)
                 if hit is None:
                     return found  # a missing key: point at the block that should hold it
                 cursor, found = hit, hit + 1
+                if re.search(re.escape(key) + r'"?\s*[=:]?\s*\{', lines[hit]):
+                    limit = _block_end(lines, hit, limit)
                 parent_key = key
         return found
 
 
-def _search(lines: list[str], pattern: re.Pattern[str], start: int) -> int | None:
-    for number in range(start, len(lines)):
+def _block_end(lines: list[str], start: int, limit: int) -> int:
+    """One past the line that closes the first ``{`` opened on or after ``start``."""
+    depth, opened = 0, False
+    for number in range(start, limit):
+        for char in re.sub(r'"(?:[^"\\]|\\.)*"', "", lines[number].split("#", 1)[0]):
+            if char == "{":
+                depth, opened = depth + 1, True
+            elif char == "}":
+                depth -= 1
+                if opened and depth == 0:
+                    return number + 1
+    return limit
+
+
+def _search(lines: list[str], pattern: re.Pattern[str], start: int, limit: int) -> int | None:
+    for number in range(start, limit):
         text = lines[number].split("#", 1)[0]
         if pattern.search(text):
             return number
