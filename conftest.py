@@ -9,9 +9,10 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def spark():
+def spark(tmp_path_factory):
     from pyspark_pipeline_framework.testing import local_spark_session
 
-    session = local_spark_session()
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    session = local_spark_session(conf={"spark.sql.warehouse.dir": str(warehouse)})
     yield session
     session.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -20,6 +21,9 @@ def java_executable() -> str | None:
     return shutil.which("java")
 
 
+# `ppf run` checks Java before loading plugins and again when building the session: asking
+# each executable once per process saves a JVM start (`java -version`) on every run.
+@functools.lru_cache(maxsize=None)
 def java_major_version(executable: str) -> int | None:
     try:
         out = subprocess.run([executable, "-version"], capture_output=True, text=True, timeout=30)
@@ -48,3 +52,13 @@ def require_java() -> None:
             f"Java {major} at {executable} is too old: Spark 4 needs Java {MINIMUM_JAVA} or newer. "
             "Install a newer JDK and point JAVA_HOME at it."
         )
+
+
+if __name__ == "__main__":  # `python -m pyspark_pipeline_framework.runtime.java`: a set-up check
+    import sys
+
+    try:
+        require_java()
+    except EnvironmentProblem as problem:
+        sys.exit(f"error: {problem}")
+    print(f"Java {java_major_version(java_executable())} found at {java_executable()}")
