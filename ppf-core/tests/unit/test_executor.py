@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import ppf_test_components as tc
 import pytest
@@ -124,10 +123,8 @@ def test_independent_branches_run_concurrently(write_conf):
             with lock:
                 active[0] -= 1
 
-    started = time.perf_counter()
     run(write_conf, FAN, [Concurrency()])
-    assert peak[0] >= 2
-    assert time.perf_counter() - started < 0.55  # the two 0.3 s sources overlapped
+    assert peak[0] >= 2  # both 0.3 s sources were running at the same time
 
 
 def test_parallelism_limit_is_respected(write_conf):

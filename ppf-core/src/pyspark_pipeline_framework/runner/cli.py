@@ -66,7 +66,9 @@ def run(
     override: OverrideOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the plan; start no Spark.")] = False,
     log_format: Annotated[LogFormat, typer.Option(help="Log lines as console text or JSON.")] = LogFormat.auto,
-    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    log_level: Annotated[
+        Optional[str], typer.Option(help="debug, info, warning or error (default: info; warning under the terminal progress display).")
+    ] = None,
 ) -> None:
     """Run a pipeline."""
     from ..core.errors import ConfigError, EnvironmentProblem
@@ -74,8 +76,9 @@ def run(
     from .config_file import load_pipeline_file
     from .preflight import validate
 
+    progress_shown = log_format is LogFormat.auto and sys.stderr.isatty()
     try:
-        configure_logging(log_format.value, log_level)
+        configure_logging(log_format.value, log_level or ("warning" if progress_shown else "info"))
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -99,7 +102,7 @@ def run(
     except EnvironmentProblem as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr))
+    result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr) if progress_shown else [])
     raise typer.Exit(int(result.exit_code))
 
 

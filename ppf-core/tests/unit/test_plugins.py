@@ -1,0 +1,102 @@
+"""Hook plugin loading: broken plugins, enabling, blocking, progress display."""
+
+from __future__ import annotations
+
+import io
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from pyspark_pipeline_framework.core import Hook, plugins
+from pyspark_pipeline_framework.core.spec import HooksSettings
+
+
+class Quiet(Hook):
+    name = "quiet"
+
+
+def broken_ep(name):
+    def load():
+        raise ImportError("missing dependency 'nonexistent_lib'")
+
+    return SimpleNamespace(name=name, load=load)
+
+
+def test_plugin_that_fails_to_import_is_reported_and_skipped(monkeypatch):
+    monkeypatch.setattr(plugins, "hook_entry_points", lambda: {"broken": broken_ep("broken")})
+    loaded = plugins.load_hook_plugins(HooksSettings())
+    assert [(p.name, "nonexistent_lib" in p.error) for p in loaded.problems] == [("broken", True)]
+
+
+def test_plugin_that_the_pipeline_needs_fails_loudly(monkeypatch):
+    monkeypatch.setattr(plugins, "hook_entry_points", lambda: {"broken": broken_ep("broken")})
+    with pytest.raises(ImportError, match="nonexistent_lib"):
+        plugins.load_hook_plugins(HooksSettings(enabled={"broken": True}))
+
+
+def test_blocked_plugin_is_never_imported(monkeypatch):
+    monkeypatch.setattr(plugins, "hook_entry_points", lambda: {"broken": broken_ep("broken")})
+    monkeypatch.setenv("PPF_DISABLE_PLUGINS", "broken")
+    loaded = plugins.load_hook_plugins(HooksSettings(enabled={"broken": True}))
+    assert loaded.problems == []
+
+
+def test_entry_point_plugins_load_only_when_enabled_or_autoload(monkeypatch):
+    class Auto(Hook):
+        autoload = True
+
+    eps = {"quiet": SimpleNamespace(name="quiet", load=lambda: Quiet),
+           "auto": SimpleNamespace(name="auto", load=lambda: Auto)}
+    monkeypatch.setattr(plugins, "hook_entry_points", lambda: eps)
+    names = lambda hooks: sorted(n for n, _ in plugins.load_hook_plugins(hooks).manager.list_name_plugin())  # noqa: E731
+    assert names(HooksSettings()) == ["auto"]
+    assert names(HooksSettings(enabled={"quiet": True})) == ["auto", "quiet"]
+    assert names(HooksSettings(enabled={"auto": False})) == []
+
+
+def test_settings_reach_the_plugin(monkeypatch):
+    monkeypatch.setattr(plugins, "hook_entry_points", lambda: {"quiet": SimpleNamespace(name="quiet", load=lambda: Quiet)})
+    manager = plugins.load_hook_plugins(HooksSettings(enabled={"quiet": True}, settings={"quiet": {"level": 3}})).manager
+    assert manager.get_plugin("quiet").settings == {"level": 3}
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_display_only_on_a_terminal(write_conf):
+    from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
+    from pyspark_pipeline_framework.runner.preflight import validate
+    from pyspark_pipeline_framework.runner.progress import progress_plugins
+    from pyspark_pipeline_framework.runtime.launch import run_pipeline
+
+    assert progress_plugins(io.StringIO()) == []
+    terminal = FakeTerminal()
+    pipeline = validate(load_pipeline_file(write_conf("""
+        pipeline {
+          name = "shown"
+          steps = [
+            { name = "numbers", type = "ppf_test_components.Numbers", config { values = [1] } }
+            { name = "boom", type = "ppf_test_components.Boom" }
+          ]
+        }
+    """)))
+    run_pipeline(pipeline, spark=object(), extra_plugins=progress_plugins(terminal))
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue())
+    assert "shown: 2 steps" in shown
+    assert "✔ numbers" in shown and "[1/2]" in shown
+    assert "✘ boom (RuntimeError: boom) [2/2]" in shown
+    assert "failed" in shown.splitlines()[-1]
+
+
+def test_components_show_lists_fields_with_types_defaults_and_docs():
+    from pyspark_pipeline_framework.core.registry import ComponentRegistry
+    from pyspark_pipeline_framework.runner.describe import describe_component
+
+    text = describe_component(ComponentRegistry(), "FileSink")
+    assert "FileSink  (sink)" in text and "provided by ppf-core" in text
+    assert "path: str  (required)  Target directory." in text
+    assert "mode: Literal['append', 'overwrite', 'error', 'errorifexists', 'ignore']  (default 'error')" in text
+    assert "partition_by: list[str]  (default [])" in text
