@@ -9,6 +9,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.idle_cpu import wait_until_idle
 from benchmarks.settings import PPF
 from benchmarks.timing import median, spread, wall_time
 
@@ -17,7 +18,10 @@ RUNS = 9
 
 def measure(runs: int = RUNS) -> dict:
     wall_time([PPF, "--help"])  # warm the file cache and bytecode; not counted
-    times = [wall_time([PPF, "--help"]) for _ in range(runs)]
+    times = []
+    for _ in range(runs):
+        wait_until_idle()
+        times.append(wall_time([PPF, "--help"]))
     return {"runs": runs, "times_s": times, "median_s": median(times), "range_s": spread(times)}
 
 

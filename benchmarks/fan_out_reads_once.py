@@ -24,6 +24,7 @@ import attrs
 
 from benchmarks.dataset import ensure_dataset
 from benchmarks.event_log import single_event_log, summarize
+from benchmarks.idle_cpu import wait_until_idle
 from benchmarks.settings import MASTER, PPF, ROOT, ROWS, WORK, spark_conf
 from benchmarks.timing import wall_time
 
@@ -60,6 +61,7 @@ def run_case(name: str, make_steps, data: Path) -> dict:
     (run_dir / "events").mkdir(parents=True)
     config = run_dir / "pipeline.conf"
     config.write_text(_pipeline(f"fan-out-{name}", make_steps(data, run_dir / "out"), run_dir / "events"))
+    wait_until_idle()
     seconds = wall_time([PPF, "run", "--config", str(config), "--log-format", "json"], cwd=ROOT)
     summary = summarize(single_event_log(run_dir / "events"))
     return {**attrs.asdict(summary), "wall_s": seconds, "source_reads": summary.scanned_rows / ROWS}

@@ -13,6 +13,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.idle_cpu import wait_until_idle
 from benchmarks.settings import PPF, WORK
 from benchmarks.timing import median, spread, wall_time
 
@@ -53,7 +54,10 @@ def measure(runs: int = RUNS) -> dict:
     results = {}
     for steps in STEP_COUNTS:
         config = write_chain_config(steps)
-        times = [wall_time([PPF, "validate", str(config)]) for _ in range(runs)]
+        times = []
+        for _ in range(runs):
+            wait_until_idle()
+            times.append(wall_time([PPF, "validate", str(config)]))
         results[str(steps)] = {"runs": runs, "times_s": times, "median_s": median(times), "range_s": spread(times)}
         print(f"  validate {steps:>5} steps: median {median(times):.2f} s", file=sys.stderr)
     return results

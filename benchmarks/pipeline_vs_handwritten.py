@@ -16,6 +16,7 @@ if __package__ in (None, ""):
 
 from benchmarks.dataset import ensure_dataset
 from benchmarks.event_log import single_event_log, summarize
+from benchmarks.idle_cpu import wait_until_idle
 from benchmarks.settings import BENCHMARKS, MASTER, PPF, PYTHON, ROOT, RUNS, WORK, spark_conf
 from benchmarks.timing import median, spread, wall_time
 
@@ -79,12 +80,15 @@ def measure(runs: int = RUNS) -> dict:
     work = WORK / "pipeline_vs_handwritten"
     times: dict[str, list[float]] = {"ppf": [], "hand": []}
     jobs: dict[str, set[int]] = {"ppf": set(), "hand": set()}
+    busy_before: dict[str, list[float]] = {"ppf": [], "hand": []}
     for index in range(runs):
         for side, run in (("ppf", run_ppf), ("hand", run_handwritten)):
+            busy_before[side].append(wait_until_idle())
             seconds, job_count = run(source, work / side)
             times[side].append(seconds)
             jobs[side].add(job_count)
-            print(f"  run {index + 1}/{runs} {side:<4} {seconds:6.2f} s  {job_count} Spark job(s)", file=sys.stderr)
+            print(f"  run {index + 1}/{runs} {side:<4} {seconds:6.2f} s  {job_count} Spark job(s)  "
+                  f"(CPUs {busy_before[side][-1]:.0%} busy before)", file=sys.stderr)
     ppf, hand = median(times["ppf"]), median(times["hand"])
     return {
         "runs": runs,
@@ -92,6 +96,7 @@ def measure(runs: int = RUNS) -> dict:
         "ppf_median_s": ppf, "hand_median_s": hand, "ratio": ppf / hand,
         "ppf_range_s": spread(times["ppf"]), "hand_range_s": spread(times["hand"]),
         "ppf_jobs": sorted(jobs["ppf"]), "hand_jobs": sorted(jobs["hand"]),
+        "busy_before": busy_before,
     }
 
 
