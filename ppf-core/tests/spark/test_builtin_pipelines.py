@@ -34,7 +34,7 @@ def test_seed_user_anonymizer_between_builtin_parquet_components(spark, users, t
           name = "user-etl"
           steps = [
             {{ name = "extract-users", type = "ParquetSource", config {{ path = "{source}" }} }}
-            {{ name = "anonymize-pii", type = "seed_transforms.UserAnonymizer",
+            {{ name = "anonymize-pii", type = "my_pipelines.transforms.UserAnonymizer",
                config {{ pii_fields = ["email", "phone", "ssn"], hash_algorithm = "sha256" }} }}
             {{ name = "load", type = "ParquetSink", config {{ path = "{out}", mode = "overwrite" }} }}
           ]

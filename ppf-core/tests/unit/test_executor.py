@@ -109,44 +109,36 @@ def test_failure_halts_only_what_depends_on_it(write_conf):
     assert tc.WRITTEN == {"out-b": [3], "out-joined": [3, 1]}  # fan-in receives inputs by name, in order
 
 
+class Concurrency(Hook):
+    """Tracks how many steps run at the same time."""
+
+    def __init__(self):
+        super().__init__()
+        self.active = self.peak = 0
+        self._lock = threading.Lock()
+
+    def before_step(self, step_name):
+        with self._lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+
+    def after_step(self, step_name):
+        with self._lock:
+            self.active -= 1
+
+    on_step_error = after_step
+
+
 def test_independent_branches_run_concurrently(write_conf):
-    active, peak = [0], [0]
-    lock = threading.Lock()
-
-    class Concurrency(Hook):
-        def before_step(self, step_name):
-            with lock:
-                active[0] += 1
-                peak[0] = max(peak[0], active[0])
-
-        def after_step(self, step_name):
-            with lock:
-                active[0] -= 1
-
-    run(write_conf, FAN, [Concurrency()])
-    assert peak[0] >= 2  # both 0.3 s sources were running at the same time
+    watcher = Concurrency()
+    run(write_conf, FAN, [watcher])
+    assert watcher.peak >= 2  # both 0.3 s sources were running at the same time
 
 
 def test_parallelism_limit_is_respected(write_conf):
-    active, peak = [0], [0]
-    lock = threading.Lock()
-
-    class Concurrency(Hook):
-        def before_step(self, step_name):
-            with lock:
-                active[0] += 1
-                peak[0] = max(peak[0], active[0])
-
-        def after_step(self, step_name):
-            with lock:
-                active[0] -= 1
-
-        def on_step_error(self, step_name):
-            with lock:
-                active[0] -= 1
-
-    run(write_conf, FAN.replace("max_parallel_steps = 4", "max_parallel_steps = 1"), [Concurrency()])
-    assert peak[0] == 1
+    watcher = Concurrency()
+    run(write_conf, FAN.replace("max_parallel_steps = 4", "max_parallel_steps = 1"), [watcher])
+    assert watcher.peak == 1
 
 
 def flaky(fail_times, retry="", error="ConnectionError", breaker=""):
