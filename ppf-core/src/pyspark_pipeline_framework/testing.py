@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 __all__ = [
-    "job_count", "load_and_validate", "local_spark_session", "run_pipeline_file", "run_pipeline_text",
+    "job_count", "load_and_validate", "retries_without_waiting", "local_spark_session", "run_pipeline_file", "run_pipeline_text",
     "spark_settings_of_installed_plugins",
 ]
 
@@ -53,6 +53,17 @@ def run_pipeline_text(text: str, overrides: Iterable[str] = (), *, spark: SparkS
 def job_count(spark: SparkSession, result: RunResult) -> int:
     """How many Spark jobs the run started (all of them carry the run's job group)."""
     return len(spark.sparkContext.statusTracker().getJobIdsForGroup(job_group(result.run_id)))
+
+
+def retries_without_waiting():
+    """Context manager: retries keep each policy's attempt count but sleep no wait (stamina's test mode).
+
+    ``on_retry`` hooks still receive the wait the policy chose, so tests capture waits instead of
+    sleeping them.
+    """
+    import stamina
+
+    return stamina.set_testing(True, attempts=1_000_000, cap=True)
 
 
 def spark_settings_of_installed_plugins() -> list[Mapping[str, object]]:

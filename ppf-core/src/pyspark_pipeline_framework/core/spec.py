@@ -46,6 +46,9 @@ class RetryPolicy:
     jitter: Seconds = Seconds(0.0)
     #: Give up retrying once this much time has passed since the first attempt.
     timeout: Seconds | None = None
+    #: Error class names (or dotted paths) worth retrying; empty means every error that is not
+    #: permanent.  Permanent errors (config, Spark analysis, authentication) are never retried.
+    retry_on: list[str] = attrs.field(factory=list)
 
 
 @attrs.frozen

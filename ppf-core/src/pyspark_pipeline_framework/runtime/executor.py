@@ -18,7 +18,7 @@ from ..core.spec import RetryPolicy, StepSpec
 from .circuit_breaker import BreakerBoard
 from .context import Context
 from .result import RunResult, StepResult, StepStatus
-from .retry import delay_before_attempt, is_retryable
+from .retry import call_with_retries
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -49,6 +49,7 @@ class PipelineExecutor:
         if context.secrets is None:
             context.secrets = Secrets.from_plugins(plugins)
         self.breakers = breakers or BreakerBoard()
+        # Kept for existing callers; stamina sleeps between attempts now (its test mode skips waits).
         self._sleep = sleep
         self._clock = clock
         self._outputs: dict[str, DataFrame | None] = {}
@@ -160,30 +161,30 @@ class PipelineExecutor:
         breaker = None
         if step.circuit_breaker is not None:
             breaker = self.breakers.get(step.circuit_breaker.name or step.name, step.circuit_breaker)
-        first_attempt_at = self._clock()
-        while True:
-            result.attempts += 1
+
+        def before_attempt(attempt: int) -> None:
+            result.attempts = attempt
             if breaker is not None:
                 breaker.before_call()
+
+        def before_retry(attempt: int, wait_s: float, error: Exception) -> None:
+            log.warning("step_retry", attempt=attempt, wait_s=round(wait_s, 3), error=f"{type(error).__name__}: {error}")
+            self._notify("on_retry", step_name=step.name, step=step, context=self.context,
+                         attempt=attempt, wait=wait_s, error=error)
+
+        def attempt_once() -> Any:
             try:
                 output = _execute(component, inputs)
-            except Exception as error:
+            except Exception:
                 if breaker is not None:
                     breaker.record_failure()
-                if result.attempts >= policy.max_attempts or not is_retryable(error):
-                    raise
-                wait_s = delay_before_attempt(policy, result.attempts + 1)
-                if policy.timeout is not None and self._clock() - first_attempt_at + wait_s > policy.timeout:
-                    raise
-                log.warning("step_retry", attempt=result.attempts, wait_s=round(wait_s, 3),
-                            error=f"{type(error).__name__}: {error}")
-                self._notify("on_retry", step_name=step.name, step=step, context=self.context,
-                             attempt=result.attempts, wait=wait_s, error=error)
-                self._sleep(wait_s)
-                continue
+                raise
             if breaker is not None:
                 breaker.record_success()
             return output
+
+        return call_with_retries(attempt_once, policy, before_retry=before_retry, on_attempt=before_attempt,
+                                 clock=self._clock)
 
     # -- shared outputs ----------------------------------------------------------------------
     def _keep(self, name: str, output: Any) -> Any:

@@ -1,0 +1,182 @@
+"""Retries with stamina: attempt counts, waits within the policy's bounds, permanent errors.
+
+Waits are captured through ``before_retry`` / ``on_retry`` and never slept (stamina's test mode).
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import textwrap
+from pathlib import Path
+
+import hypothesis.strategies as st
+import ppf_test_components as tc
+import pytest
+from hypothesis import given, settings
+
+from pyspark_pipeline_framework.core import Hook
+from pyspark_pipeline_framework.core.errors import ConfigError
+from pyspark_pipeline_framework.core.spec import RetryPolicy
+from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
+from pyspark_pipeline_framework.runner.preflight import validate
+from pyspark_pipeline_framework.runtime.launch import run_pipeline
+from pyspark_pipeline_framework.runtime.result import StepStatus
+from pyspark_pipeline_framework.runtime.retry import call_with_retries, is_retryable
+from pyspark_pipeline_framework.testing import retries_without_waiting
+
+T = "ppf_test_components"
+NO_SPARK = object()
+
+
+class FakeClock:
+    """Time that passes only when a wait is 'slept'."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class RecordingRandom(random.Random):
+    """Remembers its draws, so a test knows the wait that the policy chose and rejected."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        self.draws: list[float] = []
+
+    def uniform(self, a: float, b: float) -> float:
+        self.draws.append(super().uniform(a, b))
+        return self.draws[-1]
+
+
+def failing_then_ok(k: int, error: type[Exception] = ConnectionError):
+    calls = []
+
+    def call():
+        calls.append(len(calls) + 1)
+        if len(calls) <= k:
+            raise error(f"attempt {len(calls)}")
+        return "ok"
+
+    return call, calls
+
+
+def base_wait(policy: RetryPolicy, retry_number: int) -> float:
+    growth = {"exponential": 2 ** (retry_number - 1), "linear": retry_number, "fixed": 1}[policy.backoff]
+    return min(policy.initial_delay * growth, policy.max_delay)
+
+
+policies = st.builds(
+    RetryPolicy,
+    max_attempts=st.integers(1, 8),
+    backoff=st.sampled_from(["exponential", "linear", "fixed"]),
+    initial_delay=st.floats(0, 30),
+    max_delay=st.floats(0, 120),
+    jitter=st.floats(0, 5),
+    timeout=st.none() | st.floats(0, 300),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(policy=policies, k=st.integers(0, 10), seed=st.integers(0, 1000))
+def test_k_failures_then_success_take_k_plus_one_attempts_with_waits_in_bounds(policy, k, seed):
+    clock, rng = FakeClock(), RecordingRandom(seed)
+    waits: list[tuple[int, float]] = []
+
+    def before_retry(attempt, wait, error):
+        assert str(error) == f"attempt {attempt}"
+        waits.append((attempt, wait))
+        clock.now += wait  # the wait is "slept" on the fake clock only
+
+    call, calls = failing_then_ok(k)
+    with retries_without_waiting():
+        try:
+            outcome = call_with_retries(call, policy, before_retry=before_retry, clock=clock, rng=rng)
+        except ConnectionError as error:
+            outcome = error
+    for attempt, wait in waits:
+        low = base_wait(policy, attempt)
+        assert low <= wait <= low + policy.jitter
+    if policy.timeout is not None:
+        assert sum(w for _, w in waits) <= policy.timeout
+    timed_out = policy.timeout is not None and len(calls) < min(k + 1, policy.max_attempts)
+    if k < policy.max_attempts and not timed_out:
+        assert outcome == "ok" and len(calls) == k + 1
+    else:
+        # the original error of the last attempt is re-raised, no attempt beyond the policy
+        assert isinstance(outcome, ConnectionError) and str(outcome) == f"attempt {len(calls)}"
+        assert len(calls) <= policy.max_attempts
+        if not timed_out:
+            assert len(calls) == policy.max_attempts
+        else:  # the next wait would have ended after the timeout
+            rejected_wait = base_wait(policy, len(calls)) + (rng.draws[-1] if policy.jitter else 0)
+            assert clock.now + rejected_wait > policy.timeout
+    assert [a for a, _ in waits] == list(range(1, len(calls)))
+
+
+def test_permanent_errors_are_not_retried():
+    for error in (TypeError("x"), PermissionError("denied"), ConfigError([]),
+                  RuntimeError("[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column ... cannot be resolved")):
+        assert not is_retryable(error)
+    assert is_retryable(ConnectionError("reset"))
+
+
+def test_retry_on_limits_what_is_retried():
+    assert is_retryable(ConnectionResetError("x"), ["ConnectionError"])  # base classes match
+    assert is_retryable(TimeoutError("x"), ["builtins.TimeoutError"])
+    assert not is_retryable(ValueError("x"), ["ConnectionError"])
+    assert not is_retryable(TypeError("x"), ["TypeError"])  # permanent errors stay permanent
+    policy = RetryPolicy(max_attempts=5, initial_delay=0, retry_on=["ConnectionError"])
+    call, calls = failing_then_ok(2, ValueError)
+    with pytest.raises(ValueError, match="attempt 1"), retries_without_waiting():
+        call_with_retries(call, policy)
+    assert calls == [1]
+
+
+def run_text(text: str, plugins=()):
+    folder = Path(tempfile.mkdtemp(prefix="ppf-retry-"))
+    (folder / "pipeline.conf").write_text(textwrap.dedent(text), encoding="utf-8")
+    return run_pipeline(validate(load_pipeline_file(folder / "pipeline.conf")), spark=NO_SPARK, extra_plugins=plugins)
+
+
+class RetryRecorder(Hook):
+    def __init__(self):
+        super().__init__()
+        self.retries = []
+
+    def on_retry(self, step_name, attempt, wait, error):
+        self.retries.append((step_name, attempt, wait, str(error)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(k=st.integers(0, 5), max_attempts=st.integers(1, 4),
+       backoff=st.sampled_from(["exponential", "linear", "fixed"]), jitter_ms=st.integers(0, 500))
+def test_through_the_executor_flaky_source_and_downstream(k, max_attempts, backoff, jitter_ms):
+    tc.reset()
+    recorder = RetryRecorder()
+    text = f"""
+    pipeline {{
+      name = "flaky"
+      steps = [
+        {{ name = "src", type = "{T}.Flaky", config {{ fail_times = {k} }}
+           retry {{ max_attempts = {max_attempts}, backoff = {backoff}, initial_delay = "2s", max_delay = "5s", jitter = "{jitter_ms}ms" }} }}
+        {{ name = "out", type = "{T}.Collect" }}
+      ]
+    }}
+    """
+    with retries_without_waiting():
+        result = run_text(text, [recorder])
+    src = result.step("src")
+    policy = RetryPolicy(max_attempts=max_attempts, backoff=backoff, initial_delay=2.0, max_delay=5.0)
+    for _, attempt, wait, _ in recorder.retries:
+        assert base_wait(policy, attempt) <= wait <= base_wait(policy, attempt) + jitter_ms / 1000
+    if k < max_attempts:
+        assert result.succeeded and src.attempts == k + 1 == tc.ATTEMPTS["src"]
+        assert tc.WRITTEN["out"] == [1]
+    else:
+        assert src.status is StepStatus.FAILED and src.attempts == max_attempts == tc.ATTEMPTS["src"]
+        assert src.error == f"ConnectionError: attempt {max_attempts}"  # the original error, re-raised
+        assert result.step("out").status is StepStatus.NOT_RUN and "out" not in tc.WRITTEN
+    assert [a for _, a, _, _ in recorder.retries] == list(range(1, src.attempts))
