@@ -30,9 +30,13 @@ def guard_unique_keys(df: DataFrame, keys: list[str]) -> DataFrame:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    # Window functions are not allowed in a filter: count into a column, check it, drop it.
+    counted = "__ppf_merge_key_rows"
     occurrences = F.count(F.lit(1)).over(Window.partitionBy(*[F.col(k) for k in keys]))
     failure = F.raise_error(F.concat(F.lit(f"{MARKER} "), F.to_json(F.struct(*[F.col(k) for k in keys]))))
-    return df.filter(F.when(occurrences > 1, failure).otherwise(F.lit(True)))
+    return (df.withColumn(counted, occurrences)
+            .filter(F.when(F.col(counted) > 1, failure).otherwise(F.lit(True)))
+            .drop(counted))
 
 
 def is_duplicate_key_failure(error: BaseException) -> bool:
