@@ -60,6 +60,13 @@ def on_retry(
 
 
 @hookspec
+def on_circuit_state_change(
+    breaker_name: str, old_state: str, new_state: str, step_name: str, context: Context
+) -> None:
+    """A circuit breaker changed state (``closed``, ``open``, ``half_open``) during ``step_name``."""
+
+
+@hookspec
 def ppf_spark_session_settings(component_types: list[type], steps: list[ResolvedStep]) -> dict[str, Any] | None:
     """Spark settings a plugin needs for the components a pipeline uses.
 

@@ -59,6 +59,8 @@ class CircuitBreakerSettings:
     timeout: Seconds = Seconds(30.0)
     #: Steps with the same name share one breaker.
     name: str | None = None
+    #: A JSON file keeping the breaker's state across runs and processes.
+    state_file: str | None = None
 
 
 @attrs.frozen

@@ -1,13 +1,30 @@
-"""Circuit breakers: stop calling a system that keeps failing, try again after a pause."""
+"""Circuit breakers: stop calling a system that keeps failing, try again after a pause.
+
+A breaker is closed (calls pass), open after ``failure_threshold`` consecutive failures (calls
+fail fast with :class:`CircuitOpenError` and never reach the component), and half-open once
+``timeout`` has passed: exactly one trial call goes through; its success closes the breaker, its
+failure opens it again.  Steps naming the same breaker share it.  With ``state_file`` the state
+survives the process, so a scheduler re-running a pipeline every minute does not hammer a system
+that is down for an hour.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from ..core.errors import PpfError
 from ..core.spec import CircuitBreakerSettings
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+
+#: ``(breaker_name, old_state, new_state)``, called after each state change.
+StateListener = Callable[[str, str, str], None]
 
 
 class CircuitOpenError(PpfError):
@@ -15,16 +32,24 @@ class CircuitOpenError(PpfError):
 
 
 class CircuitBreaker:
-    """Closed -> open after ``failure_threshold`` consecutive failures -> half-open after ``timeout``."""
+    """One breaker; thread-safe.  ``clock`` is wall-clock seconds, so a persisted state keeps its meaning."""
 
-    def __init__(self, name: str, settings: CircuitBreakerSettings, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, name: str, settings: CircuitBreakerSettings, clock: Callable[[], float] = time.time,
+                 store: BreakerStateFile | None = None):
         self.name = name
         self.settings = settings
         self._clock = clock
+        self._store = store
         self._lock = threading.Lock()
         self._failures = 0
         self._opened_at: float | None = None
         self._trial_running = False
+        self._reported = CLOSED
+        if store is not None:
+            saved = store.load(name)
+            self._failures = int(saved.get("failures", 0))
+            self._opened_at = saved.get("opened_at")
+            self._reported = self._state()
 
     @property
     def state(self) -> str:
@@ -33,46 +58,117 @@ class CircuitBreaker:
 
     def _state(self) -> str:
         if self._opened_at is None:
-            return "closed"
+            return CLOSED
         if self._clock() - self._opened_at >= self.settings.timeout:
-            return "half_open"
-        return "open"
+            return HALF_OPEN
+        return OPEN
 
-    def before_call(self) -> None:
+    def before_call(self, listener: StateListener | None = None) -> None:
+        """Let a call through or raise :class:`CircuitOpenError`; in half-open, only one trial passes."""
         with self._lock:
             state = self._state()
-            if state == "open" or (state == "half_open" and self._trial_running):
+            changes = self._changed_to(state)
+            if state == OPEN or (state == HALF_OPEN and self._trial_running):
                 remaining = self.settings.timeout - (self._clock() - (self._opened_at or 0))
-                raise CircuitOpenError(
+                error = CircuitOpenError(
                     f"circuit breaker {self.name!r} is open after {self._failures} consecutive failures; "
-                    f"calls are refused for another {max(remaining, 0):.0f}s"
+                    + (f"calls are refused for another {max(remaining, 0):.0f}s" if state == OPEN
+                       else "a trial call is running")
                 )
-            if state == "half_open":
-                self._trial_running = True
+            else:
+                error = None
+                if state == HALF_OPEN:
+                    self._trial_running = True
+        self._tell(listener, changes)
+        if error is not None:
+            raise error
 
-    def record_success(self) -> None:
+    def record_success(self, listener: StateListener | None = None) -> None:
         with self._lock:
             self._failures = 0
             self._opened_at = None
             self._trial_running = False
+            changes = self._changed_to(CLOSED)
+            self._save()
+        self._tell(listener, changes)
 
-    def record_failure(self) -> None:
+    def record_failure(self, listener: StateListener | None = None) -> None:
         with self._lock:
             self._failures += 1
             self._trial_running = False
             if self._opened_at is not None or self._failures >= self.settings.failure_threshold:
-                self._opened_at = self._clock()
+                self._opened_at = self._clock()  # a failed trial re-opens for a full timeout
+            changes = self._changed_to(self._state())
+            self._save()
+        self._tell(listener, changes)
+
+    def _changed_to(self, state: str) -> list[tuple[str, str]]:
+        if state == self._reported:
+            return []
+        changes = [(self._reported, state)]
+        self._reported = state
+        return changes
+
+    def _tell(self, listener: StateListener | None, changes: list[tuple[str, str]]) -> None:
+        if listener is not None:
+            for old, new in changes:
+                listener(self.name, old, new)
+
+    def _save(self) -> None:
+        if self._store is not None:
+            self._store.save(self.name, {"failures": self._failures, "opened_at": self._opened_at})
+
+
+class BreakerStateFile:
+    """A small JSON file holding the state of named breakers, one object per name.
+
+    Written atomically (temp file and rename) on each failure and success.  Processes that share
+    the file concurrently may overwrite each other's last update (last writer wins); the breaker
+    then errs on the side of one extra call, never of a lost open state of its own process.
+    """
+
+    _locks: dict[str, threading.Lock] = {}
+    _locks_guard = threading.Lock()
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        with self._locks_guard:
+            self._lock = self._locks.setdefault(str(self.path.resolve()), threading.Lock())
+
+    def _read(self) -> dict[str, dict]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}  # a missing or torn file means "no history": the breaker starts closed
+        return data if isinstance(data, dict) else {}
+
+    def load(self, name: str) -> dict:
+        with self._lock:
+            entry = self._read().get(name)
+        return entry if isinstance(entry, dict) else {}
+
+    def save(self, name: str, entry: dict) -> None:
+        with self._lock:
+            data = self._read()
+            data[name] = entry
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=2, sort_keys=True)
+            os.replace(temp, self.path)
 
 
 class BreakerBoard:
-    """The breakers of one process, shared by name between steps."""
+    """The breakers of one run (or process), shared by name between steps."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._breakers: dict[str, CircuitBreaker] = {}
 
     def get(self, name: str, settings: CircuitBreakerSettings) -> CircuitBreaker:
         with self._lock:
             if name not in self._breakers:
-                self._breakers[name] = CircuitBreaker(name, settings)
+                store = BreakerStateFile(settings.state_file) if settings.state_file else None
+                self._breakers[name] = CircuitBreaker(name, settings, self._clock, store)
             return self._breakers[name]

@@ -162,10 +162,15 @@ class PipelineExecutor:
         if step.circuit_breaker is not None:
             breaker = self.breakers.get(step.circuit_breaker.name or step.name, step.circuit_breaker)
 
+        def state_changed(breaker_name: str, old_state: str, new_state: str) -> None:
+            log.warning("circuit_state_changed", breaker=breaker_name, old_state=old_state, new_state=new_state)
+            self._notify("on_circuit_state_change", breaker_name=breaker_name, old_state=old_state,
+                         new_state=new_state, step_name=step.name, context=self.context)
+
         def before_attempt(attempt: int) -> None:
             result.attempts = attempt
             if breaker is not None:
-                breaker.before_call()
+                breaker.before_call(state_changed)
 
         def before_retry(attempt: int, wait_s: float, error: Exception) -> None:
             log.warning("step_retry", attempt=attempt, wait_s=round(wait_s, 3), error=f"{type(error).__name__}: {error}")
@@ -177,10 +182,10 @@ class PipelineExecutor:
                 output = _execute(component, inputs)
             except Exception:
                 if breaker is not None:
-                    breaker.record_failure()
+                    breaker.record_failure(state_changed)
                 raise
             if breaker is not None:
-                breaker.record_success()
+                breaker.record_success(state_changed)
             return output
 
         return call_with_retries(attempt_once, policy, before_retry=before_retry, on_attempt=before_attempt,

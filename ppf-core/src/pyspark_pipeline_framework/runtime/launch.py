@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..core.plugins import load_hook_plugins
+from .circuit_breaker import BreakerBoard
 from .context import Context, RunInfo
 from .executor import PipelineExecutor
 from .logs import quiet_spark_conf
@@ -31,8 +32,12 @@ def run_pipeline(
     spark: SparkSession | None = None,
     extra_plugins: Iterable[object] = (),
     run: RunInfo | None = None,
+    breakers: BreakerBoard | None = None,
 ) -> RunResult:
-    """Run a pipeline that passed pre-flight; ``spark`` reuses an existing session (tests, notebooks)."""
+    """Run a pipeline that passed pre-flight; ``spark`` reuses an existing session (tests, notebooks).
+
+    ``breakers`` shares circuit breakers between runs of one process (and injects their clock in tests).
+    """
     loaded = load_hook_plugins(pipeline.spec.hooks, extra_plugins)
     run = run or RunInfo(pipeline=pipeline.spec.name)
 
@@ -47,4 +52,4 @@ def run_pipeline(
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
     context.spark  # the session exists before pipeline_start, as the hook spec promises
-    return PipelineExecutor(pipeline, context, loaded.manager).run()
+    return PipelineExecutor(pipeline, context, loaded.manager, breakers=breakers).run()
