@@ -124,6 +124,11 @@ def _kind_issues(spec: PipelineSpec, graph: PipelineGraph) -> list[ConfigIssue]:
                 path, f"this {kind} has no input",
                 "put a source before it, or name the step it reads with `inputs = [...]`",
             ))
+        if getattr(spec.step(name), "on_failure", "fail") == "continue" and (
+                kind == "source" or (kind == "transform" and count > 1)):
+            issues.append(ConfigIssue(
+                f"{path}.on_failure", f"on_failure = continue passes the step's one input on, but this {kind} has "
+                f"{'none' if kind == 'source' else count}", "use on_failure = skip"))
         if kind in ("validator", "sink") and count > 1:
             issues.append(ConfigIssue(f"{path}.inputs", f"a {kind} reads exactly one input, got {count}",
                                       "combine the inputs in a transform first (for example SqlTransform)"))

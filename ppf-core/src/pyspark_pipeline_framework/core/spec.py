@@ -75,6 +75,10 @@ class StepSpec:
     description: str = ""
     retry: RetryPolicy | None = None
     circuit_breaker: CircuitBreakerSettings | None = None
+    #: What a failure of this step (after its retries) means for the run: ``fail`` stops its
+    #: dependents and fails the run; ``skip`` skips it and its dependents (partial success);
+    #: ``continue`` hands its input on unchanged to its consumers (partial success).
+    on_failure: Literal["fail", "skip", "continue"] = "fail"
 
 
 @attrs.frozen

@@ -4,7 +4,7 @@ Every command imports what it needs inside its body, so ``ppf --help``, ``ppf va
 ``ppf components list`` never import pyspark and never start a JVM.
 
 Exit codes: 0 success, 1 the pipeline ran and a step failed, 2 usage, configuration or
-environment error (nothing ran).
+environment error (nothing ran), 3 partial success (every failure tolerated by ``on_failure``).
 """
 
 from __future__ import annotations

@@ -77,8 +77,10 @@ class PipelineExecutor:
             run_result = RunResult(self.context.run_id, self.spec.name, [results[n] for n in order],
                                    round(self._clock() - started, 3))
             self._log.info(
-                "pipeline_finished", succeeded=run_result.succeeded, duration_s=run_result.duration_s,
-                failed=run_result.by_status(StepStatus.FAILED), not_run=run_result.by_status(StepStatus.NOT_RUN),
+                "pipeline_finished", succeeded=run_result.succeeded, partial=run_result.partial,
+                exit_code=int(run_result.exit_code), duration_s=run_result.duration_s,
+                failed=run_result.by_status(StepStatus.FAILED), skipped=run_result.by_status(StepStatus.SKIPPED),
+                not_run=run_result.by_status(StepStatus.NOT_RUN),
             )
             self._notify("pipeline_end", pipeline_name=self.spec.name, pipeline=self.spec,
                          context=self.context, result=run_result)
@@ -92,13 +94,17 @@ class PipelineExecutor:
         with ThreadPoolExecutor(max_workers=self.spec.max_parallel_steps, thread_name_prefix="ppf-step") as pool:
             while pending or running:
                 for name in list(pending):
-                    upstream = [results[u].status for u in self.graph.inputs[name] if u in settled]
-                    if any(s is not StepStatus.SUCCEEDED for s in upstream):
+                    upstream = [results[u] for u in self.graph.inputs[name] if u in settled]
+                    all_settled = len(upstream) == len(self.graph.inputs[name])
+                    if any(u.failed_for_good or u.status is StepStatus.NOT_RUN for u in upstream):
                         pending.remove(name)  # its inputs will never exist
                         settled.add(name)
-                        results[name].status = StepStatus.NOT_RUN
-                        self._log.warning("step_not_run", step=name, reason="an upstream step failed")
-                    elif len(upstream) == len(self.graph.inputs[name]) and len(running) < self.spec.max_parallel_steps:
+                        self._not_run(results[name], StepStatus.NOT_RUN, "an upstream step failed")
+                    elif all_settled and any(u.status is StepStatus.SKIPPED for u in upstream):
+                        pending.remove(name)
+                        settled.add(name)
+                        self._not_run(results[name], StepStatus.SKIPPED, "an upstream step was skipped")
+                    elif all_settled and len(running) < self.spec.max_parallel_steps:
                         pending.remove(name)
                         running[pool.submit(self._run_step, name, results[name])] = name
                 if not running:
@@ -112,6 +118,12 @@ class PipelineExecutor:
                         remaining_consumers[upstream] -= 1
                         if remaining_consumers[upstream] == 0:
                             self._release(upstream)
+
+    def _not_run(self, result: StepResult, status: StepStatus, reason: str) -> None:
+        result.status = status
+        result.reason = reason
+        self._log.warning("step_not_run" if status is StepStatus.NOT_RUN else "step_skipped",
+                          step=result.name, reason=reason)
 
     def _run_step(self, name: str, result: StepResult) -> None:
         step = self.spec.step(name)
@@ -131,10 +143,12 @@ class PipelineExecutor:
             result.status = StepStatus.FAILED
             result.duration_s = round(self._clock() - started, 3)
             result.error = f"{type(error).__name__}: {error}"
-            log.error("step_failed", attempts=result.attempts, duration_s=result.duration_s, error=result.error)
+            log.error("step_failed", attempts=result.attempts, duration_s=result.duration_s, error=result.error,
+                      on_failure=step.on_failure)
             self._notify("on_step_error", step_name=name, step=step, context=self.context, error=error)
             if not isinstance(error, Exception):
                 raise
+            self._tolerate(step, result, inputs, log)
             return
         if component.kind == "sink":
             written = next(iter(inputs.values()), None)
@@ -146,6 +160,21 @@ class PipelineExecutor:
         result.duration_s = round(self._clock() - started, 3)
         log.info("step_succeeded", attempts=result.attempts, duration_s=result.duration_s)
         self._notify("after_step", step_name=name, step=step, context=self.context, result=written, step_result=result)
+
+    def _tolerate(self, step: StepSpec, result: StepResult, inputs: Mapping[str, Any], log: Any) -> None:
+        """Apply ``on_failure``: ``skip`` marks the step skipped, ``continue`` passes its input on."""
+        if step.on_failure == "skip":
+            result.status = StepStatus.SKIPPED
+            result.reason = "it failed and on_failure = skip"
+            log.warning("step_skipped", reason=result.reason)
+        elif step.on_failure == "continue":
+            result.tolerated = True
+            result.reason = "it failed and on_failure = continue: its input was passed on unchanged"
+            # Pre-flight guarantees one input (or a sink, whose output feeds nothing).  Not persisted
+            # again: it is the upstream's DataFrame, which that step persists and releases itself.
+            is_sink = self.pipeline.steps[step.name].component_class.kind == "sink"
+            self._outputs[step.name] = None if is_sink else next(iter(inputs.values()), None)
+            log.warning("step_continued", reason=result.reason)
 
     def _tag_spark_jobs(self, step_name: str) -> None:
         """Jobs of this thread belong to the run's job group, described by the step (Spark UI, tests)."""

@@ -13,6 +13,8 @@ class StepStatus(str, enum.Enum):
     FAILED = "failed"
     #: Not run because a step it depends on failed.
     NOT_RUN = "not_run"
+    #: Failed with ``on_failure = skip``, or not run because a step it depends on was skipped.
+    SKIPPED = "skipped"
 
 
 class ExitCode(enum.IntEnum):
@@ -21,6 +23,8 @@ class ExitCode(enum.IntEnum):
     SUCCESS = 0
     PIPELINE_FAILED = 1
     USAGE_OR_CONFIG_ERROR = 2
+    #: Every failure was tolerated (``on_failure = skip | continue``): the rest of the run succeeded.
+    PARTIAL_SUCCESS = 3
 
 
 @attrs.define
@@ -33,6 +37,15 @@ class StepResult:
     duration_s: float = 0.0
     error: str | None = None
     metrics: dict[str, Any] = attrs.field(factory=dict)
+    #: The step failed but ``on_failure = continue`` let its input flow on to its consumers.
+    tolerated: bool = False
+    #: Why a step did not run or was skipped.
+    reason: str | None = None
+
+    @property
+    def failed_for_good(self) -> bool:
+        """A failure that stops its dependents and fails the run."""
+        return self.status is StepStatus.FAILED and not self.tolerated
 
     def to_dict(self) -> dict[str, Any]:
         return {**attrs.asdict(self), "status": self.status.value}
@@ -52,8 +65,21 @@ class RunResult:
         return all(step.status is StepStatus.SUCCEEDED for step in self.steps)
 
     @property
+    def partial(self) -> bool:
+        """Some steps failed or were skipped, and every such failure was tolerated by ``on_failure``."""
+        return not self.succeeded and not any(
+            step.failed_for_good or step.status is StepStatus.NOT_RUN for step in self.steps)
+
+    @property
     def exit_code(self) -> ExitCode:
-        return ExitCode.SUCCESS if self.succeeded else ExitCode.PIPELINE_FAILED
+        if self.succeeded:
+            return ExitCode.SUCCESS
+        return ExitCode.PARTIAL_SUCCESS if self.partial else ExitCode.PIPELINE_FAILED
+
+    @property
+    def ran(self) -> list[str]:
+        """Steps whose component was called (successfully or not)."""
+        return [step.name for step in self.steps if step.attempts > 0]
 
     def step(self, name: str) -> StepResult:
         return next(step for step in self.steps if step.name == name)
@@ -66,6 +92,12 @@ class RunResult:
             "run_id": self.run_id,
             "pipeline": self.pipeline,
             "succeeded": self.succeeded,
+            "partial": self.partial,
+            "exit_code": int(self.exit_code),
+            "ran": self.ran,
+            "failed": self.by_status(StepStatus.FAILED),
+            "skipped": self.by_status(StepStatus.SKIPPED),
+            "not_run": self.by_status(StepStatus.NOT_RUN),
             "duration_s": self.duration_s,
             "steps": [step.to_dict() for step in self.steps],
         }
