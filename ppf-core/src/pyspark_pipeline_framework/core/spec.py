@@ -111,6 +111,11 @@ class PipelineSpec:
     retry: RetryPolicy | None = None
     #: How many independent steps may run at the same time.
     max_parallel_steps: int = attrs.field(default=4, validator=_at_least(1))
+    #: Log level of the run ("debug", "info", "warning", "error"); ``ppf run --log-level`` wins.
+    log_level: Literal["debug", "info", "warning", "error"] | None = None
+    #: Count each step's rows while Spark computes them anyway (``DataFrame.observe``); no extra job.
+    #: Switch off to keep a source's filters pushed down past the observation point.
+    observe_rows: bool = True
 
     def step(self, name: str) -> StepSpec:
         for step in self.steps:

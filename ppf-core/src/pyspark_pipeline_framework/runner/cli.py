@@ -86,6 +86,8 @@ def run(
         pipeline = validate(load_pipeline_file(config, override or []))
     except ConfigError as exc:
         _fail_config(exc)
+    if log_level is None and pipeline.spec.log_level:  # the file's setting; the CLI option wins
+        configure_logging(log_format.value, pipeline.spec.log_level)
     if dry_run:
         from .plan import render_text
 

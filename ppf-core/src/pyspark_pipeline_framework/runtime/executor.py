@@ -18,6 +18,8 @@ from ..core.spec import RetryPolicy, StepSpec
 from .circuit_breaker import BreakerBoard
 from .context import Context
 from .result import RunResult, StepResult, StepStatus
+from .run_summary import log_step_summaries
+from .step_metrics import StepMetrics
 from .retry import call_with_retries
 
 if TYPE_CHECKING:
@@ -55,6 +57,11 @@ class PipelineExecutor:
         self._outputs: dict[str, DataFrame | None] = {}
         self._log = context.logger
         self._persisted: set[str] = set()
+        self._step_metrics = StepMetrics(
+            context, self.graph, {name: step.component_class.kind for name, step in pipeline.steps.items()},
+            observe_rows=self.spec.observe_rows, job_group=job_group(context.run_id),
+            job_description=self._job_description,
+        )
 
     # -- hooks -------------------------------------------------------------------------------
     def _notify(self, hook: str, **kwargs: Any) -> None:
@@ -73,6 +80,8 @@ class PipelineExecutor:
         try:
             self._schedule(order, results)
         finally:
+            self._step_metrics.finish(results)  # row counts of lazy outputs are final only now
+            log_step_summaries(self._log, [results[n] for n in order])
             self._release_all()
             run_result = RunResult(self.context.run_id, self.spec.name, [results[n] for n in order],
                                    round(self._clock() - started, 3))
@@ -154,10 +163,11 @@ class PipelineExecutor:
             written = next(iter(inputs.values()), None)
             self._outputs[name] = None
         else:
-            written = output
+            written = output = self._step_metrics.observe(name, output)
             self._outputs[name] = self._keep(name, output)
         result.status = StepStatus.SUCCEEDED
         result.duration_s = round(self._clock() - started, 3)
+        self._step_metrics.step_succeeded(name, result)
         log.info("step_succeeded", attempts=result.attempts, duration_s=result.duration_s)
         self._notify("after_step", step_name=name, step=step, context=self.context, result=written, step_result=result)
 
@@ -182,7 +192,10 @@ class PipelineExecutor:
             sc = self.context.spark.sparkContext
         except Exception:  # Spark Connect has no SparkContext
             return
-        sc.setJobGroup(job_group(self.context.run_id), f"{self.spec.name}: {step_name}")
+        sc.setJobGroup(job_group(self.context.run_id), self._job_description(step_name))
+
+    def _job_description(self, step_name: str) -> str:
+        return f"{self.spec.name}: {step_name}"
 
     def _attempts(self, step: StepSpec, component: Component, inputs: Mapping[str, Any],
                   result: StepResult, log: Any) -> Any:

@@ -1,0 +1,113 @@
+"""Per-step figures (rows in and out, rows written, bytes written) from what Spark already measured.
+
+Fills :attr:`StepResult.metrics` and ``context.metrics`` (``record_row_count("step.<name>", ...)``)
+without starting a Spark job.  Outputs are lazy, so the figures arrive in two waves:
+
+* when a **sink** finishes, its write has computed every step upstream of it: the sink's
+  ``rows_in``, ``rows_written`` (= ``rows_out``) and ``bytes_written`` are set before its
+  ``after_step`` hooks run, and so are ``rows_out`` / ``rows_in`` of the steps it read through;
+* at the **end of the run** (before ``pipeline_end``) every remaining figure is settled; one
+  Spark never reported is set to ``None`` ("missing"), never estimated.
+
+So a source's or transform's ``after_step`` usually sees no row counts yet (the keys are absent:
+"not known yet"); ``pipeline_end`` sees them all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .observed_rows import RowObservations
+from .written_output import written_output
+
+if TYPE_CHECKING:
+    from ..core.dag import PipelineGraph
+    from .context import Context
+    from .result import StepResult
+
+
+class StepMetrics:
+    """Collects the observed figures of one run's steps."""
+
+    def __init__(self, context: Context, graph: PipelineGraph, kinds: Mapping[str, str], *,
+                 observe_rows: bool = True, job_group: str = "",
+                 job_description: Callable[[str], str] = lambda step: step):
+        self._context = context
+        self._graph = graph
+        self._kinds = dict(kinds)
+        self._rows = RowObservations(context.run_id, observe_rows)
+        self._job_group = job_group
+        self._job_description = job_description
+        self._lock = threading.Lock()
+        self._results: dict[str, StepResult] = {}
+
+    def observe(self, step_name: str, output: Any) -> Any:
+        """The step's output with its row count observed while downstream actions compute it."""
+        return self._rows.observe(step_name, output)
+
+    def step_succeeded(self, step_name: str, result: StepResult) -> None:
+        """Record what is known now; after a sink, everything its write computed."""
+        with self._lock:
+            self._results[step_name] = result
+        if self._kinds.get(step_name) != "sink":
+            self._fill(step_name, executed=False, final=False)
+            return
+        for upstream in self._ancestors(step_name):
+            self._fill(upstream, executed=True, final=False)
+        self._fill_sink(step_name, result)
+
+    def finish(self, results: Mapping[str, StepResult]) -> None:
+        """Settle every figure at the end of the run; unknown ones become ``None``."""
+        with self._lock:
+            self._results.update({n: r for n, r in results.items() if r.status.value == "succeeded"})
+            names = list(self._results)
+        for name in names:
+            if self._kinds.get(name) != "sink":  # a sink's figures were settled when it finished
+                self._fill(name, executed=False, final=True)
+
+    # -- filling in ----------------------------------------------------------------------------
+    def _fill(self, name: str, *, executed: bool, final: bool) -> None:
+        result = self._results.get(name)
+        if result is None:
+            return
+        if self._kinds.get(name) != "sink":
+            rows = self._rows.rows(name, executed=executed)
+            if rows is not None:
+                result.metrics["rows_out"] = rows
+                self._context.metrics.record_row_count(f"step.{name}", rows)
+            elif final:
+                result.metrics.setdefault("rows_out", None)
+        if self._graph.inputs[name]:
+            rows_in = self._sum_of_inputs(self._graph.inputs[name], executed=executed)
+            if rows_in is not None:
+                result.metrics["rows_in"] = rows_in
+            elif final:
+                result.metrics.setdefault("rows_in", None)
+
+    def _fill_sink(self, name: str, result: StepResult) -> None:
+        rows_in = self._sum_of_inputs(self._graph.inputs[name], executed=True)
+        written = None
+        if self._context.has_spark:
+            written = written_output(self._context.spark, self._job_group, self._job_description(name))
+        rows_written = rows_in if rows_in is not None else (written.records if written else None)
+        result.metrics["rows_in"] = rows_in
+        result.metrics["rows_written"] = rows_written
+        result.metrics["rows_out"] = rows_written  # what the sink put out: the seed's "row count" of a sink
+        result.metrics["bytes_written"] = written.bytes if written else None
+        self._context.metrics.record_row_count(f"step.{name}", rows_written)
+
+    def _sum_of_inputs(self, inputs: list[str], *, executed: bool) -> int | None:
+        counts = [self._rows.rows(u, executed=executed) for u in inputs]
+        return None if any(c is None for c in counts) else sum(counts)  # type: ignore[arg-type]
+
+    def _ancestors(self, name: str) -> list[str]:
+        seen: list[str] = []
+        stack = list(self._graph.inputs[name])
+        while stack:
+            step = stack.pop()
+            if step not in seen:
+                seen.append(step)
+                stack.extend(self._graph.inputs[step])
+        return seen

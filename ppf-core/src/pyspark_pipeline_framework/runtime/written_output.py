@@ -1,0 +1,60 @@
+"""Bytes and records a sink wrote, as Spark's own task output metrics report them.
+
+Spark already counts what every write task writes (``outputBytes``, ``outputRecords`` of a
+stage); its status store keeps them for the Spark UI and REST API.  The executor tags a step's
+jobs with the run's job group and the description ``"<pipeline>: <step>"``, so the stages of
+the jobs with that description are the step's.  Reading them costs a few calls to the driver's
+JVM and no Spark job.  The store is filled from Spark's listener bus, so we wait (bounded) for
+the bus to drain; if it does not, or the store is unavailable (Spark Connect), the figures are
+reported as missing.  Sinks that write outside Spark's output metrics (e.g. a driver-side API
+call, or a data source that does not report them) report ``0`` bytes: that is Spark's figure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+#: Upper bound on waiting for Spark's listener bus before reading the status store.
+LISTENER_BUS_WAIT_MS = 2000
+
+
+@attrs.frozen
+class WrittenOutput:
+    bytes: int
+    records: int
+
+
+def written_output(spark: Any, job_group: str, description: str,
+                   wait_ms: int = LISTENER_BUS_WAIT_MS) -> WrittenOutput | None:
+    """What the jobs of ``job_group`` described by ``description`` wrote, or ``None`` if unknown."""
+    try:
+        sc = spark.sparkContext
+        jvm_context = sc._jsc.sc()
+        try:
+            jvm_context.listenerBus().waitUntilEmpty(wait_ms)
+        except Exception:
+            return None  # events still queued: the figures would be incomplete
+        store = jvm_context.statusStore()
+        total_bytes = total_records = 0
+        found = False
+        for job_id in sc.statusTracker().getJobIdsForGroup(job_group):
+            job = store.job(job_id)
+            if not job.description().isDefined() or job.description().get() != description:
+                continue
+            found = True
+            for stage_id in _ints(job.stageIds().mkString(",")):
+                try:
+                    stage = store.lastStageAttempt(stage_id)
+                except Exception:
+                    continue  # a skipped stage has no attempt
+                total_bytes += int(stage.outputBytes())
+                total_records += int(stage.outputRecords())
+        return WrittenOutput(total_bytes, total_records) if found else None
+    except Exception:
+        return None
+
+
+def _ints(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]

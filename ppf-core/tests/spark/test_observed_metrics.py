@@ -1,0 +1,123 @@
+"""Row counts and bytes written come from what Spark measured anyway: no extra job, right numbers."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pyspark_pipeline_framework.core import Hook
+from pyspark_pipeline_framework.runtime.observed_rows import RowObservations
+from pyspark_pipeline_framework.testing import job_count, run_pipeline_text
+
+pytestmark = pytest.mark.spark
+
+ROWS = 40  # user_id 1..40; country 'US' for odd ids: 20 rows pass the filter
+
+
+@pytest.fixture
+def users(spark, tmp_path):
+    path = str(tmp_path / "users")
+    spark.createDataFrame([(i, "US" if i % 2 else "DE") for i in range(1, ROWS + 1)],
+                          "user_id BIGINT, country STRING").write.parquet(path)
+    return path
+
+
+def linear(source, target, *, observe_rows=True, hooks=""):
+    return textwrap.dedent(f"""
+        pipeline {{
+          name = "observed"
+          observe_rows = {str(observe_rows).lower()}
+          steps = [
+            {{ name = "src", type = "ParquetSource", config {{ path = "{source}" }} }}
+            {{ name = "keep", type = "Filter", config {{ condition = "country = 'US'" }} }}
+            {{ name = "out", type = "ParquetSink", config {{ path = "{target}", mode = "overwrite" }} }}
+          ]
+          hooks {{ {hooks} }}
+        }}
+    """)
+
+
+class SeedMetricsHook(Hook):
+    """The seed README's MetricsHook, with the row count taken from the observed metrics."""
+
+    seen_in_after_step: dict = {}
+
+    def before_step(self, step_name, context):
+        context.metrics.start_timer(f"step.{step_name}")
+
+    def after_step(self, step_name, context, result, step_result):
+        context.metrics.stop_timer(f"step.{step_name}")
+        context.metrics.record_row_count(f"step.{step_name}", step_result.metrics.get("rows_out"))
+        self.seen_in_after_step[step_name] = dict(step_result.metrics)
+
+    def pipeline_end(self, context):
+        self.snapshot = context.metrics.snapshot()
+
+
+def test_observed_rows_cost_no_spark_job_and_are_right(spark, users, tmp_path):
+    hook = SeedMetricsHook()
+    observed = run_pipeline_text(linear(users, tmp_path / "a"), spark=spark, plugins=[hook], directory=tmp_path)
+    plain = run_pipeline_text(linear(users, tmp_path / "b", observe_rows=False), spark=spark, directory=tmp_path)
+    assert observed.succeeded and plain.succeeded
+    assert job_count(spark, observed) == job_count(spark, plain)
+
+    src, keep, out = (observed.step(n).metrics for n in ("src", "keep", "out"))
+    assert src["rows_out"] == ROWS and "rows_in" not in src
+    assert keep["rows_in"] == ROWS and keep["rows_out"] == ROWS // 2
+    assert out["rows_in"] == out["rows_written"] == out["rows_out"] == ROWS // 2
+    written_files = sum(p.stat().st_size for p in (tmp_path / "a").glob("*.parquet"))
+    assert out["bytes_written"] == written_files > 0
+
+    # The seed's hook: timers for every step, row counts fed from the observed figures.
+    assert set(hook.snapshot["durations"]) == {"step.src", "step.keep", "step.out"}
+    assert hook.snapshot["row_counts"] == {"step.src": ROWS, "step.keep": ROWS // 2, "step.out": ROWS // 2}
+    # A sink's after_step already has its figures; a lazy source's are not known yet then.
+    assert hook.seen_in_after_step["out"]["rows_written"] == ROWS // 2
+    assert "rows_out" not in hook.seen_in_after_step["src"]
+
+
+def test_without_observation_the_counts_are_missing_not_invented(spark, users, tmp_path):
+    result = run_pipeline_text(linear(users, tmp_path / "c", observe_rows=False), spark=spark, directory=tmp_path)
+    assert result.succeeded
+    assert result.step("src").metrics["rows_out"] is None
+    assert result.step("keep").metrics == {"rows_in": None, "rows_out": None}
+    # Spark's own write metrics still give the sink's figures.
+    assert result.step("out").metrics["rows_written"] == ROWS // 2
+
+
+def test_an_output_nobody_computes_is_reported_missing_without_waiting(spark, users, tmp_path):
+    result = run_pipeline_text(textwrap.dedent(f"""
+        pipeline {{
+          name = "unused-output"
+          steps = [
+            {{ name = "src", type = "ParquetSource", config {{ path = "{users}" }} }}
+            {{ name = "keep", type = "Filter", config {{ condition = "country = 'US'" }} }}
+          ]
+        }}
+    """), spark=spark, directory=tmp_path)
+    assert result.succeeded
+    assert result.step("src").metrics["rows_out"] is None
+    assert result.step("keep").metrics == {"rows_in": None, "rows_out": None}
+
+
+def test_reading_an_observation_whose_plan_never_ran_returns_none(spark):
+    observations = RowObservations("never-run", executed_wait_s=0.2)
+    observations.observe("lonely", spark.range(5))
+    assert observations.rows("lonely", executed=True) is None  # bounded wait, then missing
+
+
+def test_a_producer_read_by_two_sinks_reports_its_rows_once(spark, users, tmp_path):
+    result = run_pipeline_text(textwrap.dedent(f"""
+        pipeline {{
+          name = "fan-out-observed"
+          steps = [
+            {{ name = "src", type = "ParquetSource", config {{ path = "{users}" }} }}
+            {{ name = "one", type = "ParquetSink", inputs = [src], config {{ path = "{tmp_path / 'one'}" }} }}
+            {{ name = "two", type = "ParquetSink", inputs = [src], config {{ path = "{tmp_path / 'two'}" }} }}
+          ]
+        }}
+    """), spark=spark, directory=tmp_path)
+    assert result.succeeded
+    assert result.step("src").metrics["rows_out"] == ROWS
+    assert result.step("one").metrics["rows_written"] == result.step("two").metrics["rows_written"] == ROWS
