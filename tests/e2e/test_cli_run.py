@@ -34,6 +34,10 @@ def test_example_pipeline_runs_and_anonymizes(example_project):
     anonymized = next(e for e in events if e["event"] == "anonymized_pii")
     assert anonymized["step"] == "anonymize-pii" and anonymized["field_count"] == 3
     assert names[-1] == "pipeline_finished" and events[-1]["succeeded"] is True
+    summaries = {e["step"]: e for e in events if e["event"] == "step_summary"}
+    assert list(summaries) == ["extract-users", "anonymize-pii", "load-warehouse"]
+    assert summaries["extract-users"]["rows_out"] == summaries["anonymize-pii"]["rows_in"] == 200
+    assert summaries["load-warehouse"]["rows_written"] == 200 and summaries["load-warehouse"]["bytes_written"] > 0
     audit = [json.loads(line) for line in (example_project / "out/audit.jsonl").read_text().splitlines()]
     assert [a["event"] for a in audit] == ["step", "step", "step", "run"]
 
