@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark_pipeline_framework.core import Hook
 from pyspark_pipeline_framework.runtime.result import StepStatus
 
+from .pushgateway import push_run
 from .telemetry import MetricsSettings, build_providers
 
 if TYPE_CHECKING:
@@ -32,6 +33,9 @@ class MetricsHook(Hook):
     * ``ppf.step.attempts`` (counter) for every step that ran;
     * ``ppf.step.runs`` (counter) for every step, including those not run;
     * ``ppf.pipeline.duration`` (histogram, seconds, attributes ``ppf.pipeline``, ``ppf.status``).
+
+    With ``pushgateway { url = ... }`` the run's figures are also pushed to a Prometheus
+    Pushgateway when it ends (:mod:`.pushgateway`).
 
     ``span_exporter`` and ``metric_reader`` add destinations besides the configured exporter, for
     tests (OpenTelemetry's in-memory exporter and reader) or an application's own telemetry.
@@ -122,7 +126,7 @@ class MetricsHook(Hook):
             return self._step_spans.pop(step_name, None)
 
     # -- the end of the run ----------------------------------------------------------------------
-    def pipeline_end(self, pipeline_name: str, result: Any) -> None:
+    def pipeline_end(self, pipeline_name: str, context: Any, result: Any) -> None:
         from opentelemetry.trace import Status, StatusCode
 
         for step in result.steps:
@@ -150,3 +154,5 @@ class MetricsHook(Hook):
         # down (rather than leaving it to exit) also stops a second export at interpreter exit.
         self.tracer_provider.shutdown()
         self.meter_provider.shutdown()
+        if self.telemetry_settings.pushgateway is not None:
+            push_run(self.telemetry_settings.pushgateway, pipeline_name, result, context.logger)

@@ -15,6 +15,8 @@ import attrs
 from pyspark_pipeline_framework.core.converter import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 
+from .pushgateway import PushgatewaySettings
+
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import MetricReader
@@ -33,6 +35,8 @@ class MetricsSettings:
     service_name: str = "ppf"
     #: OTLP endpoint; OpenTelemetry's OTEL_EXPORTER_OTLP_ENDPOINT applies when unset.
     otlp_endpoint: str | None = None
+    #: Push each finished run's figures to a Prometheus Pushgateway (see :mod:`.pushgateway`).
+    pushgateway: PushgatewaySettings | None = None
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, Any]) -> MetricsSettings:

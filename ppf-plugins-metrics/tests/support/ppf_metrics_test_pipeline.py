@@ -1,0 +1,59 @@
+"""A three-step pipeline of tiny list-passing components (no Spark), run through the real executor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.runner.preflight import ValidatedPipeline, validate_raw
+from pyspark_pipeline_framework.runtime.context import Context, RunInfo
+from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
+from pyspark_pipeline_framework.runtime.result import RunResult
+
+
+class Numbers(Source[SourceConfig]):
+    def read(self):
+        return [1, 2, 3]
+
+
+class MaybeFailConfig(TransformConfig):
+    fail: bool = False
+
+
+class MaybeFail(Transform[MaybeFailConfig]):
+    def transform(self, df):
+        if self.config.fail:
+            raise RuntimeError("upstream API is down")
+        return df
+
+
+class Discard(Sink[SinkConfig]):
+    def write(self, df) -> None:
+        return None
+
+
+class InlineRegistry(ComponentRegistry):
+    def __init__(self):
+        super().__init__(eps=[])
+
+    def resolve(self, type_name):
+        return {"Numbers": Numbers, "MaybeFail": MaybeFail, "Discard": Discard}[type_name]
+
+
+def numbers_pipeline(name: str = "numbers", *, fail: bool = False, hooks: dict | None = None) -> ValidatedPipeline:
+    return validate_raw({
+        "name": name,
+        "steps": [
+            {"name": "read", "type": "Numbers"},
+            {"name": "check", "type": "MaybeFail", "config": {"fail": fail}},
+            {"name": "store", "type": "Discard"},
+        ],
+        "hooks": hooks or {},
+    }, InlineRegistry())
+
+
+def run(validated: ValidatedPipeline, *plugins: Any) -> RunResult:
+    manager = load_hook_plugins(validated.spec.hooks, plugins).manager
+    return PipelineExecutor(validated, Context(RunInfo(validated.spec.name)), manager).run()
