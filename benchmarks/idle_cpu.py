@@ -14,7 +14,9 @@ from pathlib import Path
 
 MAX_BUSY = 0.15  # fraction of all CPUs used by others that still counts as quiet
 SAMPLE_S = 2.0
-GIVE_UP_S = 180.0
+# Other engineers' test runs can keep both CPUs busy for many minutes: waiting longer than this
+# would stall the benchmark; the run then goes ahead and its busy fraction is recorded.
+GIVE_UP_S = 45.0
 
 
 def busy_fraction(sample_s: float = SAMPLE_S) -> float:
@@ -35,7 +37,8 @@ def wait_until_idle(max_busy: float = MAX_BUSY, give_up_s: float = GIVE_UP_S) ->
     """Block until the machine is quiet or ``give_up_s`` passed; return the last busy fraction."""
     deadline = time.monotonic() + give_up_s
     busy = busy_fraction()
-    while busy > max_busy and time.monotonic() < deadline:
+    if busy > max_busy:
         print(f"  waiting: CPUs {busy:.0%} busy with other work", file=sys.stderr)
+    while busy > max_busy and time.monotonic() < deadline:
         busy = busy_fraction()
     return busy
