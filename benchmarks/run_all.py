@@ -15,7 +15,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import cli_startup, fan_out_reads_once, large_configs, machine, pipeline_vs_handwritten
+from benchmarks import cli_startup, fan_out_reads_once, large_configs, machine, pipeline_vs_handwritten, time_to_jvm
 from benchmarks.dataset import ensure_dataset
 from benchmarks.settings import MASTER, ROWS, WORK, spark_conf
 
@@ -28,6 +28,8 @@ def run() -> dict:
     results["cli_help"] = cli_startup.measure()
     print("ppf validate ...", file=sys.stderr)
     results["validate"] = large_configs.measure()
+    print("Python time before the JVM ...", file=sys.stderr)
+    results["time_to_jvm"] = time_to_jvm.measure()
     print("ppf run vs hand-written ...", file=sys.stderr)
     results["pipeline_vs_handwritten"] = pipeline_vs_handwritten.measure()
     print("fan-out ...", file=sys.stderr)
@@ -39,6 +41,7 @@ def run() -> dict:
 def markdown(results: dict) -> str:
     m, run = results["machine_before"], results["pipeline_vs_handwritten"]
     help_, validate, fan = results["cli_help"], results["validate"], results["fan_out"]
+    jvm = results["time_to_jvm"]
     lines = [
         f"Machine: {m['cpus']} CPUs, {m['memory_gib']} GiB; Python {m['python']}, PySpark {m['pyspark']}, "
         f"{m['java']}; ppf-core {m['ppf_core']}, pyhocon {m['pyhocon']}, pyparsing {m['pyparsing']}.",
@@ -50,12 +53,14 @@ def markdown(results: dict) -> str:
         f"| `ppf run` 3-step pipeline, whole process | {run['ppf_median_s']:.2f} s | {_range(run['ppf_range_s'])} | {run['runs']} | |",
         f"| hand-written PySpark, whole process | {run['hand_median_s']:.2f} s | {_range(run['hand_range_s'])} | {run['runs']} | |",
         f"| ratio ppf / hand-written (medians) | **{run['ratio']:.3f}** | | | <= 1.05 |",
+        f"| Python time before the JVM starts, ppf / hand-written | {jvm['ppf_median_s']:.2f} s / {jvm['hand_median_s']:.2f} s | | {jvm['runs']} | |",
         f"| `ppf --help` | {help_['median_s']:.3f} s | {_range(help_['range_s'], 3)} | {help_['runs']} | < 0.5 s |",
         f"| `ppf validate`, 100 steps | {validate['100']['median_s']:.2f} s | {_range(validate['100']['range_s'])} | {validate['100']['runs']} | < 1 s |",
         f"| `ppf validate`, 1,000 steps | {validate['1000']['median_s']:.2f} s | {_range(validate['1000']['range_s'])} | {validate['1000']['runs']} | (reported) |",
         "",
         f"Per-run wall times, in run order (ppf and hand-written interleaved): ppf {_list(run['ppf_s'])}; "
-        f"hand {_list(run['hand_s'])}.",
+        f"hand {_list(run['hand_s'])}.  CPU busy with other work just before each run: "
+        f"ppf {_percent(run['busy_before']['ppf'])}; hand {_percent(run['busy_before']['hand'])}.",
         "",
         "| Spark jobs per run (event log) | ppf | hand-written |",
         "|---|---|---|",
@@ -77,6 +82,10 @@ def _range(bounds, digits: int = 2) -> str:
 
 def _list(values) -> str:
     return ", ".join(f"{v:.2f}" for v in values)
+
+
+def _percent(values) -> str:
+    return ", ".join(f"{v:.0%}" for v in values)
 
 
 def _jobs(counts) -> str:

@@ -6,6 +6,8 @@ start the JVM".  Used to find where ppf's overhead lives, e.g.
 
     python benchmarks/time_to_jvm.py ppf run --config FILE
     python benchmarks/time_to_jvm.py hand INPUT OUTPUT --master local[2]
+
+:func:`measure` does both for the benchmark pipeline, each in a fresh process, interleaved.
 """
 
 from __future__ import annotations
@@ -55,5 +57,39 @@ def _process_start() -> float:
     return time.perf_counter() - age
 
 
+def measure(runs: int = 5) -> dict:
+    """Median seconds before the JVM for ``ppf run`` and the hand-written job, same inputs."""
+    import subprocess
+
+    from benchmarks.dataset import ensure_dataset
+    from benchmarks.idle_cpu import wait_until_idle
+    from benchmarks.pipeline_vs_handwritten import pipeline_config
+    from benchmarks.settings import MASTER, PYTHON, ROOT, WORK
+    from benchmarks.timing import median
+
+    source = ensure_dataset()
+    run_dir = WORK / "time_to_jvm"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config = run_dir / "pipeline.conf"
+    config.write_text(pipeline_config(source, run_dir / "out", run_dir / "events"))
+    commands = {
+        "ppf": ["ppf", "run", "--config", str(config), "--log-format", "json"],
+        "hand": ["hand", str(source), str(run_dir / "out"), "--master", MASTER],
+    }
+    times: dict[str, list[float]] = {"ppf": [], "hand": []}
+    for _ in range(runs):
+        for side, argv in commands.items():
+            wait_until_idle()
+            done = subprocess.run([PYTHON, __file__, *argv], cwd=ROOT, capture_output=True, text=True, check=True)
+            times[side].append(float(done.stdout.split()[-1]))
+    return {"runs": runs, "ppf_s": times["ppf"], "hand_s": times["hand"],
+            "ppf_median_s": median(times["ppf"]), "hand_median_s": median(times["hand"])}
+
+
 if __name__ == "__main__":
-    print(f"{seconds_to_jvm(sys.argv[1:]):.3f}")
+    if len(sys.argv) > 1:
+        print(f"{seconds_to_jvm(sys.argv[1:]):.3f}")
+    else:
+        import json
+
+        print(json.dumps(measure(), indent=2))
