@@ -57,8 +57,9 @@ class PipelineExecutor:
         self._outputs: dict[str, DataFrame | None] = {}
         self._log = context.logger
         self._persisted: set[str] = set()
+        context.step_kinds = {name: step.component_class.kind for name, step in pipeline.steps.items()}
         self._step_metrics = StepMetrics(
-            context, self.graph, {name: step.component_class.kind for name, step in pipeline.steps.items()},
+            context, self.graph, context.step_kinds,
             observe_rows=self.spec.observe_rows, job_group=job_group(context.run_id),
             job_description=self._job_description,
         )

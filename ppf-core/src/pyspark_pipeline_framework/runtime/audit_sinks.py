@@ -1,0 +1,52 @@
+"""Where audit records go: a JSON-lines file by default, anything else through the
+``ppf.audit_sinks`` entry-point group.
+
+An audit sink is a class taking its settings (a dict, from ``hooks { audit_log { <name> { ... } } }``)
+with a ``write(record: dict) -> None`` method and an optional ``close()``.  Records are plain
+JSON-ready dicts; a sink must only append, never rewrite what it wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol
+
+AUDIT_SINK_GROUP = "ppf.audit_sinks"
+DEFAULT_PATH = ".ppf/audit.jsonl"
+
+
+class AuditSink(Protocol):
+    """Receives each audit record once, in order."""
+
+    def write(self, record: dict[str, Any]) -> None: ...
+
+
+class JsonLinesAuditSink:
+    """Appends one JSON object a line to ``path`` (default ``.ppf/audit.jsonl``)."""
+
+    name = "jsonl"
+
+    def __init__(self, settings: dict[str, Any] | None = None):
+        self.path = Path((settings or {}).get("path", DEFAULT_PATH))
+        self._lock = threading.Lock()
+
+    def write(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, default=str, sort_keys=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as out:  # append-only
+                out.write(line)
+
+
+def load_audit_sink(name: str, settings: dict[str, Any]) -> AuditSink:
+    """The built-in ``jsonl`` sink, or the sink registered under ``name`` in ``ppf.audit_sinks``."""
+    if name == JsonLinesAuditSink.name:
+        return JsonLinesAuditSink(settings)
+    found = {ep.name: ep for ep in entry_points(group=AUDIT_SINK_GROUP)}
+    if name not in found:
+        available = ", ".join(sorted({JsonLinesAuditSink.name, *found}))
+        raise LookupError(f"no audit sink named {name!r}; installed audit sinks: {available}")
+    return found[name].load()(settings)

@@ -1,0 +1,178 @@
+"""The audit trail: one record per step and per run, secrets never in it, sinks as plugins."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+from pyspark_pipeline_framework.core.redaction import fingerprint, redact
+from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.runner.preflight import validate_raw
+from pyspark_pipeline_framework.runtime import audit_sinks
+from pyspark_pipeline_framework.runtime.audit import AuditLogHook
+from pyspark_pipeline_framework.runtime.context import Context, RunInfo
+from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
+
+SECRET_VALUE = "s3cr3t-from-the-environment"
+LITERAL_TOKEN = "literal-token-value"
+
+
+class DbSourceConfig(SourceConfig):
+    table: str
+    password: str
+    api_token: str = ""
+
+
+class DbSource(Source[DbSourceConfig]):
+    def read(self):
+        assert self.config.password == SECRET_VALUE  # the component gets the value...
+        return [1, 2, 3]
+
+
+class CheckConfig(TransformConfig):
+    fail: bool = False
+
+
+class Check(Transform[CheckConfig]):
+    def transform(self, df):
+        if self.config.fail:
+            raise RuntimeError("bad batch")
+        return df
+
+
+class FilesSinkConfig(SinkConfig):
+    path: str
+    format: str = "parquet"
+
+
+class FilesSink(Sink[FilesSinkConfig]):
+    def write(self, df) -> None:
+        return None
+
+
+class InlineRegistry(ComponentRegistry):
+    def __init__(self):
+        super().__init__(eps=[])
+
+    def resolve(self, type_name):
+        return {"DbSource": DbSource, "Check": Check, "FilesSink": FilesSink}[type_name]
+
+
+def run_audited(tmp_path, *, fail=False, audit_settings=None):
+    raw = {
+        "name": "audited",
+        "spark": {"conf": {"spark.hadoop.fs.s3a.secret.key": "aws-secret-literal"}},
+        "steps": [
+            {"name": "extract", "type": "DbSource", "config": {
+                "table": "crm.customers", "password": "secret://env/AUDIT_DB_PASSWORD", "api_token": LITERAL_TOKEN}},
+            {"name": "check", "type": "Check", "config": {"fail": fail}},
+            {"name": "load", "type": "FilesSink", "config": {"path": "s3a://lake/customers"}},
+        ],
+        "hooks": {"enable_audit_log": True,
+                  "audit_log": audit_settings or {"path": str(tmp_path / "audit.jsonl")}},
+    }
+    pipeline = validate_raw(raw, InlineRegistry())
+    manager = load_hook_plugins(pipeline.spec.hooks).manager
+    return PipelineExecutor(pipeline, Context(RunInfo("audited")), manager).run()
+
+
+def records(tmp_path):
+    return [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(autouse=True)
+def db_password(monkeypatch):
+    monkeypatch.setenv("AUDIT_DB_PASSWORD", SECRET_VALUE)
+
+
+def test_one_record_per_step_then_one_for_the_run(tmp_path):
+    result = run_audited(tmp_path)
+    assert result.succeeded
+    audit = records(tmp_path)
+    assert [(r["event"], r.get("step")) for r in audit] == [
+        ("step", "extract"), ("step", "check"), ("step", "load"), ("run", None)]
+    for record in audit:
+        assert record["run_id"] == result.run_id and record["pipeline"] == "audited"
+        assert record["user"] and record["host"] and record["time"] and record["started_at"]
+        assert record["config_fingerprint"].startswith("sha256:")
+    extract, check, load, run = audit
+    assert extract["kind"] == "source" and extract["status"] == "succeeded" and extract["attempts"] == 1
+    assert extract["inputs"] == [{"namespace": "spark_catalog", "name": "crm.customers", "kind": "table", "format": None}]
+    assert load["outputs"] == [{"namespace": "s3a://lake", "name": "customers", "kind": "path", "format": None}]
+    assert check["inputs"] == check["outputs"] == []
+    assert "rows_out" in extract  # present, None here: no Spark DataFrame, nothing observed
+    assert run["status"] == "succeeded" and run["error"] is None
+    assert run["inputs"] == extract["inputs"] and run["outputs"] == load["outputs"]
+    assert run["steps"] == {"extract": "succeeded", "check": "succeeded", "load": "succeeded"}
+
+
+def test_secret_valued_fields_appear_redacted_or_as_references(tmp_path):
+    run_audited(tmp_path)
+    text = (tmp_path / "audit.jsonl").read_text()
+    assert SECRET_VALUE not in text and LITERAL_TOKEN not in text and "aws-secret-literal" not in text
+    extract, *_, run = records(tmp_path)
+    assert extract["config"]["password"] == "secret://env/AUDIT_DB_PASSWORD"  # the reference, not the value
+    assert extract["config"]["api_token"] == "***"
+    assert extract["config"]["table"] == "crm.customers"
+    assert run["config"]["spark"]["conf"]["spark.hadoop.fs.s3a.secret.key"] == "***"
+    assert run["config"]["steps"][0]["config"]["password"] == "secret://env/AUDIT_DB_PASSWORD"
+
+
+def test_a_failed_run_records_the_error_and_the_steps_that_never_ran(tmp_path):
+    result = run_audited(tmp_path, fail=True)
+    assert not result.succeeded
+    extract, check, load, run = records(tmp_path)
+    assert check["status"] == "failed" and check["error"] == "RuntimeError: bad batch"
+    assert load["status"] == "not_run" and load["error"] is None
+    assert run["status"] == "failed" and run["error"] == "check: RuntimeError: bad batch"
+
+
+def test_the_fingerprint_is_stable_and_follows_the_configuration(tmp_path):
+    run_audited(tmp_path)
+    run_audited(tmp_path)
+    first, second = (r["config_fingerprint"] for r in records(tmp_path) if r["event"] == "run")
+    assert first == second
+    assert fingerprint(redact({"a": 1, "b": [1, 2]})) == fingerprint(redact({"b": [1, 2], "a": 1}))
+    assert fingerprint(redact({"a": 1})) != fingerprint(redact({"a": 2}))
+
+
+def test_records_go_to_audit_sinks_from_entry_points(tmp_path, monkeypatch):
+    class ListSink:
+        written: list = []
+
+        def __init__(self, settings):
+            self.settings = settings
+
+        def write(self, record):
+            self.written.append((self.settings["label"], record["event"]))
+
+    class BrokenSink:
+        def __init__(self, settings):
+            pass
+
+        def write(self, record):
+            raise OSError("disk full")
+
+    class FakeEntryPoint:
+        def __init__(self, name, target):
+            self.name, self.target = name, target
+
+        def load(self):
+            return self.target
+
+    installed = [FakeEntryPoint("memory", ListSink), FakeEntryPoint("broken", BrokenSink)]
+    monkeypatch.setattr(audit_sinks, "entry_points",
+                        lambda group: installed if group == audit_sinks.AUDIT_SINK_GROUP else [])
+    result = run_audited(tmp_path, audit_settings={
+        "sinks": ["broken", "memory", "jsonl"], "memory": {"label": "m"}, "path": str(tmp_path / "audit.jsonl")})
+    assert result.succeeded
+    assert ListSink.written == [("m", "step")] * 3 + [("m", "run")]
+    assert len(records(tmp_path)) == 4  # the broken sink cost the others nothing
+
+
+def test_an_unknown_audit_sink_is_named_with_the_installed_ones():
+    with pytest.raises(LookupError, match="no audit sink named 'kafka'; installed audit sinks: jsonl"):
+        AuditLogHook({"sinks": ["kafka"]})
