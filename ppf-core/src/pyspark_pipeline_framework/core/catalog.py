@@ -14,6 +14,7 @@ _COMPONENTS = {
 }
 _HOOK_PLUGINS = {
     "metrics": "ppf-plugins-metrics",
+    "lineage": "ppf-plugins-metrics",
 }
 
 
