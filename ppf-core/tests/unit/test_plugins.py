@@ -100,3 +100,24 @@ def test_components_show_lists_fields_with_types_defaults_and_docs():
     assert "path: str  (required)  Target directory." in text
     assert "mode: Literal['append', 'overwrite', 'error', 'errorifexists', 'ignore']  (default 'error')" in text
     assert "partition_by: list[str]  (default [])" in text
+
+
+def test_progress_display_shows_rows_and_durations_as_steps_finish():
+    from pyspark_pipeline_framework.runner.progress import TerminalProgress
+    from pyspark_pipeline_framework.runtime.result import RunResult, StepResult, StepStatus
+
+    terminal = FakeTerminal()
+    progress = TerminalProgress(terminal)
+    progress.pipeline_start("orders", SimpleNamespace(steps=[1, 2]))
+    source = StepResult("read", StepStatus.SUCCEEDED, attempts=1, duration_s=0.4)
+    sink = StepResult("write", StepStatus.SUCCEEDED, attempts=2, duration_s=3.25,
+                      metrics={"rows_in": 1200, "rows_written": 1200, "rows_out": 1200, "bytes_written": 5 * 1024 * 1024})
+    progress.after_step("read", source)  # a lazy source: its rows are not known yet
+    progress.after_step("write", sink)
+    source.metrics["rows_out"] = 1500  # settled at the end of the run
+    progress.pipeline_end(RunResult("r1", "orders", [source, sink], 3.7))
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert "✔ read (0.4s, 1 attempt(s)) [1/2]" in shown[1]
+    assert "✔ write (3.2s, 2 attempt(s), 1,200 rows written, 5.0 MiB) [2/2]" in shown[2]
+    assert shown[3].strip() == "rows: read 1,500, write 1,200"
+    assert "succeeded" in shown[-1]

@@ -10,7 +10,11 @@ from ..core.hook import Hook
 
 
 class TerminalProgress(Hook):
-    """Prints one line per step as it starts and ends, with its duration."""
+    """Prints one line per step as it starts and ends, with its duration and the rows Spark reported.
+
+    A sink's rows and bytes written are known when it finishes; a source's or transform's rows
+    only once a later write computed them, so they appear in a ``rows:`` line at the end of the run.
+    """
 
     name = "ppf.progress"
 
@@ -34,7 +38,17 @@ class TerminalProgress(Hook):
         self._console.print(f"  [cyan]…[/cyan] {step_name}")
 
     def after_step(self, step_name, step_result) -> None:
-        self._finish(step_name, "[green]✔[/green]", f"{step_result.duration_s:.1f}s, {step_result.attempts} attempt(s)")
+        detail = [f"{step_result.duration_s:.1f}s", f"{step_result.attempts} attempt(s)"]
+        metrics = step_result.metrics
+        if metrics.get("rows_written") is not None:
+            detail.append(f"{metrics['rows_written']:,} rows written")
+        elif metrics.get("rows_out") is not None:
+            detail.append(f"{metrics['rows_out']:,} rows")
+        if metrics.get("rows_quarantined"):
+            detail.append(f"{metrics['rows_quarantined']:,} quarantined")
+        if metrics.get("bytes_written") is not None:
+            detail.append(_size(metrics["bytes_written"]))
+        self._finish(step_name, "[green]✔[/green]", ", ".join(detail))
 
     def on_step_error(self, step_name, error) -> None:
         self._finish(step_name, "[red]✘[/red]", f"{type(error).__name__}: {error}".splitlines()[0][:200])
@@ -46,8 +60,20 @@ class TerminalProgress(Hook):
         self._console.print(f"  {mark} {step_name} ({detail}) [{done}/{total}]")
 
     def pipeline_end(self, result) -> None:
+        rows = [f"{step.name} {step.metrics['rows_out']:,}" for step in result.steps
+                if step.metrics.get("rows_out") is not None]
+        if rows:  # final only now: lazy steps are counted by the writes downstream
+            self._console.print("  rows: " + ", ".join(rows), markup=False)
         status = "[green]succeeded[/green]" if result.succeeded else "[red]failed[/red]"
         self._console.print(f"run {result.run_id} {status} in {result.duration_s:.1f}s")
+
+
+def _size(count: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count} B"
 
 
 def progress_plugins(stream: Any) -> list[object]:
