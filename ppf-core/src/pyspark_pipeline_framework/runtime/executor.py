@@ -15,6 +15,7 @@ from ..core.component import Component
 from ..core.plugins import PluginManager
 from ..core.secrets import Secrets
 from ..core.spec import RetryPolicy, StepSpec
+from ..quality.check import DataQualityError
 from .circuit_breaker import BreakerBoard
 from .context import Context
 from .result import RunResult, StepResult, StepStatus
@@ -57,6 +58,8 @@ class PipelineExecutor:
         self._outputs: dict[str, DataFrame | None] = {}
         self._log = context.logger
         self._persisted: set[str] = set()
+        #: Components that report their own figures (``step_metrics(final)``), read again at the end.
+        self._reporting: dict[str, tuple[Any, StepResult]] = {}
         context.step_kinds = {name: step.component_class.kind for name, step in pipeline.steps.items()}
         self._step_metrics = StepMetrics(
             context, self.graph, context.step_kinds,
@@ -81,6 +84,7 @@ class PipelineExecutor:
         try:
             self._schedule(order, results)
         finally:
+            self._final_component_metrics()
             self._step_metrics.finish(results)  # row counts of lazy outputs are final only now
             log_step_summaries(self._log, [results[n] for n in order])
             self._release_all()
@@ -156,6 +160,8 @@ class PipelineExecutor:
             log.error("step_failed", attempts=result.attempts, duration_s=result.duration_s, error=result.error,
                       on_failure=step.on_failure)
             self._notify("on_step_error", step_name=name, step=step, context=self.context, error=error)
+            if isinstance(error, DataQualityError):
+                result.metrics.update(error.metrics)
             if not isinstance(error, Exception):
                 raise
             self._tolerate(step, result, inputs, log)
@@ -169,8 +175,23 @@ class PipelineExecutor:
         result.status = StepStatus.SUCCEEDED
         result.duration_s = round(self._clock() - started, 3)
         self._step_metrics.step_succeeded(name, result)
+        self._component_metrics(name, component, result)
         log.info("step_succeeded", attempts=result.attempts, duration_s=result.duration_s)
         self._notify("after_step", step_name=name, step=step, context=self.context, result=written, step_result=result)
+
+    def _component_metrics(self, name: str, component: Any, result: StepResult) -> None:
+        """Figures a component reports itself (a validator's check results), as far as known now."""
+        report = getattr(component, "step_metrics", None)
+        if callable(report):
+            result.metrics.update(report(final=False) or {})
+            self._reporting[name] = (component, result)
+
+    def _final_component_metrics(self) -> None:
+        for name, (component, result) in self._reporting.items():
+            try:
+                result.metrics.update(component.step_metrics(final=True) or {})
+            except Exception as error:  # a report must never fail the run
+                self._log.warning("step_metrics_failed", step=name, error=f"{type(error).__name__}: {error}")
 
     def _tolerate(self, step: StepSpec, result: StepResult, inputs: Mapping[str, Any], log: Any) -> None:
         """Apply ``on_failure``: ``skip`` marks the step skipped, ``continue`` passes its input on."""

@@ -39,6 +39,7 @@ _PERMANENT_ERROR_NAMES = {
     "ModuleNotFoundError",
     "CircuitOpenError",
     "ConfigError",
+    "DataQualityError",  # the data fails its checks; reading it again gives the same answer
 }
 #: Spark reports analysis errors through several classes; their error classes are stable.
 _PERMANENT_ERROR_MARKERS = ("UNRESOLVED_COLUMN", "TABLE_OR_VIEW_NOT_FOUND", "PATH_NOT_FOUND")

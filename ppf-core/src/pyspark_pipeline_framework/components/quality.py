@@ -1,0 +1,65 @@
+"""``DataQuality``: the built-in validator step with declarative checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..core import Validator, ValidatorConfig
+from ..quality.registry import build_checks
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from ..quality.evaluation import CheckedData
+
+#: How long the end-of-run report waits for Spark to publish observed counts of a pass that ran.
+_REPORT_WAIT_S = 2.0
+
+
+class DataQualityConfig(ValidatorConfig):
+    #: The checks, each { type = <check>, <its keys>, action = fail|warn|drop|quarantine, tolerance = 0.0 }.
+    checks: list[dict[str, Any]]
+
+    def check(self) -> Iterable[tuple[str, str]]:
+        if not self.checks:
+            yield "checks", "list at least one check"
+        _, problems = build_checks(self.checks)
+        yield from problems
+
+
+class DataQuality(Validator[DataQualityConfig]):
+    """Checks rows and the data set (not_null, unique, accepted_values, range, regex, sql, row_count, freshness, schema).
+
+    All checks are evaluated in one pass: no extra Spark job when they only warn, drop or
+    quarantine; one aggregate job when a ``fail`` check must decide before the next step writes.
+    """
+
+    _checked: CheckedData | None = None
+
+    def validate(self, df: DataFrame) -> DataFrame:
+        from ..quality.evaluation import evaluate
+
+        checks, _ = build_checks(self.config.checks)  # validated before the run
+        self._checked = evaluate(df, checks)
+        report = self._checked.report()
+        if not report.get("pending"):
+            self._log_report(report)
+        return self._checked.passed
+
+    def step_metrics(self, final: bool = False) -> dict[str, Any]:
+        """The check results for :attr:`StepResult.metrics`; observed counts are final after the next write."""
+        if self._checked is None:
+            return {}
+        report = self._checked.report(_REPORT_WAIT_S if final else 0.0)
+        if final and not report.get("pending") and self._checked.values() is not None and not self._logged:
+            self._log_report(report)
+        return {"data_quality": report}
+
+    _logged = False
+
+    def _log_report(self, report: dict[str, Any]) -> None:
+        self._logged = True
+        for name, entry in report["checks"].items():
+            level = "info" if entry.get("passed", True) else "warning"
+            getattr(self.logger, level)("check_result", check=name, **entry)

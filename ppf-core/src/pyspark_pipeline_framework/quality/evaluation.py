@@ -1,0 +1,163 @@
+"""Evaluating all checks of one validator in a single pass over the data.
+
+Every row-level check becomes a boolean "fails" column; all counts (rows, failed rows per check,
+dataset aggregates) are aggregate expressions over the same marked rows, so:
+
+* a validator whose checks only observe (``warn``, ``drop``, ``quarantine``) attaches them with
+  ``DataFrame.observe``: Spark fills the counts in while the rows flow into the next write, and
+  the validator adds **no** Spark job;
+* a validator with a ``fail`` check must decide before anything downstream writes, so it runs
+  the same aggregates as **one** aggregate job, and raises :class:`DataQualityError` when a
+  ``fail`` check fails beyond its tolerance.
+
+Either way: rows in = rows passed on + rows dropped + rows quarantined, and every row-level rule
+is NULL-safe (see :mod:`.builtin_checks`), so no row escapes the counts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .check import Check, DataQualityError, DatasetCheck, RowCheck
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+FAILED_RULES_COLUMN = "_ppf_failed_rules"
+
+
+class CheckedData:
+    """The outcome of one validator's pass: rows passed on, rows quarantined, and the report."""
+
+    def __init__(self, checks: Sequence[Check], passed: DataFrame, quarantined: DataFrame | None,
+                 values: dict[str, Any] | None, observation: Any = None, schema_problems: dict[str, str | None] | None = None,
+                 df: DataFrame | None = None):
+        self.checks = list(checks)
+        self.passed = passed
+        self.quarantined = quarantined
+        self._values = values
+        self._observation = observation
+        self._schema_problems = schema_problems or {}
+        self._df = df
+        self._lock = threading.Lock()
+
+    def values(self, wait_s: float = 0.0) -> dict[str, Any] | None:
+        """The aggregate values, or ``None`` while Spark has not computed the observed pass."""
+        with self._lock:
+            if self._values is None and self._observation is not None:
+                self._values = _read_observation(self._observation, wait_s)
+            return self._values
+
+    def report(self, wait_s: float = 0.0) -> dict[str, Any]:
+        """Per check: rows checked, failed, passed, failing ratio and verdict; ``{"pending": True}`` if not known."""
+        values = self.values(wait_s)
+        if values is None:
+            return {"pending": True, "checks": {c.name: {"type": c.type_name, "action": c.config.action}
+                                                for c in self.checks}}
+        rows = int(values.get("rows") or 0)
+        results = {}
+        for index, check in enumerate(self.checks):
+            entry: dict[str, Any] = {"type": check.type_name, "action": check.config.action, "rows_checked": rows}
+            if isinstance(check, RowCheck):
+                failed = int(values.get(f"failed_{index}") or 0)
+                ratio = failed / rows if rows else 0.0
+                entry.update(rows_failed=failed, rows_passed=rows - failed, failing_ratio=round(ratio, 6),
+                             passed=ratio <= check.config.tolerance)
+            else:
+                problem = (self._schema_problems[check.name] if check.name in self._schema_problems else
+                           check.problem({k.split(":", 1)[1]: v for k, v in values.items()
+                                          if k.startswith(f"d{index}:")}, rows, self._df))
+                entry.update(passed=problem is None, message=problem)
+            results[check.name] = entry
+        return {"rows_checked": rows, "checks": results}
+
+
+def evaluate(df: DataFrame, checks: Sequence[Check]) -> CheckedData:
+    """Mark, count and split ``df`` by ``checks``; raise :class:`DataQualityError` for a failed ``fail`` check."""
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    # Schema contracts are read from the plan: decided at once, before any job.
+    schema_problems = {c.name: c.problem({}, 0, df) for c in checks if type(c).__name__ == "Schema"}
+    for check in checks:
+        if schema_problems.get(check.name) and check.config.action == "fail":
+            entry = {"type": check.type_name, "action": "fail", "passed": False, "message": schema_problems[check.name]}
+            raise DataQualityError(f"check {check.name!r} failed: {schema_problems[check.name]}",
+                                   {"data_quality": {"checks": {check.name: entry}}})
+
+    fail_columns = {index: f"_ppf_fail_{index}_{uuid.uuid4().hex[:6]}" for index, c in enumerate(checks)
+                    if isinstance(c, RowCheck)}
+    marked = df.withColumns({column: checks[index].failing(df) for index, column in fail_columns.items()}) \
+        if fail_columns else df
+    aggregates = [F.count(F.lit(1)).alias("rows")]
+    for index, column in fail_columns.items():
+        # sum over a never-NULL boolean: every row counts as exactly 0 or 1
+        aggregates.append(F.sum(F.col(column).cast("long")).alias(f"failed_{index}"))
+    for index, check in enumerate(checks):
+        if isinstance(check, DatasetCheck):
+            aggregates.extend(column.alias(f"d{index}:{name}") for name, column in check.aggregates(df).items())
+
+    def rows_failing(actions: tuple[str, ...]) -> Any:
+        condition = F.lit(False)
+        for index, column in fail_columns.items():
+            if checks[index].config.action in actions:
+                condition = condition | F.col(column)
+        return condition
+
+    decide_now = any(c.config.action == "fail" and c.name not in schema_problems for c in checks)
+    observation = Observation(f"ppf-checks-{uuid.uuid4().hex[:8]}")
+    values = None
+    if decide_now:
+        # The decision comes before the write: one pass through Spark's "noop" sink computes the
+        # observed aggregates in a single job (a plain .agg() would add a shuffle, which adaptive
+        # query execution runs as a job of its own).  The output below is computed again, unobserved.
+        marked.observe(observation, *aggregates).write.format("noop").mode("overwrite").save()
+        values = dict(observation.get)
+        observation = None
+    else:
+        marked = marked.observe(observation, *aggregates)
+
+    removed = rows_failing(("drop", "quarantine"))
+    passed = marked.filter(~removed).drop(*fail_columns.values())
+    quarantined = None
+    if any(checks[i].config.action == "quarantine" for i in fail_columns):
+        names = [F.when(F.col(column), F.lit(checks[index].name)) for index, column in fail_columns.items()]
+        quarantined = marked.filter(rows_failing(("quarantine",))) \
+            .withColumn(FAILED_RULES_COLUMN, F.filter(F.array(*names), lambda name: name.isNotNull())) \
+            .drop(*fail_columns.values())
+    checked = CheckedData(checks, passed, quarantined, values, observation, schema_problems, df)
+    if decide_now:
+        report = checked.report()
+        failed = [name for name, entry in report["checks"].items()
+                  if entry["action"] == "fail" and not entry["passed"]]
+        if failed:
+            details = "; ".join(_describe(name, report["checks"][name]) for name in failed)
+            raise DataQualityError(f"{len(failed)} check(s) failed: {details}", {"data_quality": report})
+    return checked
+
+
+def _describe(name: str, entry: dict[str, Any]) -> str:
+    if "rows_failed" in entry:
+        return f"{name}: {entry['rows_failed']} of {entry['rows_checked']} rows failed"
+    return f"{name}: {entry.get('message')}"
+
+
+def _read_observation(observation: Any, wait_s: float) -> dict[str, Any] | None:
+    """Observed values without risking a wait forever for a plan that never ran."""
+    java_observation = getattr(observation, "_jo", None)
+    if java_observation is None:
+        return None  # Spark Connect: reading could block; reported as pending
+    try:
+        future = java_observation.future()
+        deadline = time.monotonic() + wait_s
+        while not future.isCompleted():
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.01)
+        return dict(observation.get)
+    except Exception:
+        return None

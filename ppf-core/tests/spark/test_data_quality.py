@@ -1,0 +1,118 @@
+"""The DataQuality validator on Spark: one pass, NULL-safe counts, fail before the write, job counts."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pyspark_pipeline_framework.runtime.result import StepStatus
+from pyspark_pipeline_framework.testing import job_count, run_pipeline_text
+
+pytestmark = pytest.mark.spark
+
+ROWS = [
+    (1, "a@x.org", "DE", 10.0, "2026-01-01 00:00:00"),
+    (2, "b@x.org", "US", 20.0, "2026-01-02 00:00:00"),
+    (3, None, "FR", None, "2026-01-03 00:00:00"),     # NULL email and amount
+    (3, "bad-mail", "US", 500.0, None),               # duplicate id, bad mail, out of range
+    (5, "e@x.org", None, 30.0, "2026-01-05 00:00:00"),  # NULL country
+]
+
+
+@pytest.fixture(scope="module")
+def people(spark, tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("dq") / "people")
+    spark.createDataFrame(ROWS, "id INT, email STRING, country STRING, amount DOUBLE, seen STRING") \
+        .withColumn("seen", __import__("pyspark.sql.functions", fromlist=["col"]).col("seen").cast("timestamp")) \
+        .write.parquet(path)
+    return path
+
+
+def pipeline(source: str, out: str, checks: str | None) -> str:
+    validator = f'{{ name = "dq", type = DataQuality, config {{ checks = [ {checks} ] }} }}' if checks else ""
+    return textwrap.dedent(f"""
+        pipeline {{
+          name = "dq"
+          steps = [
+            {{ name = "src", type = ParquetSource, config {{ path = "{source}" }} }}
+            {validator}
+            {{ name = "out", type = ParquetSink, config {{ path = "{out}" }} }}
+          ]
+        }}
+    """)
+
+
+TEN_CHECKS = """
+  { type = not_null, columns = [id], action = warn }
+  { type = not_null, columns = [email], action = warn }
+  { type = unique, columns = [id], action = warn }
+  { type = accepted_values, column = country, values = [DE, US, FR], action = warn }
+  { type = range, column = amount, min = 0, max = 100, action = warn }
+  { type = regex, column = email, pattern = "^[^@]+@[^@]+$", action = warn }
+  { type = sql, expression = "id > 0", action = warn }
+  { type = row_count, min = 1, max = 1000, action = warn }
+  { type = freshness, column = seen, max_age = "36500d", action = warn }
+  { type = schema, columns = { id = int, email = string }, action = warn }
+"""
+
+
+def test_ten_checks_report_null_safe_counts(spark, people, tmp_path):
+    result = run_pipeline_text(pipeline(people, str(tmp_path / "out"), TEN_CHECKS), spark=spark, directory=tmp_path)
+    assert result.succeeded, result.to_dict()
+    report = result.step("dq").metrics["data_quality"]
+    checks = report["checks"]
+    assert report["rows_checked"] == 5
+    failed = {name: entry.get("rows_failed") for name, entry in checks.items()}
+    assert failed == {
+        "not_null(id)": 0, "not_null(email)": 1, "unique(id)": 2,
+        "accepted_values(country)": 1,  # the NULL country fails explicitly
+        "range(amount)": 2,             # 500 and the NULL amount
+        "regex(email)": 2,              # "bad-mail" and the NULL email
+        "sql(id > 0)": 0, "row_count": None, "freshness(seen)": None, "schema": None,
+    }
+    for entry in checks.values():
+        if "rows_failed" in entry:
+            assert entry["rows_failed"] + entry["rows_passed"] == entry["rows_checked"] == 5
+    assert checks["row_count"]["passed"] and checks["freshness(seen)"]["passed"] and checks["schema"]["passed"]
+    assert spark.read.parquet(str(tmp_path / "out")).count() == 5  # warn keeps every row
+
+
+def test_ten_checks_add_at_most_one_spark_job(spark, people, tmp_path):
+    baseline = run_pipeline_text(pipeline(people, str(tmp_path / "plain"), None), spark=spark, directory=tmp_path)
+    observed = run_pipeline_text(pipeline(people, str(tmp_path / "warn"), TEN_CHECKS), spark=spark, directory=tmp_path)
+    # A fail check decides before the write (one job).  `unique` is swapped for another check here:
+    # its shuffle is a job of its own under adaptive execution (documented), in either pass.
+    deciding = TEN_CHECKS.replace("{ type = sql, expression = \"id > 0\", action = warn }",
+                                  "{ type = sql, expression = \"id > 0\", action = fail }") \
+        .replace("{ type = unique, columns = [id], action = warn }", "{ type = not_null, columns = [amount], action = warn }")
+    assert deciding.count("type =") == 10 and "action = fail" in deciding and "unique" not in deciding
+    decided = run_pipeline_text(pipeline(people, str(tmp_path / "fail"), deciding), spark=spark, directory=tmp_path)
+    assert baseline.succeeded and observed.succeeded and decided.succeeded
+    base = job_count(spark, baseline)
+    assert job_count(spark, observed) <= base + 1
+    assert job_count(spark, decided) <= base + 1
+
+
+def test_a_failing_fail_check_stops_the_run_before_the_sink_writes(spark, people, tmp_path):
+    out = tmp_path / "out"
+    checks = "{ type = not_null, columns = [email] }, { type = range, column = amount, min = 0, max = 1000, tolerance = 0.5 }"
+    result = run_pipeline_text(pipeline(people, str(out), checks), spark=spark, directory=tmp_path)
+    assert result.exit_code == 1
+    dq = result.step("dq")
+    assert dq.status is StepStatus.FAILED and dq.attempts == 1
+    assert "DataQualityError" in dq.error and "not_null(email): 1 of 5 rows failed" in dq.error
+    assert "range" not in dq.error  # 1 failing of 5 is within its tolerance of 0.5
+    assert dq.metrics["data_quality"]["checks"]["range(amount)"]["passed"]
+    assert result.step("out").status is StepStatus.NOT_RUN and not out.exists()
+
+
+def test_drop_removes_exactly_the_failing_rows(spark, people, tmp_path):
+    out = tmp_path / "out"
+    checks = "{ type = regex, column = email, pattern = \"@\", action = drop }, { type = not_null, columns = [country], action = warn }"
+    result = run_pipeline_text(pipeline(people, str(out), checks), spark=spark, directory=tmp_path)
+    assert result.succeeded
+    kept = sorted(r["id"] for r in spark.read.parquet(str(out)).collect())
+    assert kept == [1, 2, 5]
+    entry = result.step("dq").metrics["data_quality"]["checks"]["regex(email)"]
+    assert (entry["rows_checked"], entry["rows_failed"], entry["rows_passed"]) == (5, 2, 3)
