@@ -9,6 +9,7 @@ Needs the ``testing`` extra (``pip install ppf-plugins-aws[testing]``: moto[serv
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +57,7 @@ def moto_s3_server() -> Iterator[S3TestServer]:
     """Start a moto S3 server on a free port of 127.0.0.1; stopped when the block ends."""
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
