@@ -88,3 +88,5 @@ def test_all_observability_on_costs_no_spark_job_and_reports_the_datasets_and_ro
 
     step_spans = {s.name: s for s in spans if s.name.startswith("step ")}
     assert step_spans["step write"].attributes["ppf.step.rows_written"] == 20
+    assert step_spans["step read"].attributes["ppf.step.rows_out"] == ROWS  # lazy: known at the end
+    assert step_spans["step big"].attributes["ppf.step.rows_in"] == ROWS

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark_pipeline_framework.core import Hook
 from pyspark_pipeline_framework.runtime.result import StepStatus
 
-from .pushgateway import push_run
+from .pushgateway import STEP_FIGURES, push_run
 from .telemetry import MetricsSettings, build_providers
 
 if TYPE_CHECKING:
@@ -33,6 +33,12 @@ class MetricsHook(Hook):
     * ``ppf.step.attempts`` (counter) for every step that ran;
     * ``ppf.step.runs`` (counter) for every step, including those not run;
     * ``ppf.pipeline.duration`` (histogram, seconds, attributes ``ppf.pipeline``, ``ppf.status``).
+    * ``ppf.step.rows_in``, ``rows_out``, ``rows_written``, ``rows_quarantined``, ``bytes_written``
+      (counters) for the figures Spark reported (see ppf-core's step metrics).
+
+    A succeeded step's span is ended when the run ends, with the time the step finished, so it
+    can carry the step's final row counts (``ppf.step.rows_out``...): a lazy step's rows are
+    counted by a later write.
 
     With ``pushgateway { url = ... }`` the run's figures are also pushed to a Prometheus
     Pushgateway when it ends (:mod:`.pushgateway`).
@@ -66,8 +72,14 @@ class MetricsHook(Hook):
             "ppf.step.runs", unit="{step}", description="Steps by final status")
         self._run_duration = meter.create_histogram(
             "ppf.pipeline.duration", unit="s", description="Wall time of a pipeline run")
+        self._step_figures = {
+            key: meter.create_counter(f"ppf.step.{key}", unit="By" if key == "bytes_written" else "{row}",
+                                      description=f"Step figure {key}, as Spark reported it")
+            for key in STEP_FIGURES
+        }
         self._run_span: Span | None = None
         self._step_spans: dict[str, Span] = {}
+        self._succeeded_spans: dict[str, tuple[Span, int]] = {}
         self._retries: dict[str, int] = {}
         self._lock = threading.Lock()  # steps of independent branches report from several threads
 
@@ -97,15 +109,16 @@ class MetricsHook(Hook):
             span.add_event("retry", {"attempt": attempt, "wait_s": wait, "error": f"{type(error).__name__}: {error}"})
 
     def after_step(self, step_name: str, step_result: Any) -> None:
+        import time
+
         span = self._pop_span(step_name)
         if span is None:
             return
         span.set_attribute("ppf.step.attempts", step_result.attempts)
         span.set_attribute("ppf.step.status", "succeeded")
-        for key, value in step_result.metrics.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                span.set_attribute(f"ppf.step.{key}", value)
-        span.end()
+        # Ended at the end of the run, with this end time: a lazy step's rows are known only then.
+        with self._lock:
+            self._succeeded_spans[step_name] = (span, time.time_ns())
 
     def on_step_error(self, step_name: str, error: BaseException) -> None:
         from opentelemetry.trace import Status, StatusCode
@@ -136,11 +149,22 @@ class MetricsHook(Hook):
             if step.attempts:
                 self._step_duration.record(step.duration_s, attributes)
                 self._step_attempts.add(step.attempts, attributes)
+            for key, value in _figures(step.metrics).items():
+                if key in self._step_figures:
+                    self._step_figures[key].add(value, attributes)
         run_status = "succeeded" if result.succeeded else "failed"
         self._run_duration.record(result.duration_s, {"ppf.pipeline": pipeline_name, "ppf.status": run_status})
 
         with self._lock:
+            succeeded, self._succeeded_spans = self._succeeded_spans, {}
             leftovers, self._step_spans = list(self._step_spans.values()), {}
+        for step in result.steps:
+            if step.name in succeeded:
+                span, ended_at = succeeded.pop(step.name)
+                for key, value in _figures(step.metrics).items():
+                    span.set_attribute(f"ppf.step.{key}", value)
+                span.end(end_time=ended_at)
+        leftovers += [span for span, _ in succeeded.values()]
         for span in leftovers:  # a step that never reported back (a bug elsewhere) still ends
             span.end()
         if self._run_span is not None:
@@ -156,3 +180,9 @@ class MetricsHook(Hook):
         self.meter_provider.shutdown()
         if self.telemetry_settings.pushgateway is not None:
             push_run(self.telemetry_settings.pushgateway, pipeline_name, result, context.logger)
+
+
+def _figures(metrics: Any) -> dict[str, int | float]:
+    """The numeric figures of ``StepResult.metrics`` (missing ones, ``None``, are left out)."""
+    return {key: value for key, value in metrics.items()
+            if isinstance(value, (int, float)) and not isinstance(value, bool)}
