@@ -68,19 +68,9 @@ def retries_without_waiting():
 
 def spark_settings_of_installed_plugins() -> list[Mapping[str, object]]:
     """What every installed plugin asks of a Spark session (all component types), for a shared test session."""
-    from .core.plugins import load_hook_plugins
-    from .core.registry import ComponentRegistry
-    from .core.spec import HooksSettings
+    from .runner.jars import installed_plugin_settings
 
-    registry = ComponentRegistry()
-    types = []
-    for name in registry.names():
-        try:
-            types.append(registry.entry(name).load())
-        except Exception:
-            continue
-    manager = load_hook_plugins(HooksSettings()).manager
-    return [a for a in manager.hook.ppf_spark_session_settings(component_types=types, steps=[]) if a]
+    return installed_plugin_settings()
 
 
 def local_spark_session(app_name: str = "ppf-tests", conf: Mapping[str, str] | None = None,

@@ -29,6 +29,8 @@ app = typer.Typer(
 )
 components_app = typer.Typer(help="List and describe the installed components.", no_args_is_help=True)
 app.add_typer(components_app, name="components")
+jars_app = typer.Typer(help="Manage the local jar cache for air-gapped clusters.", no_args_is_help=True)
+app.add_typer(jars_app, name="jars")
 
 
 class OutputFormat(str, Enum):
@@ -200,6 +202,34 @@ def components_show(name: Annotated[str, typer.Argument(help="A registered name 
     except ComponentNotFound as exc:
         typer.echo(f"error: {exc}" + (f"\n    hint: {exc.hint}" if exc.hint else ""), err=True)
         raise typer.Exit(EXIT_USAGE) from None
+
+
+@jars_app.command("fetch")
+def jars_fetch(
+    directory: Annotated[Optional[Path], typer.Option("--dir", help="The jar cache (default: $PPF_JARS_DIR or ~/.cache/ppf/jars).")] = None,
+    package: Annotated[Optional[list[str]], typer.Option("--package", "-p", help="Also fetch this group:artifact:version. Repeatable.")] = None,
+) -> None:
+    """Download the Maven packages of the installed plugins into a local jar cache."""
+    import os
+
+    from ..core.errors import EnvironmentProblem
+    from ..runtime.java import require_java
+    from .jars import DEFAULT_JARS_DIR, JarFetchError, fetch, installed_plugin_packages
+
+    target = directory or Path(os.environ.get("PPF_JARS_DIR") or DEFAULT_JARS_DIR)
+    packages = list(dict.fromkeys([*installed_plugin_packages(), *(package or [])]))
+    if not packages:
+        typer.echo("no installed plugin needs a Maven package; nothing to fetch")
+        return
+    try:
+        require_java()
+        listed = fetch(packages, target)
+    except (EnvironmentProblem, JarFetchError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    for coordinate in packages:
+        typer.echo(f"{coordinate}: {len(listed[coordinate])} jars")
+    typer.echo(f"jar cache ready: export PPF_JARS_DIR={target}")
 
 
 def main() -> None:
