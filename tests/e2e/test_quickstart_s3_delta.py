@@ -107,7 +107,12 @@ def test_quick_start_loads_then_merges_changed_and_new_users(project, s3):
     override = s3_override({"raw-data": s3.endpoint, "warehouse": s3.endpoint})
     upload_users(s3, users([1, 2, 3]), "batch-1.parquet")
 
-    first = ppf("run", "--config", "pipelines/user_etl.conf", "--override", override, cwd=project)
+    # The first run loads the plugins' jars from a local cache (as on an air-gapped cluster),
+    # the second resolves them through spark.jars.packages (Ivy).
+    jars = ppf("jars", "fetch", "--dir", project / "jars", cwd=project)
+    assert jars.returncode == 0, jars.stderr
+    first = ppf("run", "--config", "pipelines/user_etl.conf", "--override", override, cwd=project,
+                env={"PPF_JARS_DIR": str(project / "jars")})
     assert first.returncode == 0, first.stderr[-4000:]
     table, rows = warehouse_rows(s3)
     assert [r["user_id"] for r in rows] == [1, 2, 3]

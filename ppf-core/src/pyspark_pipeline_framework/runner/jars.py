@@ -124,8 +124,15 @@ def fetch(packages: Iterable[str], jars_dir: Path, ivy_cache: Path = SPARK_IVY_C
                 continue
             name = f"{organisation}_{jar.name}"
             if not (jars_dir / name).is_file():
-                shutil.copy2(jar, jars_dir / name)
+                _link_or_copy(jar, jars_dir / name)
             names.append(name)
         listed[coordinate] = names
     (jars_dir / MANIFEST).write_text("".join(f"{c} {','.join(n)}\n" for c, n in sorted(listed.items())))
     return listed
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)  # the AWS SDK bundle alone is ~600 MB: share it with Ivy's cache
+    except OSError:
+        shutil.copy2(source, target)
