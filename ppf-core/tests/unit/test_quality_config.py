@@ -69,3 +69,58 @@ def test_custom_check_by_dotted_path_and_duplicate_names():
                                      {"type": "not_null", "columns": ["a"], "name": "even"}])
     assert [type(c).__name__ for c in checks] == ["EvenOnly", "NotNull"]
     assert problems == [("checks[1].name", "two checks are named 'even'; give one a `name`")]
+
+
+def test_dead_letter_blocks_are_validated(write_conf):
+    path = write_conf(f"""
+    pipeline {{
+      name = "dlq"
+      dead_letter {{ type = Filter, config {{ path = "x" }} }}
+      steps = [
+        {{ name = "src", type = "{T}.Numbers", config {{ values = [1] }}
+           dead_letter {{ type = ParquetSink, config {{ path = "/dead/{{step}}", mood = append }}, max_ratio = 1.5 }} }}
+        {{ name = "dq", type = DataQuality, config {{ checks = [ {{ type = not_null, columns = [a], action = quarantine }} ] }} }}
+        {{ name = "out", type = "{T}.Collect" }}
+      ]
+    }}
+    """)
+    with pytest.raises(ConfigError) as caught:
+        validate(load_pipeline_file(path))
+    issues = {issue.path: issue.message for issue in caught.value.issues}
+    assert "between 0 and 1" in issues["pipeline.steps[0].dead_letter.max_ratio"]
+    assert "unknown key" in issues["pipeline.steps[0].dead_letter.config.mood"]
+    assert "a transform; a dead-letter queue needs a sink" in issues["pipeline.dead_letter.type"]
+    assert len(issues) == 3  # the pipeline-level problem is reported once, not per step
+
+
+def test_quarantine_needs_a_dead_letter_sink(write_conf):
+    path = write_conf(f"""
+    pipeline {{
+      name = "dlq"
+      steps = [
+        {{ name = "src", type = "{T}.Numbers", config {{ values = [1] }} }}
+        {{ name = "dq", type = DataQuality, config {{ checks = [ {{ type = not_null, columns = [a], action = quarantine }} ] }} }}
+        {{ name = "out", type = "{T}.Collect" }}
+      ]
+    }}
+    """)
+    with pytest.raises(ConfigError) as caught:
+        validate(load_pipeline_file(path))
+    (issue,) = caught.value.issues
+    assert issue.path == "pipeline.steps[1]" and "no dead-letter sink" in issue.message and issue.line == 5
+
+
+def test_pipeline_dead_letter_gives_each_step_its_own_location(write_conf):
+    path = write_conf(f"""
+    pipeline {{
+      name = "dlq"
+      dead_letter {{ type = ParquetSink, config {{ path = "/dead/{{step}}", mode = append }} }}
+      steps = [
+        {{ name = "src", type = "{T}.Numbers", config {{ values = [1] }} }}
+        {{ name = "out", type = "{T}.Collect" }}
+      ]
+    }}
+    """)
+    pipeline = validate(load_pipeline_file(path))
+    assert pipeline.dead_letters["src"].config.path == "/dead/src"
+    assert pipeline.dead_letters["out"].config.path == "/dead/out"

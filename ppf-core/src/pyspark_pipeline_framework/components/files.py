@@ -38,11 +38,52 @@ class FileSource(Source[FileSourceConfig]):
 
     fixed_format: str | None = None
 
+    #: Figures for the step result (rows sent to the dead-letter queue).
+    _dead: dict = {}
+
     def read(self) -> DataFrame:
-        reader = self.context.spark.read.format(self.fixed_format or self.config.format)
+        fmt = self.fixed_format or self.config.format
+        dead_letters = self.context.dead_letters
+        if fmt in ("csv", "json") and dead_letters is not None and dead_letters.configured(self.step_name):
+            return self._read_diverting_corrupt_records(fmt, dead_letters)
+        reader = self.context.spark.read.format(fmt)
         if self.config.schema:
             reader = reader.schema(self.config.schema)
         return reader.options(**self.config.options).load(self.config.path)
+
+    def step_metrics(self, final: bool = False) -> dict:
+        return dict(self._dead)
+
+    def _read_diverting_corrupt_records(self, fmt: str, dead_letters) -> DataFrame:
+        """Records Spark cannot parse (PERMISSIVE mode) go to the dead letters with their raw text."""
+        from pyspark.sql import Observation
+        from pyspark.sql import functions as F
+        from pyspark.sql.types import StringType, StructType
+
+        from ..runtime.dead_letter import CORRUPT_RECORD_COLUMN as CORRUPT
+
+        spark = self.context.spark
+        options = {**self.config.options, "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
+        if self.config.schema:
+            schema = StructType.fromDDL(self.config.schema)
+        else:  # inferred as usual, then read again with the raw-text column added
+            schema = spark.read.format(fmt).options(**options).load(self.config.path).schema
+        schema = StructType([f for f in schema.fields if f.name != CORRUPT]).add(CORRUPT, StringType())
+        rows = spark.read.format(fmt).schema(schema).options(**options).load(self.config.path)
+        # Spark refuses queries on raw CSV/JSON that reference only the corrupt-record column,
+        # and prunes columns it does not need (which changes what counts as corrupt): every
+        # split below keeps all columns, so both sides see the same parse.
+        corrupt = F.col(CORRUPT).isNotNull()
+        limit = dead_letters.max_ratio(self.step_name)
+        if limit is not None:
+            observation = Observation(f"ppf-corrupt-{self.step_name}")
+            rows.observe(observation, F.count(F.lit(1)).alias("rows"), F.sum(corrupt.cast("long")).alias("dead")) \
+                .write.format("noop").mode("overwrite").save()
+            counted = observation.get
+            dead_letters.check_ratio(self.step_name, int(counted["dead"] or 0), int(counted["rows"]))
+        self._dead = dead_letters.send(self.step_name, rows.filter(corrupt), error=f"unparsable {fmt} record",
+                                       failed_rules=[f"parse_{fmt}"])
+        return rows.filter(~corrupt).drop(CORRUPT)
 
 
 class PathSinkConfig(SinkConfig):

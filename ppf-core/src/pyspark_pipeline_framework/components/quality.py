@@ -27,6 +27,10 @@ class DataQualityConfig(ValidatorConfig):
         _, problems = build_checks(self.checks)
         yield from problems
 
+    def sends_dead_letters(self) -> bool:
+        """Quarantined rows need the step's dead-letter sink (pre-flight checks there is one)."""
+        return any(isinstance(c, dict) and c.get("action") == "quarantine" for c in self.checks)
+
 
 class DataQuality(Validator[DataQualityConfig]):
     """Checks rows and the data set (not_null, unique, accepted_values, range, regex, sql, row_count, freshness, schema).
@@ -36,13 +40,25 @@ class DataQuality(Validator[DataQualityConfig]):
     """
 
     _checked: CheckedData | None = None
+    _dead: dict[str, Any] = {}
 
     def validate(self, df: DataFrame) -> DataFrame:
-        from ..quality.evaluation import evaluate
+        from pyspark.sql import functions as F
+
+        from ..quality.evaluation import FAILED_RULES_COLUMN, evaluate
 
         checks, _ = build_checks(self.config.checks)  # validated before the run
-        self._checked = evaluate(df, checks)
+        dead_letters = self.context.dead_letters
+        max_ratio = dead_letters.max_ratio(self.step_name) if dead_letters is not None else None
+        self._checked = evaluate(df, checks, decide_now=max_ratio is not None)
         report = self._checked.report()
+        if max_ratio is not None:
+            dead_letters.check_ratio(self.step_name, report["rows_quarantined"], report["rows_checked"])
+        if self._checked.quarantined is not None:
+            self._dead = dead_letters.send(self.step_name, self._checked.quarantined,
+                                           error="failed data-quality checks", failed_rules=F.col(FAILED_RULES_COLUMN))
+            # The dead-letter write computed the observed pass; Spark publishes the counts right after.
+            report = self._checked.report(_REPORT_WAIT_S)
         if not report.get("pending"):
             self._log_report(report)
         return self._checked.passed
@@ -54,7 +70,7 @@ class DataQuality(Validator[DataQualityConfig]):
         report = self._checked.report(_REPORT_WAIT_S if final else 0.0)
         if final and not report.get("pending") and self._checked.values() is not None and not self._logged:
             self._log_report(report)
-        return {"data_quality": report}
+        return {"data_quality": report, **self._dead}
 
     _logged = False
 

@@ -71,6 +71,8 @@ class Component(Generic[ConfigT]):
     kind: ClassVar[str] = "component"
     #: The config class found from ``Component[ConfigClass]``; validated before the run.
     config_class: ClassVar[type[ComponentConfig]] = ComponentConfig
+    #: The name of the step this component runs as; set by the executor before the step runs.
+    step_name: str = ""
 
     def __init__(self, config: ConfigT, context: Context, logger: Any = None):
         self.config = config

@@ -64,6 +64,17 @@ class CircuitBreakerSettings:
 
 
 @attrs.frozen
+class DeadLetterSettings:
+    """``dead_letter { ... }``: where rows go that a step cannot pass on (quarantined or unparsable)."""
+
+    #: Any sink component, e.g. ParquetSink; ``{step}`` in its config's strings becomes the step name.
+    type: str
+    config: dict[str, Any] = attrs.field(factory=dict)
+    #: Fail the step, before anything downstream writes, when dead rows / rows read exceed this.
+    max_ratio: float | None = None
+
+
+@attrs.frozen
 class StepSpec:
     """One entry of ``pipeline.steps``."""
 
@@ -79,6 +90,8 @@ class StepSpec:
     #: dependents and fails the run; ``skip`` skips it and its dependents (partial success);
     #: ``continue`` hands its input on unchanged to its consumers (partial success).
     on_failure: Literal["fail", "skip", "continue"] = "fail"
+    #: Dead-letter sink of this step; the pipeline's ``dead_letter`` when absent.
+    dead_letter: DeadLetterSettings | None = None
 
 
 @attrs.frozen
@@ -109,6 +122,8 @@ class PipelineSpec:
     hooks: HooksSettings = attrs.field(factory=HooksSettings)
     #: Pipeline-wide retry default; a step's own ``retry`` block replaces it.
     retry: RetryPolicy | None = None
+    #: Pipeline-wide dead-letter default; a step's own ``dead_letter`` block replaces it.
+    dead_letter: DeadLetterSettings | None = None
     #: How many independent steps may run at the same time.
     max_parallel_steps: int = attrs.field(default=4, validator=_at_least(1))
     #: Log level of the run ("debug", "info", "warning", "error"); ``ppf run --log-level`` wins.

@@ -59,6 +59,7 @@ class CheckedData:
             return {"pending": True, "checks": {c.name: {"type": c.type_name, "action": c.config.action}
                                                 for c in self.checks}}
         rows = int(values.get("rows") or 0)
+        quarantined, dropped = int(values.get("quarantined") or 0), int(values.get("dropped") or 0)
         results = {}
         for index, check in enumerate(self.checks):
             entry: dict[str, Any] = {"type": check.type_name, "action": check.config.action, "rows_checked": rows}
@@ -73,11 +74,16 @@ class CheckedData:
                                           if k.startswith(f"d{index}:")}, rows, self._df))
                 entry.update(passed=problem is None, message=problem)
             results[check.name] = entry
-        return {"rows_checked": rows, "checks": results}
+        return {"rows_checked": rows, "rows_passed_on": rows - quarantined - dropped, "rows_dropped": dropped,
+                "rows_quarantined": quarantined, "checks": results}
 
 
-def evaluate(df: DataFrame, checks: Sequence[Check]) -> CheckedData:
-    """Mark, count and split ``df`` by ``checks``; raise :class:`DataQualityError` for a failed ``fail`` check."""
+def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False) -> CheckedData:
+    """Mark, count and split ``df`` by ``checks``; raise :class:`DataQualityError` for a failed ``fail`` check.
+
+    ``decide_now`` computes the counts before returning even without a ``fail`` check (e.g. for a
+    dead-letter ``max_ratio``).
+    """
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
@@ -108,7 +114,10 @@ def evaluate(df: DataFrame, checks: Sequence[Check]) -> CheckedData:
                 condition = condition | F.col(column)
         return condition
 
-    decide_now = any(c.config.action == "fail" and c.name not in schema_problems for c in checks)
+    # A quarantined row goes to the dead letters even when it also fails a drop check: one place each.
+    aggregates.append(F.sum(rows_failing(("quarantine",)).cast("long")).alias("quarantined"))
+    aggregates.append(F.sum((rows_failing(("drop",)) & ~rows_failing(("quarantine",))).cast("long")).alias("dropped"))
+    decide_now = decide_now or any(c.config.action == "fail" and c.name not in schema_problems for c in checks)
     observation = Observation(f"ppf-checks-{uuid.uuid4().hex[:8]}")
     values = None
     if decide_now:

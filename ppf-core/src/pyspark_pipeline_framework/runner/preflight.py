@@ -33,6 +33,15 @@ class ResolvedStep:
 
 
 @attrs.frozen
+class ResolvedDeadLetter:
+    """A step's dead-letter sink: the sink class, its structured config, the bad-row limit."""
+
+    component_class: type[Component]
+    config: ComponentConfig
+    max_ratio: float | None = None
+
+
+@attrs.frozen
 class ValidatedPipeline:
     """A pipeline that passed every pre-flight check and is ready to run."""
 
@@ -40,6 +49,8 @@ class ValidatedPipeline:
     graph: PipelineGraph
     steps: Mapping[str, ResolvedStep]
     file: PipelineFile | None = None
+    #: Each step's dead-letter sink (its own block or the pipeline's), by step name.
+    dead_letters: Mapping[str, ResolvedDeadLetter] = attrs.field(factory=dict)
 
 
 def validate(file: PipelineFile, registry: ComponentRegistry | None = None) -> ValidatedPipeline:
@@ -73,8 +84,10 @@ def validate_raw(
                 kinds.setdefault(step.name, step.component_class.kind)
 
     graph: PipelineGraph | None = None
+    dead_letters: dict[str, ResolvedDeadLetter] = {}
     if spec is not None:
         issues.extend(check_hook_settings(spec.hooks))
+        dead_letters = _resolve_dead_letters(spec, resolved, registry, converter, issues)
     graph_spec = spec or _steps_only(raw_steps, converter)
     if graph_spec is not None:  # graph problems are reported even when other keys are wrong
         graph, graph_issues = build_graph(graph_spec, kinds)
@@ -83,7 +96,65 @@ def validate_raw(
     if issues:
         raise ConfigError(_locate(issues, file, raw_steps))
     assert spec is not None and graph is not None
-    return ValidatedPipeline(spec, graph, resolved, file)
+    return ValidatedPipeline(spec, graph, resolved, file, dead_letters)
+
+
+def _resolve_dead_letters(spec: PipelineSpec, resolved: Mapping[str, ResolvedStep], registry: ComponentRegistry,
+                          converter: Any, issues: list[ConfigIssue]) -> dict[str, ResolvedDeadLetter]:
+    """Each step's effective dead-letter sink, checked like a step: a sink type and its own config."""
+    found: dict[str, ResolvedDeadLetter] = {}
+    reported: set[str] = set()  # a pipeline-level block's problems are reported once, not per step
+    for index, step in enumerate(spec.steps):
+        settings = step.dead_letter or spec.dead_letter
+        path = f"pipeline.steps[{index}].dead_letter" if step.dead_letter else "pipeline.dead_letter"
+        component = resolved.get(step.name)
+        needs = getattr(component.config, "sends_dead_letters", None) if component else None
+        if settings is None:
+            if callable(needs) and needs():
+                issues.append(ConfigIssue(f"pipeline.steps[{index}]", "this step quarantines rows but has no dead-letter sink",
+                                          "add dead_letter { type = ParquetSink, config { path = ... } } to the step or the pipeline"))
+            continue
+        problems: list[ConfigIssue] = []
+        if settings.max_ratio is not None and not 0.0 <= settings.max_ratio <= 1.0:
+            problems.append(ConfigIssue(f"{path}.max_ratio", f"must be a ratio between 0 and 1, got {settings.max_ratio}"))
+        sink = None
+        try:
+            sink = registry.resolve(settings.type)
+        except ComponentNotFound as exc:
+            problems.append(ConfigIssue(f"{path}.type", str(exc), exc.hint))
+        except Exception as exc:
+            problems.append(ConfigIssue(f"{path}.type", f"importing {settings.type!r} failed: {type(exc).__name__}: {exc}"))
+        if sink is not None and sink.kind != "sink":
+            problems.append(ConfigIssue(f"{path}.type", f"{settings.type} is a {sink.kind}; a dead-letter queue needs a sink"))
+            sink = None
+        config = None
+        if sink is not None:
+            try:
+                attrs.resolve_types(sink.config_class)
+            except Exception:
+                pass
+            try:
+                config = converter.structure(_with_step_name(settings.config, step.name), sink.config_class)
+            except Exception as exc:
+                problems.extend(issues_from_exception(exc, f"{path}.config"))
+        if path not in reported:
+            issues.extend(problems)
+        if path.startswith("pipeline.dead_letter"):
+            reported.add(path)
+        if sink is not None and config is not None and not problems:
+            found[step.name] = ResolvedDeadLetter(sink, config, settings.max_ratio)
+    return found
+
+
+def _with_step_name(value: Any, step_name: str) -> Any:
+    """``{step}`` in the strings of a dead-letter config becomes the step's name (one location per step)."""
+    if isinstance(value, str):
+        return value.replace("{step}", step_name)
+    if isinstance(value, Mapping):
+        return {k: _with_step_name(v, step_name) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_step_name(v, step_name) for v in value]
+    return value
 
 
 def _steps_only(raw_steps: Any, converter: Any) -> PipelineSpec | None:

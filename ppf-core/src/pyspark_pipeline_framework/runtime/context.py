@@ -58,6 +58,8 @@ class Context:
         self.pipeline = pipeline
         self.metrics = metrics or Metrics()
         self.secrets = secrets
+        #: The run's :class:`~.dead_letter.DeadLetterQueue` (set by the executor).
+        self.dead_letters: Any = None
         #: Step name -> component kind ("source", "transform", "validator", "sink"); set by the executor.
         self.step_kinds: dict[str, str] = {}
         self._spark_factory = spark_factory

@@ -18,6 +18,7 @@ from ..core.spec import RetryPolicy, StepSpec
 from ..quality.check import DataQualityError
 from .circuit_breaker import BreakerBoard
 from .context import Context
+from .dead_letter import DeadLetterQueue
 from .result import RunResult, StepResult, StepStatus
 from .run_summary import log_step_summaries
 from .step_metrics import StepMetrics
@@ -51,6 +52,8 @@ class PipelineExecutor:
         self.plugins = plugins
         if context.secrets is None:
             context.secrets = Secrets.from_plugins(plugins)
+        if context.dead_letters is None:
+            context.dead_letters = DeadLetterQueue(getattr(pipeline, "dead_letters", {}), context)
         self.breakers = breakers or BreakerBoard()
         # Kept for existing callers; stamina sleeps between attempts now (its test mode skips waits).
         self._sleep = sleep
@@ -152,6 +155,7 @@ class PipelineExecutor:
             # Secrets are fetched only now, so hooks and logs keep seeing the references.
             config = self.context.secrets.resolve_all(resolved.config)
             component = resolved.component_class(config, self.context, log)
+            component.step_name = name
             output = self._attempts(step, component, inputs, result, log)
         except BaseException as error:
             result.status = StepStatus.FAILED

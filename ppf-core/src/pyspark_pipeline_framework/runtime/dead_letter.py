@@ -1,0 +1,84 @@
+"""The dead-letter queue: rows a step cannot pass on, written to a sink with an envelope.
+
+Components reach it as ``context.dead_letters``.  A dead row keeps its original columns (or,
+for an unparsable file record, its raw text in ``_corrupt_record``) and gains an envelope:
+pipeline, step, run id, the rule(s) it failed, an error message and the time it was diverted.
+Each step's sink is its own ``dead_letter { ... }`` block or the pipeline's (see
+``docs/configuration.md``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import PpfError
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+    from ..runner.preflight import ResolvedDeadLetter
+    from .context import Context
+
+#: Envelope columns added to every dead row.
+ENVELOPE = ("_ppf_pipeline", "_ppf_step", "_ppf_run_id", "_ppf_failed_rules", "_ppf_error", "_ppf_dead_at")
+#: Spark's column for the raw text of a record it could not parse (PERMISSIVE mode).
+CORRUPT_RECORD_COLUMN = "_corrupt_record"
+
+
+class TooManyDeadRows(PpfError):
+    """More rows were diverted than the step's ``dead_letter.max_ratio`` allows."""
+
+
+class DeadLetterQueue:
+    """Dead-letter sinks of one run, by step name."""
+
+    def __init__(self, sinks: Mapping[str, ResolvedDeadLetter], context: Context):
+        self._sinks = dict(sinks)
+        self._context = context
+
+    def configured(self, step_name: str) -> bool:
+        return step_name in self._sinks
+
+    def max_ratio(self, step_name: str) -> float | None:
+        sink = self._sinks.get(step_name)
+        return sink.max_ratio if sink else None
+
+    def check_ratio(self, step_name: str, dead: int, rows: int) -> None:
+        """Raise :class:`TooManyDeadRows` when ``dead / rows`` exceeds the step's ``max_ratio``."""
+        limit = self.max_ratio(step_name)
+        if limit is not None and rows and dead / rows > limit:
+            raise TooManyDeadRows(
+                f"{dead} of {rows} rows ({dead / rows:.1%}) are dead letters, more than max_ratio {limit:.1%}; "
+                "nothing was written downstream")
+
+    def send(self, step_name: str, rows: DataFrame, *, error: str,
+             failed_rules: Column | Sequence[str] = ()) -> dict[str, Any]:
+        """Write ``rows`` with their envelope to the step's dead-letter sink; returns figures for the step result.
+
+        ``failed_rules`` is an ``array<string>`` column naming each row's rules, or fixed names.
+        """
+        from pyspark.sql import Observation
+        from pyspark.sql import functions as F
+
+        if step_name not in self._sinks:
+            raise PpfError(f"step {step_name!r} has dead rows but no dead_letter sink")
+        rules = failed_rules if not isinstance(failed_rules, (list, tuple)) else \
+            F.array(*[F.lit(rule) for rule in failed_rules]).cast("array<string>")
+        enveloped = rows.withColumns({
+            "_ppf_pipeline": F.lit(self._context.run.pipeline),
+            "_ppf_step": F.lit(step_name),
+            "_ppf_run_id": F.lit(self._context.run_id),
+            "_ppf_failed_rules": rules,
+            "_ppf_error": F.lit(error),
+            "_ppf_dead_at": F.current_timestamp(),
+        })
+        observation = Observation(f"ppf-dead-{uuid.uuid4().hex[:8]}")
+        enveloped = enveloped.observe(observation, F.count(F.lit(1)).alias("rows"))
+        resolved = self._sinks[step_name]
+        sink = resolved.component_class(resolved.config, self._context, self._context.logger.bind(step=step_name))
+        sink.write(enveloped)
+        written = int(observation.get["rows"])  # the write has finished: the count is there
+        self._context.logger.warning("dead_letters_written", step=step_name, rows=written, error=error)
+        return {"dead_letter_rows": written}
