@@ -112,10 +112,16 @@ class FileSink(Sink[FileSinkConfig]):
     fixed_format: str | None = None
 
     def write(self, df: DataFrame) -> None:
-        writer = df.write.format(self.fixed_format or self.config.format).mode(self.config.mode)
+        from ..runtime.staged_write import write_staged
+
+        writer = df.write.format(self.fixed_format or self.config.format)
         if self.config.partition_by:
             writer = writer.partitionBy(*self.config.partition_by)
-        writer.options(**self.config.options).save(self.config.path)
+        writer = writer.options(**self.config.options)
+        # Written to a staging directory and renamed into place: a failed or killed write leaves
+        # the previous data intact (see runtime/staged_write.py).
+        write_staged(df.sparkSession, self.config.path, self.config.mode,
+                     lambda staging: writer.mode("overwrite").save(staging))
 
 
 def _fixed(base: type, fmt: str, doc: str) -> type:

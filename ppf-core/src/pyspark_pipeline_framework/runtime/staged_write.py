@@ -1,0 +1,90 @@
+"""Writing a directory of files without ever leaving a half-written target: stage, then rename.
+
+Spark writes into a staging directory next to the target (same parent, so on the same file
+system); only when the write has completed is the staging directory renamed into place:
+
+* ``overwrite``: the old target is renamed aside, the staging directory renamed to the target,
+  the old data deleted.  Until the first rename the target holds exactly the old data; a process
+  killed between the two renames (microseconds) leaves the old data in ``.<name>.ppf-old-*``.
+* ``error`` / ``ignore``: checked up front; the staging directory becomes the target.
+* ``append``: the new data files are moved into the target one by one (each file is complete;
+  a kill during the moves can leave a subset of the new files).
+
+Renames go through Hadoop's ``FileSystem`` API: atomic on local disks and HDFS, a copy on object
+stores such as S3 (use a table format such as Delta there).  Without a JVM (Spark Connect) the
+write goes straight to the target, as Spark does it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+STAGING_MARKER = ".ppf-staging-"
+OLD_MARKER = ".ppf-old-"
+
+
+class TargetExists(FileExistsError):
+    """``mode = error`` and the target already exists."""
+
+
+def write_staged(spark: SparkSession, target: str, mode: str, write: Callable[[str], None]) -> None:
+    """Call ``write(staging_path)`` (Spark writes with mode overwrite there), then commit to ``target``."""
+    jvm = getattr(spark, "_jvm", None)
+    if jvm is None:
+        write(target)  # Spark Connect: no file-system access from here
+        return
+    hadoop_path = jvm.org.apache.hadoop.fs.Path
+    target_path = hadoop_path(target)
+    fs = target_path.getFileSystem(spark._jsc.hadoopConfiguration())
+    target_path = fs.makeQualified(target_path)
+    exists = fs.exists(target_path)
+    if exists and mode in ("error", "errorifexists"):
+        raise TargetExists(f"{target} already exists (mode = {mode}); use overwrite or append")
+    if exists and mode == "ignore":
+        return
+    name = target_path.getName()
+    parent = target_path.getParent()
+    staging = hadoop_path(parent, f".{name}{STAGING_MARKER}{uuid.uuid4().hex[:12]}")
+    try:
+        write(staging.toString())
+        _commit(jvm, fs, staging, target_path, parent, name, mode if exists else "error")
+    finally:
+        if fs.exists(staging):
+            fs.delete(staging, True)
+
+
+def _commit(jvm: Any, fs: Any, staging: Any, target: Any, parent: Any, name: str, mode: str) -> None:
+    hadoop_path = jvm.org.apache.hadoop.fs.Path
+    if mode == "append":
+        _move_into(fs, hadoop_path, staging, target)
+        return
+    if mode == "overwrite":
+        old = hadoop_path(parent, f".{name}{OLD_MARKER}{uuid.uuid4().hex[:12]}")
+        _rename(fs, target, old)
+        _rename(fs, staging, target)
+        fs.delete(old, True)
+        return
+    _rename(fs, staging, target)
+
+
+def _move_into(fs: Any, hadoop_path: Any, source_dir: Any, target_dir: Any) -> None:
+    """Move the data files of ``source_dir`` into ``target_dir``, merging partition directories."""
+    for status in fs.listStatus(source_dir):
+        name = status.getPath().getName()
+        if name.startswith(("_", ".")):  # _SUCCESS, checksums: not data
+            continue
+        destination = hadoop_path(target_dir, name)
+        if status.isDirectory() and fs.exists(destination):
+            _move_into(fs, hadoop_path, status.getPath(), destination)
+        else:
+            _rename(fs, status.getPath(), destination)
+
+
+def _rename(fs: Any, source: Any, destination: Any) -> None:
+    if not fs.rename(source, destination):
+        raise OSError(f"could not rename {source.toString()} to {destination.toString()}")
