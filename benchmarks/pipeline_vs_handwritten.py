@@ -90,10 +90,14 @@ def measure(runs: int = RUNS) -> dict:
             print(f"  run {index + 1}/{runs} {side:<4} {seconds:6.2f} s  {job_count} Spark job(s)  "
                   f"(CPUs {busy_before[side][-1]:.0%} busy before)", file=sys.stderr)
     ppf, hand = median(times["ppf"]), median(times["hand"])
+    # Each ppf run and the hand-written run right after it saw about the same neighbours, so
+    # the ratio within a pair is less exposed to slow changes of load than the medians are.
+    pair_ratios = [p / h for p, h in zip(times["ppf"], times["hand"])]
     return {
         "runs": runs,
         "ppf_s": times["ppf"], "hand_s": times["hand"],
         "ppf_median_s": ppf, "hand_median_s": hand, "ratio": ppf / hand,
+        "pair_ratios": pair_ratios, "median_pair_ratio": median(pair_ratios),
         "ppf_range_s": spread(times["ppf"]), "hand_range_s": spread(times["hand"]),
         "ppf_jobs": sorted(jobs["ppf"]), "hand_jobs": sorted(jobs["hand"]),
         "busy_before": busy_before,

@@ -18,6 +18,7 @@ if __package__ in (None, ""):
 from benchmarks import cli_startup, fan_out_reads_once, large_configs, machine, pipeline_vs_handwritten, time_to_jvm
 from benchmarks.dataset import ensure_dataset
 from benchmarks.settings import MASTER, ROWS, WORK, spark_conf
+from benchmarks.timing import spread
 
 
 def run() -> dict:
@@ -53,6 +54,7 @@ def markdown(results: dict) -> str:
         f"| `ppf run` 3-step pipeline, whole process | {run['ppf_median_s']:.2f} s | {_range(run['ppf_range_s'])} | {run['runs']} | |",
         f"| hand-written PySpark, whole process | {run['hand_median_s']:.2f} s | {_range(run['hand_range_s'])} | {run['runs']} | |",
         f"| ratio ppf / hand-written (medians) | **{run['ratio']:.3f}** | | | <= 1.05 |",
+        f"| ratio within interleaved pairs (median) | {run['median_pair_ratio']:.3f} | {_range(spread(run['pair_ratios']), 3)[:-2]} | {run['runs']} | |",
         f"| Python time before the JVM starts, ppf / hand-written | {jvm['ppf_median_s']:.2f} s / {jvm['hand_median_s']:.2f} s | | {jvm['runs']} | |",
         f"| `ppf --help` | {help_['median_s']:.3f} s | {_range(help_['range_s'], 3)} | {help_['runs']} | < 0.5 s |",
         f"| `ppf validate`, 100 steps | {validate['100']['median_s']:.2f} s | {_range(validate['100']['range_s'])} | {validate['100']['runs']} | < 1 s |",
