@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 import structlog
 from typer.testing import CliRunner
 
@@ -18,6 +19,14 @@ from pyspark_pipeline_framework.runtime.run_summary import step_summary
 
 T = "ppf_test_components"
 NO_SPARK = object()
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging_config():
+    """configure_logging changes process-wide structlog settings; later tests expect the defaults."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 def test_one_summary_line_per_step_in_execution_order_then_the_run_line(write_conf):
