@@ -4,3 +4,18 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).with_name("support")))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _default_structlog():
+    """Tests read log events with capture_logs; an earlier test's configure_logging (a level
+    filter, e.g. from an in-process `ppf run`) would hide them."""
+    import structlog
+
+    saved = structlog.get_config()
+    structlog.reset_defaults()
+    yield
+    structlog.configure(**saved)

@@ -25,6 +25,7 @@ NO_SPARK = object()
 def _restore_logging_config():
     """configure_logging changes process-wide structlog settings; later tests expect the defaults."""
     saved = structlog.get_config()
+    structlog.reset_defaults()  # and an earlier test's level filter would hide the events read here
     yield
     structlog.configure(**saved)
 
