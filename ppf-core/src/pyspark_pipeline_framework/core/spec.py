@@ -92,6 +92,9 @@ class StepSpec:
     on_failure: Literal["fail", "skip", "continue"] = "fail"
     #: Dead-letter sink of this step; the pipeline's ``dead_letter`` when absent.
     dead_letter: DeadLetterSettings | None = None
+    #: Keep this step's output in the run ledger so ``ppf run --resume`` can reuse it; the
+    #: pipeline's ``checkpoint`` when absent.
+    checkpoint: bool | None = None
 
 
 @attrs.frozen
@@ -124,6 +127,8 @@ class PipelineSpec:
     retry: RetryPolicy | None = None
     #: Pipeline-wide dead-letter default; a step's own ``dead_letter`` block replaces it.
     dead_letter: DeadLetterSettings | None = None
+    #: Keep every source's and transform's output in the run ledger (resumable runs; costs a write each).
+    checkpoint: bool = False
     #: How many independent steps may run at the same time.
     max_parallel_steps: int = attrs.field(default=4, validator=_at_least(1))
     #: Log level of the run ("debug", "info", "warning", "error"); ``ppf run --log-level`` wins.

@@ -31,6 +31,8 @@ components_app = typer.Typer(help="List and describe the installed components.",
 app.add_typer(components_app, name="components")
 jars_app = typer.Typer(help="Manage the local jar cache for air-gapped clusters.", no_args_is_help=True)
 app.add_typer(jars_app, name="jars")
+runs_app = typer.Typer(help="Read the run ledger: past runs, their steps and outputs.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
 
 
 class OutputFormat(str, Enum):
@@ -50,6 +52,9 @@ class LogFormat(str, Enum):
     json = "json"
 
 
+LedgerOption = Annotated[
+    Optional[Path], typer.Option("--ledger-dir", help="The run ledger directory (default: $PPF_LEDGER_DIR or .ppf/runs).")
+]
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The pipeline file (HOCON).")]
 OverrideOption = Annotated[
     Optional[list[str]],
@@ -71,8 +76,12 @@ def run(
     log_level: Annotated[
         Optional[str], typer.Option(help="debug, info, warning or error (default: info; warning under the terminal progress display).")
     ] = None,
+    resume: Annotated[
+        Optional[str], typer.Option("--resume", help="A run id from `ppf runs list`, or `last`: re-run only its failed, skipped and not-run steps and what depends on them.")
+    ] = None,
+    ledger_dir: LedgerOption = None,
 ) -> None:
-    """Run a pipeline."""
+    """Run a pipeline (every run is recorded in the run ledger)."""
     from ..core.errors import ConfigError, EnvironmentProblem
     from ..runtime.logs import configure_logging
     from .config_file import load_pipeline_file
@@ -111,8 +120,66 @@ def run(
     except EnvironmentProblem as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr) if progress_shown else [])
+    from ..runtime.ledger import ResumeRefused, RunLedger
+
+    try:
+        result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
+                              ledger=RunLedger(_ledger_dir(ledger_dir)), resume=resume)
+    except ResumeRefused as exc:
+        typer.echo(f"error: cannot resume: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     raise typer.Exit(int(result.exit_code))
+
+
+def _ledger_dir(option: Optional[Path]) -> Path:
+    import os
+
+    from ..runtime.ledger import DEFAULT_LEDGER_DIR
+
+    return option or Path(os.environ.get("PPF_LEDGER_DIR") or DEFAULT_LEDGER_DIR)
+
+
+@runs_app.command("list")
+def runs_list(
+    ledger_dir: LedgerOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
+) -> None:
+    """List recorded runs, oldest first."""
+    from ..runtime.ledger import RunLedger
+
+    records = RunLedger(_ledger_dir(ledger_dir)).runs()
+    if format is OutputFormat.json:
+        typer.echo(json.dumps([{k: r.get(k) for k in ("run_id", "pipeline", "status", "exit_code", "started_at",
+                                                       "finished_at", "resumed_from")} for r in records], indent=2))
+        return
+    for r in records:
+        resumed = f"  (resumes {r['resumed_from']})" if r.get("resumed_from") else ""
+        typer.echo(f"{r['run_id']}  {r.get('pipeline')}  {r.get('status')}  exit={r.get('exit_code')}{resumed}")
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="A run id, or `last`.")],
+    ledger_dir: LedgerOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
+) -> None:
+    """Show one run: each step's status, attempts, timing, error and output location."""
+    from ..runtime.ledger import ResumeRefused, RunLedger
+
+    try:
+        record = RunLedger(_ledger_dir(ledger_dir)).load(run_id)
+    except ResumeRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(record, indent=2))
+        return
+    typer.echo(f"run {record['run_id']}  pipeline {record.get('pipeline')}  {record.get('status')}  "
+               f"exit={record.get('exit_code')}  config fingerprint {record.get('fingerprint')}")
+    for name, step in record.get("steps", {}).items():
+        where = step.get("output") or step.get("checkpoint") or ""
+        line = f"  {name:<24} {step.get('status', ''):<10} attempts={step.get('attempts', 0)} {step.get('duration_s', 0)}s"
+        typer.echo(line + (f"  -> {where}" if where else "") + (f"\n      {step['error']}" if step.get("error") else ""))
 
 
 @app.command()

@@ -19,6 +19,7 @@ from ..quality.check import DataQualityError
 from .circuit_breaker import BreakerBoard
 from .context import Context
 from .dead_letter import DeadLetterQueue
+from .ledger import ResumePlan, RunRecorder
 from .result import RunResult, StepResult, StepStatus
 from .run_summary import log_step_summaries
 from .step_metrics import StepMetrics
@@ -44,6 +45,8 @@ class PipelineExecutor:
         breakers: BreakerBoard | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        recorder: RunRecorder | None = None,
+        resume: ResumePlan | None = None,
     ):
         self.pipeline = pipeline
         self.spec = pipeline.spec
@@ -61,8 +64,11 @@ class PipelineExecutor:
         self._outputs: dict[str, DataFrame | None] = {}
         self._log = context.logger
         self._persisted: set[str] = set()
+        self._recorder = recorder
+        self._resume = resume
         #: Components that report their own figures (``step_metrics(final)``), read again at the end.
         self._reporting: dict[str, tuple[Any, StepResult]] = {}
+        self._checkpoints: dict[str, str] = {}
         context.step_kinds = {name: step.component_class.kind for name, step in pipeline.steps.items()}
         self._step_metrics = StepMetrics(
             context, self.graph, context.step_kinds,
@@ -99,6 +105,8 @@ class PipelineExecutor:
                 failed=run_result.by_status(StepStatus.FAILED), skipped=run_result.by_status(StepStatus.SKIPPED),
                 not_run=run_result.by_status(StepStatus.NOT_RUN),
             )
+            if self._recorder is not None:
+                self._recorder.finished(run_result)
             self._notify("pipeline_end", pipeline_name=self.spec.name, pipeline=self.spec,
                          context=self.context, result=run_result)
         return run_result
@@ -143,6 +151,35 @@ class PipelineExecutor:
                           step=result.name, reason=reason)
 
     def _run_step(self, name: str, result: StepResult) -> None:
+        if self._resume is not None and name not in self._resume.rerun:
+            self._reuse(name, result)
+            return
+        self._run_component(name, result)
+        if self._recorder is not None:
+            self._recorder.step_ended(result, checkpoint=self._checkpoints.get(name))
+
+    def _reuse(self, name: str, result: StepResult) -> None:
+        """A step that completed in the run being resumed: not run again; its checkpoint is read if needed."""
+        assert self._resume is not None
+        location = self._resume.reuse_outputs.get(name)
+        self._outputs[name] = self.context.spark.read.parquet(location) if location else None
+        result.status = StepStatus.SUCCEEDED
+        result.reason = f"completed in run {self._resume.resumed_from}; not run again"
+        self._log.info("step_reused", step=name, resumed_from=self._resume.resumed_from, checkpoint=location)
+        if self._recorder is not None:
+            self._recorder.step_ended(result, checkpoint=location, reused_from=self._resume.resumed_from)
+
+    def _checkpoint(self, name: str, step: StepSpec, output: Any) -> Any:
+        """Write a resumable run's step output under the ledger and read it back from there."""
+        wanted = step.checkpoint if step.checkpoint is not None else self.spec.checkpoint
+        if not wanted or self._recorder is None or not hasattr(output, "write") or getattr(output, "isStreaming", True):
+            return output
+        location = str(self._recorder.ledger.checkpoint_dir(self.context.run_id, name))
+        output.write.mode("overwrite").parquet(location)
+        self._checkpoints[name] = location
+        return self.context.spark.read.parquet(location)
+
+    def _run_component(self, name: str, result: StepResult) -> None:
         step = self.spec.step(name)
         resolved = self.pipeline.steps[name]
         log = self._log.bind(step=name)
@@ -157,6 +194,8 @@ class PipelineExecutor:
             component = resolved.component_class(config, self.context, log)
             component.step_name = name
             output = self._attempts(step, component, inputs, result, log)
+            if component.kind != "sink":
+                output = self._checkpoint(name, step, output)
         except BaseException as error:
             result.status = StepStatus.FAILED
             result.duration_s = round(self._clock() - started, 3)

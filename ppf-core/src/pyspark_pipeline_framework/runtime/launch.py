@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ..core.plugins import load_hook_plugins
 from .circuit_breaker import BreakerBoard
 from .context import Context, RunInfo
+from .ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
 from .executor import PipelineExecutor
 from .logs import quiet_spark_conf
 from .result import RunResult
@@ -33,11 +34,21 @@ def run_pipeline(
     extra_plugins: Iterable[object] = (),
     run: RunInfo | None = None,
     breakers: BreakerBoard | None = None,
+    ledger: RunLedger | None = None,
+    resume: str | None = None,
 ) -> RunResult:
     """Run a pipeline that passed pre-flight; ``spark`` reuses an existing session (tests, notebooks).
 
     ``breakers`` shares circuit breakers between runs of one process (and injects their clock in tests).
+    ``ledger`` records the run (and keeps checkpoints); ``resume`` (a run id or ``"last"``) re-runs
+    only what did not complete in that run: :class:`~.ledger.ResumeRefused` is raised before
+    Spark starts when that is not possible.
     """
+    plan = None
+    if resume is not None:
+        if ledger is None:
+            raise ResumeRefused("resuming needs the run ledger")
+        plan = plan_resume(pipeline, ledger.load(resume))
     loaded = load_hook_plugins(pipeline.spec.hooks, extra_plugins)
     run = run or RunInfo(pipeline=pipeline.spec.name)
 
@@ -52,4 +63,9 @@ def run_pipeline(
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
     context.spark  # the session exists before pipeline_start, as the hook spec promises
-    return PipelineExecutor(pipeline, context, loaded.manager, breakers=breakers).run()
+    recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None
+    if plan is not None:
+        context.logger.info("run_resumed", resumed_from=plan.resumed_from, rerun=sorted(plan.rerun),
+                            reused=sorted(plan.reuse_outputs), done=sorted(plan.done))
+    return PipelineExecutor(pipeline, context, loaded.manager, breakers=breakers, recorder=recorder,
+                            resume=plan).run()

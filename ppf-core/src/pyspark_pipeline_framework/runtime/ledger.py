@@ -1,0 +1,219 @@
+"""The run ledger: what each run did, step by step, so a failed run can be resumed.
+
+One JSON file per run in the ledger directory (default ``.ppf/runs``), rewritten atomically after
+every step, so even a killed run leaves its record: per step the status, attempts, timing, error,
+fingerprint and output location (a checkpoint of a source or transform; a sink's target).
+
+**Fingerprints** hash each step's type, config (secret references stay references: secrets are
+resolved only when a step runs), inputs and the fingerprints of its inputs, so a step's
+fingerprint changes when anything upstream of it changes.
+
+**Resume** (:func:`plan_resume`) re-runs the failed, skipped and not-run steps of a run and
+everything downstream of them; completed steps are not run again, and those whose output a
+re-run step reads are read back from their checkpoint (``checkpoint = true``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ..core.errors import PpfError
+
+if TYPE_CHECKING:
+    from ..runner.preflight import ValidatedPipeline
+    from .result import RunResult, StepResult
+
+DEFAULT_LEDGER_DIR = ".ppf/runs"
+
+
+class ResumeRefused(PpfError):
+    """The run cannot be resumed as asked; the message says why and what to do."""
+
+
+def step_fingerprints(pipeline: ValidatedPipeline) -> dict[str, str]:
+    """A fingerprint per step: its own settings and, recursively, its inputs' fingerprints."""
+    fingerprints: dict[str, str] = {}
+    for name in pipeline.graph.topological_order():
+        step = pipeline.spec.step(name)
+        resolved = pipeline.steps[name]
+        own = {
+            "type": step.type,
+            "config": attrs.asdict(resolved.config) if attrs.has(type(resolved.config)) else repr(resolved.config),
+            "inputs": list(pipeline.graph.inputs[name]),
+            "upstream": [fingerprints[u] for u in pipeline.graph.inputs[name]],
+        }
+        text = json.dumps(own, sort_keys=True, default=str)
+        fingerprints[name] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return fingerprints
+
+
+@attrs.frozen
+class ResumePlan:
+    """What a resumed run does: steps to re-run, steps whose earlier output is reused (and where)."""
+
+    resumed_from: str
+    rerun: frozenset[str]
+    #: Completed steps whose checkpoint a re-run step reads, by step name.
+    reuse_outputs: Mapping[str, str]
+    #: Completed steps that are not run again and whose output nobody needs now.
+    done: frozenset[str]
+
+
+def plan_resume(pipeline: ValidatedPipeline, record: Mapping[str, Any]) -> ResumePlan:
+    """Decide what to re-run; raise :class:`ResumeRefused` when completed outputs cannot be trusted."""
+    if record.get("pipeline") != pipeline.spec.name:
+        raise ResumeRefused(f"run {record.get('run_id')} belongs to pipeline {record.get('pipeline')!r}, "
+                            f"not {pipeline.spec.name!r}")
+    old_steps = record.get("steps", {})
+    fingerprints = step_fingerprints(pipeline)
+    graph = pipeline.graph
+    rerun: set[str] = set()
+    for name in graph.topological_order():
+        old = old_steps.get(name)
+        if old is None or old.get("status") != "succeeded" or any(u in rerun for u in graph.inputs[name]):
+            rerun.add(name)
+    if not rerun:
+        raise ResumeRefused(f"run {record.get('run_id')} completed every step; there is nothing to resume")
+    reuse: dict[str, str] = {}
+    done: set[str] = set()
+    changed = []
+    for name in graph.topological_order():
+        if name in rerun:
+            continue
+        if old_steps[name].get("fingerprint") != fingerprints[name]:
+            changed.append(name)
+        if any(name in graph.inputs[consumer] for consumer in rerun):
+            location = old_steps[name].get("checkpoint")
+            if not location or not Path(location).exists():
+                raise ResumeRefused(
+                    f"step {name!r} completed in run {record.get('run_id')} but its output was not kept "
+                    f"(checkpoint missing{': ' + location if location else ''}); set checkpoint = true on the "
+                    "pipeline or the step to make runs resumable, and run again without --resume")
+            reuse[name] = location
+        else:
+            done.add(name)
+    if changed:
+        raise ResumeRefused(
+            f"the configuration of completed step(s) {', '.join(map(repr, changed))} (or of what they read) changed "
+            f"since run {record.get('run_id')}; their outputs no longer match it. Run again without --resume")
+    return ResumePlan(str(record.get("run_id")), frozenset(rerun), reuse, frozenset(done))
+
+
+class RunLedger:
+    """Reads and writes the run records of one ledger directory."""
+
+    def __init__(self, directory: str | Path = DEFAULT_LEDGER_DIR):
+        self.directory = Path(directory)
+
+    def checkpoint_dir(self, run_id: str, step_name: str) -> Path:
+        return (self.directory / run_id / "outputs" / step_name).resolve()
+
+    def path(self, run_id: str) -> Path:
+        return self.directory / f"{run_id}.json"
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run record, oldest first (run ids sort by start time)."""
+        records = []
+        for path in sorted(self.directory.glob("*.json")):
+            try:
+                records.append(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue  # a record being written by another process right now
+        return records
+
+    def load(self, run_id: str) -> dict[str, Any]:
+        """A run record by id, or the newest with ``"last"``."""
+        if run_id == "last":
+            records = self.runs()
+            if not records:
+                raise ResumeRefused(f"no runs recorded in {self.directory}")
+            return records[-1]
+        try:
+            return json.loads(self.path(run_id).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ResumeRefused(f"no run {run_id!r} in {self.directory} (see `ppf runs list`)") from None
+
+    def write(self, record: Mapping[str, Any]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".run-", dir=self.directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(record, handle, indent=2, default=str)
+        os.replace(temp, self.path(record["run_id"]))
+
+
+class RunRecorder:
+    """Keeps one run's record up to date in the ledger while the executor runs it."""
+
+    def __init__(self, ledger: RunLedger, pipeline: ValidatedPipeline, run_id: str, started_at: datetime,
+                 resume: ResumePlan | None = None):
+        self.ledger = ledger
+        self._lock = threading.Lock()  # steps of parallel branches end concurrently
+        self.fingerprints = step_fingerprints(pipeline)
+        self.record: dict[str, Any] = {
+            "run_id": run_id,
+            "pipeline": pipeline.spec.name,
+            "config_file": str(pipeline.file.path) if pipeline.file else None,
+            "started_at": started_at.isoformat(),
+            "finished_at": None,
+            "status": "running",
+            "exit_code": None,
+            "resumed_from": resume.resumed_from if resume else None,
+            "fingerprint": hashlib.sha256(json.dumps(self.fingerprints, sort_keys=True).encode()).hexdigest()[:16],
+            "steps": {name: {"status": "pending", "fingerprint": fp} for name, fp in self.fingerprints.items()},
+        }
+        for name, location in (resume.reuse_outputs.items() if resume else ()):
+            self.record["steps"][name]["checkpoint"] = location
+        self._locations = {name: _sink_location(step.config) for name, step in pipeline.steps.items()
+                           if step.component_class.kind == "sink"}
+        self.ledger.write(self.record)
+
+    def step_ended(self, result: StepResult, checkpoint: str | None = None, reused_from: str | None = None) -> None:
+        with self._lock:
+            self._step_ended(result, checkpoint, reused_from)
+
+    def _step_ended(self, result: StepResult, checkpoint: str | None, reused_from: str | None) -> None:
+        entry = self.record["steps"][result.name]
+        entry.update(status=result.status.value, attempts=result.attempts, duration_s=result.duration_s,
+                     error=result.error, reason=result.reason, finished_at=_now())
+        if checkpoint:
+            entry["checkpoint"] = checkpoint
+        if reused_from:
+            entry["reused_from"] = reused_from
+        if result.name in self._locations:
+            entry["output"] = self._locations[result.name]
+        self.ledger.write(self.record)
+
+    def finished(self, result: RunResult) -> None:
+        with self._lock:
+            self._finished(result)
+
+    def _finished(self, result: RunResult) -> None:
+        for step in result.steps:
+            entry = self.record["steps"][step.name]
+            if entry["status"] != step.status.value:
+                entry.update(status=step.status.value, reason=step.reason, error=step.error)
+        self.record.update(finished_at=_now(), status="succeeded" if result.succeeded else
+                           ("partial" if result.partial else "failed"), exit_code=int(result.exit_code))
+        self.ledger.write(self.record)
+
+
+def _sink_location(config: Any) -> str | None:
+    for key in ("path", "table", "table_name"):
+        value = getattr(config, key, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
