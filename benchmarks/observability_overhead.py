@@ -110,10 +110,14 @@ def measure(runs: int = RUNS) -> dict:
             gateway.terminate()
             gateway.wait()
     on, off = median(times["on"]), median(times["off"])
+    # As in pipeline_vs_handwritten: the ratio within an interleaved pair is less exposed to slow
+    # changes of load on this shared machine than the ratio of the medians.
+    pair_ratios = [a / b for a, b in zip(times["on"], times["off"])]
     return {
         "runs": runs, "pushgateway": gateway_url is not None,
         "on_s": times["on"], "off_s": times["off"],
         "on_median_s": on, "off_median_s": off, "ratio": on / off,
+        "pair_ratios": pair_ratios, "median_pair_ratio": median(pair_ratios),
         "on_range_s": spread(times["on"]), "off_range_s": spread(times["off"]),
         "on_jobs": sorted(jobs["on"]), "off_jobs": sorted(jobs["off"]),
         "busy_before": busy_before,

@@ -12,7 +12,8 @@ Row counts of lazy steps are final only at the end of the run, so a successful s
 ``COMPLETE`` is sent when the run ends, stamped with the time the step finished; a failed step's
 ``FAIL`` is sent at once.
 
-Events are handed to a background thread, so a slow backend never holds a step up; when the run
+Events are built and sent on a background thread (openlineage-python is imported there too, while
+Spark works), so neither the import nor a slow backend holds a step up; when the run
 ends, the plugin waits for them at most ``timeout`` seconds, then moves on and logs what was not
 sent.  Transports are openlineage-python's own (``file``, ``console``, ``http``, ...), configured in
 ``hooks { lineage { transport { ... } } }`` or, when that is absent, through OpenLineage's own
@@ -90,35 +91,51 @@ class LineageHook(Hook):
         self._pipeline: Any = None
 
     # -- run lifecycle -------------------------------------------------------------------------
+    # Each hook only notes the time and queues the work: events are built (importing
+    # openlineage-python) and sent on the background thread, while Spark does the run's work.
     def pipeline_start(self, pipeline, context) -> None:
         self._log = context.logger
         self._pipeline = pipeline  # the step hooks are not given it
-        self._start_sender()
-        inputs, outputs = self._pipeline_datasets(pipeline, context)
-        self._send("START", self._run(context.run_id), self._job(pipeline.name, "PIPELINE"),
-                   inputs=[self._input(d) for d in inputs], outputs=[self._output(d) for d in outputs])
+        self._later(self._start_run, pipeline, context, _now())
 
     def before_step(self, step_name, step, context) -> None:
-        datasets = step_datasets(context.step_kinds.get(step_name, ""), step.config)
-        self._send("START", self._step_run(context, step_name), self._job(f"{self._pipeline.name}.{step_name}", "STEP"),
-                   inputs=[self._input(d) for d in datasets.inputs],
-                   outputs=[self._output(d) for d in datasets.outputs])
+        self._later(self._start_step, step_name, step, context, _now())
 
     def after_step(self, step_name) -> None:
         with self._lock:  # COMPLETE waits for the run's end, when row counts are final
-            self._finished_at[step_name] = datetime.now(timezone.utc)
+            self._finished_at[step_name] = _now()
 
-    def on_step_error(self, step_name, step, context, error) -> None:
+    def on_step_error(self, step_name, context, error) -> None:
+        self._later(self._fail_step, step_name, context, error, _now())
+
+    def pipeline_end(self, pipeline, context, result) -> None:
+        self._later(self._end_run, pipeline, context, result, _now())
+        self._drain(context.logger)
+
+    def _start_run(self, pipeline: Any, context: Any, at: datetime) -> None:
+        inputs, outputs = self._pipeline_datasets(pipeline, context)
+        self._send("START", self._run(context.run_id), self._job(pipeline.name, "PIPELINE"),
+                   inputs=[self._input(d) for d in inputs], outputs=[self._output(d) for d in outputs], event_time=at)
+
+    def _start_step(self, step_name: str, step: Any, context: Any, at: datetime) -> None:
+        datasets = step_datasets(context.step_kinds.get(step_name, ""), step.config)
+        self._send("START", self._step_run(context, step_name), self._job(f"{self._pipeline.name}.{step_name}", "STEP"),
+                   inputs=[self._input(d) for d in datasets.inputs],
+                   outputs=[self._output(d) for d in datasets.outputs], event_time=at)
+
+    def _fail_step(self, step_name: str, context: Any, error: BaseException, at: datetime) -> None:
         facets = {"errorMessage": self._error_facet(error)}
         metrics = getattr(error, "metrics", None) or {}
         inputs = self._checked_inputs(self._pipeline, step_name, metrics)
         self._terminal(step_name, "FAIL", self._step_run(context, step_name, facets),
-                       self._job(f"{self._pipeline.name}.{step_name}", "STEP"), inputs=inputs)
+                       self._job(f"{self._pipeline.name}.{step_name}", "STEP"), inputs=inputs, event_time=at)
 
-    def pipeline_end(self, pipeline, context, result) -> None:
+    def _end_run(self, pipeline: Any, context: Any, result: Any, at: datetime) -> None:
+        with self._lock:
+            finished_at = dict(self._finished_at)
         for step_result in result.steps:
             step = pipeline.step(step_result.name)
-            if step_result.name not in self._finished_at:
+            if step_result.name not in finished_at:
                 continue  # failed (FAIL already sent) or never started
             datasets = step_datasets(context.step_kinds.get(step.name, ""), step.config)
             metrics = step_result.metrics
@@ -128,7 +145,7 @@ class LineageHook(Hook):
                            + self._checked_inputs(pipeline, step.name, metrics),
                            outputs=[self._output(d, metrics.get("rows_written"), metrics.get("bytes_written"))
                                     for d in datasets.outputs],
-                           event_time=self._finished_at[step.name])
+                           event_time=finished_at[step.name])
         inputs, _ = self._pipeline_datasets(pipeline, context)
         outputs, seen = [], set()
         for step_result in result.steps:  # each sink's dataset, with what that sink wrote
@@ -144,8 +161,7 @@ class LineageHook(Hook):
             failed = [f"{s.name}: {s.error}" for s in result.steps if s.error]
             run_facets["errorMessage"] = self._error_facet(None, "; ".join(failed) or "the run failed")
         self._terminal(None, state, self._run(context.run_id, run_facets), self._job(pipeline.name, "PIPELINE"),
-                       inputs=[self._input(d) for d in inputs], outputs=outputs)
-        self._drain(context.logger)
+                       inputs=[self._input(d) for d in inputs], outputs=outputs, event_time=at)
 
     # -- events --------------------------------------------------------------------------------
     def _terminal(self, step_name: str | None, state: str, run: Any, job: Any, *, inputs=(), outputs=(),
@@ -158,14 +174,17 @@ class LineageHook(Hook):
         self._send(state, run, job, inputs=list(inputs), outputs=list(outputs), event_time=event_time)
 
     def _send(self, state: str, run: Any, job: Any, *, inputs=(), outputs=(), event_time: datetime | None = None) -> None:
+        """Build and emit one event (on the background thread)."""
         from openlineage.client.event_v2 import RunEvent, RunState
 
         event = RunEvent(eventType=getattr(RunState, state),
-                         eventTime=(event_time or datetime.now(timezone.utc)).isoformat(),
+                         eventTime=(event_time or _now()).isoformat(),
                          run=run, job=job, producer=PRODUCER, inputs=list(inputs), outputs=list(outputs))
-        if self._sender is None:
-            self._start_sender()
-        self._queue.put(event)
+        self._client_or_build().emit(event)
+
+    def _later(self, work: Any, *args: Any) -> None:
+        self._start_sender()
+        self._queue.put((work, args))
 
     def _run(self, ppf_run_id: str, facets: dict | None = None) -> Any:
         from openlineage.client.event_v2 import Run
@@ -269,11 +288,12 @@ class LineageHook(Hook):
 
     def _deliver(self) -> None:
         while True:
-            event = self._queue.get()
+            item = self._queue.get()
             try:
-                if event is None:
+                if item is None:
                     return
-                self._client_or_build().emit(event)
+                work, args = item
+                work(*args)
             except Exception as exc:  # a lineage backend that is down must not fail the pipeline
                 with self._lock:
                     self._failures.append(f"{type(exc).__name__}: {exc}"[:500])
@@ -301,6 +321,10 @@ class LineageHook(Hook):
             log.warning("lineage_emit_failed", error=failure)
         if len(failures) > 5:
             log.warning("lineage_emit_failed", error=f"{len(failures) - 5} more events failed")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _inputs_of(pipeline: Any, step_name: str) -> list[str]:
