@@ -179,3 +179,21 @@ def test_persisted_state_survives_a_new_process(write_conf, tmp_path):
     later = new_process()
     assert later["attempts"] == {}
     assert "CircuitOpenError" in later["errors"]["a"] and "CircuitOpenError" in later["errors"]["b"]
+
+
+def test_steps_sharing_a_breaker_must_agree_on_its_settings(write_conf):
+    from pyspark_pipeline_framework.core.errors import ConfigError
+
+    text = f"""
+    pipeline {{
+      name = "disagree"
+      steps = [
+        {{ name = "a", type = "{T}.Numbers", config {{ values = [1] }}, circuit_breaker {{ name = api, failure_threshold = 2 }} }}
+        {{ name = "b", type = "{T}.Numbers", config {{ values = [1] }}, inputs = [], circuit_breaker {{ name = api, failure_threshold = 3 }} }}
+      ]
+    }}
+    """
+    with pytest.raises(ConfigError) as caught:
+        validate(load_pipeline_file(write_conf(text)))
+    (issue,) = caught.value.issues
+    assert issue.path == "pipeline.steps[1].circuit_breaker" and "shared with pipeline.steps[0]" in issue.message

@@ -88,6 +88,7 @@ def validate_raw(
     if spec is not None:
         issues.extend(check_hook_settings(spec.hooks))
         dead_letters = _resolve_dead_letters(spec, resolved, registry, converter, issues)
+        issues.extend(_shared_breaker_issues(spec))
     graph_spec = spec or _steps_only(raw_steps, converter)
     if graph_spec is not None:  # graph problems are reported even when other keys are wrong
         graph, graph_issues = build_graph(graph_spec, kinds)
@@ -144,6 +145,25 @@ def _resolve_dead_letters(spec: PipelineSpec, resolved: Mapping[str, ResolvedSte
         if sink is not None and config is not None and not problems:
             found[step.name] = ResolvedDeadLetter(sink, config, settings.max_ratio)
     return found
+
+
+def _shared_breaker_issues(spec: PipelineSpec) -> list[ConfigIssue]:
+    """Steps sharing a breaker by name must agree on its settings: one breaker has one threshold."""
+    first: dict[str, tuple[int, Any]] = {}
+    issues = []
+    for index, step in enumerate(spec.steps):
+        settings = step.circuit_breaker
+        if settings is None:
+            continue
+        name = settings.name or step.name
+        if name not in first:
+            first[name] = (index, settings)
+        elif first[name][1] != settings:
+            issues.append(ConfigIssue(
+                f"pipeline.steps[{index}].circuit_breaker",
+                f"breaker {name!r} is shared with pipeline.steps[{first[name][0]}] but its settings differ",
+                "give both steps the same circuit_breaker block (e.g. a HOCON substitution) or different names"))
+    return issues
 
 
 def _with_step_name(value: Any, step_name: str) -> Any:

@@ -40,6 +40,8 @@ _PERMANENT_ERROR_NAMES = {
     "CircuitOpenError",
     "ConfigError",
     "DataQualityError",  # the data fails its checks; reading it again gives the same answer
+    "TooManyDeadRows",
+    "TargetExists",  # a sink's mode = error met an existing target
 }
 #: Spark reports analysis errors through several classes; their error classes are stable.
 _PERMANENT_ERROR_MARKERS = ("UNRESOLVED_COLUMN", "TABLE_OR_VIEW_NOT_FOUND", "PATH_NOT_FOUND")
