@@ -179,7 +179,16 @@ def runs_show(
     for name, step in record.get("steps", {}).items():
         where = step.get("output") or step.get("checkpoint") or ""
         line = f"  {name:<24} {step.get('status', ''):<10} attempts={step.get('attempts', 0)} {step.get('duration_s', 0)}s"
-        typer.echo(line + (f"  -> {where}" if where else "") + (f"\n      {step['error']}" if step.get("error") else ""))
+        figures = _figures_text(step.get("metrics") or {})
+        typer.echo(line + (f"  {figures}" if figures else "") + (f"  -> {where}" if where else "")
+                   + (f"\n      {step['error']}" if step.get("error") else ""))
+
+
+def _figures_text(metrics: dict) -> str:
+    """The observed figures of a step, e.g. ``rows_in=10 rows_out=8``; missing ones are left out."""
+    from ..runtime.run_summary import SUMMARY_METRICS
+
+    return " ".join(f"{key}={metrics[key]}" for key in SUMMARY_METRICS if metrics.get(key) is not None)
 
 
 @app.command()

@@ -202,6 +202,8 @@ class RunRecorder:
             entry = self.record["steps"][step.name]
             if entry["status"] != step.status.value:
                 entry.update(status=step.status.value, reason=step.reason, error=step.error)
+            if step.metrics:  # final only now: lazy outputs are counted by later writes
+                entry["metrics"] = dict(step.metrics)
         self.record.update(finished_at=_now(), status="succeeded" if result.succeeded else
                            ("partial" if result.partial else "failed"), exit_code=int(result.exit_code))
         self.ledger.write(self.record)
