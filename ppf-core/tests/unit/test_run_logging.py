@@ -101,3 +101,40 @@ def test_pipeline_log_level_applies_and_the_cli_option_wins(write_conf, monkeypa
     assert runner.invoke(app, ["run", "--config", str(path), "--dry-run", "--log-format", "json",
                                "--log-level", "error"]).exit_code == 0
     assert chosen == ["error"]
+
+
+def test_a_validators_quarantined_rows_reach_the_summary_line():
+    from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Validator, ValidatorConfig
+    from pyspark_pipeline_framework.core.registry import ComponentRegistry
+    from pyspark_pipeline_framework.runner.preflight import validate_raw
+
+    class Rows(Source[SourceConfig]):
+        def read(self):
+            return [1, 2, 3]
+
+    class Quarantining(Validator[ValidatorConfig]):
+        def validate(self, df):
+            return df[:2]
+
+        def step_metrics(self, final=False):  # as ppf's DataQuality validator reports
+            return {"data_quality": {"rows_checked": 3, "rows_quarantined": 1, "checks": {}}}
+
+    class Drop(Sink[SinkConfig]):
+        def write(self, df):
+            return None
+
+    class Registry(ComponentRegistry):
+        def __init__(self):
+            super().__init__(eps=[])
+
+        def resolve(self, type_name):
+            return {"Rows": Rows, "Quarantining": Quarantining, "Drop": Drop}[type_name]
+
+    pipeline = validate_raw({"name": "dq", "steps": [{"name": "read", "type": "Rows"},
+                                                     {"name": "check", "type": "Quarantining"},
+                                                     {"name": "drop", "type": "Drop"}]}, Registry())
+    with structlog.testing.capture_logs() as logs:
+        result = run_pipeline(pipeline, spark=NO_SPARK)
+    assert result.step("check").metrics["rows_quarantined"] == 1
+    (check_line,) = [e for e in logs if e["event"] == "step_summary" and e["step"] == "check"]
+    assert check_line["rows_quarantined"] == 1

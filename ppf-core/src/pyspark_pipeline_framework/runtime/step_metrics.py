@@ -66,6 +66,8 @@ class StepMetrics:
         for name in names:
             if self._kinds.get(name) != "sink":  # a sink's figures were settled when it finished
                 self._fill(name, executed=False, final=True)
+        for result in results.values():
+            _lift_quarantined(result.metrics)
 
     # -- filling in ----------------------------------------------------------------------------
     def _fill(self, name: str, *, executed: bool, final: bool) -> None:
@@ -111,3 +113,10 @@ class StepMetrics:
                 seen.append(step)
                 stack.extend(self._graph.inputs[step])
         return seen
+
+
+def _lift_quarantined(metrics: dict[str, Any]) -> None:
+    """A validator's quarantined rows (inside its ``data_quality`` report) as ``rows_quarantined``."""
+    report = metrics.get("data_quality")
+    if isinstance(report, dict) and not report.get("pending") and report.get("rows_quarantined") is not None:
+        metrics.setdefault("rows_quarantined", report["rows_quarantined"])
