@@ -228,3 +228,14 @@ def test_backoff_delays(backoff, expected):
 
     policy = RetryPolicy(max_attempts=6, backoff=backoff, initial_delay=5.0, max_delay=60.0)
     assert [delay_before_attempt(policy, n) for n in range(2, 7)] == expected
+
+
+def test_permanent_errors_are_never_retried():
+    from pyspark_pipeline_framework.core import PermanentError
+    from pyspark_pipeline_framework.runtime.retry import is_retryable
+
+    class DuplicateKeys(PermanentError):
+        pass
+
+    assert not is_retryable(DuplicateKeys("key 7 twice"))
+    assert is_retryable(ConnectionError("flaky"))

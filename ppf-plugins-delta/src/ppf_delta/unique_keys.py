@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyspark_pipeline_framework.core import PpfError
+from pyspark_pipeline_framework.core import PermanentError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -21,7 +21,7 @@ MARKER = "PPF_DUPLICATE_MERGE_KEY"
 SAMPLE_SIZE = 5
 
 
-class DuplicateMergeKeyError(PpfError):
+class DuplicateMergeKeyError(PermanentError):
     """The source holds several rows for one merge key; the target table was not changed."""
 
 

@@ -15,14 +15,14 @@ from .component import (
     Validator,
     ValidatorConfig,
 )
-from .errors import ConfigError, ConfigIssue, PpfError, StepFailed
+from .errors import ConfigError, ConfigIssue, PermanentError, PpfError, StepFailed
 from .hook import Hook
 from .hookspecs import hookimpl
 from .spec import PipelineSpec, StepSpec
 
 __all__ = [
     "Component", "ComponentConfig", "ConfigError", "ConfigIssue", "Context", "Hook", "PipelineSpec",
-    "PpfError", "Sink", "SinkConfig", "Source", "SourceConfig", "StepFailed", "StepSpec", "Transform",
+    "PermanentError", "PpfError", "Sink", "SinkConfig", "Source", "SourceConfig", "StepFailed", "StepSpec", "Transform",
     "TransformConfig", "Validator", "ValidatorConfig", "hookimpl",
 ]
 

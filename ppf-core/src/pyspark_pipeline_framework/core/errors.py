@@ -42,6 +42,13 @@ class PpfError(Exception):
     """Base class of the framework's own errors."""
 
 
+class PermanentError(PpfError):
+    """An error that another attempt cannot fix (bad data, a broken contract): never retried.
+
+    Plugins raise subclasses of it so that a ``retry`` block does not repeat a doomed step.
+    """
+
+
 class ConfigError(PpfError):
     """The pipeline configuration is invalid; nothing has run."""
 

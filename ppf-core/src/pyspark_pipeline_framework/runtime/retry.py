@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import stamina
 
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, PermanentError
 from ..core.spec import RetryPolicy
 
 T = TypeVar("T")
@@ -74,7 +74,7 @@ def is_retryable(error: BaseException, retry_on: list[str] | None = None) -> boo
     (``requests.exceptions.Timeout``), matched against the error's class and its bases; empty or
     ``None`` means every error that is not permanent.  Permanent errors are never retried.
     """
-    if not isinstance(error, Exception) or isinstance(error, ConfigError):
+    if not isinstance(error, Exception) or isinstance(error, (ConfigError, PermanentError)):
         return False
     names = _names(error)
     if names & _PERMANENT_ERROR_NAMES:
