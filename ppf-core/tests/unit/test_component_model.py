@@ -56,3 +56,13 @@ def test_multi_input_transform_needs_an_override():
     with pytest.raises(TypeError, match="override transform_inputs"):
         component.transform_inputs({"a": 1, "b": 2})
     assert component.transform_inputs({"a": 1}) == 1
+
+
+def test_component_knows_its_step_and_config_path():
+    from pyspark_pipeline_framework.core.spec import PipelineSpec, StepSpec
+
+    context = type("Ctx", (), {"pipeline": PipelineSpec(name="p", steps=[StepSpec(name="a", type="T"),
+                                                                           StepSpec(name="hash", type="T")])})()
+    component = Anonymizer(AnonymizerConfig(pii_fields=[]), context=context, logger=object(), step_name="hash")
+    assert component.step_name == "hash"
+    assert component.config_path("pii_fields") == "pipeline.steps[1].config.pii_fields"

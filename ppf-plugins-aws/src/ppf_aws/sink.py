@@ -11,7 +11,6 @@ from pyspark_pipeline_framework.core import Sink, SinkConfig
 from .access_errors import access_error, is_access_failure
 from .connection import S3ConnectionConfig, apply_bucket_settings
 from .formats import check_format
-from .step_identity import config_path
 from .uris import bucket_of, check_s3_uri
 
 if TYPE_CHECKING:
@@ -52,4 +51,4 @@ class S3Sink(Sink[S3SinkConfig]):
         except Exception as error:
             if not is_access_failure(error):
                 raise
-            raise access_error("write", config.path, config_path(self, "path"), config.endpoint, error) from error
+            raise access_error("write", config.path, self.config_path("path"), config.endpoint, error) from error

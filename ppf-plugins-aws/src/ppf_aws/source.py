@@ -11,7 +11,6 @@ from pyspark_pipeline_framework.core import Source, SourceConfig
 from .access_errors import access_error, is_access_failure
 from .connection import S3ConnectionConfig, apply_bucket_settings
 from .formats import check_format
-from .step_identity import config_path
 from .uris import bucket_of, check_s3_uri
 
 if TYPE_CHECKING:
@@ -50,4 +49,4 @@ class S3Source(Source[S3SourceConfig]):
         except Exception as error:
             if not is_access_failure(error):
                 raise
-            raise access_error("read", config.path, config_path(self, "path"), config.endpoint, error) from error
+            raise access_error("read", config.path, self.config_path("path"), config.endpoint, error) from error

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 from pyspark_pipeline_framework.core import Sink, SinkConfig
 
-from .step_identity import config_path, step_name
 from .target import check_path_or_table, delta_table, describe, table_exists
 from .transaction import WriteTransaction
 from .unique_keys import duplicate_key_error, guard_unique_keys, is_duplicate_key_failure
@@ -90,7 +89,7 @@ class DeltaSink(Sink[DeltaSinkConfig]):
     def _save(self, df: DataFrame, mode: str, *, creating: bool) -> None:
         config = self.config
         options = dict(config.options)
-        options.update(WriteTransaction.for_step(self.context.run_id, step_name(self)).writer_options())
+        options.update(WriteTransaction.for_step(self.context.run_id, self.step_name).writer_options())
         if config.merge_schema:
             options["mergeSchema"] = "true"
         if config.replace_where is not None:
@@ -132,7 +131,7 @@ class DeltaSink(Sink[DeltaSinkConfig]):
             if not is_duplicate_key_failure(error):
                 raise
             target = describe(self.config.path, self.config.table)
-            raise duplicate_key_error(df, list(self.config.merge_keys), config_path(self, "merge_keys"),
+            raise duplicate_key_error(df, list(self.config.merge_keys), self.config_path("merge_keys"),
                                       target) from None
 
     # -- table properties --------------------------------------------------------------------

@@ -74,10 +74,20 @@ class Component(Generic[ConfigT]):
     #: The name of the step this component runs as; set by the executor before the step runs.
     step_name: str = ""
 
-    def __init__(self, config: ConfigT, context: Context, logger: Any = None):
+    def __init__(self, config: ConfigT, context: Context, logger: Any = None, *, step_name: str | None = None):
         self.config = config
         self.context = context
         self.logger = logger if logger is not None else context.logger
+        #: The pipeline step this instance serves (for transaction ids, messages, metrics).
+        self.step_name = step_name or type(self).__name__
+
+    def config_path(self, key: str) -> str:
+        """``pipeline.steps[2].config.<key>`` for this component's step, as config errors print it."""
+        pipeline = getattr(self.context, "pipeline", None)
+        for index, step in enumerate(getattr(pipeline, "steps", None) or []):
+            if step.name == self.step_name:
+                return f"pipeline.steps[{index}].config.{key}"
+        return f"step {self.step_name!r} config.{key}"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

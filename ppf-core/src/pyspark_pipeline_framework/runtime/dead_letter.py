@@ -77,7 +77,8 @@ class DeadLetterQueue:
         observation = Observation(f"ppf-dead-{uuid.uuid4().hex[:8]}")
         enveloped = enveloped.observe(observation, F.count(F.lit(1)).alias("rows"))
         resolved = self._sinks[step_name]
-        sink = resolved.component_class(resolved.config, self._context, self._context.logger.bind(step=step_name))
+        sink = resolved.component_class(resolved.config, self._context, self._context.logger.bind(step=step_name),
+                                        step_name=step_name)
         sink.write(enveloped)
         written = int(observation.get["rows"])  # the write has finished: the count is there
         self._context.logger.warning("dead_letters_written", step=step_name, rows=written, error=error)

@@ -191,7 +191,7 @@ class PipelineExecutor:
         try:
             # Secrets are fetched only now, so hooks and logs keep seeing the references.
             config = self.context.secrets.resolve_all(resolved.config)
-            component = resolved.component_class(config, self.context, log)
+            component = resolved.component_class(config, self.context, log, step_name=name)
             component.step_name = name
             output = self._attempts(step, component, inputs, result, log)
             if component.kind != "sink":
