@@ -124,7 +124,7 @@ def run(
 
     try:
         result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
-                              ledger=RunLedger(_ledger_dir(ledger_dir)), resume=resume)
+                              ledger=RunLedger(_ledger_dir(ledger_dir)), resume=resume, stop_session=True)
     except ResumeRefused as exc:
         typer.echo(f"error: cannot resume: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None

@@ -36,13 +36,15 @@ def run_pipeline(
     breakers: BreakerBoard | None = None,
     ledger: RunLedger | None = None,
     resume: str | None = None,
+    stop_session: bool = False,
 ) -> RunResult:
     """Run a pipeline that passed pre-flight; ``spark`` reuses an existing session (tests, notebooks).
 
     ``breakers`` shares circuit breakers between runs of one process (and injects their clock in tests).
     ``ledger`` records the run (and keeps checkpoints); ``resume`` (a run id or ``"last"``) re-runs
     only what did not complete in that run: :class:`~.ledger.ResumeRefused` is raised before
-    Spark starts when that is not possible.
+    Spark starts when that is not possible.  ``stop_session`` stops a session this call built
+    once the run ends (the CLI does: Spark then shuts down in order, as a hand-written job does).
     """
     plan = None
     if resume is not None:
@@ -67,5 +69,9 @@ def run_pipeline(
     if plan is not None:
         context.logger.info("run_resumed", resumed_from=plan.resumed_from, rerun=sorted(plan.rerun),
                             reused=sorted(plan.reuse_outputs), done=sorted(plan.done))
-    return PipelineExecutor(pipeline, context, loaded.manager, breakers=breakers, recorder=recorder,
-                            resume=plan).run()
+    try:
+        return PipelineExecutor(pipeline, context, loaded.manager, breakers=breakers, recorder=recorder,
+                                resume=plan).run()
+    finally:
+        if stop_session and spark is None and context.has_spark:
+            context.spark.stop()
