@@ -17,7 +17,6 @@ is NULL-safe (see :mod:`.builtin_checks`), so no row escapes the counts.
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -157,16 +156,6 @@ def _describe(name: str, entry: dict[str, Any]) -> str:
 
 def _read_observation(observation: Any, wait_s: float) -> dict[str, Any] | None:
     """Observed values without risking a wait forever for a plan that never ran."""
-    java_observation = getattr(observation, "_jo", None)
-    if java_observation is None:
-        return None  # Spark Connect: reading could block; reported as pending
-    try:
-        future = java_observation.future()
-        deadline = time.monotonic() + wait_s
-        while not future.isCompleted():
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(0.01)
-        return dict(observation.get)
-    except Exception:
-        return None
+    from ..runtime.observed_rows import read_observed_values
+
+    return read_observed_values(observation, wait_s)

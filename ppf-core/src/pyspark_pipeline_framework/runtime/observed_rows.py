@@ -74,6 +74,12 @@ class RowObservations:
 
 def read_observation(observation: Any, wait_s: float) -> int | None:
     """The observed ``rows`` of an observation, waiting at most ``wait_s``; ``None`` if not available."""
+    values = read_observed_values(observation, wait_s)
+    return int(values["rows"]) if values and values.get("rows") is not None else None
+
+
+def read_observed_values(observation: Any, wait_s: float) -> dict[str, Any] | None:
+    """All observed values, waiting at most ``wait_s``; ``None`` if not available (never blocks longer)."""
     java_observation = getattr(observation, "_jo", None)
     if java_observation is None:
         return _read_in_thread(observation, wait_s)  # Spark Connect: no future to look at
@@ -84,24 +90,24 @@ def read_observation(observation: Any, wait_s: float) -> int | None:
             if time.monotonic() >= deadline:
                 return None
             time.sleep(_POLL_S)
-        return int(observation.get["rows"])  # completed: returns at once (or raises if the query failed)
+        return dict(observation.get)  # completed: returns at once (or raises if the query failed)
     except Exception:
         return None
 
 
-def _read_in_thread(observation: Any, wait_s: float) -> int | None:
-    box: dict[str, int] = {}
+def _read_in_thread(observation: Any, wait_s: float) -> dict[str, Any] | None:
+    box: dict[str, dict[str, Any]] = {}
 
     def read() -> None:
         try:
-            box["rows"] = int(observation.get["rows"])
+            box["values"] = dict(observation.get)
         except Exception:
             pass
 
     reader = threading.Thread(target=read, name="ppf-observation", daemon=True)  # daemon: may never return
     reader.start()
     reader.join(max(wait_s, 0.05))
-    return box.get("rows")
+    return box.get("values")
 
 
 def _is_batch_dataframe(output: Any) -> bool:
