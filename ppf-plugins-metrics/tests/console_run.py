@@ -12,7 +12,7 @@ import structlog
 
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.testing import InlineRegistry
 from pyspark_pipeline_framework.runner.preflight import validate_raw
 from pyspark_pipeline_framework.runtime.context import Context, RunInfo
 from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
@@ -28,20 +28,12 @@ class Discard(Sink[SinkConfig]):
         return None
 
 
-class InlineRegistry(ComponentRegistry):
-    def __init__(self):
-        super().__init__(eps=[])
-
-    def resolve(self, type_name):
-        return {"Numbers": Numbers, "Discard": Discard}[type_name]
-
-
 def main() -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout is the exporter's
     hooks = {"enable_metrics": True, "metrics": json.loads(sys.argv[1])}
     pipeline = validate_raw({"name": "console", "steps": [{"name": "read", "type": "Numbers"},
                                                            {"name": "store", "type": "Discard"}],
-                             "hooks": hooks}, InlineRegistry())
+                             "hooks": hooks}, InlineRegistry({"Numbers": Numbers, "Discard": Discard}))
     manager = load_hook_plugins(pipeline.spec.hooks).manager
     result = PipelineExecutor(pipeline, Context(RunInfo("console")), manager).run()
     sys.exit(0 if result.succeeded else 1)

@@ -8,13 +8,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import structlog
-from ppf_metrics_test_pipeline import InlineRegistry, run
+from ppf_metrics_test_pipeline import COMPONENTS, run
 
 from ppf_metrics.lineage import LineageHook, run_uuid
 from pyspark_pipeline_framework.core import Validator, ValidatorConfig
 from pyspark_pipeline_framework.core.errors import ConfigError
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.runner.preflight import validate_raw
+from pyspark_pipeline_framework.testing import InlineRegistry
 
 
 class ChecksConfig(ValidatorConfig):
@@ -34,11 +35,6 @@ class Checks(Validator[ChecksConfig]):
         }}}
 
 
-class LineageRegistry(InlineRegistry):
-    def resolve(self, type_name):
-        return Checks if type_name == "Checks" else super().resolve(type_name)
-
-
 def lineage_pipeline(tmp_path, *, fail=False, transport=None, timeout="10s"):
     transport = transport or {"type": "file", "log_file_path": str(tmp_path / "lineage.jsonl"), "append": True}
     return validate_raw({
@@ -50,7 +46,7 @@ def lineage_pipeline(tmp_path, *, fail=False, transport=None, timeout="10s"):
             {"name": "store", "type": "Discard"},
         ],
         "hooks": {"enable_lineage": True, "lineage": {"namespace": "etl", "transport": transport, "timeout": timeout}},
-    }, LineageRegistry())
+    }, InlineRegistry({**COMPONENTS, "Checks": Checks}))
 
 
 def events(tmp_path):

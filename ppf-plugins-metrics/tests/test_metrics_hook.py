@@ -19,7 +19,7 @@ from opentelemetry.trace import StatusCode
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
 from pyspark_pipeline_framework.core.errors import ConfigError
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.testing import InlineRegistry
 from pyspark_pipeline_framework.runner.preflight import validate_raw
 from pyspark_pipeline_framework.runtime.context import Context, RunInfo
 from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
@@ -55,14 +55,6 @@ class Discard(Sink[DiscardConfig]):
         return None
 
 
-class InlineRegistry(ComponentRegistry):
-    def __init__(self):
-        super().__init__(eps=[])
-
-    def resolve(self, type_name):
-        return {"Numbers": Numbers, "Double": Double, "Discard": Discard}[type_name]
-
-
 def pipeline(fail: bool = False, hooks: dict | None = None):
     return validate_raw({
         "name": "numbers",
@@ -73,7 +65,7 @@ def pipeline(fail: bool = False, hooks: dict | None = None):
             {"name": "store", "type": "Discard"},
         ],
         "hooks": hooks or {},
-    }, InlineRegistry())
+    }, InlineRegistry({"Numbers": Numbers, "Double": Double, "Discard": Discard}))
 
 
 def run(validated, *plugins):

@@ -11,7 +11,7 @@ from structlog.testing import capture_logs
 
 from pyspark_pipeline_framework.core import Hook, Source, SourceConfig
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.testing import InlineRegistry
 from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
 from pyspark_pipeline_framework.runner.preflight import validate
 from pyspark_pipeline_framework.runtime.context import Context, RunInfo
@@ -29,14 +29,6 @@ class Connection(Source[ConnectionConfig]):
 
     def read(self):
         return self.config
-
-
-class InlineRegistry(ComponentRegistry):
-    def __init__(self):
-        super().__init__(eps=[])
-
-    def resolve(self, type_name):
-        return {"Connection": Connection}[type_name]
 
 
 class Outputs(Hook):
@@ -71,20 +63,20 @@ def pipeline_file(tmp_path, vault_url: str):
 
 
 def test_validation_keeps_the_reference_and_never_contacts_vault(fake_vault, tmp_path):
-    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry())
+    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection}))
     assert pipeline.steps["connect"].config.password == "secret://vault/kv/data/db#password"
     assert fake_vault.requests == []
 
 
 def test_installed_plugin_loads_from_its_entry_point_with_its_settings(fake_vault, tmp_path):
-    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry())
+    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection}))
     plugin = load_hook_plugins(pipeline.spec.hooks).manager.get_plugin("vault")
     assert isinstance(plugin, VaultPlugin)
     assert plugin.vault_settings.url == fake_vault.url
 
 
 def test_run_gives_the_component_the_values_and_logs_only_references(fake_vault, tmp_path):
-    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry())
+    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection}))
     outputs = Outputs()
     manager = load_hook_plugins(pipeline.spec.hooks, [outputs]).manager
     with capture_logs() as logs:

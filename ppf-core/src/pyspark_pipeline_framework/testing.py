@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .core.registry import ComponentRegistry
 from .runner.config_file import load_pipeline_file
 from .runner.preflight import ValidatedPipeline, validate
 from .runtime.context import RunInfo
@@ -24,9 +25,22 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 __all__ = [
-    "job_count", "load_and_validate", "retries_without_waiting", "local_spark_session", "run_pipeline_file", "run_pipeline_text",
+    "InlineRegistry", "job_count", "load_and_validate", "retries_without_waiting", "local_spark_session", "run_pipeline_file", "run_pipeline_text",
     "spark_settings_of_installed_plugins",
 ]
+
+
+class InlineRegistry(ComponentRegistry):
+    """A registry that knows only the given classes, by type name: test pipelines need no entry points."""
+
+    def __init__(self, components: Mapping[str, type]):
+        super().__init__(eps=[])
+        self.components = dict(components)
+
+    def resolve(self, type_name: str) -> type:
+        if type_name in self.components:
+            return self.components[type_name]
+        raise self._not_found(type_name)
 
 
 def load_and_validate(path: str | Path, overrides: Iterable[str] = ()) -> ValidatedPipeline:

@@ -9,7 +9,7 @@ import pytest
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.redaction import fingerprint, redact
-from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.testing import InlineRegistry
 from pyspark_pipeline_framework.runner.preflight import validate_raw
 from pyspark_pipeline_framework.runtime import audit_sinks
 from pyspark_pipeline_framework.runtime.audit import AuditLogHook
@@ -53,14 +53,6 @@ class FilesSink(Sink[FilesSinkConfig]):
         return None
 
 
-class InlineRegistry(ComponentRegistry):
-    def __init__(self):
-        super().__init__(eps=[])
-
-    def resolve(self, type_name):
-        return {"DbSource": DbSource, "Check": Check, "FilesSink": FilesSink}[type_name]
-
-
 def run_audited(tmp_path, *, fail=False, audit_settings=None):
     raw = {
         "name": "audited",
@@ -74,7 +66,7 @@ def run_audited(tmp_path, *, fail=False, audit_settings=None):
         "hooks": {"enable_audit_log": True,
                   "audit_log": audit_settings or {"path": str(tmp_path / "audit.jsonl")}},
     }
-    pipeline = validate_raw(raw, InlineRegistry())
+    pipeline = validate_raw(raw, InlineRegistry({"DbSource": DbSource, "Check": Check, "FilesSink": FilesSink}))
     manager = load_hook_plugins(pipeline.spec.hooks).manager
     return PipelineExecutor(pipeline, Context(RunInfo("audited")), manager).run()
 

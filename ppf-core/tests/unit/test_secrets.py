@@ -11,7 +11,7 @@ from structlog.testing import capture_logs
 from pyspark_pipeline_framework.core import Source, SourceConfig
 from pyspark_pipeline_framework.core.hook import Hook
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.testing import InlineRegistry
 from pyspark_pipeline_framework.core.secrets import (
     EnvSecretResolver,
     Secret,
@@ -36,17 +36,6 @@ class Login(Source[LoginConfig]):
 
     def read(self):
         return self.config
-
-
-class InlineRegistry(ComponentRegistry):
-    """Resolves step types from a dict, so test components need no entry points."""
-
-    def __init__(self, classes):
-        super().__init__(eps=[])
-        self.classes = classes
-
-    def resolve(self, type_name):
-        return self.classes[type_name]
 
 
 class Recorder(Hook):

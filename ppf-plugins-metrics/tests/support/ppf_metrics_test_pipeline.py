@@ -6,7 +6,7 @@ from typing import Any
 
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.testing import InlineRegistry
 from pyspark_pipeline_framework.runner.preflight import ValidatedPipeline, validate_raw
 from pyspark_pipeline_framework.runtime.context import Context, RunInfo
 from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
@@ -34,12 +34,8 @@ class Discard(Sink[SinkConfig]):
         return None
 
 
-class InlineRegistry(ComponentRegistry):
-    def __init__(self):
-        super().__init__(eps=[])
-
-    def resolve(self, type_name):
-        return {"Numbers": Numbers, "MaybeFail": MaybeFail, "Discard": Discard}[type_name]
+#: The components of these test pipelines, by type name.
+COMPONENTS = {"Numbers": Numbers, "MaybeFail": MaybeFail, "Discard": Discard}
 
 
 def numbers_pipeline(name: str = "numbers", *, fail: bool = False, hooks: dict | None = None) -> ValidatedPipeline:
@@ -51,7 +47,7 @@ def numbers_pipeline(name: str = "numbers", *, fail: bool = False, hooks: dict |
             {"name": "store", "type": "Discard"},
         ],
         "hooks": hooks or {},
-    }, InlineRegistry())
+    }, InlineRegistry(COMPONENTS))
 
 
 def run(validated: ValidatedPipeline, *plugins: Any) -> RunResult:
