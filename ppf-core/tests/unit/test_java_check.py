@@ -34,3 +34,24 @@ def test_a_different_executable_is_asked_again(fake_java):
     assert java.java_major_version("/opt/jdk17/bin/java") == 17
     assert java.java_major_version("/opt/jdk21/bin/java") == 17
     assert len(fake_java) == 2
+
+
+def _jdk(root, version: str):
+    (root / "bin").mkdir(parents=True)
+    (root / "bin" / "java").write_text("")
+    (root / "release").write_text(f'IMPLEMENTOR="x"\nJAVA_VERSION="{version}"\n')
+    return str(root / "bin" / "java")
+
+
+def test_the_jdk_release_file_answers_without_starting_java(fake_java, tmp_path):
+    assert java.java_major_version(_jdk(tmp_path / "jdk21", "21.0.4")) == 21
+    assert java.java_major_version(_jdk(tmp_path / "jdk8", "1.8.0_392")) == 8
+    assert fake_java == []
+
+
+def test_a_too_old_jdk_named_by_its_release_file_is_refused(monkeypatch, tmp_path):
+    java.java_major_version.cache_clear()
+    monkeypatch.setattr(java, "java_executable", lambda: _jdk(tmp_path / "jdk11", "11.0.2"))
+    with pytest.raises(java.EnvironmentProblem, match="Java 11 .* too old"):
+        java.require_java()
+    java.java_major_version.cache_clear()

@@ -106,14 +106,12 @@ def run(
         typer.echo("dry run: configuration is valid; nothing was run")
         return
 
-    import stamina
-
     from ..runtime.java import require_java
     from ..runtime.launch import run_pipeline
+    from ..runtime.retry import silence_stamina_log_lines
     from .progress import progress_plugins
 
-    # Every retry is logged as step_retry (with the step's name); stamina's own line would repeat it.
-    stamina.instrumentation.set_on_retry_hooks([])
+    silence_stamina_log_lines()
 
     try:
         require_java()

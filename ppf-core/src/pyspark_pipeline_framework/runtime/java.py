@@ -25,15 +25,27 @@ def java_executable() -> str | None:
 # each executable once per process saves a JVM start (`java -version`) on every run.
 @functools.lru_cache(maxsize=None)
 def java_major_version(executable: str) -> int | None:
+    # A JDK's `release` file names its version: reading it costs nothing, `java -version` a JVM start.
+    release = Path(executable).resolve().parent.parent / "release"
+    if release.is_file():
+        match = re.search(r'^JAVA_VERSION="([^"]+)"', release.read_text(errors="replace"), re.MULTILINE)
+        if match:
+            return _major(match.group(1))
     try:
         out = subprocess.run([executable, "-version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    match = re.search(r'version "([^"]+)"', out.stderr + out.stdout)
+    return _major(match.group(1)) if match else None
+
+
+def _major(version: str) -> int | None:
+    """17 for "17.0.15" or "17", 8 for the old "1.8.0_392" spelling."""
+    match = re.match(r"(\d+)(?:\.(\d+))?", version)
     if not match:
         return None
     major = int(match.group(1))
-    return int(match.group(2)) if major == 1 and match.group(2) else major  # "1.8" means 8
+    return int(match.group(2)) if major == 1 and match.group(2) else major
 
 
 def require_java() -> None:

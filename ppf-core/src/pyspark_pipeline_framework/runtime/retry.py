@@ -14,12 +14,28 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-import stamina
-
 from ..core.errors import ConfigError, PermanentError
 from ..core.spec import RetryPolicy
 
 T = TypeVar("T")
+
+_stamina_log_lines = True
+
+
+def silence_stamina_log_lines() -> None:
+    """Every retry is logged as ``step_retry`` (with the step's name); stamina's own line would
+    repeat it.  stamina's hooks are global, so only the CLI, which owns its process, asks for this."""
+    global _stamina_log_lines
+    _stamina_log_lines = False
+
+
+def _stamina():
+    # Imported on the first step that may retry: a single-attempt run never pays for it.
+    import stamina
+
+    if not _stamina_log_lines:
+        stamina.instrumentation.set_on_retry_hooks([])
+    return stamina
 
 #: Error class names that retrying cannot fix: the code or the data is wrong, not the weather.
 _PERMANENT_ERROR_NAMES = {
@@ -101,6 +117,9 @@ def call_with_retries(
     ``stamina.set_testing(True, ...)`` stamina does not sleep, while ``before_retry`` still sees
     the wait the policy chose: tests capture waits without sleeping.
     """
+    if policy.max_attempts <= 1:  # nothing to retry; the timeout only bounds retries
+        on_attempt(1)
+        return call()
     started = clock()
     attempt_number = 0
 
@@ -114,7 +133,7 @@ def call_with_retries(
         return wait
 
     # stamina's own timeout is off: the one above also knows the coming wait, and survives test mode.
-    for attempt in stamina.retry_context(on=backoff_or_give_up, attempts=policy.max_attempts, timeout=None,
+    for attempt in _stamina().retry_context(on=backoff_or_give_up, attempts=policy.max_attempts, timeout=None,
                                          wait_jitter=0.0):
         with attempt:
             attempt_number = attempt.num
