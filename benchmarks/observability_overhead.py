@@ -31,7 +31,7 @@ from benchmarks.event_log import single_event_log, summarize
 from benchmarks.idle_cpu import wait_until_idle
 from benchmarks.pipeline_vs_handwritten import _fresh, pipeline_config
 from benchmarks.settings import PPF, ROOT, RUNS, WORK
-from benchmarks.timing import median, spread, wall_time
+from benchmarks.timing import median, settle, spread, wall_time
 
 
 def observability_block(run_dir: Path, pushgateway_url: str | None) -> str:
@@ -60,6 +60,7 @@ def run_side(side: str, source: Path, run_dir: Path, pushgateway_url: str | None
         (run_dir / leftover).unlink(missing_ok=True)
     config = run_dir / "pipeline.conf"
     config.write_text(config_for(side, source, run_dir, event_logs, pushgateway_url))
+    settle(run_dir / "out")
     level = "info" if side == "on" else "error"
     seconds = wall_time([PPF, "run", "--config", str(config), "--log-format", "json", "--log-level", level], cwd=ROOT)
     if side == "on":  # the observability really happened

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
+from pathlib import Path
 
 import pytest
 
+from pyspark_pipeline_framework.core import Hook
 from pyspark_pipeline_framework.runtime.result import StepStatus
 from pyspark_pipeline_framework.testing import job_count, run_pipeline_text
 
@@ -79,19 +82,53 @@ def test_ten_checks_report_null_safe_counts(spark, people, tmp_path):
 
 
 def test_ten_checks_add_at_most_one_spark_job(spark, people, tmp_path):
+    assert spark.conf.get("spark.sql.adaptive.enabled") == "true"  # each shuffle would be a job of its own
     baseline = run_pipeline_text(pipeline(people, str(tmp_path / "plain"), None), spark=spark, directory=tmp_path)
     observed = run_pipeline_text(pipeline(people, str(tmp_path / "warn"), TEN_CHECKS), spark=spark, directory=tmp_path)
-    # A fail check decides before the write (one job).  `unique` is swapped for another check here:
-    # its shuffle is a job of its own under adaptive execution (documented), in either pass.
+    # One fail check: the ten (unique among them, a shuffle) decide in one pass before the write.
     deciding = TEN_CHECKS.replace("{ type = sql, expression = \"id > 0\", action = warn }",
-                                  "{ type = sql, expression = \"id > 0\", action = fail }") \
-        .replace("{ type = unique, columns = [id], action = warn }", "{ type = not_null, columns = [amount], action = warn }")
-    assert deciding.count("type =") == 10 and "action = fail" in deciding and "unique" not in deciding
+                                  "{ type = sql, expression = \"id > 0\", action = fail }")
+    assert deciding.count("type =") == 10 and "action = fail" in deciding and "type = unique" in deciding
     decided = run_pipeline_text(pipeline(people, str(tmp_path / "fail"), deciding), spark=spark, directory=tmp_path)
     assert baseline.succeeded and observed.succeeded and decided.succeeded
     base = job_count(spark, baseline)
     assert job_count(spark, observed) <= base + 1
     assert job_count(spark, decided) <= base + 1
+    assert decided.step("dq").metrics["data_quality"]["checks"]["unique(id)"]["rows_failed"] == 2
+    assert spark.conf.get("spark.sql.adaptive.enabled") == "true"  # the deciding pass restored it
+
+
+class DeleteSourceAfter(Hook):
+    """Removes the source files once the named step has run: later steps cannot read them again."""
+
+    def __init__(self, step: str, path: Path):
+        self.step, self.path = step, path
+
+    def after_step(self, step_name, context, result):
+        if step_name == self.step:
+            shutil.rmtree(self.path)
+
+
+def test_the_step_after_a_deciding_validator_reads_its_rows_not_the_source(spark, tmp_path):
+    source = tmp_path / "people"
+    spark.createDataFrame(ROWS, "id INT, email STRING, country STRING, amount DOUBLE, seen STRING") \
+        .write.parquet(str(source))
+    out = tmp_path / "out"
+    checks = "{ type = not_null, columns = [id] }, { type = unique, columns = [id], action = warn }"
+    result = run_pipeline_text(pipeline(str(source), str(out), checks), spark=spark, directory=tmp_path,
+                               plugins=[DeleteSourceAfter("dq", source)])
+    assert result.succeeded, result.to_dict()
+    assert not source.exists()
+    assert sorted(r.id for r in spark.read.parquet(str(out)).collect()) == [1, 2, 3, 3, 5]
+    # Released once the sink was done: nothing of the run stays persisted.
+    assert spark.sparkContext._jsc.getPersistentRDDs().isEmpty()
+
+
+def test_a_deciding_validator_that_fails_keeps_nothing_persisted(spark, people, tmp_path):
+    checks = "{ type = unique, columns = [id] }"
+    result = run_pipeline_text(pipeline(people, str(tmp_path / "out"), checks), spark=spark, directory=tmp_path)
+    assert result.exit_code == 1 and "unique(id): 2 of 5 rows failed" in result.step("dq").error
+    assert spark.sparkContext._jsc.getPersistentRDDs().isEmpty()
 
 
 def test_a_failing_fail_check_stops_the_run_before_the_sink_writes(spark, people, tmp_path):

@@ -36,7 +36,8 @@ class DataQuality(Validator[DataQualityConfig]):
     """Checks rows and the data set (not_null, unique, accepted_values, range, regex, sql, row_count, freshness, schema).
 
     All checks are evaluated in one pass: no extra Spark job when they only warn, drop or
-    quarantine; one aggregate job when a ``fail`` check must decide before the next step writes.
+    quarantine; one job when a ``fail`` check must decide before the next step writes (its rows
+    are persisted by that job and read back by the next step, until :meth:`release`).
     """
 
     _checked: CheckedData | None = None
@@ -62,6 +63,11 @@ class DataQuality(Validator[DataQualityConfig]):
         if not report.get("pending"):
             self._log_report(report)
         return self._checked.passed
+
+    def release(self) -> None:
+        """Called by the executor once every consumer of this step's output is done."""
+        if self._checked is not None:
+            self._checked.release()
 
     def step_metrics(self, final: bool = False) -> dict[str, Any]:
         """The check results for :attr:`StepResult.metrics`; observed counts are final after the next write."""

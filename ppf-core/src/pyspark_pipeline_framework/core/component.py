@@ -81,6 +81,12 @@ class Component(Generic[ConfigT]):
         #: The pipeline step this instance serves (for transaction ids, messages, metrics).
         self.step_name = step_name or type(self).__name__
 
+    def release(self) -> None:
+        """Free what this step keeps in Spark for its consumers (persisted rows, say).
+
+        Called once every step that reads this step's output has finished, and when the run ends.
+        """
+
     def config_path(self, key: str) -> str:
         """``pipeline.steps[2].config.<key>`` for this component's step, as config errors print it."""
         pipeline = getattr(self.context, "pipeline", None)

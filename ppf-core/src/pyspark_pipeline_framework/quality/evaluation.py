@@ -7,8 +7,9 @@ dataset aggregates) are aggregate expressions over the same marked rows, so:
   ``DataFrame.observe``: Spark fills the counts in while the rows flow into the next write, and
   the validator adds **no** Spark job;
 * a validator with a ``fail`` check must decide before anything downstream writes, so it runs
-  the same aggregates as **one** aggregate job, and raises :class:`DataQualityError` when a
-  ``fail`` check fails beyond its tolerance.
+  the same aggregates as **one** Spark job, and raises :class:`DataQualityError` when a ``fail``
+  check fails beyond its tolerance.  That pass persists the marked rows on the way: the next
+  step reads them back instead of computing them (and reading the source) a second time.
 
 Either way: rows in = rows passed on + rows dropped + rows quarantined, and every row-level rule
 is NULL-safe (see :mod:`.builtin_checks`), so no row escapes the counts.
@@ -18,7 +19,8 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .check import Check, DataQualityError, DatasetCheck, RowCheck
@@ -34,8 +36,9 @@ class CheckedData:
 
     def __init__(self, checks: Sequence[Check], passed: DataFrame, quarantined: DataFrame | None,
                  values: dict[str, Any] | None, observation: Any = None, schema_problems: dict[str, str | None] | None = None,
-                 df: DataFrame | None = None):
+                 df: DataFrame | None = None, persisted: DataFrame | None = None):
         self.checks = list(checks)
+        self._persisted = persisted
         self.passed = passed
         self.quarantined = quarantined
         self._values = values
@@ -43,6 +46,12 @@ class CheckedData:
         self._schema_problems = schema_problems or {}
         self._df = df
         self._lock = threading.Lock()
+
+    def release(self) -> None:
+        """Drop the rows persisted by the deciding pass, once every consumer of the output is done."""
+        if self._persisted is not None:
+            self._persisted.unpersist()
+            self._persisted = None
 
     def values(self, wait_s: float = 0.0) -> dict[str, Any] | None:
         """The aggregate values, or ``None`` while Spark has not computed the observed pass."""
@@ -119,11 +128,20 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
     decide_now = decide_now or any(c.config.action == "fail" and c.name not in schema_problems for c in checks)
     observation = Observation(f"ppf-checks-{uuid.uuid4().hex[:8]}")
     values = None
+    persisted = None
     if decide_now:
+        from pyspark import StorageLevel
+
         # The decision comes before the write: one pass through Spark's "noop" sink computes the
-        # observed aggregates in a single job (a plain .agg() would add a shuffle, which adaptive
-        # query execution runs as a job of its own).  The output below is computed again, unobserved.
-        marked.observe(observation, *aggregates).write.format("noop").mode("overwrite").save()
+        # observed aggregates (a plain .agg() would add a shuffle) and fills the cache that the
+        # outputs below are read from.
+        with _one_job_per_action(df.sparkSession):
+            persisted = marked = marked.persist(StorageLevel.MEMORY_AND_DISK)
+            try:
+                marked.observe(observation, *aggregates).write.format("noop").mode("overwrite").save()
+            except BaseException:
+                marked.unpersist()
+                raise
         values = dict(observation.get)
         observation = None
     else:
@@ -137,15 +155,46 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
         quarantined = marked.filter(rows_failing(("quarantine",))) \
             .withColumn(FAILED_RULES_COLUMN, F.filter(F.array(*names), lambda name: name.isNotNull())) \
             .drop(*fail_columns.values())
-    checked = CheckedData(checks, passed, quarantined, values, observation, schema_problems, df)
+    checked = CheckedData(checks, passed, quarantined, values, observation, schema_problems, df, persisted)
     if decide_now:
         report = checked.report()
         failed = [name for name, entry in report["checks"].items()
                   if entry["action"] == "fail" and not entry["passed"]]
         if failed:
+            checked.release()
             details = "; ".join(_describe(name, report["checks"][name]) for name in failed)
             raise DataQualityError(f"{len(failed)} check(s) failed: {details}", {"data_quality": report})
     return checked
+
+
+_ADAPTIVE = "spark.sql.adaptive.enabled"
+_adaptive_lock = threading.Lock()
+_deciding_passes = 0  # running now, on any thread
+_adaptive_before = "true"  # the session's setting, restored when the last of them ends
+
+
+@contextmanager
+def _one_job_per_action(spark: Any) -> Iterator[None]:
+    """Adaptive query execution off while a deciding pass is planned and run.
+
+    Adaptive execution runs every shuffle stage as a Spark job of its own, so a ``unique`` check
+    (a window over the key) would make the pass two jobs.  Without it the shuffle is a stage of
+    the pass's one job.  The setting is the session's: a step planned on another thread meanwhile
+    is planned without adaptive execution too (same results, perhaps a less tuned plan).
+    """
+    global _deciding_passes, _adaptive_before
+    with _adaptive_lock:
+        if _deciding_passes == 0:
+            _adaptive_before = spark.conf.get(_ADAPTIVE, "true")
+            spark.conf.set(_ADAPTIVE, "false")
+        _deciding_passes += 1
+    try:
+        yield
+    finally:
+        with _adaptive_lock:
+            _deciding_passes -= 1
+            if _deciding_passes == 0:
+                spark.conf.set(_ADAPTIVE, _adaptive_before)
 
 
 def _describe(name: str, entry: dict[str, Any]) -> str:

@@ -64,6 +64,8 @@ class PipelineExecutor:
         self._outputs: dict[str, DataFrame | None] = {}
         self._log = context.logger
         self._persisted: set[str] = set()
+        #: Components whose output is still read downstream: released (``release()``) after that.
+        self._holding: dict[str, Component] = {}
         self._recorder = recorder
         self._resume = resume
         #: Components that report their own figures (``step_metrics(final)``), read again at the end.
@@ -215,6 +217,7 @@ class PipelineExecutor:
         else:
             written = output = self._step_metrics.observe(name, output)
             self._outputs[name] = self._keep(name, output)
+            self._holding[name] = component
         result.status = StepStatus.SUCCEEDED
         result.duration_s = round(self._clock() - started, 3)
         self._step_metrics.step_succeeded(name, result)
@@ -314,9 +317,15 @@ class PipelineExecutor:
             output.unpersist()
             self._persisted.discard(name)
         self._outputs.pop(name, None)
+        component = self._holding.pop(name, None)
+        if component is not None:
+            try:
+                component.release()
+            except Exception as error:  # freeing memory must never fail a run that succeeded
+                self._log.warning("step_release_failed", step=name, error=f"{type(error).__name__}: {error}")
 
     def _release_all(self) -> None:
-        for name in list(self._persisted):
+        for name in list(self._persisted) + list(self._holding):
             self._release(name)
 
 
