@@ -1,4 +1,4 @@
-"""Reading a Spark event log (one JSON event a line): jobs, stages, and rows scanned from files.
+"""Reading a Spark event log (one JSON event a line): jobs, stages, rows scanned from files, settings.
 
 Scanned rows come from the SQL metric "number of output rows" of ``Scan <format>`` plan nodes.
 A cached relation shows its original scan node in later plans with the same accumulator, so a
@@ -63,6 +63,33 @@ def summarize(paths: list[Path]) -> EventLogSummary:
                     metric_updates.append((accumulable["ID"], int(accumulable["Update"])))
     scanned = sum(update for metric, update in metric_updates if metric in scan_row_metrics)
     return EventLogSummary(jobs, stages, input_records, input_bytes, scanned)
+
+
+@attrs.frozen
+class Job:
+    id: int
+    #: ``spark.job.description`` when the code set one (ppf and Delta do), else the first stage's name.
+    description: str
+    stages: tuple[str, ...]
+
+
+def jobs(paths: list[Path]) -> list[Job]:
+    """Every job the application started, in order: what each side really ran, not just how many."""
+    found = []
+    for event in (e for path in paths for e in _events(path)):
+        if event.get("Event") == "SparkListenerJobStart":
+            stages = tuple(stage.get("Stage Name", "") for stage in event.get("Stage Infos", []))
+            description = (event.get("Properties") or {}).get("spark.job.description") or next(iter(stages), "")
+            found.append(Job(event["Job ID"], description, stages))
+    return found
+
+
+def spark_properties(paths: list[Path]) -> dict[str, str]:
+    """The application's effective Spark properties (the environment event), as Spark saw them."""
+    for event in (e for path in paths for e in _events(path)):
+        if event.get("Event") == "SparkListenerEnvironmentUpdate":
+            return dict(event.get("Spark Properties") or {})
+    raise RuntimeError(f"no environment event in {paths}")
 
 
 def _events(path: Path) -> Iterator[dict]:

@@ -15,7 +15,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import cli_startup, fan_out_reads_once, large_configs, machine, pipeline_vs_handwritten, time_to_jvm
+from benchmarks import (cli_startup, fan_out_reads_once, large_configs, machine, pipeline_vs_handwritten,
+                        quickstart_vs_handwritten, time_to_jvm)
 from benchmarks.dataset import ensure_dataset
 from benchmarks.settings import MASTER, ROWS, WORK, spark_conf
 from benchmarks.timing import spread
@@ -33,6 +34,8 @@ def run() -> dict:
     results["time_to_jvm"] = time_to_jvm.measure()
     print("ppf run vs hand-written ...", file=sys.stderr)
     results["pipeline_vs_handwritten"] = pipeline_vs_handwritten.measure()
+    print("Quick Start (S3, Delta merge) vs hand-written ...", file=sys.stderr)
+    results["quickstart_vs_handwritten"] = quickstart_vs_handwritten.measure()
     print("fan-out ...", file=sys.stderr)
     results["fan_out"] = fan_out_reads_once.measure()
     results["machine_after"] = machine.describe()
@@ -75,6 +78,26 @@ def markdown(results: dict) -> str:
         case = fan[name]
         lines.append(f"| {label} | {case['jobs']} | {case['stages']} | {case['scanned_rows']:,} | "
                      f"{case['source_reads']:.2f} | {case['input_records']:,} |")
+    lines += ["", quickstart_markdown(results["quickstart_vs_handwritten"])]
+    return "\n".join(lines)
+
+
+def quickstart_markdown(qs: dict) -> str:
+    lines = [
+        f"Quick Start: {qs['batch_rows']:,} users merged into a Delta table of {qs['table_rows']:,} on a moto S3 "
+        f"server ({qs['rows_after_merge']:,} after the merge); the same Spark settings on both sides.",
+        "",
+        "| Figure | Median | Range (min-max) | Runs |",
+        "|---|---|---|---|",
+        f"| `ppf run` of the Quick Start, whole process | {qs['ppf_median_s']:.2f} s | {_range(qs['ppf_range_s'])} | {qs['runs']} |",
+        f"| hand-written PySpark + delta-spark, whole process | {qs['hand_median_s']:.2f} s | {_range(qs['hand_range_s'])} | {qs['runs']} |",
+        f"| ratio ppf / hand-written (medians) | **{qs['ratio']:.3f}** | | |",
+        f"| ratio within interleaved pairs (median) | {qs['median_pair_ratio']:.3f} | {_range(spread(qs['pair_ratios']), 3)[:-2]} | {qs['runs']} |",
+        f"| Spark jobs per run, ppf / hand-written | {_jobs(qs['ppf_jobs'])} / {_jobs(qs['hand_jobs'])} | | |",
+        "",
+        f"Per-run wall times: ppf {_list(qs['ppf_s'])}; hand {_list(qs['hand_s'])}.  CPUs busy with other work "
+        f"before each run: ppf {_percent(qs['busy_before']['ppf'])}; hand {_percent(qs['busy_before']['hand'])}.",
+    ]
     return "\n".join(lines)
 
 

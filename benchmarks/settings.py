@@ -20,6 +20,8 @@ PPF = str(Path(PYTHON).with_name("ppf"))
 MASTER = "local[2]"
 ROWS = int(os.environ.get("PPF_BENCH_ROWS", 4_000_000))
 RUNS = int(os.environ.get("PPF_BENCH_RUNS", 5))
+#: Quick Start benchmark: users in the Delta table, and in the merged batch (half of them new).
+QS_ROWS = int(os.environ.get("PPF_BENCH_QS_ROWS", 200_000))
 
 
 def spark_conf() -> dict[str, str]:
