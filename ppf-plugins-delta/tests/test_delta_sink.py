@@ -126,6 +126,22 @@ def test_step_failing_after_its_commit_and_retried_writes_rows_once(run_steps, u
     assert _version(table_path) == 0
 
 
+def test_merge_step_failing_after_its_commit_and_retried_commits_once(run_steps, users_parquet, table_path,
+                                                                      monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "support"))
+    assert run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append')).succeeded
+    retry = "retry { max_attempts = 3, initial_delay = \"0s\" }"
+    steps = _sink_steps(users_parquet([(2, "bobby", "us"), (4, "dan", "us")]),
+                        f'path = "{table_path}", mode = merge, merge_keys = [user_id]', retry=retry)
+    steps = steps.replace("pyspark_pipeline_framework.components.DeltaSink",
+                          "ppf_delta_test_support.DeltaSinkFailingAfterCommit")
+    result = run_steps(steps)
+    assert result.succeeded and result.steps[-1].attempts == 2
+    assert _rows(table_path) == [(1, "ann", "eu"), (2, "bobby", "us"), (3, "cid", "eu"), (4, "dan", "us")]
+    assert _version(table_path) == 1  # the append, then one MERGE: the retried merge was skipped
+    assert [h["operation"] for h in DeltaTable(table_path).history()] == ["MERGE", "WRITE"]
+
+
 def test_merge_schema_is_opt_in(run_steps, users_parquet, table_path):
     run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append'))
     wider = users_parquet([(4, "dan", "us", 40)], SCHEMA + ", age INT")

@@ -153,3 +153,15 @@ def test_quick_start_with_s3_endpoint_down_names_the_path_and_writes_nothing(pro
     assert "pipeline.steps[0].config.path" in done.stderr
     assert "s3://raw-data/users/*.parquet" in done.stderr
     assert s3.keys("warehouse") == []
+
+
+def test_quick_start_reaches_s3_through_the_standard_aws_environment_variables(project, s3):
+    # No s3a settings at all: the endpoint, region and keys come from the variables every AWS tool reads.
+    upload_users(s3, users([1, 2]), "batch-1.parquet")
+    env = {"AWS_ENDPOINT_URL": s3.endpoint, "AWS_REGION": TEST_REGION,
+           "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY}
+    done = ppf("run", "--config", "pipelines/user_etl.conf", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr[-4000:]
+    _, rows = warehouse_rows(s3)
+    assert [r["user_id"] for r in rows] == [1, 2]
+    assert all(row["ssn"] == sha256(original["ssn"]) for row, original in zip(rows, users([1, 2])))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import ppf_counting_components as counting
 import pytest
@@ -69,6 +70,11 @@ def test_failed_at_step_4_fixed_and_resumed(spark, tmp_path, source):
         assert resumed.step(name).attempts == 0 and first.run_id in resumed.step(name).reason
     again = ledger.load(resumed.run_id)
     assert again["resumed_from"] == first.run_id and again["steps"]["thin"]["reused_from"] == first.run_id
+    # Nothing is left to resume: the checkpoints of the failed run (reused or not) are deleted.
+    assert all(Path(record["steps"][s]["checkpoint"]).exists() is False for s in ("extract", "double", "thin"))
+    assert again["checkpoints_removed"] == [str((tmp_path / "ledger" / run / "outputs").resolve())
+                                            for run in (resumed.run_id, first.run_id)]  # its own `pick` too
+    assert not (tmp_path / "ledger" / resumed.run_id / "outputs").exists()
 
     clean = run_pipeline(five_steps(tmp_path, source, tmp_path / "clean", FIXED, checkpoint=""), spark=spark)
     assert clean.succeeded and counting.READS["extract"] == 2

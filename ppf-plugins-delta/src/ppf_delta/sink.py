@@ -65,8 +65,8 @@ class DeltaSinkConfig(SinkConfig):
 class DeltaSink(Sink[DeltaSinkConfig]):
     """Writes to a Delta table: append, overwrite, overwrite with replace_where, or merge (upsert) by keys.
 
-    Appends and overwrites are idempotent within a run: a retried attempt of the step commits at
-    most once.  Merge keys that are not unique in the input fail the step with the duplicated
+    Appends, overwrites and merges are idempotent within a run: a retried attempt of the step
+    commits at most once.  Merge keys that are not unique in the input fail the step with the duplicated
     keys named, before anything is written.
     """
 
@@ -119,7 +119,8 @@ class DeltaSink(Sink[DeltaSinkConfig]):
             builder = builder.whenNotMatchedBySourceDelete()
         if config.merge_schema:
             builder = builder.withSchemaEvolution()
-        self._run_guarded(df, builder.execute)
+        with WriteTransaction.for_step(self.context.run_id, self.step_name).for_dml(spark):
+            self._run_guarded(df, builder.execute)
 
     def _guarded(self, df: DataFrame) -> DataFrame:
         return guard_unique_keys(df, list(self.config.merge_keys))

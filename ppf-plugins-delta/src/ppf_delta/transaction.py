@@ -5,11 +5,25 @@ a write whose (``txnAppId``, ``txnVersion``) it has already seen.  The applicati
 run and the step, so every attempt of one step in one run shares it, while another run (or
 another step writing the same table) gets its own id and always writes.  A pipeline re-run after
 a failure is a new run and writes again.
+
+DataFrame writes (append, overwrite) take the id as writer options.  A MERGE has no writer
+options: Delta reads the same pair from the session settings ``spark.databricks.delta.write.txnAppId``
+and ``...txnVersion``, which :meth:`WriteTransaction.for_dml` sets for the one statement.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import attrs
+
+DML_APP_ID = "spark.databricks.delta.write.txnAppId"
+DML_VERSION = "spark.databricks.delta.write.txnVersion"
+# Session settings are shared by every thread: one idempotent DML statement at a time.
+_dml_lock = threading.Lock()
 
 #: Every attempt of a step carries the same version; only the first commit of the run counts.
 TXN_VERSION = 1
@@ -28,3 +42,18 @@ class WriteTransaction:
 
     def writer_options(self) -> dict[str, str]:
         return {"txnAppId": self.app_id, "txnVersion": str(self.version)}
+
+    @contextmanager
+    def for_dml(self, spark: Any) -> Iterator[None]:
+        """Within the block, a Delta DML statement (MERGE) of this session commits at most once.
+
+        DataFrame writes on other threads are unaffected: their writer options take precedence.
+        """
+        with _dml_lock:
+            spark.conf.set(DML_APP_ID, self.app_id)
+            spark.conf.set(DML_VERSION, str(self.version))
+            try:
+                yield
+            finally:
+                spark.conf.unset(DML_APP_ID)
+                spark.conf.unset(DML_VERSION)

@@ -10,7 +10,8 @@ fingerprint changes when anything upstream of it changes.
 
 **Resume** (:func:`plan_resume`) re-runs the failed, skipped and not-run steps of a run and
 everything downstream of them; completed steps are not run again, and those whose output a
-re-run step reads are read back from their checkpoint (``checkpoint = true``).
+re-run step reads are read back from their checkpoint (``checkpoint = true``).  Once a run
+succeeds, nothing is left to resume: its checkpoints and those of the runs it resumed are deleted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -115,8 +117,11 @@ class RunLedger:
     def __init__(self, directory: str | Path = DEFAULT_LEDGER_DIR):
         self.directory = Path(directory)
 
+    def run_outputs_dir(self, run_id: str) -> Path:
+        return (self.directory / run_id / "outputs").resolve()
+
     def checkpoint_dir(self, run_id: str, step_name: str) -> Path:
-        return (self.directory / run_id / "outputs" / step_name).resolve()
+        return self.run_outputs_dir(run_id) / step_name
 
     def path(self, run_id: str) -> Path:
         return self.directory / f"{run_id}.json"
@@ -206,7 +211,26 @@ class RunRecorder:
                 entry["metrics"] = dict(step.metrics)
         self.record.update(finished_at=_now(), status="succeeded" if result.succeeded else
                            ("partial" if result.partial else "failed"), exit_code=int(result.exit_code))
+        if result.succeeded:
+            self._remove_checkpoints()
         self.ledger.write(self.record)
+
+    def _remove_checkpoints(self) -> None:
+        """A run that completed leaves nothing to resume: delete its checkpoints and those of
+        the failed runs it resumed (directly or through a chain of resumes)."""
+        runs = [self.record["run_id"]]
+        previous = self.record.get("resumed_from")
+        while previous and previous not in runs:
+            runs.append(previous)
+            try:
+                previous = self.ledger.load(previous).get("resumed_from")
+            except ResumeRefused:
+                break
+        removed = [str(folder) for folder in map(self.ledger.run_outputs_dir, runs) if folder.exists()]
+        for folder in removed:
+            shutil.rmtree(folder, ignore_errors=True)
+        if removed:
+            self.record["checkpoints_removed"] = removed
 
 
 def _sink_location(config: Any) -> str | None:
