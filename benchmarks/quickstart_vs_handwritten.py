@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,9 @@ BUCKETS = ("raw-data", "warehouse")
 HAND_SOURCE = "s3a://raw-data/users/*.parquet"
 HAND_TABLE = "s3a://warehouse/users"
 PII = ("email", "phone", "ssn")
+#: Further `--override`s for the ppf side, ";"-separated, e.g. "steps[2].config.check_unique_keys=false"
+#: to price the duplicate merge-key check (empty: the Quick Start exactly as printed).
+PPF_OVERRIDES = [o for o in os.environ.get("PPF_BENCH_QS_OVERRIDES", "").split(";") if o]
 FILES = 4  # parquet files per batch: both local cores read from the start
 # Per-run properties that differ between any two applications, whoever builds the session.
 PER_RUN_PROPERTIES = {"spark.app.name", "spark.app.id", "spark.app.startTime", "spark.app.submitTime",
@@ -183,7 +187,8 @@ def run_ppf(project: Path, user_conf: dict[str, str], jars_dir: Path, event_logs
     conf = {**user_conf, "spark.eventLog.dir": event_logs.as_uri()}
     shutil.rmtree(project / ".ppf", ignore_errors=True)  # run ledger and audit log: each run starts empty
     command = [PPF, "run", "--config", CONFIG, "--override", "spark.conf=" + json.dumps(conf),
-               "--override", f"spark.master={MASTER}", "--log-format", "json"]
+               "--override", f"spark.master={MASTER}", "--log-format", "json",
+               *[arg for override in PPF_OVERRIDES for arg in ("--override", override)]]
     # cwd is the project, as for a user: `my_pipelines.transforms` imports from there.
     return wall_time(command, cwd=project, env={"PPF_JARS_DIR": str(jars_dir)})
 
@@ -270,7 +275,7 @@ def measure(runs: int = RUNS, rows: int = QS_ROWS) -> dict:
         "ppf_jobs": sorted(job_counts["ppf"]), "hand_jobs": sorted(job_counts["hand"]),
         # The last run's jobs of each side, in order: which jobs make up a difference in counts.
         "ppf_job_list": job_lists["ppf"], "hand_job_list": job_lists["hand"],
-        "ppf_override_conf": user_conf, "hand_conf": hand_conf,
+        "ppf_override_conf": user_conf, "ppf_extra_overrides": PPF_OVERRIDES, "hand_conf": hand_conf,
         # Identical on both sides (checked above), per-run values left out.
         "effective_spark_properties": properties["ppf"],
         "busy_before": busy_before,

@@ -112,6 +112,14 @@ def test_duplicate_merge_keys_into_a_new_table_create_nothing(run_steps, users_p
     assert not (Path(table_path) / "_delta_log").exists() or not list((Path(table_path) / "_delta_log").glob("*.json"))
 
 
+def test_unique_key_check_can_be_turned_off_when_the_input_is_known_unique(run_steps, users_parquet, table_path):
+    duplicated = users_parquet([(1, "ann", "eu"), (2, "bob", "us"), (2, "bob2", "us")])
+    sink = f'path = "{table_path}", mode = merge, merge_keys = [user_id], check_unique_keys = false'
+    result = run_steps(_sink_steps(duplicated, sink))
+    # What the check is for: without it Delta inserts a duplicated new key twice.
+    assert result.succeeded and [r[0] for r in _rows(table_path)] == [1, 2, 2]
+
+
 def test_step_failing_after_its_commit_and_retried_writes_rows_once(run_steps, users_parquet, table_path,
                                                                     monkeypatch):
     monkeypatch.syspath_prepend(str(Path(__file__).parent / "support"))

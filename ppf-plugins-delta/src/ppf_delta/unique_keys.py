@@ -1,10 +1,11 @@
-"""Merge keys must identify one source row: checked inside the merge's own Spark jobs.
+"""Merge keys must identify one source row: checked inside the merge itself.
 
 A duplicate key that matches a target row makes Delta fail with a generic error; one that
 matches nothing is silently inserted twice.  Instead of a separate counting pass, the source is
 wrapped in a filter that raises as soon as a key occurs twice (a window count over the merge
-keys, evaluated while the merge reads its source).  Only when that happens does one small extra
-Spark job collect a sample of the duplicates for the error message.
+keys, evaluated while the merge reads its source), so nothing is committed.  The window's shuffle
+is the check's whole cost (adaptive execution runs it as a job of its own).  Only when the check
+fires does one small extra Spark job collect a sample of the duplicates for the error message.
 """
 
 from __future__ import annotations
