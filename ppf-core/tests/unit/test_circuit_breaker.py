@@ -197,3 +197,44 @@ def test_steps_sharing_a_breaker_must_agree_on_its_settings(write_conf):
         validate(load_pipeline_file(write_conf(text)))
     (issue,) = caught.value.issues
     assert issue.path == "pipeline.steps[1].circuit_breaker" and "shared with pipeline.steps[0]" in issue.message
+
+
+RECORD_FAILURES = """
+import sys
+from pyspark_pipeline_framework.core.spec import CircuitBreakerSettings
+from pyspark_pipeline_framework.runtime.circuit_breaker import BreakerStateFile, CircuitBreaker
+
+state, own_name, times = sys.argv[1], sys.argv[2], int(sys.argv[3])
+settings = CircuitBreakerSettings(failure_threshold=10_000, state_file=state)
+shared = CircuitBreaker("shared", settings, store=BreakerStateFile(state))
+own = CircuitBreaker(own_name, settings, store=BreakerStateFile(state))
+for _ in range(times):
+    shared.record_failure()
+    own.record_failure()
+"""
+
+
+def test_processes_sharing_a_state_file_count_each_others_failures_and_lose_no_update(tmp_path):
+    state = tmp_path / "breakers.json"
+    workers = [subprocess.Popen([sys.executable, "-c", RECORD_FAILURES, str(state), f"own-{n}", "50"])
+               for n in range(3)]
+    assert [w.wait(timeout=120) for w in workers] == [0, 0, 0]
+    saved = json.loads(state.read_text())
+    assert saved["shared"]["failures"] == 150  # every process's failures, none overwritten
+    assert {name: entry["failures"] for name, entry in saved.items() if name != "shared"} == {
+        "own-0": 50, "own-1": 50, "own-2": 50}
+
+
+def test_a_breaker_opened_by_another_process_refuses_calls_at_once(tmp_path):
+    state = tmp_path / "breakers.json"
+    settings = CircuitBreakerSettings(failure_threshold=2, timeout=60.0, state_file=str(state))
+    clock = Clock()
+    from pyspark_pipeline_framework.runtime.circuit_breaker import BreakerStateFile
+
+    here = CircuitBreaker("api", settings, clock, BreakerStateFile(state))
+    here.before_call()  # closed: passes
+    elsewhere = CircuitBreaker("api", settings, clock, BreakerStateFile(state))  # another process's view
+    elsewhere.record_failure()
+    elsewhere.record_failure()
+    with pytest.raises(CircuitOpenError):
+        here.before_call()

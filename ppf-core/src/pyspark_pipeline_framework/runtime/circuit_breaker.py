@@ -15,8 +15,14 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl  # POSIX: processes sharing a state file take turns
+except ImportError:  # pragma: no cover - Windows: threads of one process still take turns
+    fcntl = None
 
 from ..core.errors import PpfError
 from ..core.spec import CircuitBreakerSettings
@@ -46,9 +52,7 @@ class CircuitBreaker:
         self._trial_running = False
         self._reported = CLOSED
         if store is not None:
-            saved = store.load(name)
-            self._failures = int(saved.get("failures", 0))
-            self._opened_at = saved.get("opened_at")
+            self._adopt(store.load(name))
             self._reported = self._state()
 
     @property
@@ -66,6 +70,8 @@ class CircuitBreaker:
     def before_call(self, listener: StateListener | None = None) -> None:
         """Let a call through or raise :class:`CircuitOpenError`; in half-open, only one trial passes."""
         with self._lock:
+            if self._store is not None:  # another process may have opened or closed it meanwhile
+                self._adopt(self._store.load(self.name))
             state = self._state()
             changes = self._changed_to(state)
             if state == OPEN or (state == HALF_OPEN and self._trial_running):
@@ -85,22 +91,36 @@ class CircuitBreaker:
 
     def record_success(self, listener: StateListener | None = None) -> None:
         with self._lock:
-            self._failures = 0
-            self._opened_at = None
             self._trial_running = False
-            changes = self._changed_to(CLOSED)
-            self._save()
+            self._change(lambda entry: {"failures": 0, "opened_at": None})
+            changes = self._changed_to(self._state())
         self._tell(listener, changes)
 
     def record_failure(self, listener: StateListener | None = None) -> None:
+        def failed(entry: dict) -> dict:
+            failures = int(entry.get("failures") or 0) + 1
+            opened_at = entry.get("opened_at")
+            if opened_at is not None or failures >= self.settings.failure_threshold:
+                opened_at = self._clock()  # a failed trial re-opens for a full timeout
+            return {"failures": failures, "opened_at": opened_at}
+
         with self._lock:
-            self._failures += 1
             self._trial_running = False
-            if self._opened_at is not None or self._failures >= self.settings.failure_threshold:
-                self._opened_at = self._clock()  # a failed trial re-opens for a full timeout
+            self._change(failed)
             changes = self._changed_to(self._state())
-            self._save()
         self._tell(listener, changes)
+
+    def _change(self, change: Callable[[dict], dict]) -> None:
+        """Apply ``change`` to the breaker's counts: in the state file when there is one, so
+        that failures counted by other processes count too."""
+        if self._store is not None:
+            self._adopt(self._store.update(self.name, change))
+        else:
+            self._adopt(change({"failures": self._failures, "opened_at": self._opened_at}))
+
+    def _adopt(self, entry: dict) -> None:
+        self._failures = int(entry.get("failures") or 0)
+        self._opened_at = entry.get("opened_at")
 
     def _changed_to(self, state: str) -> list[tuple[str, str]]:
         if state == self._reported:
@@ -114,17 +134,13 @@ class CircuitBreaker:
             for old, new in changes:
                 listener(self.name, old, new)
 
-    def _save(self) -> None:
-        if self._store is not None:
-            self._store.save(self.name, {"failures": self._failures, "opened_at": self._opened_at})
-
 
 class BreakerStateFile:
     """A small JSON file holding the state of named breakers, one object per name.
 
-    Written atomically (temp file and rename) on each failure and success.  Processes that share
-    the file concurrently may overwrite each other's last update (last writer wins); the breaker
-    then errs on the side of one extra call, never of a lost open state of its own process.
+    Every change is a read-modify-write under an exclusive lock (``flock`` on ``<file>.lock``, and
+    a thread lock within the process), written atomically (temp file and rename): processes that
+    share the file see each other's failures and never lose each other's updates.
     """
 
     _locks: dict[str, threading.Lock] = {}
@@ -147,15 +163,30 @@ class BreakerStateFile:
             entry = self._read().get(name)
         return entry if isinstance(entry, dict) else {}
 
-    def save(self, name: str, entry: dict) -> None:
-        with self._lock:
+    def update(self, name: str, change: Callable[[dict], dict]) -> dict:
+        """Replace the entry of ``name`` by ``change(entry)``, atomically across processes; return it."""
+        with self._lock, self._across_processes():
             data = self._read()
-            data[name] = entry
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            current = data.get(name)
+            entry = data[name] = change(dict(current) if isinstance(current, dict) else {})
             fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(data, handle, indent=2, sort_keys=True)
             os.replace(temp, self.path)
+        return entry
+
+    @contextmanager
+    def _across_processes(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if fcntl is None:
+            yield
+            return
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class BreakerBoard:
