@@ -2,8 +2,7 @@
 
 Switched on by the seed's ``hooks { enable_metrics = true }``.  Everything it reports comes from
 what the executor already knows (durations, attempts, status); it never asks Spark for anything.
-OpenTelemetry is imported when the plugin is built, not when this module is imported, and on a
-thread of its own: the SDK's import (a few hundred milliseconds) overlaps Spark's JVM start.
+OpenTelemetry is imported when the plugin is built, not when this module is imported.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from pyspark_pipeline_framework.core import Hook
 from pyspark_pipeline_framework.runtime.result import StepStatus
 
 from .pushgateway import STEP_FIGURES, push_run
-from .telemetry import MetricsSettings, build_providers, require_exporter_package
+from .telemetry import MetricsSettings, build_providers
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics.export import MetricReader
@@ -60,35 +59,6 @@ class MetricsHook(Hook):
     ):
         super().__init__(settings)
         self.telemetry_settings = MetricsSettings.from_mapping(self.settings)
-        require_exporter_package(self.telemetry_settings)  # a missing package is a config error, now
-        self._setup_error: BaseException | None = None
-        self._setup = threading.Thread(target=self._build, args=(span_exporter, metric_reader),
-                                       name="ppf-metrics-setup", daemon=True)
-        self._setup.start()
-        self._run_span: Span | None = None
-        self._step_spans: dict[str, Span] = {}
-        self._succeeded_spans: dict[str, tuple[Span, int]] = {}
-        self._retries: dict[str, int] = {}
-        self._lock = threading.Lock()  # steps of independent branches report from several threads
-
-    def _build(self, span_exporter: SpanExporter | None, metric_reader: MetricReader | None) -> None:
-        try:
-            self._build_instruments(span_exporter, metric_reader)
-        except BaseException as error:  # re-raised by _ready() on the thread that reports
-            self._setup_error = error
-        if self.telemetry_settings.pushgateway is not None:
-            try:  # imported now, while Spark starts, rather than when the run ends and pushes
-                import prometheus_client  # noqa: F401
-            except ImportError:
-                pass  # push_run reports it
-
-    def _ready(self) -> None:
-        """Wait for the providers and instruments (built on the set-up thread)."""
-        self._setup.join()
-        if self._setup_error is not None:
-            raise self._setup_error
-
-    def _build_instruments(self, span_exporter: SpanExporter | None, metric_reader: MetricReader | None) -> None:
         self.tracer_provider, self.meter_provider = build_providers(
             self.telemetry_settings, span_exporter, metric_reader
         )
@@ -107,10 +77,14 @@ class MetricsHook(Hook):
                                       description=f"Step figure {key}, as Spark reported it")
             for key in STEP_FIGURES
         }
+        self._run_span: Span | None = None
+        self._step_spans: dict[str, Span] = {}
+        self._succeeded_spans: dict[str, tuple[Span, int]] = {}
+        self._retries: dict[str, int] = {}
+        self._lock = threading.Lock()  # steps of independent branches report from several threads
 
     # -- spans ---------------------------------------------------------------------------------
     def pipeline_start(self, pipeline_name: str, context: Any) -> None:
-        self._ready()
         self._run_span = self._tracer.start_span(
             f"pipeline {pipeline_name}",
             attributes={"ppf.pipeline": pipeline_name, "ppf.run_id": context.run_id},
@@ -118,8 +92,6 @@ class MetricsHook(Hook):
 
     def before_step(self, step_name: str, step: Any) -> None:
         from opentelemetry import trace
-
-        self._ready()
 
         parent = trace.set_span_in_context(self._run_span) if self._run_span is not None else None
         span = self._tracer.start_span(
@@ -169,8 +141,6 @@ class MetricsHook(Hook):
     # -- the end of the run ----------------------------------------------------------------------
     def pipeline_end(self, pipeline_name: str, context: Any, result: Any) -> None:
         from opentelemetry.trace import Status, StatusCode
-
-        self._ready()
 
         for step in result.steps:
             status = step.status.value

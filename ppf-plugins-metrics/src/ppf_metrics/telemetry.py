@@ -72,24 +72,6 @@ def build_providers(
     return tracer_provider, MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False)
 
 
-def require_exporter_package(settings: MetricsSettings) -> None:
-    """Raise :class:`ConfigError` when the configured exporter's package is not installed."""
-    if settings.exporter == "otlp":
-        _otlp_exporter_classes()
-
-
-def _otlp_exporter_classes() -> tuple[type, type]:
-    try:
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    except ImportError:
-        raise ConfigError([ConfigIssue(
-            "pipeline.hooks.metrics.exporter", "exporter \"otlp\" needs the OTLP exporter package",
-            "pip install 'ppf-plugins-metrics[otlp]'",
-        )]) from None
-    return OTLPSpanExporter, OTLPMetricExporter
-
-
 def _exporters(settings: MetricsSettings) -> tuple[SpanExporter | None, MetricReader | None]:
     from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 
@@ -104,9 +86,15 @@ def _exporters(settings: MetricsSettings) -> tuple[SpanExporter | None, MetricRe
 
         return ConsoleSpanExporter(), PeriodicExportingMetricReader(ConsoleMetricExporter(),
                                                                     export_interval_millis=once)
-    span_exporter_class, metric_exporter_class = _otlp_exporter_classes()
+    try:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    except ImportError:
+        raise ConfigError([ConfigIssue(
+            "pipeline.hooks.metrics.exporter", "exporter \"otlp\" needs the OTLP exporter package",
+            "pip install 'ppf-plugins-metrics[otlp]'",
+        )]) from None
     endpoint = settings.otlp_endpoint
-    spans = span_exporter_class(endpoint=f"{endpoint.rstrip('/')}/v1/traces") if endpoint else span_exporter_class()
-    metrics = (metric_exporter_class(endpoint=f"{endpoint.rstrip('/')}/v1/metrics") if endpoint
-               else metric_exporter_class())
+    spans = OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces") if endpoint else OTLPSpanExporter()
+    metrics = OTLPMetricExporter(endpoint=f"{endpoint.rstrip('/')}/v1/metrics") if endpoint else OTLPMetricExporter()
     return spans, PeriodicExportingMetricReader(metrics, export_interval_millis=once)
