@@ -10,11 +10,15 @@ Spark settings; they differ only in observability:
 * **off**: ``--log-level error``, ``observe_rows = false``, no hook plugins.
 
 Runs are interleaved (on, off, on, off...); Spark jobs are counted from each run's event log.
+
+``PPF_BENCH_OBS=row_counters`` prices the row counters alone: both sides log at ``error`` with no
+hook plugin, and only ``observe_rows`` differs.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -48,9 +52,18 @@ def observability_block(run_dir: Path, pushgateway_url: str | None) -> str:
 """
 
 
+#: "all" (everything on against everything off) or "row_counters" (only observe_rows differs).
+COMPARED = os.environ.get("PPF_BENCH_OBS", "all")
+
+
 def config_for(side: str, source: Path, run_dir: Path, event_logs: Path, pushgateway_url: str | None) -> str:
     text = pipeline_config(source, run_dir / "out", event_logs)
-    extra = observability_block(run_dir, pushgateway_url) if side == "on" else "  observe_rows = false\n"
+    if side == "off":
+        extra = "  observe_rows = false\n"
+    elif COMPARED == "row_counters":
+        extra = "  observe_rows = true\n"
+    else:
+        extra = observability_block(run_dir, pushgateway_url)
     return text.replace("  steps = [", extra + "  steps = [", 1)
 
 
@@ -61,9 +74,10 @@ def run_side(side: str, source: Path, run_dir: Path, pushgateway_url: str | None
     config = run_dir / "pipeline.conf"
     config.write_text(config_for(side, source, run_dir, event_logs, pushgateway_url))
     settle(run_dir / "out")
-    level = "info" if side == "on" else "error"
+    everything_on = side == "on" and COMPARED == "all"
+    level = "info" if everything_on else "error"
     seconds = wall_time([PPF, "run", "--config", str(config), "--log-format", "json", "--log-level", level], cwd=ROOT)
-    if side == "on":  # the observability really happened
+    if everything_on:  # the observability really happened
         assert (run_dir / "audit.jsonl").read_text().count('"event": "step"') == 3
         assert '"COMPLETE"' in (run_dir / "lineage.jsonl").read_text()
     return seconds, summarize(single_event_log(event_logs)).jobs
@@ -93,7 +107,7 @@ def start_pushgateway() -> tuple[subprocess.Popen | None, str | None]:
 def measure(runs: int = RUNS) -> dict:
     source = ensure_dataset()
     work = WORK / "observability_overhead"
-    gateway, gateway_url = start_pushgateway()
+    gateway, gateway_url = start_pushgateway() if COMPARED == "all" else (None, None)
     times: dict[str, list[float]] = {"on": [], "off": []}
     jobs: dict[str, set[int]] = {"on": set(), "off": set()}
     busy_before: dict[str, list[float]] = {"on": [], "off": []}
@@ -115,7 +129,7 @@ def measure(runs: int = RUNS) -> dict:
     # changes of load on this shared machine than the ratio of the medians.
     pair_ratios = [a / b for a, b in zip(times["on"], times["off"])]
     return {
-        "runs": runs, "pushgateway": gateway_url is not None,
+        "runs": runs, "compared": COMPARED, "pushgateway": gateway_url is not None,
         "on_s": times["on"], "off_s": times["off"],
         "on_median_s": on, "off_median_s": off, "ratio": on / off,
         "pair_ratios": pair_ratios, "median_pair_ratio": median(pair_ratios),
