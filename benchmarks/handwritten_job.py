@@ -5,9 +5,7 @@
 Deliberately standalone (no ppf import): it is the baseline ppf is measured against.
 """
 
-import argparse
-
-from pyspark.sql import SparkSession
+from handwritten_cli import parse_args, start_session  # sibling module: run as a script
 from pyspark.sql import functions as F
 
 HASHED_COLUMNS = ["name", "email", "phone"]
@@ -15,18 +13,8 @@ CONDITION = "score >= 50"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("input")
-    parser.add_argument("output")
-    parser.add_argument("--master", required=True)
-    parser.add_argument("--conf", action="append", default=[], help="key=value, repeatable")
-    args = parser.parse_args()
-
-    builder = SparkSession.builder.appName("handwritten-hash-and-filter").master(args.master)
-    for pair in args.conf:
-        key, _, value = pair.partition("=")
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    args = parse_args(("input", "parquet input"), ("output", "parquet output"))
+    spark = start_session("handwritten-hash-and-filter", args)
 
     users = spark.read.parquet(args.input)
     hashed = users.withColumns({name: F.sha2(F.col(name), 256) for name in HASHED_COLUMNS})

@@ -7,28 +7,16 @@ the result into the Delta table at TABLE by ``user_id``.  Deliberately standalon
 import): it is the baseline ``ppf run`` of the Quick Start is measured against.
 """
 
-import argparse
-
 from delta.tables import DeltaTable
-from pyspark.sql import SparkSession
+from handwritten_cli import parse_args, start_session  # sibling module: run as a script
 from pyspark.sql import functions as F
 
 PII_COLUMNS = ["email", "phone", "ssn"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("source", help="e.g. s3a://raw-data/users/*.parquet")
-    parser.add_argument("table", help="e.g. s3a://warehouse/users")
-    parser.add_argument("--master", required=True)
-    parser.add_argument("--conf", action="append", default=[], help="key=value, repeatable")
-    args = parser.parse_args()
-
-    builder = SparkSession.builder.appName("handwritten-user-etl").master(args.master)
-    for pair in args.conf:
-        key, _, value = pair.partition("=")
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    args = parse_args(("source", "e.g. s3a://raw-data/users/*.parquet"), ("table", "e.g. s3a://warehouse/users"))
+    spark = start_session("handwritten-user-etl", args)
 
     users = spark.read.parquet(args.source)
     anonymized = users.withColumns({name: F.sha2(F.col(name), 256) for name in PII_COLUMNS})

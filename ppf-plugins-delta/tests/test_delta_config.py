@@ -33,6 +33,8 @@ def test_seed_sink_config_is_valid():
     ({"path": "/t", "table": "db.t"}, "pipeline.steps[1].config.table", "not both"),
     ({"path": "/t", "mode": "merge"}, "pipeline.steps[1].config.merge_keys", "identify a row"),
     ({"path": "/t", "mode": "append", "merge_keys": ["id"]}, "pipeline.steps[1].config.merge_keys", "only applies"),
+    ({"path": "/t", "mode": "append", "check_unique_keys": False}, "pipeline.steps[1].config.check_unique_keys",
+     "only applies"),
     ({"path": "/t", "mode": "merge", "merge_keys": ["id"], "replace_where": "x = 1"},
      "pipeline.steps[1].config.replace_where", "overwrite"),
     ({"path": "/t", "options": {"txnAppId": "x"}}, "pipeline.steps[1].config.options.txnAppId", "set by the sink"),

@@ -180,3 +180,34 @@ def test_through_the_executor_flaky_source_and_downstream(k, max_attempts, backo
         assert src.error == f"ConnectionError: attempt {max_attempts}"  # the original error, re-raised
         assert result.step("out").status is StepStatus.NOT_RUN and "out" not in tc.WRITTEN
     assert [a for _, a, _, _ in recorder.retries] == list(range(1, src.attempts))
+
+
+IN_A_FRESH_PROCESS = """
+import sys
+from pyspark_pipeline_framework.core.spec import RetryPolicy
+from pyspark_pipeline_framework.runtime.retry import call_with_retries, silence_stamina_log_lines
+
+silence_stamina_log_lines()
+attempts = []
+assert call_with_retries(lambda: "done", RetryPolicy(max_attempts=1), on_attempt=attempts.append) == "done"
+assert attempts == [1]
+assert "stamina" not in sys.modules, "a single-attempt step imported stamina"
+
+failures = iter([ConnectionError("flaky")])
+def flaky():
+    error = next(failures, None)
+    if error:
+        raise error
+    return "ok"
+assert call_with_retries(flaky, RetryPolicy(max_attempts=2, initial_delay=0.0)) == "ok"
+import stamina
+assert stamina.instrumentation.get_on_retry_hooks() == (), "stamina would log every retry a second time"
+"""
+
+
+def test_single_attempt_steps_never_import_stamina_and_the_cli_silences_its_own_retry_lines():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", IN_A_FRESH_PROCESS], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
