@@ -124,6 +124,23 @@ def test_the_step_after_a_deciding_validator_reads_its_rows_not_the_source(spark
     assert spark.sparkContext._jsc.getPersistentRDDs().isEmpty()
 
 
+def test_quarantined_and_passed_rows_are_two_writes_of_one_read(spark, tmp_path):
+    source = tmp_path / "people"
+    spark.createDataFrame(ROWS, "id INT, email STRING, country STRING, amount DOUBLE, seen STRING") \
+        .write.parquet(str(source))
+    out, dead = tmp_path / "out", tmp_path / "dead"
+    text = pipeline(str(source), str(out), "{ type = not_null, columns = [email], action = quarantine }") \
+        .replace('name = "dq"', f'name = "dq", dead_letter {{ type = ParquetSink, config {{ path = "{dead}" }} }}')
+    # The source is gone once the validator ran (its dead letters written): the sink must read
+    # the persisted rows, not the source.
+    result = run_pipeline_text(text, spark=spark, directory=tmp_path, plugins=[DeleteSourceAfter("dq", source)])
+    assert result.succeeded, result.to_dict()
+    assert sorted(r.id for r in spark.read.parquet(str(out)).collect()) == [1, 2, 3, 5]
+    assert [r.id for r in spark.read.parquet(str(dead)).collect()] == [3]
+    assert result.step("dq").metrics["data_quality"]["rows_quarantined"] == 1
+    assert spark.sparkContext._jsc.getPersistentRDDs().isEmpty()
+
+
 def test_a_deciding_validator_that_fails_keeps_nothing_persisted(spark, people, tmp_path):
     checks = "{ type = unique, columns = [id] }"
     result = run_pipeline_text(pipeline(people, str(tmp_path / "out"), checks), spark=spark, directory=tmp_path)

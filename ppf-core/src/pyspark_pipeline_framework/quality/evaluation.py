@@ -10,6 +10,8 @@ dataset aggregates) are aggregate expressions over the same marked rows, so:
   the same aggregates as **one** Spark job, and raises :class:`DataQualityError` when a ``fail``
   check fails beyond its tolerance.  That pass persists the marked rows on the way: the next
   step reads them back instead of computing them (and reading the source) a second time.
+  Likewise, quarantined rows and the rows passed on are two writes of the same marked rows,
+  which are persisted so that the source is read once.
 
 Either way: rows in = rows passed on + rows dropped + rows quarantined, and every row-level rule
 is NULL-safe (see :mod:`.builtin_checks`), so no row escapes the counts.
@@ -127,11 +129,12 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
     aggregates.append(F.sum((rows_failing(("drop",)) & ~rows_failing(("quarantine",))).cast("long")).alias("dropped"))
     decide_now = decide_now or any(c.config.action == "fail" and c.name not in schema_problems for c in checks)
     observation = Observation(f"ppf-checks-{uuid.uuid4().hex[:8]}")
+    from pyspark import StorageLevel
+
+    quarantines = any(checks[i].config.action == "quarantine" for i in fail_columns)
     values = None
     persisted = None
     if decide_now:
-        from pyspark import StorageLevel
-
         # The decision comes before the write: one pass through Spark's "noop" sink computes the
         # observed aggregates (a plain .agg() would add a shuffle) and fills the cache that the
         # outputs below are read from.
@@ -146,11 +149,15 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
         observation = None
     else:
         marked = marked.observe(observation, *aggregates)
+        if quarantines:
+            # Two writes read the marked rows (the dead letters, then the next step): computed once,
+            # and observed once, by the first.
+            persisted = marked = marked.persist(StorageLevel.MEMORY_AND_DISK)
 
     removed = rows_failing(("drop", "quarantine"))
     passed = marked.filter(~removed).drop(*fail_columns.values())
     quarantined = None
-    if any(checks[i].config.action == "quarantine" for i in fail_columns):
+    if quarantines:
         names = [F.when(F.col(column), F.lit(checks[index].name)) for index, column in fail_columns.items()]
         quarantined = marked.filter(rows_failing(("quarantine",))) \
             .withColumn(FAILED_RULES_COLUMN, F.filter(F.array(*names), lambda name: name.isNotNull())) \
