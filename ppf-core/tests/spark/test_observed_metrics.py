@@ -7,8 +7,9 @@ import textwrap
 import pytest
 
 from pyspark_pipeline_framework.core import Hook
+from pyspark_pipeline_framework.runtime.executor import job_group
 from pyspark_pipeline_framework.runtime.observed_rows import RowObservations
-from pyspark_pipeline_framework.testing import job_count, run_pipeline_text
+from pyspark_pipeline_framework.testing import job_count, retries_without_waiting, run_pipeline_text
 
 pytestmark = pytest.mark.spark
 
@@ -121,3 +122,90 @@ def test_a_producer_read_by_two_sinks_reports_its_rows_once(spark, users, tmp_pa
     assert result.succeeded
     assert result.step("src").metrics["rows_out"] == ROWS
     assert result.step("one").metrics["rows_written"] == result.step("two").metrics["rows_written"] == ROWS
+
+
+def _plan_nodes_of_run(spark, result) -> list[str]:
+    """Names of the physical plan nodes of every SQL query the run executed (Spark's SQL status store)."""
+    spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(5000)
+    run_jobs = {int(j) for j in spark.sparkContext.statusTracker().getJobIdsForGroup(job_group(result.run_id))}
+    store = spark._jsparkSession.sharedState().statusStore()
+    executions = store.executionsList()
+    names = []
+    for i in range(executions.size()):
+        execution = executions.apply(i)
+        jobs = {int(j) for j in execution.jobs().keys().mkString(",").split(",") if j}
+        if jobs & run_jobs:
+            nodes = store.planGraph(execution.executionId()).allNodes()
+            names += [nodes.apply(k).name() for k in range(nodes.size())]
+    return names
+
+
+def test_a_plain_file_pipeline_counts_rows_without_adding_anything_to_the_plan(spark, users, tmp_path):
+    """Source rows from the scan's metric, sink rows from the write's: no observation node splits
+    code generation or stops a filter from reaching the scan."""
+    result = run_pipeline_text(linear(users, tmp_path / "plain"), spark=spark, directory=tmp_path)
+    assert result.succeeded
+    assert result.step("src").metrics["rows_out"] == ROWS
+    assert result.step("keep").metrics == {"rows_in": ROWS, "rows_out": ROWS // 2}
+    nodes = _plan_nodes_of_run(spark, result)
+    assert any(name.startswith("Scan parquet") for name in nodes)
+    assert not [name for name in nodes if "CollectMetrics" in name]
+
+
+def test_counting_a_source_keeps_partition_pruning(spark, tmp_path):
+    """A filter on the partition column reaches the scan: only that partition is read, and the
+    source's figure is what Spark read."""
+    path = str(tmp_path / "by_country")
+    spark.createDataFrame([(i, "US" if i % 4 == 0 else "DE") for i in range(1, ROWS + 1)],
+                          "user_id BIGINT, country STRING").write.partitionBy("country").parquet(path)
+    result = run_pipeline_text(linear(path, tmp_path / "us"), spark=spark, directory=tmp_path)
+    assert result.succeeded
+    us_rows = ROWS // 4
+    assert result.step("src").metrics["rows_out"] == us_rows  # the DE partition was never read
+    assert result.step("out").metrics["rows_written"] == us_rows
+    assert spark.read.parquet(str(tmp_path / "us")).count() == us_rows
+
+
+def test_a_source_that_filters_itself_is_observed_not_taken_from_its_scan(spark, users, tmp_path):
+    from ppf_spark_components import FilteringParquetSource
+
+    result = run_pipeline_text(textwrap.dedent(f"""
+        pipeline {{
+          name = "self-filtering-source"
+          steps = [
+            {{ name = "src", type = "ppf_spark_components.FilteringParquetSource",
+               config {{ path = "{users}", condition = "user_id <= 10" }} }}
+            {{ name = "keep", type = "Filter", config {{ condition = "country = 'US'" }} }}
+            {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / 'ten'}" }} }}
+          ]
+        }}
+    """), spark=spark, directory=tmp_path)
+    assert FilteringParquetSource.kind == "source"
+    assert result.succeeded
+    assert result.step("src").metrics["rows_out"] == 10  # the scan read 40; the source put out 10
+    assert result.step("keep").metrics == {"rows_in": 10, "rows_out": 5}
+
+
+def test_a_retried_sink_reports_the_rows_of_its_last_attempt_only(spark, users, tmp_path):
+    import ppf_spark_components as components
+
+    components.SinkFailingAfterFirstWrite.attempts = 0
+    with retries_without_waiting():
+        result = run_pipeline_text(textwrap.dedent(f"""
+            pipeline {{
+              name = "retried-sink"
+              steps = [
+                {{ name = "src", type = "ParquetSource", config {{ path = "{users}" }} }}
+                {{ name = "keep", type = "Filter", config {{ condition = "country = 'US'" }} }}
+                {{ name = "out", type = "ppf_spark_components.SinkFailingAfterFirstWrite",
+                   config {{ path = "{tmp_path / 'retried'}", mode = "overwrite" }},
+                   retry {{ max_attempts = 2, backoff = fixed, initial_delay = "1s" }} }}
+              ]
+            }}
+        """), spark=spark, directory=tmp_path)
+    assert result.succeeded and result.step("out").attempts == 2
+    out = result.step("out").metrics
+    assert out["rows_in"] == out["rows_written"] == ROWS // 2  # not the first attempt's rows too
+    assert result.step("keep").metrics["rows_out"] == ROWS // 2
+    written_files = sum(p.stat().st_size for p in (tmp_path / "retried").glob("*.parquet"))
+    assert out["bytes_written"] == written_files

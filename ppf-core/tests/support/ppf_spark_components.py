@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pyspark_pipeline_framework.core import Transform, TransformConfig
+from pyspark_pipeline_framework.components.files import ParquetSink
+from pyspark_pipeline_framework.core import Source, SourceConfig, Transform, TransformConfig
 
 #: An accumulator set by the test; every row passing CountRows adds one.
 COUNTER = None
@@ -20,3 +21,27 @@ class CountRows(Transform[TransformConfig]):
                 yield row
 
         return df.rdd.mapPartitions(count).toDF(df.schema)
+
+
+class FilteringParquetSourceConfig(SourceConfig):
+    path: str
+    condition: str
+
+
+class FilteringParquetSource(Source[FilteringParquetSourceConfig]):
+    """A source that filters its own rows: not a plain scan, so its rows must be observed."""
+
+    def read(self):
+        return self.context.spark.read.parquet(self.config.path).where(self.config.condition)
+
+
+class SinkFailingAfterFirstWrite(ParquetSink):
+    """Writes its input, then fails on the first attempt only: the retry writes again."""
+
+    attempts = 0
+
+    def write(self, df):
+        super().write(df)
+        type(self).attempts += 1
+        if type(self).attempts == 1:
+            raise RuntimeError("lost the connection after writing")

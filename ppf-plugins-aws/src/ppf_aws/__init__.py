@@ -3,14 +3,14 @@
 Nothing here imports pyspark or boto at import time, so ``ppf validate`` stays JVM-free.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from pyspark_pipeline_framework.core.lazy_exports import lazy_exports
 
-from .sink import S3Sink, S3SinkConfig
-from .source import S3Source, S3SourceConfig
+_EXPORTS = {  # public name -> submodule, imported on first use
+    "S3Sink": "sink",
+    "S3SinkConfig": "sink",
+    "S3Source": "source",
+    "S3SourceConfig": "source",
+}
 
-try:
-    __version__ = version("ppf-plugins-aws")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
-
-__all__ = ["S3Sink", "S3SinkConfig", "S3Source", "S3SourceConfig", "__version__"]
+__all__ = [*_EXPORTS, "__version__"]
+__getattr__ = lazy_exports(__name__, "ppf-plugins-aws", _EXPORTS)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
+from pyspark_pipeline_framework.components.files import writes_row_for_row
 from pyspark_pipeline_framework.core import Sink, SinkConfig
 
 from .access_errors import access_error, is_access_failure
@@ -39,6 +40,10 @@ class S3SinkConfig(S3ConnectionConfig, SinkConfig):
 
 class S3Sink(Sink[S3SinkConfig]):
     """Writes files in any format Spark supports to Amazon S3 or an S3-compatible store."""
+
+    @classmethod
+    def written_records_are_input_rows(cls, config: Any) -> bool:
+        return writes_row_for_row(config.format)
 
     def write(self, df: DataFrame) -> None:
         config = self.config

@@ -3,14 +3,14 @@
 Nothing here imports pyspark or delta at import time, so ``ppf validate`` stays JVM-free.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from pyspark_pipeline_framework.core.lazy_exports import lazy_exports
 
-from .sink import DeltaSink, DeltaSinkConfig
-from .source import DeltaSource, DeltaSourceConfig
+_EXPORTS = {  # public name -> submodule, imported on first use
+    "DeltaSink": "sink",
+    "DeltaSinkConfig": "sink",
+    "DeltaSource": "source",
+    "DeltaSourceConfig": "source",
+}
 
-try:
-    __version__ = version("ppf-plugins-delta")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
-
-__all__ = ["DeltaSink", "DeltaSinkConfig", "DeltaSource", "DeltaSourceConfig", "__version__"]
+__all__ = [*_EXPORTS, "__version__"]
+__getattr__ = lazy_exports(__name__, "ppf-plugins-delta", _EXPORTS)

@@ -1,12 +1,10 @@
 """OpenTelemetry traces and metrics for ppf runs: ``hooks { enable_metrics = true }``."""
 
-from importlib.metadata import PackageNotFoundError, version
+from pyspark_pipeline_framework.core.lazy_exports import lazy_exports
 
-from .hook import MetricsHook
+_EXPORTS = {  # public name -> submodule, imported on first use
+    "MetricsHook": "hook",
+}
 
-try:
-    __version__ = version("ppf-plugins-metrics")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
-
-__all__ = ["MetricsHook", "__version__"]
+__all__ = [*_EXPORTS, "__version__"]
+__getattr__ = lazy_exports(__name__, "ppf-plugins-metrics", _EXPORTS)

@@ -1,13 +1,12 @@
 """HashiCorp Vault secrets for ppf: ``secret://vault/<mount>/data/<path>#<key>`` in a step's config."""
 
-from importlib.metadata import PackageNotFoundError, version
+from pyspark_pipeline_framework.core.lazy_exports import lazy_exports
 
-from .plugin import VaultPlugin
-from .resolver import VaultSecretResolver, VaultSettings
+_EXPORTS = {  # public name -> submodule, imported on first use
+    "VaultPlugin": "plugin",
+    "VaultSecretResolver": "resolver",
+    "VaultSettings": "resolver",
+}
 
-try:
-    __version__ = version("ppf-plugins-vault")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
-
-__all__ = ["VaultPlugin", "VaultSecretResolver", "VaultSettings", "__version__"]
+__all__ = [*_EXPORTS, "__version__"]
+__getattr__ = lazy_exports(__name__, "ppf-plugins-vault", _EXPORTS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -106,10 +106,22 @@ class FileSinkConfig(PathSinkConfig):
     format: str = "parquet"
 
 
+#: Formats whose write puts out exactly one record per input row and runs no other job.
+ROW_FOR_ROW_FORMATS = frozenset({"parquet", "orc", "csv", "json", "text", "avro"})
+
+
+def writes_row_for_row(fmt: str) -> bool:
+    return fmt.lower() in ROW_FOR_ROW_FORMATS
+
+
 class FileSink(Sink[FileSinkConfig]):
     """Writes files in any format Spark supports."""
 
     fixed_format: str | None = None
+
+    @classmethod
+    def written_records_are_input_rows(cls, config: Any) -> bool:
+        return writes_row_for_row(cls.fixed_format or config.format)
 
     def write(self, df: DataFrame) -> None:
         from ..runtime.staged_write import write_staged

@@ -152,6 +152,16 @@ class Sink(Component[ConfigT]):
     kind = "sink"
     config_class = SinkConfig
 
+    @classmethod
+    def written_records_are_input_rows(cls, config: Any) -> bool:
+        """Whether Spark's count of the records this sink writes equals the rows of its input.
+
+        True for a plain file write; the runner then takes the input's row count from the
+        write's own metrics instead of observing it.  False (the default) for merges, upserts
+        and writes that run other jobs under the step (table maintenance, checkpoints).
+        """
+        return False
+
     def write(self, df: DataFrame) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement write(self, df)")
 

@@ -13,13 +13,14 @@ import importlib
 import inspect
 import os
 from collections.abc import Callable, Iterable
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 from typing import Any
 
 import attrs
 import pluggy
 
 from . import hookspecs
+from .entry_points import entry_points
 from .errors import ConfigIssue
 from .hook import Hook
 from .spec import HooksSettings

@@ -13,12 +13,13 @@ import difflib
 import importlib
 from collections import defaultdict
 from collections.abc import Iterable
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 
 import attrs
 
 from .catalog import distribution_for_component
 from .component import Component
+from .entry_points import entry_points
 
 COMPONENT_GROUP = "ppf.components"
 SEED_PREFIX = "pyspark_pipeline_framework.components."

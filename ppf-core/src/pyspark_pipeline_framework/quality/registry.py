@@ -5,12 +5,12 @@ from __future__ import annotations
 import difflib
 import importlib
 from collections.abc import Iterable, Mapping
-from importlib.metadata import entry_points
 from typing import Any
 
 import attrs
 
 from ..core.converter import issues_from_exception, make_converter
+from ..core.entry_points import entry_points
 from .builtin_checks import BUILTIN_CHECKS
 from .check import Check, CheckConfig
 

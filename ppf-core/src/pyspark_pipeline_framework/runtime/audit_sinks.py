@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import threading
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol
+
+from ..core.entry_points import entry_points
 
 AUDIT_SINK_GROUP = "ppf.audit_sinks"
 DEFAULT_PATH = ".ppf/audit.jsonl"

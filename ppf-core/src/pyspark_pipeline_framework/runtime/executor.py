@@ -76,6 +76,10 @@ class PipelineExecutor:
             context, self.graph, context.step_kinds,
             observe_rows=self.spec.observe_rows, job_group=job_group(context.run_id),
             job_description=self._job_description,
+            row_for_row_sinks=frozenset(
+                name for name, step in pipeline.steps.items()
+                if step.component_class.kind == "sink" and step.component_class.written_records_are_input_rows(step.config)
+            ),
         )
 
     # -- hooks -------------------------------------------------------------------------------
@@ -279,6 +283,7 @@ class PipelineExecutor:
 
         def before_attempt(attempt: int) -> None:
             result.attempts = attempt
+            self._step_metrics.attempt_started(step.name)
             if breaker is not None:
                 breaker.before_call(state_changed)
 

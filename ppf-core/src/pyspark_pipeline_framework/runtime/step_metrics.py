@@ -1,5 +1,13 @@
 """Per-step figures (rows in and out, rows written, bytes written) from what Spark already measured.
 
+A step's row count comes from the cheapest place that has it exactly, and never from an extra job:
+
+* a **source** that is a plain scan: the scan's own row metric (``scanned_rows.py``); nothing is
+  added to the plan, so code generation and filter pushdown work as without ppf;
+* an output whose one consumer is a **sink that writes row for row** (plain file formats): the
+  write's own record count (``written_output.py``);
+* anything else: a ``count(1)`` observation on the output (``observed_rows.py``).
+
 Fills :attr:`StepResult.metrics` and ``context.metrics`` (``record_row_count("step.<name>", ...)``)
 without starting a Spark job.  Outputs are lazy, so the figures arrive in two waves:
 
@@ -20,7 +28,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .observed_rows import RowObservations
-from .written_output import written_output
+from .scanned_rows import ScannedRows
+from .written_output import jobs_so_far, written_output
 
 if TYPE_CHECKING:
     from ..core.dag import PipelineGraph
@@ -33,19 +42,55 @@ class StepMetrics:
 
     def __init__(self, context: Context, graph: PipelineGraph, kinds: Mapping[str, str], *,
                  observe_rows: bool = True, job_group: str = "",
-                 job_description: Callable[[str], str] = lambda step: step):
+                 job_description: Callable[[str], str] = lambda step: step,
+                 row_for_row_sinks: frozenset[str] = frozenset()):
         self._context = context
         self._graph = graph
         self._kinds = dict(kinds)
+        self._enabled = observe_rows
         self._rows = RowObservations(context.run_id, observe_rows)
+        self._scans = ScannedRows(context.spark) if observe_rows and context.has_spark else None
+        self._row_for_row_sinks = row_for_row_sinks
         self._job_group = job_group
         self._job_description = job_description
         self._lock = threading.Lock()
         self._results: dict[str, StepResult] = {}
+        #: Outputs counted by the write of their one consumer: producer -> sink.
+        self._counted_by_sink: dict[str, str] = {}
+        #: Records each finished sink wrote (None: Spark did not report them).
+        self._written_records: dict[str, int | None] = {}
+        #: Jobs of the run started before a sink's current attempt: not what that attempt wrote.
+        self._jobs_before_attempt: dict[str, frozenset[int]] = {}
 
     def observe(self, step_name: str, output: Any) -> Any:
-        """The step's output with its row count observed while downstream actions compute it."""
+        """The step's output, its row count taken care of (see the module docstring)."""
+        if not self._enabled:
+            return output
+        if self._kinds.get(step_name) == "source" and self._scans is not None and self._scans.track(step_name, output):
+            return output
+        consumers = self._graph.consumers(step_name)
+        if len(consumers) == 1 and consumers[0] in self._row_for_row_sinks:
+            with self._lock:
+                self._counted_by_sink[step_name] = consumers[0]
+            return output
         return self._rows.observe(step_name, output)
+
+    def attempt_started(self, step_name: str) -> None:
+        """A sink's attempt begins: what it writes is counted from the jobs started after now."""
+        if self._kinds.get(step_name) == "sink" and self._context.has_spark:
+            jobs = jobs_so_far(self._context.spark, self._job_group)
+            with self._lock:
+                self._jobs_before_attempt[step_name] = jobs
+
+    def _rows_out(self, name: str, *, executed: bool, final: bool) -> int | None:
+        """Rows of a (non-sink) step's output as far as Spark has reported them, or ``None``."""
+        with self._lock:
+            sink = self._counted_by_sink.get(name)
+            if sink is not None:
+                return self._written_records.get(sink)
+        if self._scans is not None and self._scans.is_tracked(name):
+            return self._scans.rows(name) if executed or final else None
+        return self._rows.rows(name, executed=executed)
 
     def step_succeeded(self, step_name: str, result: StepResult) -> None:
         """Record what is known now; after a sink, everything its write computed."""
@@ -54,9 +99,9 @@ class StepMetrics:
         if self._kinds.get(step_name) != "sink":
             self._fill(step_name, executed=False, final=False)
             return
+        self._fill_sink(step_name, result)
         for upstream in self._ancestors(step_name):
             self._fill(upstream, executed=True, final=False)
-        self._fill_sink(step_name, result)
 
     def finish(self, results: Mapping[str, StepResult]) -> None:
         """Settle every figure at the end of the run; unknown ones become ``None``."""
@@ -75,24 +120,29 @@ class StepMetrics:
         if result is None:
             return
         if self._kinds.get(name) != "sink":
-            rows = self._rows.rows(name, executed=executed)
+            rows = self._rows_out(name, executed=executed, final=final)
             if rows is not None:
                 result.metrics["rows_out"] = rows
                 self._context.metrics.record_row_count(f"step.{name}", rows)
             elif final:
                 result.metrics.setdefault("rows_out", None)
         if self._graph.inputs[name]:
-            rows_in = self._sum_of_inputs(self._graph.inputs[name], executed=executed)
+            rows_in = self._sum_of_inputs(self._graph.inputs[name], executed=executed, final=final)
             if rows_in is not None:
                 result.metrics["rows_in"] = rows_in
             elif final:
                 result.metrics.setdefault("rows_in", None)
 
     def _fill_sink(self, name: str, result: StepResult) -> None:
-        rows_in = self._sum_of_inputs(self._graph.inputs[name], executed=True)
         written = None
         if self._context.has_spark:
-            written = written_output(self._context.spark, self._job_group, self._job_description(name))
+            with self._lock:
+                earlier = self._jobs_before_attempt.get(name, frozenset())
+            written = written_output(self._context.spark, self._job_group, self._job_description(name),
+                                     earlier_jobs=earlier)
+        with self._lock:
+            self._written_records[name] = written.records if written else None
+        rows_in = self._sum_of_inputs(self._graph.inputs[name], executed=True)
         rows_written = rows_in if rows_in is not None else (written.records if written else None)
         result.metrics["rows_in"] = rows_in
         result.metrics["rows_written"] = rows_written
@@ -100,8 +150,8 @@ class StepMetrics:
         result.metrics["bytes_written"] = written.bytes if written else None
         self._context.metrics.record_row_count(f"step.{name}", rows_written)
 
-    def _sum_of_inputs(self, inputs: list[str], *, executed: bool) -> int | None:
-        counts = [self._rows.rows(u, executed=executed) for u in inputs]
+    def _sum_of_inputs(self, inputs: list[str], *, executed: bool, final: bool = False) -> int | None:
+        counts = [self._rows_out(u, executed=executed, final=final) for u in inputs]
         return None if any(c is None for c in counts) else sum(counts)  # type: ignore[arg-type]
 
     def _ancestors(self, name: str) -> list[str]:

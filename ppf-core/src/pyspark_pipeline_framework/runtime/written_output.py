@@ -26,9 +26,13 @@ class WrittenOutput:
     records: int
 
 
-def written_output(spark: Any, job_group: str, description: str,
+def written_output(spark: Any, job_group: str, description: str, *, earlier_jobs: frozenset[int] = frozenset(),
                    wait_ms: int = LISTENER_BUS_WAIT_MS) -> WrittenOutput | None:
-    """What the jobs of ``job_group`` described by ``description`` wrote, or ``None`` if unknown."""
+    """What the jobs of ``job_group`` described by ``description`` wrote, or ``None`` if unknown.
+
+    Only jobs that succeeded and are not in ``earlier_jobs`` count: the jobs of an attempt that
+    was retried wrote to a staging place that was discarded, or their write was rolled back.
+    """
     try:
         sc = spark.sparkContext
         jvm_context = sc._jsc.sc()
@@ -42,6 +46,8 @@ def written_output(spark: Any, job_group: str, description: str,
         for job_id in sc.statusTracker().getJobIdsForGroup(job_group):
             job = store.job(job_id)
             if not job.description().isDefined() or job.description().get() != description:
+                continue
+            if job_id in earlier_jobs or job.status().toString() != "SUCCEEDED":
                 continue
             found = True
             for stage_id in _ints(job.stageIds().mkString(",")):
@@ -58,3 +64,11 @@ def written_output(spark: Any, job_group: str, description: str,
 
 def _ints(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
+
+
+def jobs_so_far(spark: Any, job_group: str) -> frozenset[int]:
+    """Ids of the jobs of ``job_group`` started until now (empty without a SparkContext)."""
+    try:
+        return frozenset(int(j) for j in spark.sparkContext.statusTracker().getJobIdsForGroup(job_group))
+    except Exception:
+        return frozenset()
