@@ -34,7 +34,7 @@ from benchmarks.dataset import ensure_dataset
 from benchmarks.event_log import single_event_log, summarize
 from benchmarks.idle_cpu import wait_until_idle
 from benchmarks.pipeline_vs_handwritten import _fresh, pipeline_config
-from benchmarks.settings import PPF, ROOT, RUNS, WORK
+from benchmarks.settings import PPF, ROOT, ROWS, RUNS, WORK
 from benchmarks.timing import median, settle, spread, wall_time
 
 
@@ -77,8 +77,11 @@ def run_side(side: str, source: Path, run_dir: Path, pushgateway_url: str | None
     everything_on = side == "on" and COMPARED == "all"
     level = "info" if everything_on else "error"
     seconds = wall_time([PPF, "run", "--config", str(config), "--log-format", "json", "--log-level", level], cwd=ROOT)
-    if everything_on:  # the observability really happened
-        assert (run_dir / "audit.jsonl").read_text().count('"event": "step"') == 3
+    if everything_on:  # the observability really happened, with real row counts
+        records = [json.loads(line) for line in (run_dir / "audit.jsonl").read_text().splitlines()]
+        assert sum(r["event"] == "step" for r in records) == 3
+        rows = next(r["rows"] for r in records if r["event"] == "run")
+        assert rows["read-users"] == ROWS and 0 < rows["write-users"] < ROWS, rows
         assert '"COMPLETE"' in (run_dir / "lineage.jsonl").read_text()
     return seconds, summarize(single_event_log(event_logs)).jobs
 
