@@ -209,3 +209,22 @@ def test_a_retried_sink_reports_the_rows_of_its_last_attempt_only(spark, users, 
     assert result.step("keep").metrics["rows_out"] == ROWS // 2
     written_files = sum(p.stat().st_size for p in (tmp_path / "retried").glob("*.parquet"))
     assert out["bytes_written"] == written_files
+
+
+def test_a_source_behind_a_shuffle_and_a_self_join_is_counted_once_per_read(spark, users, tmp_path):
+    """Adaptive execution splits the query into stages and a self-join reads the source twice
+    (Spark gives the second read fresh column ids): the source's figure is one read's rows."""
+    result = run_pipeline_text(textwrap.dedent(f"""
+        pipeline {{
+          name = "source-behind-shuffle"
+          steps = [
+            {{ name = "src", type = "ParquetSource", config {{ path = "{users}" }} }}
+            {{ name = "pairs", type = "SqlTransform", config {{ query = "SELECT a.country, count(*) AS n FROM src a JOIN src b ON a.country = b.country GROUP BY a.country" }} }}
+            {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / 'pairs'}" }} }}
+          ]
+        }}
+    """), spark=spark, directory=tmp_path)
+    assert result.succeeded
+    assert result.step("src").metrics["rows_out"] == ROWS
+    assert result.step("pairs").metrics == {"rows_in": ROWS, "rows_out": 2}
+    assert result.step("out").metrics["rows_written"] == 2
