@@ -66,7 +66,9 @@ def run_pipeline_text(text: str, overrides: Iterable[str] = (), *, spark: SparkS
 
 def job_count(spark: SparkSession, result: RunResult) -> int:
     """How many Spark jobs the run started (all of them carry the run's job group)."""
-    return len(spark.sparkContext.statusTracker().getJobIdsForGroup(job_group(result.run_id)))
+    from .runtime.written_output import jobs_so_far
+
+    return len(jobs_so_far(spark, job_group(result.run_id)))
 
 
 def retries_without_waiting():

@@ -24,15 +24,18 @@ def users(spark, tmp_path):
     return path
 
 
-def linear(source, target, *, observe_rows=True, hooks=""):
+def linear(source, target, *, observe_rows=True, hooks="", name="observed",
+           source_step=None, sink_type="ParquetSink", sink_extra="", mode="overwrite"):
+    """src -> keep (country = 'US') -> out; the source and sink steps can be replaced."""
+    source_step = source_step or f'type = "ParquetSource", config {{ path = "{source}" }}'
     return textwrap.dedent(f"""
         pipeline {{
-          name = "observed"
+          name = "{name}"
           observe_rows = {str(observe_rows).lower()}
           steps = [
-            {{ name = "src", type = "ParquetSource", config {{ path = "{source}" }} }}
+            {{ name = "src", {source_step} }}
             {{ name = "keep", type = "Filter", config {{ condition = "country = 'US'" }} }}
-            {{ name = "out", type = "ParquetSink", config {{ path = "{target}", mode = "overwrite" }} }}
+            {{ name = "out", type = "{sink_type}", config {{ path = "{target}", mode = "{mode}" }} {sink_extra} }}
           ]
           hooks {{ {hooks} }}
         }}
@@ -169,17 +172,10 @@ def test_counting_a_source_keeps_partition_pruning(spark, tmp_path):
 def test_a_source_that_filters_itself_is_observed_not_taken_from_its_scan(spark, users, tmp_path):
     from ppf_spark_components import FilteringParquetSource
 
-    result = run_pipeline_text(textwrap.dedent(f"""
-        pipeline {{
-          name = "self-filtering-source"
-          steps = [
-            {{ name = "src", type = "ppf_spark_components.FilteringParquetSource",
-               config {{ path = "{users}", condition = "user_id <= 10" }} }}
-            {{ name = "keep", type = "Filter", config {{ condition = "country = 'US'" }} }}
-            {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / 'ten'}" }} }}
-          ]
-        }}
-    """), spark=spark, directory=tmp_path)
+    source_step = (f'type = "ppf_spark_components.FilteringParquetSource", '
+                   f'config {{ path = "{users}", condition = "user_id <= 10" }}')
+    result = run_pipeline_text(linear(users, tmp_path / "ten", name="self-filtering-source", source_step=source_step),
+                               spark=spark, directory=tmp_path)
     assert FilteringParquetSource.kind == "source"
     assert result.succeeded
     assert result.step("src").metrics["rows_out"] == 10  # the scan read 40; the source put out 10
@@ -191,18 +187,11 @@ def test_a_retried_sink_reports_the_rows_of_its_last_attempt_only(spark, users, 
 
     components.SinkFailingAfterFirstWrite.attempts = 0
     with retries_without_waiting():
-        result = run_pipeline_text(textwrap.dedent(f"""
-            pipeline {{
-              name = "retried-sink"
-              steps = [
-                {{ name = "src", type = "ParquetSource", config {{ path = "{users}" }} }}
-                {{ name = "keep", type = "Filter", config {{ condition = "country = 'US'" }} }}
-                {{ name = "out", type = "ppf_spark_components.SinkFailingAfterFirstWrite",
-                   config {{ path = "{tmp_path / 'retried'}", mode = "overwrite" }},
-                   retry {{ max_attempts = 2, backoff = fixed, initial_delay = "1s" }} }}
-              ]
-            }}
-        """), spark=spark, directory=tmp_path)
+        result = run_pipeline_text(
+            linear(users, tmp_path / "retried", name="retried-sink",
+                   sink_type="ppf_spark_components.SinkFailingAfterFirstWrite",
+                   sink_extra='retry { max_attempts = 2, backoff = fixed, initial_delay = "1s" }'),
+            spark=spark, directory=tmp_path)
     assert result.succeeded and result.step("out").attempts == 2
     out = result.step("out").metrics
     assert out["rows_in"] == out["rows_written"] == ROWS // 2  # not the first attempt's rows too

@@ -23,7 +23,7 @@ import re
 import threading
 from typing import Any
 
-from .written_output import LISTENER_BUS_WAIT_MS
+from .written_output import drain_listener_bus
 
 #: Plan nodes between a source's output and its scan that keep every row (and its column ids).
 _ROW_PRESERVING = {"Project", "SubqueryAlias", "View"}
@@ -78,8 +78,8 @@ class ScannedRows:
         return max((sum(found) for found in per_query if found), default=None)
 
     def _scans_since_run_start(self) -> list[list[tuple[frozenset[int], int]]]:
-        jvm_context = self._spark.sparkContext._jsc.sc()
-        jvm_context.listenerBus().waitUntilEmpty(LISTENER_BUS_WAIT_MS)
+        if not drain_listener_bus(self._spark):
+            raise TimeoutError("Spark's listener bus did not drain")  # figures would be incomplete
         store = self._spark._jsparkSession.sharedState().statusStore()
         queries = []
         for execution in _executions_from(store, self._first_execution):

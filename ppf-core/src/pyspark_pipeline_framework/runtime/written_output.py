@@ -35,12 +35,9 @@ def written_output(spark: Any, job_group: str, description: str, *, earlier_jobs
     """
     try:
         sc = spark.sparkContext
-        jvm_context = sc._jsc.sc()
-        try:
-            jvm_context.listenerBus().waitUntilEmpty(wait_ms)
-        except Exception:
+        if not drain_listener_bus(spark, wait_ms):
             return None  # events still queued: the figures would be incomplete
-        store = jvm_context.statusStore()
+        store = sc._jsc.sc().statusStore()
         total_bytes = total_records = 0
         found = False
         for job_id in sc.statusTracker().getJobIdsForGroup(job_group):
@@ -60,6 +57,16 @@ def written_output(spark: Any, job_group: str, description: str, *, earlier_jobs
         return WrittenOutput(total_bytes, total_records) if found else None
     except Exception:
         return None
+
+
+def drain_listener_bus(spark: Any, wait_ms: int = LISTENER_BUS_WAIT_MS) -> bool:
+    """Wait (at most ``wait_ms``) until Spark's listener bus has delivered every queued event to
+    the status stores; ``False`` if it did not drain in time or there is no bus (Spark Connect)."""
+    try:
+        spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(wait_ms)
+        return True
+    except Exception:
+        return False
 
 
 def _ints(text: str) -> list[int]:
