@@ -73,3 +73,18 @@ def test_components_module_exposes_registered_names():
     assert components.SqlTransform.__name__ == "SqlTransform"
     with pytest.raises(AttributeError, match="unknown component type"):
         components.NoSuchThing  # noqa: B018
+
+
+def test_installed_entry_points_are_read_once_per_process():
+    code = (
+        "import importlib.metadata as md\n"
+        "reads = []\n"
+        "original = md.entry_points\n"
+        "md.entry_points = lambda **kw: reads.append(kw) or original(**kw)\n"
+        "from pyspark_pipeline_framework.core.registry import ComponentRegistry\n"
+        "from pyspark_pipeline_framework.core.plugins import hook_entry_points\n"
+        "ComponentRegistry().resolve('ParquetSource'); hook_entry_points(); hook_entry_points()\n"
+        "print(len(reads))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["1"]
