@@ -120,6 +120,33 @@ def test_unique_key_check_can_be_turned_off_when_the_input_is_known_unique(run_s
     assert result.succeeded and [r[0] for r in _rows(table_path)] == [1, 2, 2]
 
 
+@pytest.mark.parametrize("broadcast", [True, False], ids=["broadcast-join", "sort-merge-join"])
+def test_the_duplicate_key_check_adds_no_spark_job_to_a_merge(spark, run_steps, users_parquet, tmp_path, broadcast):
+    """The check's shuffle by the keys is the one the merge's join needs: reused, not added."""
+    from pyspark_pipeline_framework.testing import job_count
+
+    batch = users_parquet([(i, f"name{i}", "eu") for i in range(50, 250)])
+    jobs = {}
+    before = spark.conf.get("spark.sql.autoBroadcastJoinThreshold")
+    spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "10MB" if broadcast else "-1")
+    try:
+        for checked in (True, False):
+            table = str(tmp_path / f"table-{checked}")
+            run_steps(_sink_steps(users_parquet([(i, f"user{i}", "us") for i in range(200)]),
+                                  f'path = "{table}", mode = append'))
+            sink = f'path = "{table}", mode = merge, merge_keys = [user_id], check_unique_keys = {str(checked).lower()}'
+            result = run_steps(_sink_steps(batch, sink))
+            assert result.succeeded, result
+            assert len(_rows(table)) == 250
+            jobs[checked] = job_count(spark, result)
+    finally:
+        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", before)
+    # The checkpoint (one job, its shuffle a stage of it) replaces Delta's own materialization.
+    assert jobs[True] <= jobs[False], jobs
+    if not broadcast:  # and the sort-merge joins read it as it lies instead of shuffling the source again
+        assert jobs[True] < jobs[False], jobs
+
+
 def test_step_failing_after_its_commit_and_retried_writes_rows_once(run_steps, users_parquet, table_path,
                                                                     monkeypatch):
     monkeypatch.syspath_prepend(str(Path(__file__).parent / "support"))

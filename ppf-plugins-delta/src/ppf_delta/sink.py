@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 from pyspark_pipeline_framework.core import Sink, SinkConfig
 
+from .merge_source import checked_merge_source
 from .target import check_path_or_table, delta_table, describe, table_exists
 from .transaction import WriteTransaction
 from .unique_keys import duplicate_key_error, guard_unique_keys, is_duplicate_key_failure
@@ -33,9 +34,9 @@ class DeltaSinkConfig(SinkConfig):
     merge_condition: str | None = None
     #: merge: delete target rows that no input row matches (the table mirrors the input).
     delete_unmatched: bool = False
-    #: merge: fail before committing when a merge key occurs twice in the input (costs one
-    #: shuffle of the input by the keys).  Turn off only when an earlier step guarantees
-    #: uniqueness: Delta itself would insert duplicated new keys twice.
+    #: merge: fail before committing when a merge key occurs twice in the input (its shuffle by
+    #: the keys is reused by the merge's join: no extra Spark job).  Turn off only when an earlier
+    #: step guarantees uniqueness: Delta itself would insert duplicated new keys twice.
     check_unique_keys: bool = True
     #: overwrite: replace only the rows matching this SQL predicate, e.g. "day = '2024-05-01'".
     replace_where: str | None = None
@@ -113,11 +114,21 @@ class DeltaSink(Sink[DeltaSinkConfig]):
     # -- merge -------------------------------------------------------------------------------
     def _merge(self, spark: SparkSession, df: DataFrame) -> None:
         config = self.config
+        self._run_guarded(df, lambda: self._merge_checked(spark, df) if config.check_unique_keys
+                          else self._execute_merge(spark, df))
+
+    def _merge_checked(self, spark: SparkSession, df: DataFrame) -> None:
+        target = delta_table(spark, self.config.path, self.config.table)
+        with checked_merge_source(df, list(self.config.merge_keys), target) as source:
+            self._execute_merge(spark, source)
+
+    def _execute_merge(self, spark: SparkSession, source: DataFrame) -> None:
+        config = self.config
         condition = " AND ".join(f"target.`{key}` = source.`{key}`" for key in config.merge_keys)
         if config.merge_condition:
             condition = f"{condition} AND ({config.merge_condition})"
         builder = (delta_table(spark, config.path, config.table).alias("target")
-                   .merge(self._guarded(df).alias("source"), condition)
+                   .merge(source.alias("source"), condition)
                    .whenMatchedUpdateAll()
                    .whenNotMatchedInsertAll())
         if config.delete_unmatched:
@@ -125,7 +136,7 @@ class DeltaSink(Sink[DeltaSinkConfig]):
         if config.merge_schema:
             builder = builder.withSchemaEvolution()
         with WriteTransaction.for_step(self.context.run_id, self.step_name).for_dml(spark):
-            self._run_guarded(df, builder.execute)
+            builder.execute()
 
     def _guarded(self, df: DataFrame) -> DataFrame:
         if not self.config.check_unique_keys:

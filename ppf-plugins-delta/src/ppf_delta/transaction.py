@@ -13,18 +13,13 @@ and ``...txnVersion``, which :meth:`WriteTransaction.for_dml` sets for the one s
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import attrs
+from pyspark_pipeline_framework.runtime.session_settings import session_settings
 
 DML_APP_ID = "spark.databricks.delta.write.txnAppId"
 DML_VERSION = "spark.databricks.delta.write.txnVersion"
-# Session settings are shared by every thread: one idempotent DML statement at a time.
-_dml_lock = threading.Lock()
-
 #: Every attempt of a step carries the same version; only the first commit of the run counts.
 TXN_VERSION = 1
 
@@ -43,17 +38,10 @@ class WriteTransaction:
     def writer_options(self) -> dict[str, str]:
         return {"txnAppId": self.app_id, "txnVersion": str(self.version)}
 
-    @contextmanager
-    def for_dml(self, spark: Any) -> Iterator[None]:
+    def for_dml(self, spark: Any):
         """Within the block, a Delta DML statement (MERGE) of this session commits at most once.
 
-        DataFrame writes on other threads are unaffected: their writer options take precedence.
+        Session settings are shared by every thread: such blocks run one at a time.  DataFrame
+        writes on other threads are unaffected: their writer options take precedence.
         """
-        with _dml_lock:
-            spark.conf.set(DML_APP_ID, self.app_id)
-            spark.conf.set(DML_VERSION, str(self.version))
-            try:
-                yield
-            finally:
-                spark.conf.unset(DML_APP_ID)
-                spark.conf.unset(DML_VERSION)
+        return session_settings(spark, {DML_APP_ID: self.app_id, DML_VERSION: str(self.version)})

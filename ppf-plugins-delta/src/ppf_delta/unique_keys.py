@@ -1,12 +1,11 @@
-"""Merge keys must identify one source row: checked inside the merge itself.
+"""Merge keys must identify one source row: checked while the merge's source is computed.
 
 A duplicate key that matches a target row makes Delta fail with a generic error; one that
 matches nothing is silently inserted twice.  Instead of a separate counting pass, the source is
 wrapped in a filter that raises as soon as a key occurs twice (a window count over the merge
-keys, evaluated while the merge reads its source), so nothing is committed.  The window's shuffle
-is the check's whole cost (adaptive execution runs it as a job of its own).  Only when the check
-fires does one small extra Spark job collect a sample of the duplicates for the error message.
-"""
+keys), so nothing is committed.  For a merge into an existing table the window's shuffle doubles
+as the merge join's own (see :mod:`.merge_source`).  Only when the check fires does one small
+extra Spark job collect a sample of the duplicates for the error message."""
 
 from __future__ import annotations
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..runtime.session_settings import adaptive_execution_off
 from .check import Check, DataQualityError, DatasetCheck, RowCheck
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
         # The decision comes before the write: one pass through Spark's "noop" sink computes the
         # observed aggregates (a plain .agg() would add a shuffle) and fills the cache that the
         # outputs below are read from.
-        with _one_job_per_action(df.sparkSession):
+        with adaptive_execution_off(df.sparkSession):  # the pass stays one job
             persisted = marked = marked.persist(StorageLevel.MEMORY_AND_DISK)
             try:
                 marked.observe(observation, *aggregates).write.format("noop").mode("overwrite").save()
@@ -172,36 +172,6 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
             details = "; ".join(_describe(name, report["checks"][name]) for name in failed)
             raise DataQualityError(f"{len(failed)} check(s) failed: {details}", {"data_quality": report})
     return checked
-
-
-_ADAPTIVE = "spark.sql.adaptive.enabled"
-_adaptive_lock = threading.Lock()
-_deciding_passes = 0  # running now, on any thread
-_adaptive_before = "true"  # the session's setting, restored when the last of them ends
-
-
-@contextmanager
-def _one_job_per_action(spark: Any) -> Iterator[None]:
-    """Adaptive query execution off while a deciding pass is planned and run.
-
-    Adaptive execution runs every shuffle stage as a Spark job of its own, so a ``unique`` check
-    (a window over the key) would make the pass two jobs.  Without it the shuffle is a stage of
-    the pass's one job.  The setting is the session's: a step planned on another thread meanwhile
-    is planned without adaptive execution too (same results, perhaps a less tuned plan).
-    """
-    global _deciding_passes, _adaptive_before
-    with _adaptive_lock:
-        if _deciding_passes == 0:
-            _adaptive_before = spark.conf.get(_ADAPTIVE, "true")
-            spark.conf.set(_ADAPTIVE, "false")
-        _deciding_passes += 1
-    try:
-        yield
-    finally:
-        with _adaptive_lock:
-            _deciding_passes -= 1
-            if _deciding_passes == 0:
-                spark.conf.set(_ADAPTIVE, _adaptive_before)
 
 
 def _describe(name: str, entry: dict[str, Any]) -> str:
