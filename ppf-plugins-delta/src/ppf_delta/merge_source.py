@@ -2,15 +2,17 @@
 
 Delta materializes a merge's source (a local checkpoint) so that its two passes, finding the
 touched files and then rewriting them, see the same rows.  When the merge keys are checked, the
-sink does that materialization itself, on a plan that already shuffles the rows by the keys (the
-check is a window over them).  Planned without adaptive execution, the checkpoint keeps the
-knowledge that its rows are hash-partitioned and sorted by the keys, and the merge's join uses
-that layout instead of shuffling and sorting the source again: the check replaces a shuffle the
-merge would run anyway, so it adds no Spark job.  Delta is told not to materialize a second time.
+sink does that materialization itself, with the rows shuffled by the keys and sorted by them
+within each partition.  Planned without adaptive execution, the checkpoint keeps the knowledge of
+that layout, so the check (a window count over the keys) streams through the rows without a
+shuffle or sort of its own, and the merge's join uses the layout instead of shuffling and sorting
+the source again: the check's shuffle replaces one the merge would run anyway, so it adds no
+Spark job.  Delta is told not to materialize a second time.
 
 Adaptive execution is switched off only for a source whose plan has no shuffle of its own, where
-it has nothing to adapt; a source that joins or aggregates is checkpointed with it on, and its
-join shuffles the source again (one job more than an unchecked merge).  Without adaptive
+it has nothing to adapt; a source that joins or aggregates is checkpointed with it on, checked
+while it is checkpointed, and the merge's join shuffles it again (one job more than an unchecked
+merge).  Without adaptive
 execution nothing coalesces the join's partitions after the fact, so their number is chosen up
 front the way adaptive execution would coalesce them (:func:`join_partitions`).
 """
@@ -37,9 +39,9 @@ DEFAULT_STORAGE_LEVEL = "DISK_ONLY"  # Delta's own default for a materialized me
 
 @contextmanager
 def checked_merge_source(df: DataFrame, keys: list[str], target: Any) -> Iterator[DataFrame]:
-    """``df`` materialized with the duplicate-key check; Delta's own materialization is off inside.
+    """``df`` materialized and checked for duplicate keys; Delta's own materialization is off inside.
 
-    Raises (from Spark) when a key occurs twice, before anything is written.  ``target`` is the
+    Evaluating it raises (from Spark) when a key occurs twice, before the merge writes anything.  ``target`` is the
     ``DeltaTable`` merged into, used only for its size.
     """
     spark = df.sparkSession
@@ -49,18 +51,21 @@ def checked_merge_source(df: DataFrame, keys: list[str], target: Any) -> Iterato
     table_bytes = known_table_bytes(target)
     estimate = estimated_bytes(df) + table_bytes if table_bytes is not None else None
     partitions = join_partitions(spark.conf.get, estimate, spark.sparkContext.defaultParallelism)
-    checked = guard_unique_keys(df.repartition(partitions, *keys), keys)
     from pyspark import StorageLevel
 
     level = getattr(StorageLevel, spark.conf.get(STORAGE_LEVEL, DEFAULT_STORAGE_LEVEL).upper(), StorageLevel.DISK_ONLY)
+    clustered = df.repartition(partitions, *keys)
     if has_shuffle(df):
-        materialized = local_checkpoint(checked, level)
+        materialized = source = local_checkpoint(guard_unique_keys(clustered, keys), level)
     else:
         with adaptive_execution_off(spark):
-            materialized = local_checkpoint(checked, level)
+            materialized = local_checkpoint(clustered.sortWithinPartitions(*keys), level)
+        # Rows already clustered and sorted by the keys: the window count streams through them in
+        # each of the merge's passes (the first raises before anything is written).
+        source = guard_unique_keys(materialized, keys)
     try:
         with session_settings(spark, {MATERIALIZE_SOURCE: "none"}):
-            yield materialized
+            yield source
     finally:
         materialized._jdf.queryExecution().analyzed().rdd().unpersist(False)
 
