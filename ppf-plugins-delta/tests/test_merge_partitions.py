@@ -65,3 +65,9 @@ def test_without_coalescing_the_join_keeps_the_shuffle_partition_count(switch):
 
 def test_an_unknown_table_size_keeps_the_partition_count_the_join_would_start_from():
     assert join_partitions(settings(), None, default_parallelism=8) == 200
+
+
+def test_a_setting_that_is_not_a_byte_size_is_named_in_the_error():
+    conf = settings(spark_sql_adaptive_advisoryPartitionSizeInBytes="lots")
+    with pytest.raises(ValueError, match=r"spark.sql.adaptive.advisoryPartitionSizeInBytes = 'lots' is not a byte size"):
+        join_partitions(conf, 640 * MB, default_parallelism=2)

@@ -52,7 +52,20 @@ def test_the_materialized_source_is_partitioned_by_the_keys_for_the_join_to_reus
         assert sorted(tuple(r) for r in source.collect()) == [(1, "ann"), (2, "bob"), (3, "cid")]
         assert spark.conf.get("spark.databricks.delta.merge.materializeSource") == "none"
     assert spark.conf.get("spark.sql.adaptive.enabled") == "true"
+    assert spark.conf.get("spark.databricks.delta.merge.materializeSource", None) in (None, "auto")
     assert checkpoints(spark) == before
+
+
+def test_the_checkpoint_uses_deltas_configured_storage_level(spark, users, table):
+    key = "spark.databricks.delta.merge.materializeSource.rddStorageLevel"
+    spark.conf.set(key, "MEMORY_AND_DISK")
+    try:
+        with checked_merge_source(users.filter("name != 'bob2'"), ["user_id"], table):
+            levels = {rdd.getStorageLevel().description()
+                      for rdd in dict(spark.sparkContext._jsc.getPersistentRDDs()).values() if rdd.rdd().isLocallyCheckpointed()}
+    finally:
+        spark.conf.unset(key)
+    assert levels == {"Disk Memory Serialized 1x Replicated"}  # default DISK_ONLY: "Disk Serialized"
 
 
 @pytest.mark.parametrize("aggregated", [False, True], ids=["plain-read", "aggregated-input"])

@@ -143,12 +143,12 @@ def join_partitions(conf: Callable[[str, str | None], str | None], estimated: in
     initial = int(conf("spark.sql.adaptive.coalescePartitions.initialPartitionNum", None) or shuffle_partitions)
     if estimated is None:
         return initial
-    advisory = parse_bytes(conf("spark.sql.adaptive.advisoryPartitionSizeInBytes", None)
-                           or conf("spark.sql.adaptive.shuffle.targetPostShuffleInputSize", "64MB") or "64MB")
+    advisory = _setting_bytes(conf, "spark.sql.adaptive.advisoryPartitionSizeInBytes",
+                              conf("spark.sql.adaptive.shuffle.targetPostShuffleInputSize", "64MB") or "64MB")
     target = advisory
     if not _off(conf("spark.sql.adaptive.coalescePartitions.parallelismFirst", "true")):
         minimum_count = int(conf("spark.sql.adaptive.coalescePartitions.minPartitionNum", None) or default_parallelism)
-        minimum_size = parse_bytes(conf("spark.sql.adaptive.coalescePartitions.minPartitionSize", "1MB") or "1MB")
+        minimum_size = _setting_bytes(conf, "spark.sql.adaptive.coalescePartitions.minPartitionSize", "1MB")
         target = max(minimum_size, min(advisory, math.ceil(estimated / max(1, minimum_count))))
     # At least two: one partition is planned as a single partition, a layout no join reuses.
     return min(initial, max(2, math.ceil(estimated / max(1, target))))
@@ -156,3 +156,12 @@ def join_partitions(conf: Callable[[str, str | None], str | None], estimated: in
 
 def _off(setting: str | None) -> bool:
     return (setting or "").strip().lower() == "false"
+
+
+def _setting_bytes(conf: Callable[[str, str | None], str | None], key: str, default: str) -> int:
+    value = conf(key, None) or default
+    try:
+        return parse_bytes(value)
+    except ValueError:
+        raise ValueError(f"Spark setting {key} = {value!r} is not a byte size; give e.g. \"64MB\" or a number of "
+                         "bytes in spark.conf (pipeline file) or --override spark.conf...") from None
