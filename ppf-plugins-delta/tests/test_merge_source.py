@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
-from ppf_delta.merge_source import checked_merge_source, has_shuffle
+from ppf_delta.merge_source import checked_merge_source, has_shuffle, known_table_bytes
 from ppf_delta.unique_keys import is_duplicate_key_failure
 
 pytestmark = pytest.mark.spark
@@ -79,3 +82,42 @@ def test_a_duplicated_key_fails_the_source_before_the_merge_can_use_it_whichever
         checked.collect()
     assert is_duplicate_key_failure(failure.value)
     assert checkpoints(spark) == before, "the checkpoint's blocks were kept"
+
+
+@pytest.fixture
+def job_group(spark):
+    """Jobs started by the test's thread carry this group, so they can be counted."""
+    context = spark.sparkContext
+    context.setJobGroup("ppf-size-test", "table size")
+    yield lambda: len(context.statusTracker().getJobIdsForGroup("ppf-size-test"))
+    context.setLocalProperty("spark.jobGroup.id", None)
+    context.setLocalProperty("spark.job.description", None)
+
+
+def unloaded(spark, path: str):
+    """A DeltaTable whose log this JVM has not read before: nothing of its state computed yet."""
+    from delta.tables import DeltaTable
+
+    spark._jvm.org.apache.spark.sql.delta.DeltaLog.clearCache()
+    return DeltaTable.forPath(spark, path)
+
+
+def data_file_bytes(path: Path) -> int:
+    """The sizes of the data files the table's commits add (Spark's empty task outputs are not added)."""
+    actions = [json.loads(line) for commit in sorted((path / "_delta_log").glob("*.json"))
+               for line in commit.read_text().splitlines()]
+    assert not any("remove" in action for action in actions)
+    return sum(action["add"]["size"] for action in actions if "add" in action)
+
+
+def test_the_tables_size_is_read_from_its_checksum_without_a_spark_job(spark, table, tmp_path, job_group):
+    size = known_table_bytes(unloaded(spark, str(tmp_path / "table")))
+    assert size == data_file_bytes(tmp_path / "table")
+    assert job_group() == 0, "the table's state was reconstructed to learn its size"
+
+
+def test_a_table_without_a_checksum_is_sized_from_its_snapshot(spark, table, tmp_path, job_group):
+    for checksum in (tmp_path / "table" / "_delta_log").glob("*.crc"):
+        checksum.unlink()
+    assert known_table_bytes(unloaded(spark, str(tmp_path / "table"))) == data_file_bytes(tmp_path / "table")
+    assert job_group() > 0  # the state reconstruction the merge would otherwise run itself

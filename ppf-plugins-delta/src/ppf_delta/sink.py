@@ -9,11 +9,12 @@ import attrs
 from pyspark_pipeline_framework.core import Sink, SinkConfig
 
 from .merge_source import checked_merge_source
-from .target import check_path_or_table, delta_table, describe, table_exists
+from .target import check_path_or_table, describe, existing_table
 from .transaction import WriteTransaction
 from .unique_keys import duplicate_key_error, guard_unique_keys, is_duplicate_key_failure
 
 if TYPE_CHECKING:
+    from delta.tables import DeltaTable
     from pyspark.sql import DataFrame, SparkSession
 
 DeltaWriteMode = Literal["append", "overwrite", "merge"]
@@ -79,16 +80,17 @@ class DeltaSink(Sink[DeltaSinkConfig]):
     def write(self, df: DataFrame) -> None:
         spark = df.sparkSession
         config = self.config
-        exists = table_exists(spark, config.path, config.table)
+        target = existing_table(spark, config.path, config.table)
+        exists = target is not None
         if config.mode == "merge" and exists:
-            self._merge(spark, df)
+            self._merge(spark, target, df)
         else:
             # A merge into a table that does not exist yet creates it from the input.
             mode = "append" if config.mode == "merge" else config.mode
             source = self._guarded(df) if config.mode == "merge" else df
             self._run_guarded(df, lambda: self._save(source, mode, creating=not exists))
         if exists:
-            self._apply_table_properties(spark)
+            self._apply_table_properties(spark, target)
         self.logger.info("delta_written", target=describe(config.path, config.table), mode=config.mode)
 
     # -- append / overwrite ------------------------------------------------------------------
@@ -112,22 +114,21 @@ class DeltaSink(Sink[DeltaSinkConfig]):
             writer.saveAsTable(config.table)
 
     # -- merge -------------------------------------------------------------------------------
-    def _merge(self, spark: SparkSession, df: DataFrame) -> None:
+    def _merge(self, spark: SparkSession, target: DeltaTable, df: DataFrame) -> None:
         config = self.config
-        self._run_guarded(df, lambda: self._merge_checked(spark, df) if config.check_unique_keys
-                          else self._execute_merge(spark, df))
+        self._run_guarded(df, lambda: self._merge_checked(spark, target, df) if config.check_unique_keys
+                          else self._execute_merge(spark, target, df))
 
-    def _merge_checked(self, spark: SparkSession, df: DataFrame) -> None:
-        target = delta_table(spark, self.config.path, self.config.table)
+    def _merge_checked(self, spark: SparkSession, target: DeltaTable, df: DataFrame) -> None:
         with checked_merge_source(df, list(self.config.merge_keys), target) as source:
-            self._execute_merge(spark, source)
+            self._execute_merge(spark, target, source)
 
-    def _execute_merge(self, spark: SparkSession, source: DataFrame) -> None:
+    def _execute_merge(self, spark: SparkSession, target: DeltaTable, source: DataFrame) -> None:
         config = self.config
         condition = " AND ".join(f"target.`{key}` = source.`{key}`" for key in config.merge_keys)
         if config.merge_condition:
             condition = f"{condition} AND ({config.merge_condition})"
-        builder = (delta_table(spark, config.path, config.table).alias("target")
+        builder = (target.alias("target")
                    .merge(source.alias("source"), condition)
                    .whenMatchedUpdateAll()
                    .whenNotMatchedInsertAll())
@@ -154,11 +155,11 @@ class DeltaSink(Sink[DeltaSinkConfig]):
                                       target) from None
 
     # -- table properties --------------------------------------------------------------------
-    def _apply_table_properties(self, spark: SparkSession) -> None:
+    def _apply_table_properties(self, spark: SparkSession, target: DeltaTable) -> None:
         wanted = self.config.table_properties
         if not wanted:
             return
-        current = delta_table(spark, self.config.path, self.config.table).detail().collect()[0]["properties"] or {}
+        current = target.detail().collect()[0]["properties"] or {}
         changed = {k: v for k, v in wanted.items() if current.get(k) != v}
         if changed:  # only then: every ALTER is a commit of its own
             assignments = ", ".join(f"'{k}' = '{v}'" for k, v in changed.items())

@@ -25,16 +25,24 @@ def describe(path: str | None, table: str | None) -> str:
     return path if path is not None else f"table {table}"
 
 
-def table_exists(spark: SparkSession, path: str | None, table: str | None) -> bool:
+def existing_table(spark: SparkSession, path: str | None, table: str | None):
+    """The ``DeltaTable`` at ``path`` (or named ``table``), or ``None`` when there is none yet.
+
+    One lookup, reused for the whole write: every ``DeltaTable.forPath`` lists the table's log
+    again (an S3 LIST per call), and ``isDeltaTable`` followed by ``forPath`` would pay it twice.
+    """
     from delta.tables import DeltaTable
 
-    if path is not None:
-        return DeltaTable.isDeltaTable(spark, path)
-    assert table is not None
-    return spark.catalog.tableExists(table)
+    if path is None:
+        assert table is not None
+        return DeltaTable.forName(spark, table) if spark.catalog.tableExists(table) else None
+    try:
+        return DeltaTable.forPath(spark, path)
+    except Exception as error:  # pyspark's AnalysisException; other failures (S3 down) propagate
+        if _condition(error) == "DELTA_MISSING_DELTA_TABLE":
+            return None
+        raise
 
 
-def delta_table(spark: SparkSession, path: str | None, table: str | None):
-    from delta.tables import DeltaTable
-
-    return DeltaTable.forPath(spark, path) if path is not None else DeltaTable.forName(spark, table)
+def _condition(error: Exception) -> str | None:
+    return getattr(error, "getCondition", lambda: None)()
