@@ -106,3 +106,38 @@ def _scan_row_metric_ids(node: dict) -> Iterator[int]:
                 yield metric["accumulatorId"]
     for child in node.get("children", []):
         yield from _scan_row_metric_ids(child)
+
+
+@attrs.frozen
+class Timeline:
+    #: The application's start and end events (epoch seconds, the driver's clock, this machine's).
+    started: float
+    ended: float
+    #: Sum of the tasks' executor run time: the Spark work itself, whatever ran it.
+    task_run_s: float
+
+    @property
+    def application_s(self) -> float:
+        return self.ended - self.started
+
+
+def timeline(paths: list[Path]) -> Timeline:
+    """When the Spark application ran, and how long its tasks ran.
+
+    Against the process's own start and exit this splits a run's wall time into the time before
+    Spark's application starts (Python, then the JVM's start), the application, and after it ends
+    (the process's exit); ``task_run_s`` compares the work both sides gave Spark.
+    """
+    start = end = None
+    task_ms = 0
+    for event in (e for path in paths for e in _events(path)):
+        kind = event.get("Event")
+        if kind == "SparkListenerApplicationStart":
+            start = event["Timestamp"]
+        elif kind == "SparkListenerApplicationEnd":
+            end = event["Timestamp"]
+        elif kind == "SparkListenerTaskEnd":
+            task_ms += (event.get("Task Metrics") or {}).get("Executor Run Time", 0)
+    if start is None or end is None:
+        raise RuntimeError(f"no application start or end in {paths}")
+    return Timeline(start / 1000, end / 1000, task_ms / 1000)

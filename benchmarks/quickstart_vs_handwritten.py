@@ -23,12 +23,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.event_log import jobs, single_event_log, spark_properties
+from benchmarks.event_log import jobs, single_event_log, spark_properties, timeline
 from benchmarks.idle_cpu import wait_until_idle
 from benchmarks.pipeline_vs_handwritten import _fresh
 from benchmarks.settings import BENCHMARKS, MASTER, PPF, PYTHON, QS_ROWS, ROOT, RUNS, WORK, spark_conf
@@ -235,6 +236,10 @@ def measure(runs: int = RUNS, rows: int = QS_ROWS) -> dict:
         base, base_version = snapshot(client), open_table(server.endpoint).version()
 
         times: dict[str, list[float]] = {"ppf": [], "hand": []}
+        # Per run, from the event log against the process's start and exit: seconds before the Spark
+        # application starts, inside it, and after it ends; and its tasks' run time.
+        phases: dict[str, dict[str, list[float]]] = {side: {"before": [], "application": [], "after": [],
+                                                            "tasks": []} for side in ("ppf", "hand")}
         job_counts: dict[str, set[int]] = {"ppf": set(), "hand": set()}
         job_lists: dict[str, list[dict]] = {}
         properties: dict[str, dict[str, str]] = {}
@@ -249,16 +254,23 @@ def measure(runs: int = RUNS, rows: int = QS_ROWS) -> dict:
                     seconds = run_ppf(project, user_conf, jars_dir, event_logs)
                 else:
                     seconds = run_handwritten(project, hand_conf, event_logs)
+                exited = time.time()
                 check_table(client, server.endpoint, base_version, rows)  # a broken side cannot look fast
                 log = single_event_log(event_logs)
                 run_jobs = jobs(log)
                 times[side].append(seconds)
+                spans = timeline(log)
+                for phase, value in (("before", spans.started - (exited - seconds)), ("application", spans.application_s),
+                                     ("after", exited - spans.ended), ("tasks", spans.task_run_s)):
+                    phases[side][phase].append(round(value, 3))
                 job_counts[side].add(len(run_jobs))
                 job_lists[side] = [{"description": j.description, "stages": list(j.stages)} for j in run_jobs]
                 properties[side] = compared_properties(log)
                 if side == "hand":  # fail at the first pair rather than after the last
                     check_same_settings(properties["ppf"], properties["hand"])
                 print(f"  run {index + 1}/{runs} {side:<4} {seconds:6.2f} s  {len(run_jobs)} Spark job(s)  "
+                      f"[before {phases[side]['before'][-1]:5.2f}, application {spans.application_s:6.2f}, after "
+                      f"{phases[side]['after'][-1]:5.2f}; tasks {spans.task_run_s:6.2f} s]  "
                       f"(CPUs {busy_before[side][-1]:.0%} busy before)", file=sys.stderr)
 
     ppf, hand = median(times["ppf"]), median(times["hand"])
@@ -271,6 +283,11 @@ def measure(runs: int = RUNS, rows: int = QS_ROWS) -> dict:
         "ppf_s": times["ppf"], "hand_s": times["hand"],
         "ppf_median_s": ppf, "hand_median_s": hand, "ratio": ppf / hand,
         "pair_ratios": pair_ratios, "median_pair_ratio": median(pair_ratios),
+        # Where the time went: before the Spark application (Python, the JVM's start), inside it,
+        # after it (the process's exit), and the tasks' run time within it; medians per side.
+        "phases": phases,
+        "phase_medians": {side: {phase: median(values) for phase, values in phases[side].items()}
+                          for side in phases},
         "ppf_range_s": spread(times["ppf"]), "hand_range_s": spread(times["hand"]),
         "ppf_jobs": sorted(job_counts["ppf"]), "hand_jobs": sorted(job_counts["hand"]),
         # The last run's jobs of each side, in order: which jobs make up a difference in counts.
