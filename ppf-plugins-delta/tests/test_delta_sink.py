@@ -207,3 +207,22 @@ def test_sink_writes_a_catalog_table_by_name(spark, run_steps, users_parquet, tm
         assert _rows(location) == sorted(USERS)
     finally:
         spark.sql(f"DROP TABLE IF EXISTS {name}")
+
+
+def test_a_merge_looks_its_table_up_once(run_steps, users_parquet, table_path, monkeypatch):
+    """Each lookup lists the table's log (an S3 LIST on S3): the sink reuses one for the whole write."""
+    from delta import tables
+
+    run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append'))
+    lookups = []
+    for name in ("forPath", "forName", "isDeltaTable"):
+        original = getattr(tables.DeltaTable, name)
+        monkeypatch.setattr(tables.DeltaTable, name,
+                            classmethod(lambda cls, *args, _name=name, _original=original, **kwargs:
+                                        lookups.append(_name) or _original.__func__(cls, *args, **kwargs)))
+    sink = (f'path = "{table_path}", mode = merge, merge_keys = [user_id], '
+            'table_properties { "delta.appendOnly" = "false" }')
+    result = run_steps(_sink_steps(users_parquet([(1, "ann2", "eu"), (4, "dan", "us")]), sink))
+    assert result.succeeded, result
+    assert [r[:2] for r in _rows(table_path)] == [(1, "ann2"), (2, "bob"), (3, "cid"), (4, "dan")]
+    assert lookups == ["forPath"], lookups

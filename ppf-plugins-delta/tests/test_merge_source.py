@@ -87,11 +87,13 @@ def test_a_duplicated_key_fails_the_source_before_the_merge_can_use_it_whichever
 @pytest.fixture
 def job_group(spark):
     """Jobs started by the test's thread carry this group, so they can be counted."""
+    from pyspark_pipeline_framework.runtime.written_output import jobs_so_far
+
     context = spark.sparkContext
     context.setJobGroup("ppf-size-test", "table size")
-    yield lambda: len(context.statusTracker().getJobIdsForGroup("ppf-size-test"))
-    context.setLocalProperty("spark.jobGroup.id", None)
-    context.setLocalProperty("spark.job.description", None)
+    yield lambda: len(jobs_so_far(spark, "ppf-size-test"))
+    for key in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
+        context.setLocalProperty(key, None)  # what setJobGroup set: later jobs of this thread are ungrouped
 
 
 def unloaded(spark, path: str):
