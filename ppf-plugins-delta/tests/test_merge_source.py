@@ -84,6 +84,26 @@ def test_a_duplicated_key_fails_the_source_before_the_merge_can_use_it_whichever
     assert checkpoints(spark) == before, "the checkpoint's blocks were kept"
 
 
+def test_a_checked_merge_computes_its_input_once(spark, table):
+    """The checkpoint is lazy: the merge's first pass computes it and the second reads its blocks."""
+    from pyspark.sql import functions as F
+
+    computed = spark.sparkContext.accumulator(0)
+
+    def tally(user_id):
+        computed.add(1)
+        return user_id
+
+    # A row-wise Python function: a plan without a shuffle of its own, as in the Quick Start.
+    source = spark.range(1, 101).select(F.udf(tally, "int", useArrow=False)("id").alias("user_id"), F.lit("new").alias("name"))
+    assert not has_shuffle(source)
+    with checked_merge_source(source, ["user_id"], table) as checked:
+        (table.alias("target").merge(checked.alias("source"), "target.user_id = source.user_id")
+         .whenMatchedUpdateAll().whenNotMatchedInsertAll().execute())
+    assert computed.value == 100, "the merge's passes computed the input more than once"
+    assert sorted(tuple(r) for r in table.toDF().collect()) == [(i, "new") for i in range(1, 101)]
+
+
 @pytest.fixture
 def job_group(spark):
     """Jobs started by the test's thread carry this group, so they can be counted."""
