@@ -85,7 +85,7 @@ def test_a_duplicated_key_fails_the_source_before_the_merge_can_use_it_whichever
 
 
 def test_a_checked_merge_computes_its_input_once(spark, table):
-    """The checkpoint is lazy: the merge's first pass computes it and the second reads its blocks."""
+    """Both of the merge's passes read the checkpoint: the input is computed once (the point of materializing it)."""
     from pyspark.sql import functions as F
 
     computed = spark.sparkContext.accumulator(0)

@@ -6,16 +6,15 @@ sink does that materialization itself, with the rows shuffled by the keys and so
 within each partition.  Planned without adaptive execution, the checkpoint keeps the knowledge of
 that layout, so the check (a window count over the keys) streams through the rows without a
 shuffle or sort of its own, and the merge's join uses the layout instead of shuffling and sorting
-the source again: the check's shuffle replaces one the merge would run anyway.  The checkpoint
-is lazy: the merge's first pass computes it (reading the input once) and keeps its blocks for
-the second, so it is not a Spark job of its own.  Delta is told not to materialize a second time.
+the source again: the check's shuffle replaces one the merge would run anyway, so it adds no
+Spark job.  Delta is told not to materialize a second time.
 
 Adaptive execution is switched off only for a source whose plan has no shuffle of its own, where
-it has nothing to adapt; a source that joins or aggregates is checkpointed eagerly with it on,
-checked while it is checkpointed, and the merge's join shuffles it again (one job more than an
-unchecked merge).  Without adaptive execution nothing coalesces the join's partitions after the
-fact, so their number is chosen up front the way adaptive execution would coalesce them
-(:func:`join_partitions`).
+it has nothing to adapt; a source that joins or aggregates is checkpointed with it on, checked
+while it is checkpointed, and the merge's join shuffles it again (one job more than an unchecked
+merge).  Without adaptive
+execution nothing coalesces the join's partitions after the fact, so their number is chosen up
+front the way adaptive execution would coalesce them (:func:`join_partitions`).
 """
 
 from __future__ import annotations
@@ -60,11 +59,9 @@ def checked_merge_source(df: DataFrame, keys: list[str], target: Any) -> Iterato
         materialized = source = local_checkpoint(guard_unique_keys(clustered, keys), level)
     else:
         with adaptive_execution_off(spark):
-            # Not eager: the merge's first pass reads every source row anyway and keeps the blocks
-            # on the way, so the materialization is stages of that pass, not a Spark job of its own.
-            materialized = clustered.sortWithinPartitions(*keys).localCheckpoint(eager=False, storageLevel=level)
-        # Rows clustered and sorted by the keys: the window count streams through them in each of
-        # the merge's passes (the first raises before anything is written).
+            materialized = local_checkpoint(clustered.sortWithinPartitions(*keys), level)
+        # Rows already clustered and sorted by the keys: the window count streams through them in
+        # each of the merge's passes (the first raises before anything is written).
         source = guard_unique_keys(materialized, keys)
     try:
         with session_settings(spark, {MATERIALIZE_SOURCE: "none"}):
