@@ -1,6 +1,6 @@
 """Where the Quick Start's time goes inside Spark: ppf's pipeline and the hand-written merge, in one warm session.
 
-    .venv/bin/python benchmarks/quickstart_in_one_session.py [ROUNDS]
+    .venv/bin/python benchmarks/quickstart_in_one_session.py [ROUNDS]   # report: benchmarks/.work/quickstart_in_one_session/report.json
 
 A diagnostic, not a figure: :mod:`benchmarks.quickstart_vs_handwritten` measures whole processes,
 where the JVM's start and its cold code paths dominate and runs vary by seconds.  Here both sides
@@ -103,7 +103,9 @@ def main() -> None:
                 groups[side].append(group)
             print(f"  round {round_ + 1}/{ROUNDS} {side:4s} {walls[side][-1]:6.2f} s", file=sys.stderr, flush=True)
     spark.stop()
-    print(json.dumps(report(single_event_log(events), groups, walls), indent=2))
+    # Not on stdout: the pipeline's own log lines go there.
+    (HERE / "report.json").write_text(json.dumps(report(single_event_log(events), groups, walls), indent=2))
+    print(f"report: {HERE / 'report.json'}", file=sys.stderr)
 
 
 def report(paths: list[Path], groups: dict[str, list[str]], walls: dict[str, list[float]]) -> dict:
