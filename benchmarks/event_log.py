@@ -71,17 +71,39 @@ class Job:
     #: ``spark.job.description`` when the code set one (ppf and Delta do), else the first stage's name.
     description: str
     stages: tuple[str, ...]
+    #: ``spark.jobGroup.id`` of the thread that started it (ppf: one per run), if any.
+    group: str | None = None
+    #: Submission and completion (epoch milliseconds, the driver's clock).
+    submitted_ms: int = 0
+    completed_ms: int = 0
+    #: Summed executor run time of the tasks of its stages.
+    task_run_ms: int = 0
+
+    @property
+    def wall_ms(self) -> int:
+        return self.completed_ms - self.submitted_ms
 
 
 def jobs(paths: list[Path]) -> list[Job]:
     """Every job the application started, in order: what each side really ran, not just how many."""
-    found = []
+    started: dict[int, dict] = {}
+    stage_job: dict[int, int] = {}
     for event in (e for path in paths for e in _events(path)):
-        if event.get("Event") == "SparkListenerJobStart":
+        kind = event.get("Event")
+        if kind == "SparkListenerJobStart":
             stages = tuple(stage.get("Stage Name", "") for stage in event.get("Stage Infos", []))
-            description = (event.get("Properties") or {}).get("spark.job.description") or next(iter(stages), "")
-            found.append(Job(event["Job ID"], description, stages))
-    return found
+            properties = event.get("Properties") or {}
+            description = properties.get("spark.job.description") or next(iter(stages), "")
+            started[event["Job ID"]] = {"id": event["Job ID"], "description": description, "stages": stages,
+                                        "group": properties.get("spark.jobGroup.id"),
+                                        "submitted_ms": event.get("Submission Time", 0), "task_run_ms": 0}
+            stage_job.update({stage: event["Job ID"] for stage in event.get("Stage IDs", [])})
+        elif kind == "SparkListenerJobEnd" and event["Job ID"] in started:
+            started[event["Job ID"]]["completed_ms"] = event.get("Completion Time", 0)
+        elif kind == "SparkListenerTaskEnd" and event.get("Stage ID") in stage_job:
+            started[stage_job[event["Stage ID"]]]["task_run_ms"] += \
+                (event.get("Task Metrics") or {}).get("Executor Run Time", 0)
+    return [Job(**fields) for fields in started.values()]
 
 
 def spark_properties(paths: list[Path]) -> dict[str, str]:

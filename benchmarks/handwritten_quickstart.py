@@ -14,17 +14,22 @@ from pyspark.sql import functions as F
 PII_COLUMNS = ["email", "phone", "ssn"]
 
 
-def main() -> None:
-    args = parse_args(("source", "e.g. s3a://raw-data/users/*.parquet"), ("table", "e.g. s3a://warehouse/users"))
-    spark = start_session("handwritten-user-etl", args)
+def anonymize(users):
+    return users.withColumns({name: F.sha2(F.col(name), 256) for name in PII_COLUMNS})
 
-    users = spark.read.parquet(args.source)
-    anonymized = users.withColumns({name: F.sha2(F.col(name), 256) for name in PII_COLUMNS})
-    (DeltaTable.forPath(spark, args.table).alias("target")
-     .merge(anonymized.alias("source"), "target.user_id = source.user_id")
+
+def merge_users(spark, source: str, table: str) -> None:
+    (DeltaTable.forPath(spark, table).alias("target")
+     .merge(anonymize(spark.read.parquet(source)).alias("source"), "target.user_id = source.user_id")
      .whenMatchedUpdateAll()
      .whenNotMatchedInsertAll()
      .execute())
+
+
+def main() -> None:
+    args = parse_args(("source", "e.g. s3a://raw-data/users/*.parquet"), ("table", "e.g. s3a://warehouse/users"))
+    spark = start_session("handwritten-user-etl", args)
+    merge_users(spark, args.source, args.table)
     spark.stop()
 
 

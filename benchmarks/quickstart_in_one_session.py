@@ -31,10 +31,13 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.event_log import single_event_log
+from benchmarks.event_log import Job, jobs, single_event_log
 from benchmarks.pipeline_vs_handwritten import _fresh
-from benchmarks.quickstart_vs_handwritten import CONFIG, PII, QUICKSTART, batches, ensure_jars, users
-from benchmarks.settings import QS_ROWS, WORK, spark_conf
+from benchmarks.quickstart_vs_handwritten import CONFIG, QUICKSTART, batches, ensure_jars, users
+from benchmarks.settings import BENCHMARKS, QS_ROWS, WORK, spark_conf
+
+sys.path.insert(0, str(BENCHMARKS))  # the hand-written baseline imports its sibling handwritten_cli
+import handwritten_quickstart  # noqa: E402  (the very job the whole-process benchmark runs by hand)
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 HERE = WORK / "quickstart_in_one_session"
@@ -42,21 +45,16 @@ HERE = WORK / "quickstart_in_one_session"
 
 def write_inputs(spark, table_rows: int) -> tuple[Path, Path, Path]:
     """The benchmark's two batches as parquet, and the table made from the first (hashed, as ppf would)."""
-    from pyspark.sql import functions as F
-
     first, second = batches(table_rows)
     paths = HERE / "first", HERE / "second", HERE / "pristine-table"
     for ids, version, path in ((first, "v1", paths[0]), (second, "v2", paths[1])):
         spark.createDataFrame(users(ids, version)).repartition(4).write.parquet(str(path))
-    (spark.read.parquet(str(paths[0])).withColumns({c: F.sha2(F.col(c), 256) for c in PII})
-     .write.format("delta").save(str(paths[2])))
+    handwritten_quickstart.anonymize(spark.read.parquet(str(paths[0]))).write.format("delta").save(str(paths[2]))
     return paths
 
 
 def main() -> None:
     sys.path.insert(0, str(QUICKSTART))  # my_pipelines.transforms.UserAnonymizer, as the Quick Start imports it
-    from delta.tables import DeltaTable
-    from pyspark.sql import functions as F
     from pyspark_pipeline_framework.runtime.executor import job_group
     from pyspark_pipeline_framework.testing import local_spark_session, run_pipeline_text
 
@@ -72,12 +70,6 @@ def main() -> None:
             .replace("pyspark_pipeline_framework.components.S3Source", "pyspark_pipeline_framework.components.FileSource")
             .replace("s3://raw-data/users/*.parquet", str(source))
             .replace("s3://warehouse/users", str(table)))
-
-    def hand() -> None:
-        anonymized = spark.read.parquet(str(source)).withColumns({c: F.sha2(F.col(c), 256) for c in PII})
-        (DeltaTable.forPath(spark, str(table)).alias("target")
-         .merge(anonymized.alias("source"), "target.user_id = source.user_id")
-         .whenMatchedUpdateAll().whenNotMatchedInsertAll().execute())
 
     groups: dict[str, list[str]] = defaultdict(list)
     walls: dict[str, list[float]] = defaultdict(list)
@@ -96,7 +88,7 @@ def main() -> None:
             else:
                 group = f"hand-{round_}"
                 spark.sparkContext.setJobGroup(group, group)
-                hand()
+                handwritten_quickstart.merge_users(spark, str(source), str(table))
                 spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
             walls[side].append(time.perf_counter() - started)
             if round_:  # the first round warms the JVM
@@ -109,47 +101,27 @@ def main() -> None:
 
 
 def report(paths: list[Path], groups: dict[str, list[str]], walls: dict[str, list[float]]) -> dict:
-    jobs = _jobs(paths)
+    logged = jobs(paths)
     summary = {}
     for side, side_groups in groups.items():
-        per_round = [sorted((j for j in jobs if j["group"] == g), key=lambda j: j["start"]) for g in side_groups]
+        per_round: list[list[Job]] = [[j for j in logged if j.group == g] for g in side_groups]
         counts = sorted({len(r) for r in per_round})
-        busy = [sum(j["end"] - j["start"] for j in r) / 1000 for r in per_round]
-        span = [(max(j["end"] for j in r) - min(j["start"] for j in r)) / 1000 for r in per_round]
+        busy = [sum(j.wall_ms for j in r) / 1000 for r in per_round]
+        span = [(max(j.completed_ms for j in r) - min(j.submitted_ms for j in r)) / 1000 for r in per_round]
         summary[side] = {
             "step_s": round(statistics.median(walls[side][1:]), 2),
             "jobs": counts,
             "jobs_wall_s": round(statistics.median(busy), 2),
             "between_jobs_s": round(statistics.median(s - b for s, b in zip(span, busy)), 2),
-            "task_s": round(statistics.median(sum(j["task_ms"] for j in r) / 1000 for r in per_round), 2),
+            "task_s": round(statistics.median(sum(j.task_run_ms for j in r) / 1000 for r in per_round), 2),
             "per_job": [
-                {"job": i, "description": per_round[0][i]["description"][:80],
-                 "wall_ms": statistics.median(r[i]["end"] - r[i]["start"] for r in per_round if len(r) > i),
-                 "task_ms": statistics.median(r[i]["task_ms"] for r in per_round if len(r) > i)}
+                {"job": i, "description": per_round[0][i].description[:80],
+                 "wall_ms": statistics.median(r[i].wall_ms for r in per_round if len(r) > i),
+                 "task_ms": statistics.median(r[i].task_run_ms for r in per_round if len(r) > i)}
                 for i in range(max(counts))
             ],
         }
     return summary
-
-
-def _jobs(paths: list[Path]) -> list[dict]:
-    jobs: dict[int, dict] = {}
-    stage_job: dict[int, int] = {}
-    for path in paths:
-        for line in path.read_text().splitlines():
-            event = json.loads(line)
-            kind = event["Event"]
-            if kind == "SparkListenerJobStart":
-                props = event.get("Properties") or {}
-                jobs[event["Job ID"]] = {"group": props.get("spark.jobGroup.id"), "start": event["Submission Time"],
-                                         "description": props.get("spark.job.description") or "", "task_ms": 0}
-                stage_job.update({stage: event["Job ID"] for stage in event["Stage IDs"]})
-            elif kind == "SparkListenerJobEnd":
-                jobs[event["Job ID"]]["end"] = event["Completion Time"]
-            elif kind == "SparkListenerTaskEnd" and event["Stage ID"] in stage_job:
-                jobs[stage_job[event["Stage ID"]]]["task_ms"] += (event.get("Task Metrics") or {}).get(
-                    "Executor Run Time", 0)
-    return list(jobs.values())
 
 
 if __name__ == "__main__":
