@@ -60,8 +60,8 @@ def test_ppf_validate_reports_a_bucketless_path_without_importing_pyspark(tmp_pa
     conf.write_text('pipeline { name = p, steps = [ { name = read, type = S3Source, '
                     'config { path = "s3:///users" } }, { name = w, type = S3Sink, '
                     'config { path = "s3://out/x", format = "parquet" } } ] }')
-    code = ("import sys; from pyspark_pipeline_framework.runner.cli import main; sys.argv = ['ppf', 'validate', "
-            f"{str(conf)!r}]\ntry:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+    code = ("import sys; from pyspark_pipeline_framework.runner.cli import app; sys.argv = ['ppf', 'validate', "
+            f"{str(conf)!r}]\ntry:\n    app()\nexcept SystemExit as e:\n    code = e.code\n"
             "assert 'pyspark' not in sys.modules\nsys.exit(code)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 2, done.stderr

@@ -181,3 +181,39 @@ def test_importing_the_plugin_module_does_not_import_opentelemetry():
             "loaded = [m for m in sys.modules if m.startswith('opentelemetry')]; "
             "assert not loaded, loaded")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_building_the_hook_does_not_wait_for_opentelemetry(monkeypatch):
+    """The SDK is set up on a thread of its own (overlapping Spark's start); the hook's first use waits for it."""
+    import threading
+
+    from ppf_metrics import hook as hook_module
+
+    release = threading.Event()
+    real_build = hook_module.RunTelemetry.build
+
+    def slow_build(*args, **kwargs):
+        if not release.wait(5):  # only set once MetricsHook() has returned
+            raise AssertionError("building the hook waited for OpenTelemetry's set-up")
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(hook_module.RunTelemetry, "build", slow_build)
+    spans = InMemorySpanExporter()
+    hook = MetricsHook(span_exporter=spans)  # returns while the build still waits
+    assert not release.is_set()
+    release.set()
+    result = run(pipeline(), hook)
+    assert result.succeeded
+    assert "pipeline numbers" in {span.name for span in spans.get_finished_spans()}
+
+
+def test_a_failure_to_set_up_opentelemetry_surfaces_when_the_hook_is_used(monkeypatch):
+    from ppf_metrics import hook as hook_module
+
+    def broken_build(*args, **kwargs):
+        raise RuntimeError("no telemetry today")
+
+    monkeypatch.setattr(hook_module.RunTelemetry, "build", broken_build)
+    hook = MetricsHook()
+    with pytest.raises(RuntimeError, match="no telemetry today"):
+        hook.tracer_provider

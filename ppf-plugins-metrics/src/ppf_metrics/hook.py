@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any
 from pyspark_pipeline_framework.core import Hook
 from pyspark_pipeline_framework.runtime.result import StepStatus
 
-from .pushgateway import STEP_FIGURES, push_run
-from .telemetry import MetricsSettings, build_providers
+from .background import InBackground
+from .pushgateway import push_run
+from .telemetry import MetricsSettings, RunTelemetry, require_exporter_package
 
 if TYPE_CHECKING:
+    from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import MetricReader
+    from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
     from opentelemetry.trace import Span
-
-INSTRUMENTATION = "ppf_metrics"
-
 
 class MetricsHook(Hook):
     """Records each run as OpenTelemetry spans and step metrics, flushed when the run ends.
@@ -59,33 +59,27 @@ class MetricsHook(Hook):
     ):
         super().__init__(settings)
         self.telemetry_settings = MetricsSettings.from_mapping(self.settings)
-        self.tracer_provider, self.meter_provider = build_providers(
-            self.telemetry_settings, span_exporter, metric_reader
-        )
-        self._tracer = self.tracer_provider.get_tracer(INSTRUMENTATION)
-        meter = self.meter_provider.get_meter(INSTRUMENTATION)
-        self._step_duration = meter.create_histogram(
-            "ppf.step.duration", unit="s", description="Wall time of a step, all attempts included")
-        self._step_attempts = meter.create_counter(
-            "ppf.step.attempts", unit="{attempt}", description="Attempts a step took")
-        self._step_runs = meter.create_counter(
-            "ppf.step.runs", unit="{step}", description="Steps by final status")
-        self._run_duration = meter.create_histogram(
-            "ppf.pipeline.duration", unit="s", description="Wall time of a pipeline run")
-        self._step_figures = {
-            key: meter.create_counter(f"ppf.step.{key}", unit="By" if key == "bytes_written" else "{row}",
-                                      description=f"Step figure {key}, as Spark reported it")
-            for key in STEP_FIGURES
-        }
+        require_exporter_package(self.telemetry_settings)  # a config error now, before Spark starts
+        # Importing OpenTelemetry's SDK takes about 0.1 s: on a thread of its own it overlaps the
+        # JVM's start instead of delaying it.  Every use below waits for it.
+        self._telemetry = InBackground(lambda: RunTelemetry.build(self.telemetry_settings, span_exporter, metric_reader))
         self._run_span: Span | None = None
         self._step_spans: dict[str, Span] = {}
         self._succeeded_spans: dict[str, tuple[Span, int]] = {}
         self._retries: dict[str, int] = {}
         self._lock = threading.Lock()  # steps of independent branches report from several threads
 
+    @property
+    def tracer_provider(self) -> TracerProvider:
+        return self._telemetry.result().tracer_provider
+
+    @property
+    def meter_provider(self) -> MeterProvider:
+        return self._telemetry.result().meter_provider
+
     # -- spans ---------------------------------------------------------------------------------
     def pipeline_start(self, pipeline_name: str, context: Any) -> None:
-        self._run_span = self._tracer.start_span(
+        self._run_span = self._telemetry.result().tracer.start_span(
             f"pipeline {pipeline_name}",
             attributes={"ppf.pipeline": pipeline_name, "ppf.run_id": context.run_id},
         )
@@ -94,7 +88,7 @@ class MetricsHook(Hook):
         from opentelemetry import trace
 
         parent = trace.set_span_in_context(self._run_span) if self._run_span is not None else None
-        span = self._tracer.start_span(
+        span = self._telemetry.result().tracer.start_span(
             f"step {step_name}", context=parent, attributes={"ppf.step": step_name, "ppf.step.type": step.type},
         )
         with self._lock:
@@ -142,18 +136,19 @@ class MetricsHook(Hook):
     def pipeline_end(self, pipeline_name: str, context: Any, result: Any) -> None:
         from opentelemetry.trace import Status, StatusCode
 
+        telemetry = self._telemetry.result()
         for step in result.steps:
             status = step.status.value
             attributes = {"ppf.pipeline": pipeline_name, "ppf.step": step.name, "ppf.step.status": status}
-            self._step_runs.add(1, attributes)
+            telemetry.step_runs.add(1, attributes)
             if step.attempts:
-                self._step_duration.record(step.duration_s, attributes)
-                self._step_attempts.add(step.attempts, attributes)
+                telemetry.step_duration.record(step.duration_s, attributes)
+                telemetry.step_attempts.add(step.attempts, attributes)
             for key, value in _figures(step.metrics).items():
-                if key in self._step_figures:
-                    self._step_figures[key].add(value, attributes)
+                if key in telemetry.step_figures:
+                    telemetry.step_figures[key].add(value, attributes)
         run_status = "succeeded" if result.succeeded else "failed"
-        self._run_duration.record(result.duration_s, {"ppf.pipeline": pipeline_name, "ppf.status": run_status})
+        telemetry.run_duration.record(result.duration_s, {"ppf.pipeline": pipeline_name, "ppf.status": run_status})
 
         with self._lock:
             succeeded, self._succeeded_spans = self._succeeded_spans, {}
@@ -176,8 +171,8 @@ class MetricsHook(Hook):
             self._run_span = None
         # A batch process may exit right after the run: push everything out now, once.  Shutting
         # down (rather than leaving it to exit) also stops a second export at interpreter exit.
-        self.tracer_provider.shutdown()
-        self.meter_provider.shutdown()
+        telemetry.tracer_provider.shutdown()
+        telemetry.meter_provider.shutdown()
         if self.telemetry_settings.pushgateway is not None:
             push_run(self.telemetry_settings.pushgateway, pipeline_name, result, context.logger)
 

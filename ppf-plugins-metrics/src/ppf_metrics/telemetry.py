@@ -15,13 +15,17 @@ import attrs
 from pyspark_pipeline_framework.core.converter import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 
-from .pushgateway import PushgatewaySettings
+from .pushgateway import STEP_FIGURES, PushgatewaySettings
 
 if TYPE_CHECKING:
+    from opentelemetry.metrics import Counter, Histogram
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import MetricReader
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
+    from opentelemetry.trace import Tracer
+
+INSTRUMENTATION = "ppf_metrics"
 
 
 @attrs.frozen
@@ -72,6 +76,56 @@ def build_providers(
     return tracer_provider, MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False)
 
 
+@attrs.frozen
+class RunTelemetry:
+    """One run's providers and the instruments the metrics hook records with."""
+
+    tracer_provider: TracerProvider
+    meter_provider: MeterProvider
+    tracer: Tracer
+    step_duration: Histogram
+    step_attempts: Counter
+    step_runs: Counter
+    run_duration: Histogram
+    step_figures: dict[str, Counter]
+
+    @classmethod
+    def build(cls, settings: MetricsSettings, span_exporter: SpanExporter | None = None,
+              metric_reader: MetricReader | None = None) -> RunTelemetry:
+        tracer_provider, meter_provider = build_providers(settings, span_exporter, metric_reader)
+        meter = meter_provider.get_meter(INSTRUMENTATION)
+        return cls(
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            tracer=tracer_provider.get_tracer(INSTRUMENTATION),
+            step_duration=meter.create_histogram(
+                "ppf.step.duration", unit="s", description="Wall time of a step, all attempts included"),
+            step_attempts=meter.create_counter("ppf.step.attempts", unit="{attempt}", description="Attempts a step took"),
+            step_runs=meter.create_counter("ppf.step.runs", unit="{step}", description="Steps by final status"),
+            run_duration=meter.create_histogram(
+                "ppf.pipeline.duration", unit="s", description="Wall time of a pipeline run"),
+            step_figures={
+                key: meter.create_counter(f"ppf.step.{key}", unit="By" if key == "bytes_written" else "{row}",
+                                          description=f"Step figure {key}, as Spark reported it")
+                for key in STEP_FIGURES
+            },
+        )
+
+
+def require_exporter_package(settings: MetricsSettings) -> None:
+    """A :class:`ConfigError` when the chosen exporter's package is not installed."""
+    if settings.exporter != "otlp":
+        return
+    try:
+        import opentelemetry.exporter.otlp.proto.http.metric_exporter  # noqa: F401
+        import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401
+    except ImportError:
+        raise ConfigError([ConfigIssue(
+            "pipeline.hooks.metrics.exporter", "exporter \"otlp\" needs the OTLP exporter package",
+            "pip install 'ppf-plugins-metrics[otlp]'",
+        )]) from None
+
+
 def _exporters(settings: MetricsSettings) -> tuple[SpanExporter | None, MetricReader | None]:
     from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 
@@ -86,14 +140,10 @@ def _exporters(settings: MetricsSettings) -> tuple[SpanExporter | None, MetricRe
 
         return ConsoleSpanExporter(), PeriodicExportingMetricReader(ConsoleMetricExporter(),
                                                                     export_interval_millis=once)
-    try:
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    except ImportError:
-        raise ConfigError([ConfigIssue(
-            "pipeline.hooks.metrics.exporter", "exporter \"otlp\" needs the OTLP exporter package",
-            "pip install 'ppf-plugins-metrics[otlp]'",
-        )]) from None
+    require_exporter_package(settings)
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
     endpoint = settings.otlp_endpoint
     spans = OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces") if endpoint else OTLPSpanExporter()
     metrics = OTLPMetricExporter(endpoint=f"{endpoint.rstrip('/')}/v1/metrics") if endpoint else OTLPMetricExporter()

@@ -308,13 +308,23 @@ def jars_fetch(
 
 def main() -> None:
     """Entry point of the ``ppf`` script."""
-    app()
+    _run_script()
 
 
 def run_alias() -> None:
     """Entry point of ``ppf-run``, the seed's name for ``ppf run``."""
     sys.argv = [sys.argv[0], "run", *sys.argv[1:]]
-    app()
+    _run_script()
+
+
+def _run_script() -> None:
+    """Run the command line, then end the process without the interpreter's teardown (see process_exit)."""
+    from .process_exit import exit_code, exit_process
+
+    try:
+        app()  # standalone mode: always ends in SystemExit
+    except SystemExit as exit_:
+        exit_process(exit_code(exit_))
 
 
 if __name__ == "__main__":
