@@ -47,9 +47,10 @@ def test_what_the_interpreters_exit_would_do_still_happens(tmp_path: Path):
     assert (out / "thread.txt").read_text() == "joined"
 
 
-def test_the_script_skips_the_interpreters_teardown():
+@pytest.mark.parametrize("script", ["main", "run_alias"], ids=["ppf", "ppf-run"])
+def test_the_scripts_skip_the_interpreters_teardown(script):
     # An object whose finalizer would run during the interpreter's teardown: it must not run.
-    done = run_python("""
+    done = run_python(f"""
         import sys
 
         class Teardown:
@@ -58,8 +59,8 @@ def test_the_script_skips_the_interpreters_teardown():
 
         keep = Teardown()
         sys.argv = ["ppf", "--help"]
-        from pyspark_pipeline_framework.runner.cli import main
-        main()
+        from pyspark_pipeline_framework.runner.cli import {script}
+        {script}()
     """)
     assert done.returncode == 0 and "Usage" in done.stdout
     assert "torn down" not in done.stderr

@@ -2,7 +2,8 @@
 
 Switched on by the seed's ``hooks { enable_metrics = true }``.  Everything it reports comes from
 what the executor already knows (durations, attempts, status); it never asks Spark for anything.
-OpenTelemetry is imported when the plugin is built, not when this module is imported.
+OpenTelemetry is imported on a thread started when the plugin is built (it overlaps the JVM's
+start), never when this module is imported.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
     from opentelemetry.trace import Span
+
 
 class MetricsHook(Hook):
     """Records each run as OpenTelemetry spans and step metrics, flushed when the run ends.
