@@ -246,7 +246,8 @@ def measure(runs: int = RUNS, rows: int = QS_ROWS) -> dict:
         busy_before: dict[str, list[float]] = {"ppf": [], "hand": []}
         for index in range(runs):
             for side in ("ppf", "hand"):
-                event_logs = _fresh(work / side / "events")
+                # Every run's log is kept (git-ignored) so that runs can be compared job by job later.
+                event_logs = _fresh(work / side / "events" / f"run-{index + 1:02d}")
                 restore(client, base)
                 settle()
                 busy_before[side].append(wait_until_idle())
