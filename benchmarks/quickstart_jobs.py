@@ -1,0 +1,85 @@
+"""Diagnostic: the Quick Start benchmark's runs job by job, from the event logs it keeps.
+
+After ``quickstart_vs_handwritten.py`` every run's Spark event log stays under
+``benchmarks/.work/quickstart_vs_handwritten/<side>/events/run-NN``.  This prints, per side and
+per job in order, the medians over the runs of: the driver's time since the previous job ended
+(or the application started), the job's wall time and its tasks' summed run time; then the
+totals.  It shows whether a difference in wall time is Spark work (jobs, tasks) or the driver
+between them.  No figure with a target comes from here.
+
+    python benchmarks/quickstart_jobs.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.event_log import Job, _events, jobs, single_event_log
+from benchmarks.settings import WORK
+from benchmarks.timing import median
+
+RUNS = WORK / "quickstart_vs_handwritten"
+
+
+def run_rows(paths: list[Path]) -> list[tuple[float, float, float, str]]:
+    """(driver gap, job wall, tasks) in seconds per job, then the gap before the application's end."""
+    started = ended = None
+    for event in (e for path in paths for e in _events(path)):
+        if event.get("Event") == "SparkListenerApplicationStart":
+            started = event["Timestamp"]
+        elif event.get("Event") == "SparkListenerApplicationEnd":
+            ended = event["Timestamp"]
+    if started is None or ended is None:
+        raise RuntimeError(f"incomplete event log: {paths}")
+    rows, previous_end = [], started
+    run_jobs: list[Job] = jobs(paths)
+    for job in run_jobs:
+        gap = max(0, job.submitted_ms - previous_end)  # jobs that overlap the previous one: no gap
+        rows.append((gap / 1000, job.wall_ms / 1000, job.task_run_ms / 1000, job.description))
+        previous_end = max(previous_end, job.completed_ms)
+    rows.append(((ended - previous_end) / 1000, 0.0, 0.0, "(application end)"))
+    return rows
+
+
+def side_report(side: str) -> dict:
+    runs = []
+    for directory in sorted((RUNS / side / "events").glob("run-*")):
+        try:
+            runs.append(run_rows(single_event_log(directory)))
+        except RuntimeError:
+            continue  # a run interrupted by a stopped benchmark
+    if not runs:
+        raise SystemExit(f"no kept event logs under {RUNS / side / 'events'}: run quickstart_vs_handwritten.py first")
+    length = median([len(rows) for rows in runs])
+    same_jobs = [rows for rows in runs if len(rows) == length]
+    per_job = []
+    for index in range(int(length)):
+        column = [rows[index] for rows in same_jobs]
+        per_job.append({"description": column[0][3][:70],
+                        "gap_s": median([row[0] for row in column]),
+                        "wall_s": median([row[1] for row in column]),
+                        "tasks_s": median([row[2] for row in column])})
+    totals = {name: median([sum(row[i] for row in rows) for rows in same_jobs])
+              for i, name in enumerate(("gaps_s", "jobs_wall_s", "tasks_s"))}
+    return {"runs": len(same_jobs), "jobs": per_job, "totals": totals}
+
+
+def main() -> None:
+    report = {side: side_report(side) for side in ("ppf", "hand")}
+    for side, data in report.items():
+        print(f"{side}: {data['runs']} runs, medians")
+        for job in data["jobs"]:
+            print(f"  gap {job['gap_s']:6.2f}  wall {job['wall_s']:6.2f}  tasks {job['tasks_s']:6.2f}  {job['description']}")
+        totals = data["totals"]
+        print(f"  total: driver gaps {totals['gaps_s']:.2f} s, jobs {totals['jobs_wall_s']:.2f} s, "
+              f"tasks {totals['tasks_s']:.2f} s")
+    (RUNS / "jobs.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
