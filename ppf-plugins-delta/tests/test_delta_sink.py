@@ -226,3 +226,27 @@ def test_a_merge_looks_its_table_up_once(run_steps, users_parquet, table_path, m
     assert result.succeeded, result
     assert [r[:2] for r in _rows(table_path)] == [(1, "ann2"), (2, "bob"), (3, "cid"), (4, "dan")]
     assert lookups == ["forPath"], lookups
+
+
+def test_a_table_created_earlier_in_the_same_run_is_merged_into(spark, users_parquet, table_path, tmp_path):
+    """The merge's table is looked up ahead, before the earlier step creates it: the sink looks again."""
+    from pyspark_pipeline_framework.testing import run_pipeline_text
+
+    text = f"""
+    pipeline {{
+      name = delta-test
+      max_parallel_steps = 1
+      steps = [
+        {{ name = first, type = ParquetSource, config {{ path = "{users_parquet(USERS)}" }} }}
+        {{ name = create, type = "pyspark_pipeline_framework.components.DeltaSink",
+           config {{ path = "{table_path}", mode = append }} }}
+        {{ name = changes, type = ParquetSource, config {{ path = "{users_parquet([(2, "bobby", "us"), (4, "dan", "us")])}" }} }}
+        {{ name = upsert, type = "pyspark_pipeline_framework.components.DeltaSink",
+           config {{ path = "{table_path}", mode = merge, merge_keys = [user_id] }} }}
+      ]
+    }}
+    """
+    result = run_pipeline_text(text, spark=spark, directory=tmp_path)
+    assert result.succeeded, result
+    assert _rows(table_path) == [(1, "ann", "eu"), (2, "bobby", "us"), (3, "cid", "eu"), (4, "dan", "us")]
+    assert [h["operation"] for h in DeltaTable(table_path).history()] == ["MERGE", "WRITE"]

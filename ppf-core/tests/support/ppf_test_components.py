@@ -26,6 +26,7 @@ _lock = threading.Lock()
 def reset() -> None:
     WRITTEN.clear()
     ATTEMPTS.clear()
+    SIGNALS.clear()
 
 
 class NumbersConfig(SourceConfig):
@@ -101,3 +102,40 @@ class Recorder:
     """Collects hook calls in order."""
 
     calls: list = attrs.field(factory=list)
+
+
+#: Signals between steps of one run (look-ahead tests), by name.
+SIGNALS: dict[str, threading.Event] = defaultdict(threading.Event)
+
+
+class WaitForSignalConfig(SourceConfig):
+    signal: str
+    timeout: float = 10.0
+
+
+class WaitForSignal(Source[WaitForSignalConfig]):
+    """Emits [True] once the named signal is set, [False] if it is not within the timeout."""
+
+    def read(self):
+        return [SIGNALS[self.config.signal].wait(self.config.timeout)]
+
+
+class PreparingSinkConfig(SinkConfig):
+    #: Set by prepare(), so that an earlier step can see that the preparation ran before it finished.
+    signal: str = "prepared"
+    fail_prepare: bool = False
+
+
+class PreparingSink(Sink[PreparingSinkConfig]):
+    """Records in WRITTEN what it writes and which thread prepared it (None: not prepared)."""
+
+    prepared_on: str | None = None
+
+    def prepare(self):
+        if self.config.fail_prepare:
+            raise ConnectionError("lookup failed")
+        self.prepared_on = threading.current_thread().name
+        SIGNALS[self.config.signal].set()
+
+    def write(self, df):
+        WRITTEN[self.step_name] = {"rows": list(df), "prepared_on": self.prepared_on}

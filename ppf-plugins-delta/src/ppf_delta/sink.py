@@ -77,10 +77,21 @@ class DeltaSink(Sink[DeltaSinkConfig]):
     keys named, before anything is written.
     """
 
+    #: The table found by :meth:`prepare`, used by the first attempt only (a retry looks again).
+    _prepared_target: DeltaTable | None = None
+
+    def prepare(self) -> None:
+        # Finding the table lists its log (an S3 LIST and GETs): done while earlier steps run.
+        config = self.config
+        self._prepared_target = existing_table(self.context.spark, config.path, config.table)
+
     def write(self, df: DataFrame) -> None:
         spark = df.sparkSession
         config = self.config
-        target = existing_table(spark, config.path, config.table)
+        # A table missing at preparation may have been created since (by an earlier step): look again.
+        target, self._prepared_target = self._prepared_target, None
+        if target is None:
+            target = existing_table(spark, config.path, config.table)
         exists = target is not None
         if config.mode == "merge" and exists:
             self._merge(spark, target, df)

@@ -81,6 +81,17 @@ class Component(Generic[ConfigT]):
         #: The pipeline step this instance serves (for transaction ids, messages, metrics).
         self.step_name = step_name or type(self).__name__
 
+    def prepare(self) -> None:
+        """Optional look-ahead: driver-side work that needs none of this step's input.
+
+        A component that overrides it is built and prepared on a background thread as the run
+        starts, so that slow lookups (a target table's log on S3, say) overlap the steps before
+        this one instead of following them; the step then runs on that same instance.  Write
+        nothing here and treat what it finds as a hint: an earlier step of the same run may still
+        change it (create the table, say), so check again where the answer matters.  Errors
+        raised here are ignored; the step's own work meets them again, with its retries.
+        """
+
     def release(self) -> None:
         """Free what this step keeps in Spark for its consumers (persisted rows, say).
 

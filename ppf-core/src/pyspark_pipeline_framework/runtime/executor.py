@@ -20,6 +20,7 @@ from .circuit_breaker import BreakerBoard
 from .context import Context
 from .dead_letter import DeadLetterQueue
 from .ledger import ResumePlan, RunRecorder
+from .lookahead import Lookahead
 from .result import RunResult, StepResult, StepStatus
 from .run_summary import log_step_summaries
 from .step_metrics import StepMetrics
@@ -71,6 +72,7 @@ class PipelineExecutor:
         #: Components that report their own figures (``step_metrics(final)``), read again at the end.
         self._reporting: dict[str, tuple[Any, StepResult]] = {}
         self._checkpoints: dict[str, str] = {}
+        self._lookahead: Lookahead | None = None
         context.step_kinds = {name: step.component_class.kind for name, step in pipeline.steps.items()}
         self._step_metrics = StepMetrics(
             context, self.graph, context.step_kinds,
@@ -96,9 +98,11 @@ class PipelineExecutor:
         results = {name: StepResult(name) for name in order}
         self._notify("pipeline_start", pipeline_name=self.spec.name, pipeline=self.spec, context=self.context)
         self._log.info("pipeline_started", steps=len(order))
+        self._lookahead = Lookahead(self._preparable(order), self._prepared_component, self._log)
         try:
             self._schedule(order, results)
         finally:
+            self._lookahead.close()
             self._final_component_metrics()
             self._step_metrics.finish(results)  # row counts of lazy outputs are final only now
             log_step_summaries(self._log, [results[n] for n in order])
@@ -195,10 +199,9 @@ class PipelineExecutor:
         log.info("step_started", type=step.type, kind=resolved.component_class.kind)
         started = self._clock()
         try:
-            # Secrets are fetched only now, so hooks and logs keep seeing the references.
-            config = self.context.secrets.resolve_all(resolved.config)
-            component = resolved.component_class(config, self.context, log, step_name=name)
-            component.step_name = name
+            component = self._lookahead.take(name) if self._lookahead is not None else None
+            if component is None:
+                component = self._component(name, log)
             output = self._attempts(step, component, inputs, result, log)
             if component.kind != "sink":
                 output = self._checkpoint(name, step, output)
@@ -228,6 +231,28 @@ class PipelineExecutor:
         self._component_metrics(name, component, result)
         log.info("step_succeeded", attempts=result.attempts, duration_s=result.duration_s)
         self._notify("after_step", step_name=name, step=step, context=self.context, result=written, step_result=result)
+
+    def _component(self, name: str, log: Any) -> Component:
+        resolved = self.pipeline.steps[name]
+        # Secrets are fetched only now, so hooks and logs keep seeing the references.
+        config = self.context.secrets.resolve_all(resolved.config)
+        component = resolved.component_class(config, self.context, log, step_name=name)
+        component.step_name = name
+        return component
+
+    # -- look-ahead --------------------------------------------------------------------------
+    def _preparable(self, order: list[str]) -> list[str]:
+        """Steps whose component prepares ahead (overrides ``prepare``) and that this run executes."""
+        return [name for name in order
+                if self.pipeline.steps[name].component_class.prepare is not Component.prepare
+                and (self._resume is None or name in self._resume.rerun)]
+
+    def _prepared_component(self, name: str) -> Component:
+        """Runs on the look-ahead thread: the step's component, built and prepared."""
+        self._tag_spark_jobs(name)  # jobs a preparation starts belong to its step
+        component = self._component(name, self._log.bind(step=name))
+        component.prepare()
+        return component
 
     def _component_metrics(self, name: str, component: Any, result: StepResult) -> None:
         """Figures a component reports itself (a validator's check results), as far as known now."""

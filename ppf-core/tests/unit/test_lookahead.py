@@ -1,0 +1,108 @@
+"""Look-ahead: a component's prepare() runs while earlier steps run, and never changes results."""
+
+from __future__ import annotations
+
+import threading
+
+import ppf_test_components as tc
+
+from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
+from pyspark_pipeline_framework.runner.preflight import validate
+from pyspark_pipeline_framework.runtime.launch import run_pipeline
+from pyspark_pipeline_framework.runtime.lookahead import Lookahead
+
+T = "ppf_test_components"
+NO_SPARK = object()
+
+
+def run(write_conf, sink_config: str = "", timeout: float = 10):
+    text = f"""
+    pipeline {{
+      name = "lookahead"
+      steps = [
+        {{ name = "wait", type = "{T}.WaitForSignal", config {{ signal = "prepared", timeout = {timeout} }} }}
+        {{ name = "out", type = "{T}.PreparingSink", config {{ {sink_config} }} }}
+      ]
+    }}
+    """
+    return run_pipeline(validate(load_pipeline_file(write_conf(text))), spark=NO_SPARK)
+
+
+def test_a_sink_is_prepared_while_the_steps_before_it_run(write_conf):
+    # The source only finishes early if the sink's prepare() ran while the source was still running.
+    result = run(write_conf)
+    assert result.succeeded
+    assert tc.WRITTEN["out"] == {"rows": [True], "prepared_on": "ppf-lookahead"}
+
+
+def test_a_failed_preparation_is_forgotten_and_the_step_runs_as_usual(write_conf):
+    result = run(write_conf, "fail_prepare = true", timeout=0.5)
+    assert result.succeeded
+    # The source waited in vain (nothing prepared), and the sink wrote with a component of its own.
+    assert tc.WRITTEN["out"] == {"rows": [False], "prepared_on": None}
+
+
+def test_run_without_preparing_components_starts_no_thread(write_conf, monkeypatch):
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self.name))
+    Lookahead([], build=lambda name: None, log=None)
+    assert started == []
+
+
+class _Log:
+    def __init__(self):
+        self.events = []
+
+    def debug(self, event, **fields):
+        self.events.append((event, fields))
+
+
+def test_a_step_whose_turn_comes_before_its_preparation_does_not_wait():
+    first_running, release = threading.Event(), threading.Event()
+    built = []
+
+    def build(name):
+        if name == "a":
+            first_running.set()
+            release.wait(10)
+        built.append(name)
+        return name
+
+    lookahead = Lookahead(["a", "b"], build, _Log())
+    assert first_running.wait(10)
+    assert lookahead.take("b") is None  # "b" was still pending: its step builds its own, at once
+    release.set()
+    assert lookahead.take("a") == "a"  # under way: waited for
+    assert built == ["a"]  # "b" was never prepared, since its step took it over
+
+
+def test_close_prepares_nothing_more_and_take_of_unknown_steps_is_none():
+    release = threading.Event()
+    built = []
+
+    def build(name):
+        release.wait(10)
+        built.append(name)
+        return name
+
+    lookahead = Lookahead(["a", "b"], build, _Log())
+    lookahead.close()
+    release.set()
+    lookahead._thread.join(10)
+    assert built in ([], ["a"])  # "a" may have started before close(); "b" never does
+    assert lookahead.take("c") is None
+
+
+def test_failures_are_logged_at_debug_level_and_the_next_step_is_still_prepared():
+    log = _Log()
+
+    def build(name):
+        if name == "a":
+            raise ConnectionError("unreachable")
+        return name
+
+    lookahead = Lookahead(["a", "b"], build, log)
+    lookahead._thread.join(10)
+    assert lookahead.take("a") is None
+    assert lookahead.take("b") == "b"
+    assert log.events == [("step_prepare_failed", {"step": "a", "error": "ConnectionError: unreachable"})]
