@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import ppf_test_components as tc
+import pytest
 
 from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
 from pyspark_pipeline_framework.runner.preflight import validate
@@ -106,3 +107,23 @@ def test_failures_are_logged_at_debug_level_and_the_next_step_is_still_prepared(
     assert lookahead.take("a") is None
     assert lookahead.take("b") == "b"
     assert log.events == [("step_prepare_failed", {"step": "a", "error": "ConnectionError: unreachable"})]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_step_waiting_for_its_preparation_goes_on_even_when_the_thread_dies():
+    started, release = threading.Event(), threading.Event()
+
+    def build(name):
+        started.set()
+        release.wait(10)
+        raise SystemExit  # not an Exception: ends the look-ahead thread
+
+    lookahead = Lookahead(["a"], build, _Log())
+    assert started.wait(10)
+    waiter = threading.Thread(target=lambda: results.append(lookahead.take("a")))
+    results = []
+    waiter.start()
+    release.set()
+    waiter.join(10)
+    lookahead._thread.join(10)  # its exception is reported (and filtered) within this test
+    assert not waiter.is_alive() and results == [None]

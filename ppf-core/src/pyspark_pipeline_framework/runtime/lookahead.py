@@ -52,13 +52,13 @@ class Lookahead:
             try:
                 component = self._build(name)
             except Exception as error:  # the step meets it again in its own work
-                component = None
                 self._log.debug("step_prepare_failed", step=name, error=f"{type(error).__name__}: {error}")
-            with self._lock:
-                if component is not None:
-                    self._prepared[name] = component
-                self._state[name] = _DONE
-                self._lock.notify_all()
+            finally:  # whatever happened, a step waiting for this preparation goes on
+                with self._lock:
+                    if component is not None:
+                        self._prepared[name] = component
+                    self._state[name] = _DONE
+                    self._lock.notify_all()
 
     def take(self, name: str) -> Any | None:
         """The step's prepared component, or ``None``: then the step builds its own."""
