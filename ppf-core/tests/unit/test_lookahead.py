@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import ppf_test_components as tc
@@ -127,3 +128,39 @@ def test_a_step_waiting_for_its_preparation_goes_on_even_when_the_thread_dies():
     waiter.join(10)
     lookahead._thread.join(10)  # its exception is reported (and filtered) within this test
     assert not waiter.is_alive() and results == [None]
+
+
+class _FakeSpark:
+    """Reads a kept checkpoint back as the list it stands for (no JVM)."""
+
+    class read:  # noqa: N801 - mirrors spark.read.parquet
+        @staticmethod
+        def parquet(location):
+            return [1, 2]
+
+
+def test_steps_a_resumed_run_does_not_run_again_are_not_prepared(write_conf, tmp_path):
+    from pyspark_pipeline_framework.runtime.ledger import RunLedger
+
+    pipeline = validate(load_pipeline_file(write_conf(f"""
+    pipeline {{
+      name = "resumed"
+      steps = [
+        {{ name = "numbers", type = "{T}.Numbers", config {{ values = [1, 2] }} }}
+        {{ name = "out", type = "{T}.PreparingSink" }}
+        {{ name = "boom", type = "{T}.Boom", inputs = ["numbers"] }}
+      ]
+    }}
+    """)))
+    ledger = RunLedger(tmp_path / "runs")
+    first = run_pipeline(pipeline, spark=NO_SPARK, ledger=ledger)
+    assert [s.status.name for s in first.steps] == ["SUCCEEDED", "SUCCEEDED", "FAILED"]
+    record = ledger.load(first.run_id)
+    (tmp_path / "kept").mkdir()
+    record["steps"]["numbers"]["checkpoint"] = str(tmp_path / "kept")  # as if its output had been kept
+    ledger.path(first.run_id).write_text(json.dumps(record), encoding="utf-8")
+    tc.SIGNALS.clear()
+
+    resumed = run_pipeline(pipeline, spark=_FakeSpark(), ledger=ledger, resume=first.run_id)
+    assert [s.status.name for s in resumed.steps] == ["SUCCEEDED", "SUCCEEDED", "FAILED"]  # boom fails again
+    assert not tc.SIGNALS["prepared"].is_set()  # "out" completed before: neither run again nor prepared
