@@ -19,7 +19,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.event_log import Job, _events, jobs, single_event_log
+from benchmarks.event_log import jobs, single_event_log, timeline
 from benchmarks.settings import WORK
 from benchmarks.timing import median
 
@@ -28,21 +28,14 @@ RUNS = WORK / "quickstart_vs_handwritten"
 
 def run_rows(paths: list[Path]) -> list[tuple[float, float, float, str]]:
     """(driver gap, job wall, tasks) in seconds per job, then the gap before the application's end."""
-    started = ended = None
-    for event in (e for path in paths for e in _events(path)):
-        if event.get("Event") == "SparkListenerApplicationStart":
-            started = event["Timestamp"]
-        elif event.get("Event") == "SparkListenerApplicationEnd":
-            ended = event["Timestamp"]
-    if started is None or ended is None:
-        raise RuntimeError(f"incomplete event log: {paths}")
-    rows, previous_end = [], started
-    run_jobs: list[Job] = jobs(paths)
-    for job in run_jobs:
-        gap = max(0, job.submitted_ms - previous_end)  # jobs that overlap the previous one: no gap
-        rows.append((gap / 1000, job.wall_ms / 1000, job.task_run_ms / 1000, job.description))
-        previous_end = max(previous_end, job.completed_ms)
-    rows.append(((ended - previous_end) / 1000, 0.0, 0.0, "(application end)"))
+    spans = timeline(paths)
+    rows, previous_end = [], spans.started
+    for job in jobs(paths):
+        # Epoch milliseconds against the timeline's seconds; jobs overlapping the previous one: no gap.
+        gap = max(0.0, job.submitted_ms / 1000 - previous_end)
+        rows.append((gap, job.wall_ms / 1000, job.task_run_ms / 1000, job.description))
+        previous_end = max(previous_end, job.completed_ms / 1000)
+    rows.append((spans.ended - previous_end, 0.0, 0.0, "(application end)"))
     return rows
 
 

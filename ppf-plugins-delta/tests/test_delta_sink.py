@@ -209,17 +209,23 @@ def test_sink_writes_a_catalog_table_by_name(spark, run_steps, users_parquet, tm
         spark.sql(f"DROP TABLE IF EXISTS {name}")
 
 
-def test_a_merge_looks_its_table_up_once(run_steps, users_parquet, table_path, monkeypatch):
-    """Each lookup lists the table's log (an S3 LIST on S3): the sink reuses one for the whole write."""
+def _count_lookups(monkeypatch) -> list[str]:
+    """Every DeltaTable lookup from now on, by name (each lists the table's log: an S3 LIST on S3)."""
     from delta import tables
 
-    run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append'))
-    lookups = []
+    lookups: list[str] = []
     for name in ("forPath", "forName", "isDeltaTable"):
         original = getattr(tables.DeltaTable, name)
         monkeypatch.setattr(tables.DeltaTable, name,
                             classmethod(lambda cls, *args, _name=name, _original=original, **kwargs:
                                         lookups.append(_name) or _original.__func__(cls, *args, **kwargs)))
+    return lookups
+
+
+def test_a_merge_looks_its_table_up_once(run_steps, users_parquet, table_path, monkeypatch):
+    """The sink reuses one lookup (made ahead, by prepare()) for the whole write."""
+    run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append'))
+    lookups = _count_lookups(monkeypatch)
     sink = (f'path = "{table_path}", mode = merge, merge_keys = [user_id], '
             'table_properties { "delta.appendOnly" = "false" }')
     result = run_steps(_sink_steps(users_parquet([(1, "ann2", "eu"), (4, "dan", "us")]), sink))
@@ -250,3 +256,17 @@ def test_a_table_created_earlier_in_the_same_run_is_merged_into(spark, users_par
     assert result.succeeded, result
     assert _rows(table_path) == [(1, "ann", "eu"), (2, "bobby", "us"), (3, "cid", "eu"), (4, "dan", "us")]
     assert [h["operation"] for h in DeltaTable(table_path).history()] == ["MERGE", "WRITE"]
+
+
+def test_a_retried_merge_looks_its_table_up_again(run_steps, users_parquet, table_path, monkeypatch):
+    """Only the first attempt uses the table found ahead; after a failure the table may have changed."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "support"))
+    assert run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append')).succeeded
+    lookups = _count_lookups(monkeypatch)
+    retry = "retry { max_attempts = 3, initial_delay = \"0s\" }"
+    steps = _sink_steps(users_parquet([(2, "bobby", "us")]), f'path = "{table_path}", mode = merge, merge_keys = [user_id]',
+                        retry=retry).replace("pyspark_pipeline_framework.components.DeltaSink",
+                                             "ppf_delta_test_support.DeltaSinkFailingAfterCommit")
+    result = run_steps(steps)
+    assert result.succeeded and result.steps[-1].attempts == 2
+    assert lookups == ["forPath", "forPath"], lookups  # prepare(), then the retry's own

@@ -72,7 +72,8 @@ class PipelineExecutor:
         #: Components that report their own figures (``step_metrics(final)``), read again at the end.
         self._reporting: dict[str, tuple[Any, StepResult]] = {}
         self._checkpoints: dict[str, str] = {}
-        self._lookahead: Lookahead | None = None
+        #: Components prepared ahead (``prepare()``); started with the run, none before it.
+        self._lookahead = Lookahead((), self._prepared_component, self._log)
         context.step_kinds = {name: step.component_class.kind for name, step in pipeline.steps.items()}
         self._step_metrics = StepMetrics(
             context, self.graph, context.step_kinds,
@@ -199,9 +200,7 @@ class PipelineExecutor:
         log.info("step_started", type=step.type, kind=resolved.component_class.kind)
         started = self._clock()
         try:
-            component = self._lookahead.take(name) if self._lookahead is not None else None
-            if component is None:
-                component = self._component(name, log)
+            component = self._lookahead.take(name) or self._component(name, log)
             output = self._attempts(step, component, inputs, result, log)
             if component.kind != "sink":
                 output = self._checkpoint(name, step, output)
