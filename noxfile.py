@@ -37,7 +37,7 @@ def example(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The whole suite: unit, Spark integration and end-to-end tests."""
     _install_all(session)
-    session.run("python", "-m", "pyspark_pipeline_framework.runtime.java")  # clear message if Java is missing
+    session.run("python", "-m", "pyspark_pipeline_framework.runtime.session.java")  # clear message if Java is missing
     # Resolve the plugins' Maven packages up front: a network problem shows here, not mid-suite.
     session.run("ppf", "jars", "fetch")
     session.run("pytest", *session.posargs)

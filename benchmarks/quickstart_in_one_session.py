@@ -55,7 +55,7 @@ def write_inputs(spark, table_rows: int) -> tuple[Path, Path, Path]:
 
 def main() -> None:
     sys.path.insert(0, str(QUICKSTART))  # my_pipelines.transforms.UserAnonymizer, as the Quick Start imports it
-    from pyspark_pipeline_framework.runtime.executor import job_group
+    from pyspark_pipeline_framework.spark import job_group
     from pyspark_pipeline_framework.testing import local_spark_session, run_pipeline_text
 
     os.environ["PPF_JARS_DIR"] = str(ensure_jars())  # the plugins' jars from the benchmarks' local cache

@@ -26,7 +26,7 @@ QS_ROWS = int(os.environ.get("PPF_BENCH_QS_ROWS", 200_000))
 
 def spark_conf() -> dict[str, str]:
     """Every Spark property a benchmark session gets, except the per-run event-log directory."""
-    from pyspark_pipeline_framework.runtime.logs import quiet_spark_conf
+    from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
 
     return {
         "spark.driver.memory": "2g",

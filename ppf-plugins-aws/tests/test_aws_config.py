@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from pyspark_pipeline_framework.core import ConfigError
-from pyspark_pipeline_framework.runner.preflight import validate_raw
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 
 
 def _issues(source: dict, sink: dict | None = None) -> dict[str, str]:

@@ -10,7 +10,7 @@ from ppf_aws import S3Source
 from ppf_aws.spark_settings import hadoop_aws_package, ppf_spark_session_settings, s3_conf
 from pyspark_pipeline_framework.components.files import FileSink, FileSinkConfig
 from pyspark_pipeline_framework.core.spec import SparkSettings
-from pyspark_pipeline_framework.runtime.session import plan_session
+from pyspark_pipeline_framework.runtime.session.builder import plan_session
 
 
 @attrs.frozen

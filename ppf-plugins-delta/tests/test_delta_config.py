@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from pyspark_pipeline_framework.core import ConfigError
-from pyspark_pipeline_framework.runner.preflight import validate_raw
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 
 
 def _issues(config: dict, type_: str = "DeltaSink") -> dict[str, str]:

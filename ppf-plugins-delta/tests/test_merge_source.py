@@ -107,7 +107,7 @@ def test_a_checked_merge_computes_its_input_once(spark, table):
 @pytest.fixture
 def job_group(spark):
     """Jobs started by the test's thread carry this group, so they can be counted."""
-    from pyspark_pipeline_framework.runtime.written_output import jobs_so_far
+    from pyspark_pipeline_framework.spark import jobs_so_far
 
     context = spark.sparkContext
     context.setJobGroup("ppf-size-test", "table size")

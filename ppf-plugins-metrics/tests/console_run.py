@@ -13,9 +13,10 @@ import structlog
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.testing import InlineRegistry
-from pyspark_pipeline_framework.runner.preflight import validate_raw
-from pyspark_pipeline_framework.runtime.context import Context, RunInfo
-from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
+from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
 
 
 class Numbers(Source[SourceConfig]):
@@ -35,7 +36,7 @@ def main() -> None:
                                                            {"name": "store", "type": "Discard"}],
                              "hooks": hooks}, InlineRegistry({"Numbers": Numbers, "Discard": Discard}))
     manager = load_hook_plugins(pipeline.spec.hooks).manager
-    result = PipelineExecutor(pipeline, Context(RunInfo("console")), manager).run()
+    result = PipelineExecutor(pipeline, RunContext(RunInfo("console")), manager).run()
     sys.exit(0 if result.succeeded else 1)
 
 

@@ -14,7 +14,7 @@ from ppf_metrics.lineage import LineageHook, run_uuid
 from pyspark_pipeline_framework.core import Validator, ValidatorConfig
 from pyspark_pipeline_framework.core.errors import ConfigError
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.runner.preflight import validate_raw
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 from pyspark_pipeline_framework.testing import InlineRegistry
 
 

@@ -20,9 +20,10 @@ from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConf
 from pyspark_pipeline_framework.core.errors import ConfigError
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.testing import InlineRegistry
-from pyspark_pipeline_framework.runner.preflight import validate_raw
-from pyspark_pipeline_framework.runtime.context import Context, RunInfo
-from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
+from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
 from ppf_metrics import MetricsHook
 
 
@@ -70,7 +71,7 @@ def pipeline(fail: bool = False, hooks: dict | None = None):
 
 def run(validated, *plugins):
     manager = load_hook_plugins(validated.spec.hooks, plugins).manager
-    return PipelineExecutor(validated, Context(RunInfo("numbers")), manager, sleep=lambda s: None).run()
+    return PipelineExecutor(validated, RunContext(RunInfo("numbers")), manager, sleep=lambda s: None).run()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from ppf_metrics_test_pipeline import numbers_pipeline, run
 from prometheus_client.parser import text_string_to_metric_families
 
 from ppf_metrics.pushgateway import PushgatewaySettings, push_run
-from pyspark_pipeline_framework.runtime.result import RunResult, StepResult, StepStatus
+from pyspark_pipeline_framework.core.results import RunResult, StepResult, StepStatus
 
 pytestmark = pytest.mark.services
 

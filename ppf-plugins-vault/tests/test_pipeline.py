@@ -12,10 +12,11 @@ from structlog.testing import capture_logs
 from pyspark_pipeline_framework.core import Hook, Source, SourceConfig
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.testing import InlineRegistry
-from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
-from pyspark_pipeline_framework.runner.preflight import validate
-from pyspark_pipeline_framework.runtime.context import Context, RunInfo
-from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
 from ppf_vault import VaultPlugin
 
 
@@ -80,7 +81,7 @@ def test_run_gives_the_component_the_values_and_logs_only_references(fake_vault,
     outputs = Outputs()
     manager = load_hook_plugins(pipeline.spec.hooks, [outputs]).manager
     with capture_logs() as logs:
-        result = PipelineExecutor(pipeline, Context(RunInfo("vault-demo")), manager).run()
+        result = PipelineExecutor(pipeline, RunContext(RunInfo("vault-demo")), manager).run()
     assert result.succeeded, result.to_dict()
     given = outputs.by_step["connect"]
     assert (given.user, given.password) == ("etl", "hunter2")

@@ -13,13 +13,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .core.registry import ComponentRegistry
-from .runner.config_file import load_pipeline_file
-from .runner.preflight import ValidatedPipeline, validate
-from .runtime.context import RunInfo
-from .runtime.executor import job_group
-from .runtime.launch import run_pipeline
-from .runtime.result import RunResult
+from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.spark import job_group
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+from pyspark_pipeline_framework.core.results import RunResult
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -43,7 +44,7 @@ class InlineRegistry(ComponentRegistry):
         raise self._not_found(type_name)
 
 
-def load_and_validate(path: str | Path, overrides: Iterable[str] = ()) -> ValidatedPipeline:
+def load_and_validate(path: str | Path, overrides: Iterable[str] = ()) -> ResolvedPipeline:
     return validate(load_pipeline_file(path, list(overrides)))
 
 
@@ -66,7 +67,7 @@ def run_pipeline_text(text: str, overrides: Iterable[str] = (), *, spark: SparkS
 
 def job_count(spark: SparkSession, result: RunResult) -> int:
     """How many Spark jobs the run started (all of them carry the run's job group)."""
-    from .runtime.written_output import jobs_so_far
+    from pyspark_pipeline_framework.spark import jobs_so_far
 
     return len(jobs_so_far(spark, job_group(result.run_id)))
 
@@ -84,7 +85,7 @@ def retries_without_waiting():
 
 def spark_settings_of_installed_plugins() -> list[Mapping[str, object]]:
     """What every installed plugin asks of a Spark session (all component types), for a shared test session."""
-    from .runner.jars import installed_plugin_settings
+    from pyspark_pipeline_framework.runner.jars import installed_plugin_settings
 
     return installed_plugin_settings()
 
@@ -92,9 +93,9 @@ def spark_settings_of_installed_plugins() -> list[Mapping[str, object]]:
 def local_spark_session(app_name: str = "ppf-tests", conf: Mapping[str, str] | None = None,
                         with_plugins: bool = True) -> SparkSession:
     """A small local session for tests: 2 cores, few shuffle partitions, no UI, plugin jars loaded."""
-    from .core.spec import SparkSettings
-    from .runtime.logs import quiet_spark_conf
-    from .runtime.session import build_session, plan_session
+    from pyspark_pipeline_framework.core.spec import SparkSettings
+    from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
+    from pyspark_pipeline_framework.runtime.session.builder import build_session, plan_session
 
     settings = SparkSettings(app_name=app_name, master="local[2]", conf={
         "spark.sql.shuffle.partitions": "2",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pyspark_pipeline_framework.core import Hook
-from pyspark_pipeline_framework.runtime.result import StepStatus
+from pyspark_pipeline_framework.core.results import StepStatus
 from pyspark_pipeline_framework.testing import job_count, run_pipeline_text
 
 pytestmark = pytest.mark.spark

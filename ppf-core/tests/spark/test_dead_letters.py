@@ -12,7 +12,7 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from pyspark_pipeline_framework.runtime.result import StepStatus
+from pyspark_pipeline_framework.core.results import StepStatus
 from pyspark_pipeline_framework.testing import run_pipeline_text
 
 pytestmark = pytest.mark.spark

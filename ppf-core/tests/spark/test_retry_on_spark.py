@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from pyspark_pipeline_framework.core import Hook
-from pyspark_pipeline_framework.runtime.result import StepStatus
+from pyspark_pipeline_framework.core.results import StepStatus
 from pyspark_pipeline_framework.testing import retries_without_waiting, run_pipeline_text
 
 pytestmark = pytest.mark.spark

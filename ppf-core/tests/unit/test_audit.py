@@ -10,11 +10,12 @@ from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConf
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.redaction import fingerprint, redact
 from pyspark_pipeline_framework.testing import InlineRegistry
-from pyspark_pipeline_framework.runner.preflight import validate_raw
-from pyspark_pipeline_framework.runtime import audit_sinks
-from pyspark_pipeline_framework.runtime.audit import AuditLogHook
-from pyspark_pipeline_framework.runtime.context import Context, RunInfo
-from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
+from pyspark_pipeline_framework.audit import sinks as audit_sinks
+from pyspark_pipeline_framework.audit.hook import AuditLogHook
+from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
 
 SECRET_VALUE = "s3cr3t-from-the-environment"
 LITERAL_TOKEN = "literal-token-value"
@@ -68,7 +69,7 @@ def run_audited(tmp_path, *, fail=False, audit_settings=None):
     }
     pipeline = validate_raw(raw, InlineRegistry({"DbSource": DbSource, "Check": Check, "FilesSink": FilesSink}))
     manager = load_hook_plugins(pipeline.spec.hooks).manager
-    return PipelineExecutor(pipeline, Context(RunInfo("audited")), manager).run()
+    return PipelineExecutor(pipeline, RunContext(RunInfo("audited")), manager).run()
 
 
 def records(tmp_path):

@@ -14,11 +14,11 @@ import pytest
 
 from pyspark_pipeline_framework.core import Hook
 from pyspark_pipeline_framework.core.spec import CircuitBreakerSettings
-from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
-from pyspark_pipeline_framework.runner.preflight import validate
-from pyspark_pipeline_framework.runtime.circuit_breaker import BreakerBoard, CircuitBreaker, CircuitOpenError
-from pyspark_pipeline_framework.runtime.launch import run_pipeline
-from pyspark_pipeline_framework.runtime.result import StepStatus
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard, CircuitBreaker, CircuitOpenError
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+from pyspark_pipeline_framework.core.results import StepStatus
 from pyspark_pipeline_framework.testing import retries_without_waiting
 
 T = "ppf_test_components"
@@ -151,9 +151,9 @@ RUN_IN_NEW_PROCESS = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import ppf_test_components as tc
-from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
-from pyspark_pipeline_framework.runner.preflight import validate
-from pyspark_pipeline_framework.runtime.launch import run_pipeline
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 result = run_pipeline(validate(load_pipeline_file(sys.argv[2])), spark=object())
 print(json.dumps({"attempts": dict(tc.ATTEMPTS), "errors": {s.name: s.error for s in result.steps}}))
 """
@@ -165,7 +165,7 @@ def test_persisted_state_survives_a_new_process(write_conf, tmp_path):
                                  f', state_file = "{state}"')
 
     def new_process() -> dict:
-        done = subprocess.run([sys.executable, "-c", RUN_IN_NEW_PROCESS, str(SUPPORT), str(pipeline.file.path)],
+        done = subprocess.run([sys.executable, "-c", RUN_IN_NEW_PROCESS, str(SUPPORT), str(pipeline.config_file)],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -202,7 +202,7 @@ def test_steps_sharing_a_breaker_must_agree_on_its_settings(write_conf):
 RECORD_FAILURES = """
 import sys
 from pyspark_pipeline_framework.core.spec import CircuitBreakerSettings
-from pyspark_pipeline_framework.runtime.circuit_breaker import BreakerStateFile, CircuitBreaker
+from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerStateFile, CircuitBreaker
 
 state, own_name, times = sys.argv[1], sys.argv[2], int(sys.argv[3])
 settings = CircuitBreakerSettings(failure_threshold=10_000, state_file=state)
@@ -229,7 +229,7 @@ def test_a_breaker_opened_by_another_process_refuses_calls_at_once(tmp_path):
     state = tmp_path / "breakers.json"
     settings = CircuitBreakerSettings(failure_threshold=2, timeout=60.0, state_file=str(state))
     clock = Clock()
-    from pyspark_pipeline_framework.runtime.circuit_breaker import BreakerStateFile
+    from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerStateFile
 
     here = CircuitBreaker("api", settings, clock, BreakerStateFile(state))
     here.before_call()  # closed: passes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pyspark_pipeline_framework.core.errors import ConfigError
-from pyspark_pipeline_framework.runner.config_file import load_pipeline_file, parse_override
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file, parse_override
 
 
 def test_comments_substitution_and_include_relative_to_including_file(write_conf, tmp_path):

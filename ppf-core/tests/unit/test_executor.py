@@ -8,10 +8,10 @@ import ppf_test_components as tc
 import pytest
 
 from pyspark_pipeline_framework.core import Context, Hook, hookimpl
-from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
-from pyspark_pipeline_framework.runner.preflight import validate
-from pyspark_pipeline_framework.runtime.launch import run_pipeline
-from pyspark_pipeline_framework.runtime.result import StepStatus
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+from pyspark_pipeline_framework.core.results import StepStatus
 
 T = "ppf_test_components"
 NO_SPARK = object()  # these components never touch Spark
@@ -224,7 +224,7 @@ def test_blocked_plugin_is_not_loaded(write_conf, monkeypatch, tmp_path):
 ])
 def test_backoff_delays(backoff, expected):
     from pyspark_pipeline_framework.core.spec import RetryPolicy
-    from pyspark_pipeline_framework.runtime.retry import delay_before_attempt
+    from pyspark_pipeline_framework.runtime.resilience.retry import delay_before_attempt
 
     policy = RetryPolicy(max_attempts=6, backoff=backoff, initial_delay=5.0, max_delay=60.0)
     assert [delay_before_attempt(policy, n) for n in range(2, 7)] == expected
@@ -232,7 +232,7 @@ def test_backoff_delays(backoff, expected):
 
 def test_permanent_errors_are_never_retried():
     from pyspark_pipeline_framework.core import PermanentError
-    from pyspark_pipeline_framework.runtime.retry import is_retryable
+    from pyspark_pipeline_framework.runtime.resilience.retry import is_retryable
 
     class DuplicateKeys(PermanentError):
         pass

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from pyspark_pipeline_framework.runner.jars import artifact_name, fetch, read_manifest
-from pyspark_pipeline_framework.runtime.session import _local_jars
+from pyspark_pipeline_framework.runtime.session.builder import _local_jars
 
 
 @pytest.mark.parametrize(("jar", "artifact"), [

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from pyspark_pipeline_framework.runtime import java
+from pyspark_pipeline_framework.runtime.session import java
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import threading
 import ppf_test_components as tc
 import pytest
 
-from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
-from pyspark_pipeline_framework.runner.preflight import validate
-from pyspark_pipeline_framework.runtime.launch import run_pipeline
-from pyspark_pipeline_framework.runtime.lookahead import Lookahead
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
 
 T = "ppf_test_components"
 NO_SPARK = object()
@@ -140,7 +140,7 @@ class _FakeSpark:
 
 
 def test_steps_a_resumed_run_does_not_run_again_are_not_prepared(write_conf, tmp_path):
-    from pyspark_pipeline_framework.runtime.ledger import RunLedger
+    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
 
     pipeline = validate(load_pipeline_file(write_conf(f"""
     pipeline {{

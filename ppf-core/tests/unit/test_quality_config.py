@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from pyspark_pipeline_framework.core.errors import ConfigError
-from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
-from pyspark_pipeline_framework.runner.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runner.config.preflight import validate
 from pyspark_pipeline_framework.quality import RowCheck
 from pyspark_pipeline_framework.quality.registry import build_checks
 

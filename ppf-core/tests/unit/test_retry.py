@@ -18,11 +18,11 @@ from hypothesis import given, settings
 from pyspark_pipeline_framework.core import Hook
 from pyspark_pipeline_framework.core.errors import ConfigError
 from pyspark_pipeline_framework.core.spec import RetryPolicy
-from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
-from pyspark_pipeline_framework.runner.preflight import validate
-from pyspark_pipeline_framework.runtime.launch import run_pipeline
-from pyspark_pipeline_framework.runtime.result import StepStatus
-from pyspark_pipeline_framework.runtime.retry import call_with_retries, is_retryable
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+from pyspark_pipeline_framework.core.results import StepStatus
+from pyspark_pipeline_framework.runtime.resilience.retry import call_with_retries, is_retryable
 from pyspark_pipeline_framework.testing import retries_without_waiting
 
 T = "ppf_test_components"
@@ -185,7 +185,7 @@ def test_through_the_executor_flaky_source_and_downstream(k, max_attempts, backo
 IN_A_FRESH_PROCESS = """
 import sys
 from pyspark_pipeline_framework.core.spec import RetryPolicy
-from pyspark_pipeline_framework.runtime.retry import call_with_retries, silence_stamina_log_lines
+from pyspark_pipeline_framework.runtime.resilience.retry import call_with_retries, silence_stamina_log_lines
 
 silence_stamina_log_lines()
 attempts = []

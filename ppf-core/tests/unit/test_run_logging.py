@@ -10,12 +10,12 @@ import structlog
 from typer.testing import CliRunner
 
 from pyspark_pipeline_framework.runner.cli import app
-from pyspark_pipeline_framework.runner.config_file import load_pipeline_file
-from pyspark_pipeline_framework.runner.preflight import validate
-from pyspark_pipeline_framework.runtime.logs import configure_logging
-from pyspark_pipeline_framework.runtime.result import StepResult, StepStatus
-from pyspark_pipeline_framework.runtime.launch import run_pipeline
-from pyspark_pipeline_framework.runtime.run_summary import step_summary
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runtime.session.logs import configure_logging
+from pyspark_pipeline_framework.core.results import StepResult, StepStatus
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+from pyspark_pipeline_framework.runtime.run.summary import step_summary
 
 T = "ppf_test_components"
 NO_SPARK = object()
@@ -89,7 +89,7 @@ def test_pipeline_log_level_applies_and_the_cli_option_wins(write_conf, monkeypa
         }}
     """)
     chosen = []
-    import pyspark_pipeline_framework.runtime.logs as logs
+    import pyspark_pipeline_framework.runtime.session.logs as logs
 
     real = logs.configure_logging
     monkeypatch.setattr(logs, "configure_logging", lambda fmt="auto", level="info", stream=None:
@@ -106,7 +106,7 @@ def test_pipeline_log_level_applies_and_the_cli_option_wins(write_conf, monkeypa
 def test_a_validators_quarantined_rows_reach_the_summary_line():
     from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Validator, ValidatorConfig
     from pyspark_pipeline_framework.core.registry import ComponentRegistry
-    from pyspark_pipeline_framework.runner.preflight import validate_raw
+    from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 
     class Rows(Source[SourceConfig]):
         def read(self):
@@ -142,7 +142,7 @@ def test_a_validators_quarantined_rows_reach_the_summary_line():
 
 JSON_LOGGING_IN_A_FRESH_PROCESS = """
 import io, json, sys
-from pyspark_pipeline_framework.runtime.logs import configure_logging
+from pyspark_pipeline_framework.runtime.session.logs import configure_logging
 
 out = io.StringIO()
 configure_logging("json", "info", out)

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
 from pyspark_pipeline_framework.core.registry import ComponentRegistry
 from pyspark_pipeline_framework.runner.cli import app
-from pyspark_pipeline_framework.runner.preflight import validate_raw
-from pyspark_pipeline_framework.runtime.launch import run_pipeline
-from pyspark_pipeline_framework.runtime.ledger import RunLedger
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
 
 NO_SPARK = object()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from pyspark_pipeline_framework.runtime import scanned_rows
+from pyspark_pipeline_framework.runtime.figures import scanned_rows
 
 
 class _Seq(list):

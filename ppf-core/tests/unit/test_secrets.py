@@ -19,10 +19,11 @@ from pyspark_pipeline_framework.core.secrets import (
     Secrets,
     parse_reference,
 )
-from pyspark_pipeline_framework.runner.preflight import validate_raw
-from pyspark_pipeline_framework.runtime.context import Context, RunInfo
-from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
-from pyspark_pipeline_framework.runtime.result import StepStatus
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
+from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
+from pyspark_pipeline_framework.core.results import StepStatus
 
 
 class LoginConfig(SourceConfig):
@@ -53,7 +54,7 @@ def run(config: dict, plugins=()):
     raw = {"name": "secrets", "steps": [{"name": "login", "type": "Login", "config": config}]}
     pipeline = validate_raw(raw, InlineRegistry({"Login": Login}))
     manager = load_hook_plugins(pipeline.spec.hooks, plugins).manager
-    return PipelineExecutor(pipeline, Context(RunInfo("secrets")), manager).run()
+    return PipelineExecutor(pipeline, RunContext(RunInfo("secrets")), manager).run()
 
 
 def test_parse_reference_splits_scheme_and_reference():

@@ -3,7 +3,7 @@
 Nothing here imports pyspark or boto at import time, so ``ppf validate`` stays JVM-free.
 """
 
-from pyspark_pipeline_framework.core.lazy_exports import lazy_exports
+from pyspark_pipeline_framework.core import lazy_exports
 
 _EXPORTS = {  # public name -> submodule, imported on first use
     "S3Sink": "sink",

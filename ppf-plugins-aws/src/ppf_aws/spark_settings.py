@@ -21,7 +21,7 @@ from pyspark_pipeline_framework.core import hookimpl
 from .uris import is_s3_uri
 
 if TYPE_CHECKING:
-    from pyspark_pipeline_framework.runner.preflight import ResolvedStep
+    from pyspark_pipeline_framework.core import ResolvedStep
 
 autoload = True
 

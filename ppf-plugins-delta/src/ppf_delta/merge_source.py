@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from pyspark_pipeline_framework.runtime.session_settings import adaptive_execution_off, session_settings
+from pyspark_pipeline_framework.spark import adaptive_execution_off, session_settings
 
 from .unique_keys import guard_unique_keys
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark_pipeline_framework.core import hookimpl
 
 if TYPE_CHECKING:
-    from pyspark_pipeline_framework.runner.preflight import ResolvedStep
+    from pyspark_pipeline_framework.core import ResolvedStep
 
 autoload = True
 

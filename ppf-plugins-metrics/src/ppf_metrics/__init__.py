@@ -1,6 +1,6 @@
 """OpenTelemetry traces and metrics for ppf runs: ``hooks { enable_metrics = true }``."""
 
-from pyspark_pipeline_framework.core.lazy_exports import lazy_exports
+from pyspark_pipeline_framework.core import lazy_exports
 
 _EXPORTS = {  # public name -> submodule, imported on first use
     "MetricsHook": "hook",

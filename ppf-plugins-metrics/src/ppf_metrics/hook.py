@@ -12,7 +12,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from pyspark_pipeline_framework.core import Hook
-from pyspark_pipeline_framework.runtime.result import StepStatus
+from pyspark_pipeline_framework.core import StepStatus
 
 from .background import InBackground
 from .pushgateway import push_run

@@ -3,7 +3,7 @@
 Switched on by ``hooks { enable_lineage = true }``.  Per run and per step: one ``START`` and exactly
 one terminal ``COMPLETE`` or ``FAIL``.  Step runs carry a parent-run facet naming the pipeline's run,
 so a lineage backend shows them under it.  Datasets are named from the ``path``/``table`` of source
-and sink configs (:mod:`pyspark_pipeline_framework.runtime.datasets`); row and byte counts ride
+and sink configs (:mod:`pyspark_pipeline_framework.core.datasets`); row and byte counts ride
 along as output- and input-statistics facets, a validator's check results as data-quality facets
 on the data it checked (the upstream step's output, dataset ``<pipeline>.<step>`` in namespace
 ``ppf://<namespace>``), and a failure as an error-message facet.
@@ -34,10 +34,10 @@ from typing import Any
 import attrs
 
 from pyspark_pipeline_framework.core import Hook
-from pyspark_pipeline_framework.core.converter import issues_from_exception, make_converter
-from pyspark_pipeline_framework.core.errors import ConfigError
-from pyspark_pipeline_framework.core.spec import Seconds
-from pyspark_pipeline_framework.runtime.datasets import Dataset, step_datasets
+from pyspark_pipeline_framework.runner.config.structuring import issues_from_exception, make_converter
+from pyspark_pipeline_framework.core import ConfigError
+from pyspark_pipeline_framework.core import Seconds
+from pyspark_pipeline_framework.core import Dataset, step_datasets
 
 PRODUCER = "https://github.com/ppf/pyspark-pipeline-framework/tree/main/ppf-plugins-metrics"
 _RUN_NAMESPACE = uuid.UUID("8a7d1c0e-4b1f-4f7e-9c3a-6f0c5d2b9e11")

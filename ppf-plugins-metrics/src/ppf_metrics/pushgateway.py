@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from pyspark_pipeline_framework.core.spec import Seconds
+from pyspark_pipeline_framework.core import Seconds
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
-    from pyspark_pipeline_framework.runtime.result import RunResult
+    from pyspark_pipeline_framework.core import RunResult
 
 #: Step figures of ``StepResult.metrics`` pushed as gauges ``ppf_step_<key>``, when Spark reported them.
 STEP_FIGURES = ("rows_in", "rows_out", "rows_written", "rows_quarantined", "bytes_written")

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from pyspark_pipeline_framework.core.converter import issues_from_exception, make_converter
-from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
+from pyspark_pipeline_framework.runner.config.structuring import issues_from_exception, make_converter
+from pyspark_pipeline_framework.core import ConfigError, ConfigIssue
 
 from .pushgateway import STEP_FIGURES, PushgatewaySettings
 

@@ -7,10 +7,12 @@ from typing import Any
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.testing import InlineRegistry
-from pyspark_pipeline_framework.runner.preflight import ValidatedPipeline, validate_raw
-from pyspark_pipeline_framework.runtime.context import Context, RunInfo
-from pyspark_pipeline_framework.runtime.executor import PipelineExecutor
-from pyspark_pipeline_framework.runtime.result import RunResult
+from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
+from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
+from pyspark_pipeline_framework.core.results import RunResult
 
 
 class Numbers(Source[SourceConfig]):
@@ -38,7 +40,7 @@ class Discard(Sink[SinkConfig]):
 COMPONENTS = {"Numbers": Numbers, "MaybeFail": MaybeFail, "Discard": Discard}
 
 
-def numbers_pipeline(name: str = "numbers", *, fail: bool = False, hooks: dict | None = None) -> ValidatedPipeline:
+def numbers_pipeline(name: str = "numbers", *, fail: bool = False, hooks: dict | None = None) -> ResolvedPipeline:
     return validate_raw({
         "name": name,
         "steps": [
@@ -50,6 +52,6 @@ def numbers_pipeline(name: str = "numbers", *, fail: bool = False, hooks: dict |
     }, InlineRegistry(COMPONENTS))
 
 
-def run(validated: ValidatedPipeline, *plugins: Any) -> RunResult:
+def run(validated: ResolvedPipeline, *plugins: Any) -> RunResult:
     manager = load_hook_plugins(validated.spec.hooks, plugins).manager
-    return PipelineExecutor(validated, Context(RunInfo(validated.spec.name)), manager).run()
+    return PipelineExecutor(validated, RunContext(RunInfo(validated.spec.name)), manager).run()

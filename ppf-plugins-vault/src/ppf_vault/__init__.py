@@ -1,6 +1,6 @@
 """HashiCorp Vault secrets for ppf: ``secret://vault/<mount>/data/<path>#<key>`` in a step's config."""
 
-from pyspark_pipeline_framework.core.lazy_exports import lazy_exports
+from pyspark_pipeline_framework.core import lazy_exports
 
 _EXPORTS = {  # public name -> submodule, imported on first use
     "VaultPlugin": "plugin",

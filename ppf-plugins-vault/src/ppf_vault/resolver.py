@@ -16,9 +16,9 @@ from typing import Any
 
 import attrs
 
-from pyspark_pipeline_framework.core.converter import issues_from_exception, make_converter
-from pyspark_pipeline_framework.core.errors import ConfigError
-from pyspark_pipeline_framework.core.secrets import SecretError
+from pyspark_pipeline_framework.runner.config.structuring import issues_from_exception, make_converter
+from pyspark_pipeline_framework.core import ConfigError
+from pyspark_pipeline_framework.core import SecretError
 
 
 @attrs.frozen

@@ -11,7 +11,7 @@ from __future__ import annotations
 def __getattr__(name: str):
     if name.startswith("_"):
         raise AttributeError(name)
-    from ..core.registry import ComponentNotFound, ComponentRegistry
+    from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
 
     try:
         return ComponentRegistry().entry(name).load()

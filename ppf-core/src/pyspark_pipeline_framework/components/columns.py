@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..core import Transform, TransformConfig
+from pyspark_pipeline_framework.core import Transform, TransformConfig
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

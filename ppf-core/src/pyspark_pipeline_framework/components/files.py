@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ..core import Sink, SinkConfig, Source, SourceConfig
+from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
+from pyspark_pipeline_framework.spark import writes_row_for_row
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -60,7 +61,7 @@ class FileSource(Source[FileSourceConfig]):
         from pyspark.sql import functions as F
         from pyspark.sql.types import StringType, StructType
 
-        from ..runtime.dead_letter import CORRUPT_RECORD_COLUMN as CORRUPT
+        from pyspark_pipeline_framework.core import CORRUPT_RECORD_COLUMN as CORRUPT
 
         spark = self.context.spark
         options = {**self.config.options, "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
@@ -106,14 +107,6 @@ class FileSinkConfig(PathSinkConfig):
     format: str = "parquet"
 
 
-#: Formats whose write puts out exactly one record per input row and runs no other job.
-ROW_FOR_ROW_FORMATS = frozenset({"parquet", "orc", "csv", "json", "text", "avro"})
-
-
-def writes_row_for_row(fmt: str) -> bool:
-    return fmt.lower() in ROW_FOR_ROW_FORMATS
-
-
 class FileSink(Sink[FileSinkConfig]):
     """Writes files in any format Spark supports."""
 
@@ -124,7 +117,7 @@ class FileSink(Sink[FileSinkConfig]):
         return writes_row_for_row(cls.fixed_format or config.format)
 
     def write(self, df: DataFrame) -> None:
-        from ..runtime.staged_write import write_staged
+        from pyspark_pipeline_framework.spark import write_staged
 
         writer = df.write.format(self.fixed_format or self.config.format)
         if self.config.partition_by:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..core import Validator, ValidatorConfig
-from ..quality.registry import build_checks
+from pyspark_pipeline_framework.core import Validator, ValidatorConfig
+from pyspark_pipeline_framework.quality.registry import build_checks
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from ..quality.evaluation import CheckedData
+    from pyspark_pipeline_framework.quality.evaluation import CheckedData
 
 #: How long the end-of-run report waits for Spark to publish observed counts of a pass that ran.
 _REPORT_WAIT_S = 2.0
@@ -46,7 +46,7 @@ class DataQuality(Validator[DataQualityConfig]):
     def validate(self, df: DataFrame) -> DataFrame:
         from pyspark.sql import functions as F
 
-        from ..quality.evaluation import FAILED_RULES_COLUMN, evaluate
+        from pyspark_pipeline_framework.quality.evaluation import FAILED_RULES_COLUMN, evaluate
 
         checks, _ = build_checks(self.config.checks)  # validated before the run
         dead_letters = self.context.dead_letters

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ..core import Transform, TransformConfig
+from pyspark_pipeline_framework.core import Transform, TransformConfig
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from ..core import Transform, TransformConfig
+from pyspark_pipeline_framework.core import Transform, TransformConfig
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ..core import Sink, SinkConfig, Source, SourceConfig
-from .files import WriteMode
+from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
+from pyspark_pipeline_framework.components.files import WriteMode
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -1,9 +1,13 @@
-"""Public API for component and hook authors.
+"""The public API for authors of components and hooks.
 
     from pyspark_pipeline_framework.core import Transform, TransformConfig, Hook
+
+Everything named in ``__all__`` is public: hook arguments are only ever added, and a public name
+is deprecated for at least one minor release before it is removed.  Nothing here imports
+pyspark, so a pipeline file is checked without a JVM.
 """
 
-from .component import (
+from pyspark_pipeline_framework.core.component import (
     Component,
     ComponentConfig,
     Sink,
@@ -15,22 +19,74 @@ from .component import (
     Validator,
     ValidatorConfig,
 )
-from .errors import ConfigError, ConfigIssue, PermanentError, PpfError, StepFailed
-from .hook import Hook
-from .hookspecs import hookimpl
-from .spec import PipelineSpec, StepSpec
+from pyspark_pipeline_framework.core.context import Context, RunInfo
+from pyspark_pipeline_framework.core.dag import PipelineGraph
+from pyspark_pipeline_framework.core.datasets import Dataset, StepDatasets, step_datasets
+from pyspark_pipeline_framework.core.dead_letters import CORRUPT_RECORD_COLUMN, ENVELOPE, DeadLetters
+from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue, PermanentError, PpfError
+from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.hookspecs import hookimpl
+from pyspark_pipeline_framework.core.lazy_exports import lazy_exports
+from pyspark_pipeline_framework.core.metrics import Metrics
+from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter, ResolvedPipeline, ResolvedStep
+from pyspark_pipeline_framework.core.results import SUMMARY_METRICS, ExitCode, RunResult, StepResult, StepStatus
+from pyspark_pipeline_framework.core.secrets import Secret, SecretError, SecretResolver
+from pyspark_pipeline_framework.core.spec import (
+    CircuitBreakerSettings,
+    DeadLetterSettings,
+    HooksSettings,
+    PipelineSpec,
+    RetryPolicy,
+    Seconds,
+    SparkSettings,
+    StepSpec,
+)
 
 __all__ = [
-    "Component", "ComponentConfig", "ConfigError", "ConfigIssue", "Context", "Hook", "PipelineSpec",
-    "PermanentError", "PpfError", "Sink", "SinkConfig", "Source", "SourceConfig", "StepFailed", "StepSpec", "Transform",
-    "TransformConfig", "Validator", "ValidatorConfig", "hookimpl",
+    "CORRUPT_RECORD_COLUMN",
+    "ENVELOPE",
+    "SUMMARY_METRICS",
+    "CircuitBreakerSettings",
+    "Component",
+    "ComponentConfig",
+    "ConfigError",
+    "ConfigIssue",
+    "Context",
+    "Dataset",
+    "DeadLetterSettings",
+    "DeadLetters",
+    "ExitCode",
+    "Hook",
+    "HooksSettings",
+    "Metrics",
+    "PermanentError",
+    "PipelineGraph",
+    "PipelineSpec",
+    "PpfError",
+    "ResolvedDeadLetter",
+    "ResolvedPipeline",
+    "ResolvedStep",
+    "RetryPolicy",
+    "RunInfo",
+    "RunResult",
+    "Seconds",
+    "Secret",
+    "SecretError",
+    "SecretResolver",
+    "Sink",
+    "SinkConfig",
+    "Source",
+    "SourceConfig",
+    "SparkSettings",
+    "StepDatasets",
+    "StepResult",
+    "StepSpec",
+    "StepStatus",
+    "Transform",
+    "TransformConfig",
+    "Validator",
+    "ValidatorConfig",
+    "hookimpl",
+    "lazy_exports",
+    "step_datasets",
 ]
-
-
-def __getattr__(name: str):
-    # Context lives in the runtime; importing it lazily keeps `core` free of import cycles.
-    if name == "Context":
-        from ..runtime.context import Context
-
-        return Context
-    raise AttributeError(name)

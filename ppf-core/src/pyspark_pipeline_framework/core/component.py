@@ -25,7 +25,7 @@ import attrs
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from ..runtime.context import Context
+    from pyspark_pipeline_framework.core.context import Context
 
 
 class ComponentConfig:
@@ -186,5 +186,3 @@ class Validator(Component[ConfigT]):
     def validate(self, df: DataFrame) -> DataFrame:
         raise NotImplementedError(f"{type(self).__name__} must implement validate(self, df)")
 
-
-COMPONENT_KINDS = ("source", "transform", "sink", "validator")

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 import attrs
 
-from .errors import ConfigIssue
-from .spec import PipelineSpec
+from pyspark_pipeline_framework.core.errors import ConfigIssue
+from pyspark_pipeline_framework.core.spec import PipelineSpec
 
 
 @attrs.frozen

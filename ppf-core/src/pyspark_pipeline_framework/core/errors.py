@@ -7,7 +7,8 @@ file and line where known, and a hint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -66,9 +67,9 @@ class EnvironmentProblem(PpfError):
     """The machine cannot run Spark (for example Java is missing or too old)."""
 
 
-class StepFailed(PpfError):
-    """A step raised; the original exception is the ``__cause__``."""
+class DataQualityError(PermanentError):
+    """A ``fail`` check failed beyond its tolerance; ``metrics`` holds every check's result."""
 
-    def __init__(self, step_name: str, cause: BaseException):
-        self.step_name = step_name
-        super().__init__(f"step {step_name!r} failed: {type(cause).__name__}: {cause}")
+    def __init__(self, message: str, metrics: Mapping[str, Any]):
+        super().__init__(message)
+        self.metrics = dict(metrics)

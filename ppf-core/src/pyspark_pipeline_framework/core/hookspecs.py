@@ -14,11 +14,11 @@ import pluggy
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from ..runner.preflight import ResolvedStep
-    from ..runtime.context import Context
-    from ..runtime.result import RunResult, StepResult
-    from .secrets import SecretResolver
-    from .spec import PipelineSpec, StepSpec
+    from pyspark_pipeline_framework.core.pipeline import ResolvedStep
+    from pyspark_pipeline_framework.core.context import Context
+    from pyspark_pipeline_framework.core.results import RunResult, StepResult
+    from pyspark_pipeline_framework.core.secrets import SecretResolver
+    from pyspark_pipeline_framework.core.spec import PipelineSpec, StepSpec
 
 PROJECT = "ppf"
 hookspec = pluggy.HookspecMarker(PROJECT)

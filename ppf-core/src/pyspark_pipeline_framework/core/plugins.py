@@ -19,11 +19,11 @@ from typing import Any
 import attrs
 import pluggy
 
-from . import hookspecs
-from .entry_points import entry_points
-from .errors import ConfigIssue
-from .hook import Hook
-from .spec import HooksSettings
+from pyspark_pipeline_framework.core import hookspecs
+from pyspark_pipeline_framework.core.entry_points import entry_points
+from pyspark_pipeline_framework.core.errors import ConfigIssue
+from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.spec import HooksSettings
 
 PLUGIN_GROUP = "ppf.plugins"
 BLOCK_ENV = "PPF_DISABLE_PLUGINS"
@@ -83,7 +83,7 @@ def check_hook_settings(hooks: HooksSettings, path: str = "pipeline.hooks") -> l
     issues = []
     for name, on in hooks.enabled.items():
         if on and name not in available:
-            from .catalog import distribution_for_plugin
+            from pyspark_pipeline_framework.core.catalog import distribution_for_plugin
 
             dist = distribution_for_plugin(name)
             hint = f"pip install {dist}" if dist else f"installed hook plugins: {', '.join(sorted(available)) or 'none'}"

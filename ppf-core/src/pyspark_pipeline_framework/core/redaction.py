@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from .secrets import MASK, Secret, is_reference
+from pyspark_pipeline_framework.core.secrets import MASK, Secret, is_reference
 
 #: Key names whose literal values are masked: the usual words for credentials, in any case,
 #: also as parts of longer names (``db_password``, ``fs.s3a.secret.key``, ``apiKey``).

@@ -17,9 +17,9 @@ from importlib.metadata import EntryPoint
 
 import attrs
 
-from .catalog import distribution_for_component
-from .component import Component
-from .entry_points import entry_points
+from pyspark_pipeline_framework.core.catalog import distribution_for_component
+from pyspark_pipeline_framework.core.component import Component
+from pyspark_pipeline_framework.core.entry_points import entry_points
 
 COMPONENT_GROUP = "ppf.components"
 SEED_PREFIX = "pyspark_pipeline_framework.components."

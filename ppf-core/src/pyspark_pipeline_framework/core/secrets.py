@@ -22,7 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from .errors import PpfError
+from pyspark_pipeline_framework.core.errors import PpfError
 
 PREFIX = "secret://"
 _REFERENCE = re.compile(r"^secret://(?P<scheme>[a-z][a-z0-9_-]*)/(?P<reference>.+)$")

@@ -6,6 +6,7 @@ Custom checks are classes registered in the ``ppf.checks`` entry-point group (or
 path in ``type``), exactly like components.
 """
 
-from .check import Check, CheckConfig, DataQualityError, DatasetCheck, RowCheck
+from pyspark_pipeline_framework.core.errors import DataQualityError
+from pyspark_pipeline_framework.quality.check import Check, CheckConfig, DatasetCheck, RowCheck
 
 __all__ = ["Check", "CheckConfig", "DataQualityError", "DatasetCheck", "RowCheck"]

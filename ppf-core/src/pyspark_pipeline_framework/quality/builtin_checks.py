@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..core.spec import Seconds
-from .check import CheckConfig, DatasetCheck, RowCheck
+from pyspark_pipeline_framework.core.spec import Seconds
+from pyspark_pipeline_framework.quality.check import CheckConfig, DatasetCheck, RowCheck
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame

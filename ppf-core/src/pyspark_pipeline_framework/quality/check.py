@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from ..core.component import ComponentConfig
-from ..core.errors import PpfError
+from pyspark_pipeline_framework.core.component import ComponentConfig
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -79,11 +78,3 @@ class DatasetCheck(Check):
     def problem(self, values: Mapping[str, Any], rows: int, df: DataFrame) -> str | None:
         """A message when the data set fails the check, else ``None``."""
         raise NotImplementedError(f"{type(self).__name__} must implement problem(...)")
-
-
-class DataQualityError(PpfError):
-    """A ``fail`` check failed beyond its tolerance; ``metrics`` holds every check's result."""
-
-    def __init__(self, message: str, metrics: Mapping[str, Any]):
-        super().__init__(message)
-        self.metrics = dict(metrics)

@@ -24,8 +24,9 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.session_settings import adaptive_execution_off
-from .check import Check, DataQualityError, DatasetCheck, RowCheck
+from pyspark_pipeline_framework.spark import adaptive_execution_off
+from pyspark_pipeline_framework.core.errors import DataQualityError
+from pyspark_pipeline_framework.quality.check import Check, DatasetCheck, RowCheck
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -182,6 +183,6 @@ def _describe(name: str, entry: dict[str, Any]) -> str:
 
 def _read_observation(observation: Any, wait_s: float) -> dict[str, Any] | None:
     """Observed values without risking a wait forever for a plan that never ran."""
-    from ..runtime.observed_rows import read_observed_values
+    from pyspark_pipeline_framework.spark import read_observed_values
 
     return read_observed_values(observation, wait_s)

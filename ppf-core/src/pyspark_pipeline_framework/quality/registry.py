@@ -9,10 +9,10 @@ from typing import Any
 
 import attrs
 
-from ..core.converter import issues_from_exception, make_converter
-from ..core.entry_points import entry_points
-from .builtin_checks import BUILTIN_CHECKS
-from .check import Check, CheckConfig
+from pyspark_pipeline_framework.runner.config.structuring import issues_from_exception, make_converter
+from pyspark_pipeline_framework.core.entry_points import entry_points
+from pyspark_pipeline_framework.quality.builtin_checks import BUILTIN_CHECKS
+from pyspark_pipeline_framework.quality.check import Check, CheckConfig
 
 #: Entry-point group of custom checks (public API): ``my_check = "my_pkg.checks:MyCheck"``.
 CHECK_GROUP = "ppf.checks"

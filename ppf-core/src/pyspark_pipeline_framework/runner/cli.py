@@ -82,10 +82,10 @@ def run(
     ledger_dir: LedgerOption = None,
 ) -> None:
     """Run a pipeline (every run is recorded in the run ledger)."""
-    from ..core.errors import ConfigError, EnvironmentProblem
-    from ..runtime.logs import configure_logging
-    from .config_file import load_pipeline_file
-    from .preflight import validate
+    from pyspark_pipeline_framework.core.errors import ConfigError, EnvironmentProblem
+    from pyspark_pipeline_framework.runtime.session.logs import configure_logging
+    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+    from pyspark_pipeline_framework.runner.config.preflight import validate
 
     progress_shown = log_format is LogFormat.auto and sys.stderr.isatty()
     try:
@@ -100,16 +100,16 @@ def run(
     if log_level is None and pipeline.spec.log_level:  # the file's setting; the CLI option wins
         configure_logging(log_format.value, pipeline.spec.log_level)
     if dry_run:
-        from .plan import render_text
+        from pyspark_pipeline_framework.runner.plan import render_text
 
         typer.echo(render_text(pipeline))
         typer.echo("dry run: configuration is valid; nothing was run")
         return
 
-    from ..runtime.java import require_java
-    from ..runtime.launch import run_pipeline
-    from ..runtime.retry import silence_stamina_log_lines
-    from .progress import progress_plugins
+    from pyspark_pipeline_framework.runtime.session.java import require_java
+    from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+    from pyspark_pipeline_framework.runtime.resilience.retry import silence_stamina_log_lines
+    from pyspark_pipeline_framework.runner.progress import progress_plugins
 
     silence_stamina_log_lines()
 
@@ -118,7 +118,7 @@ def run(
     except EnvironmentProblem as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    from ..runtime.ledger import ResumeRefused, RunLedger
+    from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
 
     try:
         result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
@@ -132,7 +132,7 @@ def run(
 def _ledger_dir(option: Optional[Path]) -> Path:
     import os
 
-    from ..runtime.ledger import DEFAULT_LEDGER_DIR
+    from pyspark_pipeline_framework.runtime.resilience.ledger import DEFAULT_LEDGER_DIR
 
     return option or Path(os.environ.get("PPF_LEDGER_DIR") or DEFAULT_LEDGER_DIR)
 
@@ -143,7 +143,7 @@ def runs_list(
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """List recorded runs, oldest first."""
-    from ..runtime.ledger import RunLedger
+    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
 
     records = RunLedger(_ledger_dir(ledger_dir)).runs()
     if format is OutputFormat.json:
@@ -162,7 +162,7 @@ def runs_show(
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """Show one run: each step's status, attempts, timing, error and output location."""
-    from ..runtime.ledger import ResumeRefused, RunLedger
+    from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
 
     try:
         record = RunLedger(_ledger_dir(ledger_dir)).load(run_id)
@@ -184,7 +184,7 @@ def runs_show(
 
 def _figures_text(metrics: dict) -> str:
     """The observed figures of a step, e.g. ``rows_in=10 rows_out=8``; missing ones are left out."""
-    from ..runtime.run_summary import SUMMARY_METRICS
+    from pyspark_pipeline_framework.core.results import SUMMARY_METRICS
 
     return " ".join(f"{key}={metrics[key]}" for key in SUMMARY_METRICS if metrics.get(key) is not None)
 
@@ -196,10 +196,10 @@ def validate(
     format: Annotated[OutputFormat, typer.Option("--format", help="text, or json for CI.")] = OutputFormat.text,
 ) -> None:
     """Check pipeline files completely, without starting Spark."""
-    from ..core.errors import ConfigError
-    from ..core.registry import ComponentRegistry
-    from .config_file import load_pipeline_file
-    from .preflight import validate as check
+    from pyspark_pipeline_framework.core.errors import ConfigError
+    from pyspark_pipeline_framework.core.registry import ComponentRegistry
+    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+    from pyspark_pipeline_framework.runner.config.preflight import validate as check
 
     registry = ComponentRegistry()
     report = []
@@ -227,10 +227,10 @@ def plan(
     format: Annotated[PlanFormat, typer.Option("--format", help="text, mermaid or json.")] = PlanFormat.text,
 ) -> None:
     """Show the pipeline's steps as a graph (text or Mermaid)."""
-    from ..core.errors import ConfigError
-    from . import plan as plans
-    from .config_file import load_pipeline_file
-    from .preflight import validate as check
+    from pyspark_pipeline_framework.core.errors import ConfigError
+    from pyspark_pipeline_framework.runner import plan as plans
+    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+    from pyspark_pipeline_framework.runner.config.preflight import validate as check
 
     try:
         pipeline = check(load_pipeline_file(file, override or []))
@@ -246,7 +246,7 @@ def components_list(
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """List installed components with the distribution that provides each."""
-    from ..core.registry import ComponentRegistry
+    from pyspark_pipeline_framework.core.registry import ComponentRegistry
 
     registry = ComponentRegistry()
     rows = []
@@ -267,8 +267,8 @@ def components_list(
 @components_app.command("show")
 def components_show(name: Annotated[str, typer.Argument(help="A registered name or a dotted class path.")]) -> None:
     """Describe one component: kind, distribution and config fields."""
-    from ..core.registry import ComponentNotFound, ComponentRegistry
-    from .describe import describe_component
+    from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
+    from pyspark_pipeline_framework.runner.describe import describe_component
 
     registry = ComponentRegistry()
     try:
@@ -286,9 +286,9 @@ def jars_fetch(
     """Download the Maven packages of the installed plugins into a local jar cache."""
     import os
 
-    from ..core.errors import EnvironmentProblem
-    from ..runtime.java import require_java
-    from .jars import DEFAULT_JARS_DIR, JarFetchError, fetch, installed_plugin_packages
+    from pyspark_pipeline_framework.core.errors import EnvironmentProblem
+    from pyspark_pipeline_framework.runtime.session.java import require_java
+    from pyspark_pipeline_framework.runner.jars import DEFAULT_JARS_DIR, JarFetchError, fetch, installed_plugin_packages
 
     target = directory or Path(os.environ.get("PPF_JARS_DIR") or DEFAULT_JARS_DIR)
     packages = list(dict.fromkeys([*installed_plugin_packages(), *(package or [])]))
@@ -319,7 +319,7 @@ def run_alias() -> None:
 
 def _run_script() -> None:
     """Run the command line, then end the process without the interpreter's teardown (see process_exit)."""
-    from .process_exit import exit_code, exit_process
+    from pyspark_pipeline_framework.runner.process_exit import exit_code, exit_process
 
     try:
         app()  # standalone mode: always ends in SystemExit

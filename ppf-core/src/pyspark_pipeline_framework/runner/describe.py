@@ -7,7 +7,7 @@ import re
 
 import attrs
 
-from ..core.registry import ComponentRegistry
+from pyspark_pipeline_framework.core.registry import ComponentRegistry
 
 
 def _type_name(tp: object) -> str:

@@ -31,9 +31,9 @@ class JarFetchError(RuntimeError):
 
 def installed_plugin_settings() -> list[Mapping[str, object]]:
     """What every installed plugin asks of a Spark session, as if a pipeline used all components."""
-    from ..core.plugins import load_hook_plugins
-    from ..core.registry import ComponentRegistry
-    from ..core.spec import HooksSettings
+    from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+    from pyspark_pipeline_framework.core.registry import ComponentRegistry
+    from pyspark_pipeline_framework.core.spec import HooksSettings
 
     registry = ComponentRegistry()
     types = []

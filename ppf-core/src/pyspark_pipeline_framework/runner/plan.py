@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 
-from .preflight import ValidatedPipeline
+from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
 
 
-def render_text(pipeline: ValidatedPipeline) -> str:
+def render_text(pipeline: ResolvedPipeline) -> str:
     graph = pipeline.graph
     lines = [f"pipeline {pipeline.spec.name!r}: {len(graph.order)} steps"]
     for number, name in enumerate(graph.topological_order(), start=1):
@@ -26,7 +26,7 @@ def _node_id(name: str) -> str:
 _SHAPES = {"source": ('[("', '")]'), "sink": ('[/"', '"/]'), "validator": ('{{"', '"}}'), "transform": ('["', '"]')}
 
 
-def render_mermaid(pipeline: ValidatedPipeline) -> str:
+def render_mermaid(pipeline: ResolvedPipeline) -> str:
     graph = pipeline.graph
     lines = ["flowchart LR"]
     for name in graph.order:
@@ -38,7 +38,7 @@ def render_mermaid(pipeline: ValidatedPipeline) -> str:
     return "\n".join(lines)
 
 
-def render_json(pipeline: ValidatedPipeline) -> str:
+def render_json(pipeline: ResolvedPipeline) -> str:
     graph = pipeline.graph
     return json.dumps({
         "pipeline": pipeline.spec.name,

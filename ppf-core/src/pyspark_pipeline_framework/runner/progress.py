@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from ..core.hook import Hook
+from pyspark_pipeline_framework.core.hook import Hook
 
 
 class TerminalProgress(Hook):

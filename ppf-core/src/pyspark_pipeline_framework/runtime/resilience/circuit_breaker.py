@@ -24,8 +24,8 @@ try:
 except ImportError:  # pragma: no cover - Windows: threads of one process still take turns
     fcntl = None
 
-from ..core.errors import PpfError
-from ..core.spec import CircuitBreakerSettings
+from pyspark_pipeline_framework.core.errors import PpfError
+from pyspark_pipeline_framework.core.spec import CircuitBreakerSettings
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 

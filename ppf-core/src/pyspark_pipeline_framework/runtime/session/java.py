@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..core.errors import EnvironmentProblem
+from pyspark_pipeline_framework.core.errors import EnvironmentProblem
 
 MINIMUM_JAVA = 17
 
@@ -66,7 +66,7 @@ def require_java() -> None:
         )
 
 
-if __name__ == "__main__":  # `python -m pyspark_pipeline_framework.runtime.java`: a set-up check
+if __name__ == "__main__":  # `python -m pyspark_pipeline_framework.runtime.session.java`: a set-up check
     import sys
 
     try:

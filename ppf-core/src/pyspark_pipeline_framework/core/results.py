@@ -7,6 +7,9 @@ from typing import Any
 
 import attrs
 
+#: Figures of ``StepResult.metrics`` that summaries, the audit log and ``ppf runs show`` report, when present.
+SUMMARY_METRICS = ("rows_in", "rows_out", "rows_quarantined", "rows_written", "bytes_written")
+
 
 class StepStatus(str, enum.Enum):
     SUCCEEDED = "succeeded"

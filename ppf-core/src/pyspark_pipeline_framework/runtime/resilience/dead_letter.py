@@ -13,18 +13,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import PpfError
+from pyspark_pipeline_framework.core.errors import PpfError
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-    from ..runner.preflight import ResolvedDeadLetter
-    from .context import Context
+    from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter
+    from pyspark_pipeline_framework.core.context import Context
 
-#: Envelope columns added to every dead row.
-ENVELOPE = ("_ppf_pipeline", "_ppf_step", "_ppf_run_id", "_ppf_failed_rules", "_ppf_error", "_ppf_dead_at")
-#: Spark's column for the raw text of a record it could not parse (PERMISSIVE mode).
-CORRUPT_RECORD_COLUMN = "_corrupt_record"
 
 
 class TooManyDeadRows(PpfError):

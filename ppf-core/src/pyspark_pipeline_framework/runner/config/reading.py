@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from ..core.errors import ConfigError, ConfigIssue
+from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 
 _HOCON_LITERAL = re.compile(r"""^\s*(-?\d+(\.\d+)?([eE][-+]?\d+)?|true|false|null|\[.*\]|\{.*\}|".*")\s*$""", re.S)
 _LINE_COL = re.compile(r"\(line:\s*(\d+),\s*col:\s*(\d+)\)")

@@ -22,11 +22,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from ..core.hook import Hook
-from ..core.redaction import fingerprint, redact
-from .audit_sinks import DEFAULT_PATH, AuditSink, JsonLinesAuditSink, load_audit_sink
-from .datasets import step_datasets
-from .run_summary import SUMMARY_METRICS
+from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.redaction import fingerprint, redact
+from pyspark_pipeline_framework.audit.sinks import DEFAULT_PATH, AuditSink, JsonLinesAuditSink, load_audit_sink
+from pyspark_pipeline_framework.core.datasets import step_datasets
+from pyspark_pipeline_framework.core.results import SUMMARY_METRICS
 
 __all__ = ["DEFAULT_PATH", "AuditLogHook"]
 

@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..core.errors import PpfError
+from pyspark_pipeline_framework.core.errors import PpfError
 
 if TYPE_CHECKING:
-    from ..runner.preflight import ValidatedPipeline
-    from .result import RunResult, StepResult
+    from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
+    from pyspark_pipeline_framework.core.results import RunResult, StepResult
 
 DEFAULT_LEDGER_DIR = ".ppf/runs"
 
@@ -42,7 +42,7 @@ class ResumeRefused(PpfError):
     """The run cannot be resumed as asked; the message says why and what to do."""
 
 
-def step_fingerprints(pipeline: ValidatedPipeline) -> dict[str, str]:
+def step_fingerprints(pipeline: ResolvedPipeline) -> dict[str, str]:
     """A fingerprint per step: its own settings and, recursively, its inputs' fingerprints."""
     fingerprints: dict[str, str] = {}
     for name in pipeline.graph.topological_order():
@@ -71,7 +71,7 @@ class ResumePlan:
     done: frozenset[str]
 
 
-def plan_resume(pipeline: ValidatedPipeline, record: Mapping[str, Any]) -> ResumePlan:
+def plan_resume(pipeline: ResolvedPipeline, record: Mapping[str, Any]) -> ResumePlan:
     """Decide what to re-run; raise :class:`ResumeRefused` when completed outputs cannot be trusted."""
     if record.get("pipeline") != pipeline.spec.name:
         raise ResumeRefused(f"run {record.get('run_id')} belongs to pipeline {record.get('pipeline')!r}, "
@@ -159,7 +159,7 @@ class RunLedger:
 class RunRecorder:
     """Keeps one run's record up to date in the ledger while the executor runs it."""
 
-    def __init__(self, ledger: RunLedger, pipeline: ValidatedPipeline, run_id: str, started_at: datetime,
+    def __init__(self, ledger: RunLedger, pipeline: ResolvedPipeline, run_id: str, started_at: datetime,
                  resume: ResumePlan | None = None):
         self.ledger = ledger
         self._lock = threading.Lock()  # steps of parallel branches end concurrently
@@ -167,7 +167,7 @@ class RunRecorder:
         self.record: dict[str, Any] = {
             "run_id": run_id,
             "pipeline": pipeline.spec.name,
-            "config_file": str(pipeline.file.path) if pipeline.file else None,
+            "config_file": pipeline.config_file,
             "started_at": started_at.isoformat(),
             "finished_at": None,
             "status": "running",

@@ -5,22 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..core.plugins import load_hook_plugins
-from .circuit_breaker import BreakerBoard
-from .context import Context, RunInfo
-from .ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
-from .executor import PipelineExecutor
-from .logs import quiet_spark_conf
-from .result import RunResult
-from .session import build_session, plan_session
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard
+from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
+from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
+from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
+from pyspark_pipeline_framework.core.results import RunResult
+from pyspark_pipeline_framework.runtime.session.builder import build_session, plan_session
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from ..runner.preflight import ValidatedPipeline
+    from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
 
 
-def session_plan_for(pipeline: ValidatedPipeline, plugin_manager) -> object:
+def session_plan_for(pipeline: ResolvedPipeline, plugin_manager) -> object:
     steps = list(pipeline.steps.values())
     component_types = list({step.component_class for step in steps})
     answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types, steps=steps)
@@ -28,7 +29,7 @@ def session_plan_for(pipeline: ValidatedPipeline, plugin_manager) -> object:
 
 
 def run_pipeline(
-    pipeline: ValidatedPipeline,
+    pipeline: ResolvedPipeline,
     *,
     spark: SparkSession | None = None,
     extra_plugins: Iterable[object] = (),
@@ -61,7 +62,7 @@ def run_pipeline(
         session.sparkContext.setLogLevel("WARN")
         return session
 
-    context = Context(run, pipeline.spec, spark_factory=make_session)
+    context = RunContext(run, pipeline.spec, spark_factory=make_session)
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
     context.spark  # the session exists before pipeline_start, as the hook spec promises

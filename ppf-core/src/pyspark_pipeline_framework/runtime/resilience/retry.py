@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..core.errors import ConfigError, PermanentError
-from ..core.spec import RetryPolicy
+from pyspark_pipeline_framework.core.errors import ConfigError, PermanentError
+from pyspark_pipeline_framework.core.spec import RetryPolicy
 
 T = TypeVar("T")
 

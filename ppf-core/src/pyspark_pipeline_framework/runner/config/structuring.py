@@ -22,9 +22,9 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from .durations import parse_duration
-from .errors import ConfigIssue
-from .spec import HooksSettings, Seconds, SparkSettings
+from pyspark_pipeline_framework.core.durations import parse_duration
+from pyspark_pipeline_framework.core.errors import ConfigIssue
+from pyspark_pipeline_framework.core.spec import HooksSettings, Seconds, SparkSettings
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 

@@ -15,14 +15,14 @@ and only for plans we know have run; otherwise the count is reported as missing 
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from typing import Any
+
+from pyspark_pipeline_framework.spark.observations import read_observed_values
 
 #: How long to wait for an observation whose plan has run (Spark may fill it in just after the
 #: action returns, from its listener thread).
 EXECUTED_PLAN_WAIT_S = 2.0
-_POLL_S = 0.01
 
 
 class RowObservations:
@@ -76,38 +76,6 @@ def read_observation(observation: Any, wait_s: float) -> int | None:
     """The observed ``rows`` of an observation, waiting at most ``wait_s``; ``None`` if not available."""
     values = read_observed_values(observation, wait_s)
     return int(values["rows"]) if values and values.get("rows") is not None else None
-
-
-def read_observed_values(observation: Any, wait_s: float) -> dict[str, Any] | None:
-    """All observed values, waiting at most ``wait_s``; ``None`` if not available (never blocks longer)."""
-    java_observation = getattr(observation, "_jo", None)
-    if java_observation is None:
-        return _read_in_thread(observation, wait_s)  # Spark Connect: no future to look at
-    try:
-        future = java_observation.future()
-        deadline = time.monotonic() + wait_s
-        while not future.isCompleted():
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(_POLL_S)
-        return dict(observation.get)  # completed: returns at once (or raises if the query failed)
-    except Exception:
-        return None
-
-
-def _read_in_thread(observation: Any, wait_s: float) -> dict[str, Any] | None:
-    box: dict[str, dict[str, Any]] = {}
-
-    def read() -> None:
-        try:
-            box["values"] = dict(observation.get)
-        except Exception:
-            pass
-
-    reader = threading.Thread(target=read, name="ppf-observation", daemon=True)  # daemon: may never return
-    reader.start()
-    reader.join(max(wait_s, 0.05))
-    return box.get("values")
 
 
 def _is_batch_dataframe(output: Any) -> bool:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..core.spec import SparkSettings
-from .java import require_java
+from pyspark_pipeline_framework.core.spec import SparkSettings
+from pyspark_pipeline_framework.runtime.session.java import require_java
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

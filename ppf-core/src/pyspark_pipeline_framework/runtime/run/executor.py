@@ -11,25 +11,26 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from ..core.component import Component
-from ..core.plugins import PluginManager
-from ..core.secrets import Secrets
-from ..core.spec import RetryPolicy, StepSpec
-from ..quality.check import DataQualityError
-from .circuit_breaker import BreakerBoard
-from .context import Context
-from .dead_letter import DeadLetterQueue
-from .ledger import ResumePlan, RunRecorder
-from .lookahead import Lookahead
-from .result import RunResult, StepResult, StepStatus
-from .run_summary import log_step_summaries
-from .step_metrics import StepMetrics
-from .retry import call_with_retries
+from pyspark_pipeline_framework.core.component import Component
+from pyspark_pipeline_framework.core.errors import DataQualityError
+from pyspark_pipeline_framework.core.plugins import PluginManager
+from pyspark_pipeline_framework.core.secrets import Secrets
+from pyspark_pipeline_framework.core.spec import RetryPolicy, StepSpec
+from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.spark.jobs import job_group
+from pyspark_pipeline_framework.runtime.resilience.dead_letter import DeadLetterQueue
+from pyspark_pipeline_framework.runtime.resilience.ledger import ResumePlan, RunRecorder
+from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
+from pyspark_pipeline_framework.core.results import RunResult, StepResult, StepStatus
+from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
+from pyspark_pipeline_framework.runtime.figures.step_metrics import StepMetrics
+from pyspark_pipeline_framework.runtime.resilience.retry import call_with_retries
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from ..runner.preflight import ValidatedPipeline
+    from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
 
 _NO_RETRY = RetryPolicy(max_attempts=1)
 
@@ -39,8 +40,8 @@ class PipelineExecutor:
 
     def __init__(
         self,
-        pipeline: ValidatedPipeline,
-        context: Context,
+        pipeline: ResolvedPipeline,
+        context: RunContext,
         plugins: PluginManager,
         *,
         breakers: BreakerBoard | None = None,
@@ -356,11 +357,6 @@ class PipelineExecutor:
     def _release_all(self) -> None:
         for name in list(self._persisted) + list(self._holding):
             self._release(name)
-
-
-def job_group(run_id: str) -> str:
-    """The Spark job group of a run's jobs."""
-    return f"ppf-{run_id}"
 
 
 def _execute(component: Component, inputs: Mapping[str, Any]) -> Any:

@@ -27,20 +27,21 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .observed_rows import RowObservations
-from .scanned_rows import ScannedRows
-from .written_output import jobs_so_far, written_output
+from pyspark_pipeline_framework.runtime.figures.observed_rows import RowObservations
+from pyspark_pipeline_framework.runtime.figures.scanned_rows import ScannedRows
+from pyspark_pipeline_framework.runtime.figures.written_output import written_output
+from pyspark_pipeline_framework.spark.jobs import jobs_so_far
 
 if TYPE_CHECKING:
-    from ..core.dag import PipelineGraph
-    from .context import Context
-    from .result import StepResult
+    from pyspark_pipeline_framework.core.dag import PipelineGraph
+    from pyspark_pipeline_framework.runtime.run.context import RunContext
+    from pyspark_pipeline_framework.core.results import StepResult
 
 
 class StepMetrics:
     """Collects the observed figures of one run's steps."""
 
-    def __init__(self, context: Context, graph: PipelineGraph, kinds: Mapping[str, str], *,
+    def __init__(self, context: RunContext, graph: PipelineGraph, kinds: Mapping[str, str], *,
                  observe_rows: bool = True, job_group: str = "",
                  job_description: Callable[[str], str] = lambda step: step,
                  row_for_row_sinks: frozenset[str] = frozenset()):

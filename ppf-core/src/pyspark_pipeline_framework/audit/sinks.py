@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..core.entry_points import entry_points
+from pyspark_pipeline_framework.core.entry_points import entry_points
 
 AUDIT_SINK_GROUP = "ppf.audit_sinks"
 DEFAULT_PATH = ".ppf/audit.jsonl"

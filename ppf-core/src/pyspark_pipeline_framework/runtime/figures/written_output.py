@@ -71,11 +71,3 @@ def drain_listener_bus(spark: Any, wait_ms: int = LISTENER_BUS_WAIT_MS) -> bool:
 
 def _ints(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
-
-
-def jobs_so_far(spark: Any, job_group: str) -> frozenset[int]:
-    """Ids of the jobs of ``job_group`` started until now (empty without a SparkContext)."""
-    try:
-        return frozenset(int(j) for j in spark.sparkContext.statusTracker().getJobIdsForGroup(job_group))
-    except Exception:
-        return frozenset()

@@ -1,48 +1,20 @@
-"""The runtime context handed to every component and hook: the dependency-injection container."""
+"""The run context the engine hands to every component and hook (see :class:`~pyspark_pipeline_framework.core.context.Context`)."""
 
 from __future__ import annotations
 
-import getpass
-import socket
-import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from .metrics import Metrics
+from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.core.metrics import Metrics
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from ..core.spec import PipelineSpec
+    from pyspark_pipeline_framework.core.spec import PipelineSpec
 
 
-def new_run_id() -> str:
-    """Sortable by start time, unique across machines."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-
-
-@attrs.frozen
-class RunInfo:
-    """Who runs which pipeline, where and when."""
-
-    pipeline: str
-    run_id: str = attrs.field(factory=new_run_id)
-    started_at: datetime = attrs.field(factory=lambda: datetime.now(timezone.utc))
-    user: str = attrs.field(factory=lambda: _safe(getpass.getuser))
-    host: str = attrs.field(factory=lambda: _safe(socket.gethostname))
-
-
-def _safe(read: Callable[[], str]) -> str:
-    try:
-        return read()
-    except Exception:
-        return "unknown"
-
-
-class Context:
+class RunContext:
     """Runtime services: the Spark session (created on first use), metrics, secrets, run info."""
 
     def __init__(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from .result import StepResult
+from pyspark_pipeline_framework.core.results import SUMMARY_METRICS
 
-#: Figures of ``StepResult.metrics`` worth a place in the summary line, when present.
-SUMMARY_METRICS = ("rows_in", "rows_out", "rows_quarantined", "rows_written", "bytes_written")
+if TYPE_CHECKING:
+    from pyspark_pipeline_framework.core.results import StepResult
+
 
 
 def step_summary(step: StepResult) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import re
 import threading
 from typing import Any
 
-from .written_output import drain_listener_bus
+from pyspark_pipeline_framework.runtime.figures.written_output import drain_listener_bus
 
 #: Plan nodes between a source's output and its scan that keep every row (and its column ids).
 _ROW_PRESERVING = {"Project", "SubqueryAlias", "View"}

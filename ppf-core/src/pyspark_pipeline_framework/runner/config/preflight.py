@@ -12,55 +12,26 @@ from typing import Any
 
 import attrs
 
-from ..core.component import Component, ComponentConfig
-from ..core.converter import issues_from_exception, make_converter
-from ..core.dag import PipelineGraph, build_graph
-from ..core.errors import ConfigError, ConfigIssue
-from ..core.plugins import check_hook_settings
-from ..core.registry import ComponentNotFound, ComponentRegistry
-from ..core.spec import PipelineSpec, StepSpec
-from .config_file import PipelineFile
-from .source_lines import SourceLocator
+from pyspark_pipeline_framework.core.component import Component, ComponentConfig
+from pyspark_pipeline_framework.runner.config.structuring import issues_from_exception, make_converter
+from pyspark_pipeline_framework.core.dag import PipelineGraph, build_graph
+from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
+from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter, ResolvedPipeline, ResolvedStep
+from pyspark_pipeline_framework.core.plugins import check_hook_settings
+from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
+from pyspark_pipeline_framework.core.spec import PipelineSpec, StepSpec
+from pyspark_pipeline_framework.runner.config.reading import PipelineFile
+from pyspark_pipeline_framework.runner.config.locations import SourceLocator
 
 
-@attrs.frozen
-class ResolvedStep:
-    """A step whose component class was found and whose config was structured."""
-
-    name: str
-    component_class: type[Component]
-    config: ComponentConfig
-
-
-@attrs.frozen
-class ResolvedDeadLetter:
-    """A step's dead-letter sink: the sink class, its structured config, the bad-row limit."""
-
-    component_class: type[Component]
-    config: ComponentConfig
-    max_ratio: float | None = None
-
-
-@attrs.frozen
-class ValidatedPipeline:
-    """A pipeline that passed every pre-flight check and is ready to run."""
-
-    spec: PipelineSpec
-    graph: PipelineGraph
-    steps: Mapping[str, ResolvedStep]
-    file: PipelineFile | None = None
-    #: Each step's dead-letter sink (its own block or the pipeline's), by step name.
-    dead_letters: Mapping[str, ResolvedDeadLetter] = attrs.field(factory=dict)
-
-
-def validate(file: PipelineFile, registry: ComponentRegistry | None = None) -> ValidatedPipeline:
+def validate(file: PipelineFile, registry: ComponentRegistry | None = None) -> ResolvedPipeline:
     """Check a loaded pipeline file; raise :class:`ConfigError` with every problem found."""
     return validate_raw(file.raw, registry, file)
 
 
 def validate_raw(
     raw: Mapping[str, Any], registry: ComponentRegistry | None = None, file: PipelineFile | None = None
-) -> ValidatedPipeline:
+) -> ResolvedPipeline:
     registry = registry or ComponentRegistry()
     converter = make_converter()
     issues: list[ConfigIssue] = []
@@ -97,7 +68,7 @@ def validate_raw(
     if issues:
         raise ConfigError(_locate(issues, file, raw_steps))
     assert spec is not None and graph is not None
-    return ValidatedPipeline(spec, graph, resolved, file, dead_letters)
+    return ResolvedPipeline(spec, graph, resolved, str(file.path) if file else None, dead_letters)
 
 
 def _resolve_dead_letters(spec: PipelineSpec, resolved: Mapping[str, ResolvedStep], registry: ComponentRegistry,

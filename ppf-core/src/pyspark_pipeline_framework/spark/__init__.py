@@ -1,0 +1,30 @@
+"""Public Spark helpers for component authors.
+
+* :func:`session_settings`, :func:`adaptive_execution_off`: session settings for one statement
+  or block, put back afterwards;
+* :func:`write_staged`: write a directory of files into a staging place and commit it into the
+  target only once complete (:class:`TargetExists` for ``mode = error``);
+* :func:`job_group`, :func:`jobs_so_far`: the Spark jobs of a run;
+* :func:`read_observed_values`: an observation's values, without blocking for long;
+* :func:`writes_row_for_row`: whether a file format's write counts exactly its input rows.
+
+Importing this module does not import pyspark; the helpers do when called.
+"""
+
+from pyspark_pipeline_framework.spark.formats import ROW_FOR_ROW_FORMATS, writes_row_for_row
+from pyspark_pipeline_framework.spark.jobs import job_group, jobs_so_far
+from pyspark_pipeline_framework.spark.observations import read_observed_values
+from pyspark_pipeline_framework.spark.settings import adaptive_execution_off, session_settings
+from pyspark_pipeline_framework.spark.staged_write import TargetExists, write_staged
+
+__all__ = [
+    "ROW_FOR_ROW_FORMATS",
+    "TargetExists",
+    "adaptive_execution_off",
+    "job_group",
+    "jobs_so_far",
+    "read_observed_values",
+    "session_settings",
+    "write_staged",
+    "writes_row_for_row",
+]
