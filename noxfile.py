@@ -2,6 +2,7 @@
 
     python3 -m nox -s example   # set up and run the example pipeline on local Spark
     python3 -m nox -s tests     # set up and run the whole test suite (what CI runs)
+    python3 -m nox -s lint typecheck   # ruff, the layer contract (import-linter), mypy
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ nox.options.sessions = ["tests", "wheels"]
 
 ROOT = Path(__file__).parent
 DISTRIBUTIONS = ["ppf-core", "ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics"]
-TEST_REQUIREMENTS = ["pytest>=8", "hypothesis>=6", "moto[server]>=5", "pyarrow>=15", "deltalake>=0.20", "build"]
+TEST_REQUIREMENTS = [
+    "pytest>=8", "hypothesis>=6", "moto[server]>=5", "pyarrow>=15", "deltalake>=0.20", "build", "import-linter>=2.1",
+]
+LINT_REQUIREMENTS = ["ruff==0.17.6", "import-linter==2.16"]
+TYPECHECK_REQUIREMENTS = ["mypy==2.4.1"]
+PUBLIC_PACKAGES = ["pyspark_pipeline_framework", "ppf_delta", "ppf_aws", "ppf_vault", "ppf_metrics"]
 PYSPARK = "pyspark==4.2.0"  # delta-spark 4.4.0 supports pyspark >=4.0.1,<=4.2.0
 
 
@@ -89,3 +95,22 @@ def unit(session: nox.Session) -> None:
     """Fast tests only: no JVM."""
     _install_all(session)
     session.run("pytest", "ppf-core/tests/unit", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format check) and the layer contract in .importlinter."""
+    session.install(*LINT_REQUIREMENTS)
+    # import-linter reads the packages' sources; their dependencies are not needed.
+    session.install("--no-deps", *[arg for dist in DISTRIBUTIONS for arg in ("-e", dist)])
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports", "--no-cache")
+
+
+@nox.session(python="3.11")
+def typecheck(session: nox.Session) -> None:
+    """mypy on the public packages (they ship py.typed)."""
+    _install_all(session)
+    session.install(*TYPECHECK_REQUIREMENTS)
+    session.run("mypy", *[arg for package in PUBLIC_PACKAGES for arg in ("-p", package)])

@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 from pyspark_pipeline_framework.core import Sink, Source, Transform, TransformConfig
-from pyspark_pipeline_framework.runner.config.structuring import make_converter
+from pyspark_pipeline_framework.core.structuring import make_converter
 
 
 class AnonymizerConfig(TransformConfig):

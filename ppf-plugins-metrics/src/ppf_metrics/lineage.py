@@ -34,7 +34,7 @@ from typing import Any
 import attrs
 
 from pyspark_pipeline_framework.core import Hook
-from pyspark_pipeline_framework.runner.config.structuring import issues_from_exception, make_converter
+from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core import ConfigError
 from pyspark_pipeline_framework.core import Seconds
 from pyspark_pipeline_framework.core import Dataset, step_datasets

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from pyspark_pipeline_framework.core.component import Component, ComponentConfig
-from pyspark_pipeline_framework.runner.config.structuring import issues_from_exception, make_converter
+from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core.dag import PipelineGraph, build_graph
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter, ResolvedPipeline, ResolvedStep
