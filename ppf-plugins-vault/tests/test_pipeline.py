@@ -84,7 +84,8 @@ def test_settings_with_a_typo_are_a_config_error_with_path_file_and_line(tmp_pat
     with pytest.raises(ConfigError) as failure:
         validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
     [issue] = failure.value.issues
-    assert (issue.path, issue.message, issue.hint) == ("pipeline.hooks.vault.mout", "unknown key", "did you mean 'mount'?")
+    assert (issue.path, issue.message, issue.hint) == (
+        "pipeline.hooks.vault.mout", "unknown key", "did you mean 'mount'?")
     assert issue.file == str(path) and path.read_text().splitlines()[issue.line - 1].strip().startswith("hooks { vault")
 
 

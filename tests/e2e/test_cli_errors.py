@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -94,7 +96,8 @@ def test_dry_run_starts_nothing(example_project):
     assert not (example_project / "out").exists()
 
 
-LIGHT = GOOD.replace("my_pipelines.transforms.UserAnonymizer", "Filter").replace('pii_fields = ["email"]', 'condition = "true"')
+LIGHT = GOOD.replace("my_pipelines.transforms.UserAnonymizer", "Filter").replace(
+    'pii_fields = ["email"]', 'condition = "true"')
 TYPO_HOOKS = '''
 from pyspark_pipeline_framework.core import Hook, hookimpl
 
@@ -154,7 +157,8 @@ def test_an_installed_plugin_with_a_misspelled_hook_stops_the_run_before_spark(e
     (example_project / "light.conf").write_text(LIGHT)
     done, facts = probe("run", "-c", "light.conf", cwd=example_project, env={"PYTHONPATH": str(tmp_path)})
     assert facts["exit"] == 2 and facts["jvm_started"] is False, done.stderr
-    assert "hook plugin 'typo': 'pipeline_ended' is marked @hookimpl but ppf has no hook 'pipeline_ended'" in done.stderr
+    assert ("hook plugin 'typo': 'pipeline_ended' is marked @hookimpl but ppf has no hook 'pipeline_ended'"
+            in done.stderr)
     assert "did you mean 'pipeline_end'?" in done.stderr and "Traceback" not in done.stderr
     assert not (example_project / "out").exists()
 
@@ -178,9 +182,6 @@ def test_validate_checks_every_shipped_hook_plugins_settings_without_their_depen
              '  enable_lineage = true, lineage { namespace = "etl", transport { type = "console" } }\n'
              '  vault { url = "http://vault:8200", mount = "kv" }')
     (example_project / "hooked.conf").write_text(with_hooks(LIGHT, hooks))
-    import subprocess
-    import sys
-
     done = subprocess.run([sys.executable, "-c", MODULES_PROBE, "validate", "hooked.conf"], cwd=example_project,
                           capture_output=True, text=True, timeout=120)
     facts = json.loads(done.stderr.strip().splitlines()[-1])

@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from pyspark_pipeline_framework.core import ConfigError, Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
+from pyspark_pipeline_framework.core import (
+    ConfigError,
+    Sink,
+    SinkConfig,
+    Source,
+    SourceConfig,
+    Transform,
+    TransformConfig,
+)
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.redaction import fingerprint, redact
 from pyspark_pipeline_framework.testing import InlineRegistry
@@ -181,7 +189,8 @@ def audit_issues(settings):
 
 
 def test_a_misspelled_audit_setting_is_a_config_error_not_ignored():
-    assert audit_issues({"pth": "audit.jsonl"}) == [("pipeline.hooks.audit_log.pth", "unknown key", "did you mean 'path'?")]
+    assert audit_issues({"pth": "audit.jsonl"}) == [
+        ("pipeline.hooks.audit_log.pth", "unknown key", "did you mean 'path'?")]
 
 
 def test_audit_sinks_and_their_settings_are_checked_before_the_run():

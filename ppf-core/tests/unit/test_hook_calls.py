@@ -90,7 +90,8 @@ def test_a_wrapper_runs_around_the_plain_implementations_of_a_real_run(write_con
 def test_an_old_style_hookwrapper_runs_too(write_conf):
     events: list = []
     run(write_conf, [Plain(events), OldStyleWrapper(events)])
-    assert events[:3] == [("old wrapper before", "numbers"), ("plain", "numbers"), ("old wrapper after", "numbers", True)]
+    assert events[:3] == [("old wrapper before", "numbers"), ("plain", "numbers"),
+                          ("old wrapper after", "numbers", True)]
 
 
 def test_a_failing_implementation_is_reported_and_the_others_still_run(write_conf):
@@ -137,7 +138,8 @@ def test_implementations_are_called_in_pluggys_own_order():
     def called(notify):
         calls: list = []
         manager = PluginManager()
-        for label, opts in [("a", {}), ("first", {"tryfirst": True}), ("b", {}), ("last", {"trylast": True}), ("c", {})]:
+        order = [("a", {}), ("first", {"tryfirst": True}), ("b", {}), ("last", {"trylast": True}), ("c", {})]
+        for label, opts in order:
             manager.register(plugin(label, calls, **opts))
         if notify:
             manager.notify("before_step", lambda *_: None, step_name="s", step=None, context=None)
@@ -227,6 +229,9 @@ def test_loading_a_plugin_with_a_misspelled_hook_is_a_config_error(plugin):
 def test_an_argument_the_hook_does_not_have_is_a_config_error():
     with pytest.raises(ConfigError, match="step_nme"):
         load_hook_plugins(HooksSettings(), extra=[WrongArgument()])
+    [issue] = plugins.plugin_issues(WrongArgument, "wrong", "pipeline.hooks.plugins[0]")  # ppf validate: the class
+    assert issue.path == "pipeline.hooks.plugins[0]" and "hook plugin 'wrong' is invalid" in issue.message
+    assert "step_nme" in issue.message
 
 
 def test_check_pending_is_called_after_registering(monkeypatch):
@@ -238,7 +243,8 @@ def test_check_pending_is_called_after_registering(monkeypatch):
 
 
 def test_validate_reports_a_misspelled_hook_with_file_and_line(write_conf):
-    path = write_conf(TWO_STEPS.replace('name = "hooked"', f'name = "hooked"\n  hooks {{ plugins = ["{__name__}.UnmarkedTypo"] }}'))
+    hooks = f'name = "hooked"\n  hooks {{ plugins = ["{__name__}.UnmarkedTypo"] }}'
+    path = write_conf(TWO_STEPS.replace('name = "hooked"', hooks))
     with pytest.raises(ConfigError) as failure:
         validate(load_pipeline_file(path))
     [issue] = failure.value.issues
@@ -319,3 +325,13 @@ def test_hook_settings_are_checked_like_a_steps_config(write_conf, monkeypatch):
         validate(file)
     assert [(i.path, i.message, i.line) for i in failure.value.issues] == [
         ("pipeline.hooks.timing.slow_after", "must be positive", 6)]
+
+
+def test_settings_of_a_plugin_named_by_its_path_are_located_under_the_quoted_key(write_conf):
+    key = f"{__name__}.TimingHook"
+    file = with_hooks(write_conf, f'{{\n    plugins = ["{key}"]\n    "{key}" {{\n      slow_after = 1\n'
+                                  '      lable = "x"\n    }\n  }')
+    with pytest.raises(ConfigError) as failure:
+        validate(file)
+    [issue] = failure.value.issues
+    assert (issue.path, issue.line) == (f'pipeline.hooks."{key}".lable', 7)

@@ -70,8 +70,9 @@ class PluginManager(pluggy.PluginManager):
 
         Wrapper implementations (``wrapper=True`` or ``hookwrapper=True``) run around the plain
         ones as pluggy defines.  A plain implementation that raises is reported to ``on_error``
-        (with its plugin's name) and the others still run; to the wrappers it returned nothing.  A wrapper that raises is reported the same way; plain implementations it kept
-        from running (it failed before its ``yield``) are then called without wrappers.
+        (with its plugin's name) and the others still run; to the wrappers it returned nothing.
+        A wrapper that raises is reported the same way; plain implementations it kept from
+        running (it failed before its ``yield``) are then called without wrappers.
         """
         impls = getattr(self.hook, hook_name).get_hookimpls()
         plain = [impl for impl in impls if not (impl.wrapper or impl.hookwrapper)]
@@ -229,7 +230,9 @@ def hook_entry_points() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP)}
 
 
-def check_hook_plugins(hooks: HooksSettings, path: str = "pipeline.hooks") -> tuple[list[NamedPlugin], list[ConfigIssue]]:
+def check_hook_plugins(
+    hooks: HooksSettings, path: str = "pipeline.hooks"
+) -> tuple[list[NamedPlugin], list[ConfigIssue]]:
     """Pre-flight: the hook plugins a pipeline names exist, import, and implement only real hooks.
 
     Loading a plugin's entry point imports its plugin class only (never pyspark or the plugin's

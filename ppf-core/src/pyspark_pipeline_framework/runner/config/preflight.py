@@ -86,7 +86,7 @@ def _resolve_hook_settings(hooks: HooksSettings, plugins: list[NamedPlugin], con
             if raw is not None:
                 found[plugin.key] = dict(raw)  # a plugin without a settings class takes the block as it is
             continue
-        path = f"pipeline.hooks.{plugin.key}"
+        path = f'pipeline.hooks."{plugin.key}"' if "." in plugin.key else f"pipeline.hooks.{plugin.key}"
         try:
             attrs.resolve_types(settings_class)
         except Exception:
