@@ -6,8 +6,7 @@ import pluggy
 import pytest
 from structlog.testing import capture_logs
 
-from pyspark_pipeline_framework.core import ConfigError, Hook, HookSettings, hookimpl
-from pyspark_pipeline_framework.core import plugins
+from pyspark_pipeline_framework.core import ConfigError, Hook, HookSettings, hookimpl, plugins
 from pyspark_pipeline_framework.core.plugins import PluginManager, load_hook_plugins, misnamed_hooks
 from pyspark_pipeline_framework.core.spec import HooksSettings
 from pyspark_pipeline_framework.runner.config.preflight import validate

@@ -73,7 +73,7 @@ class Hook(Generic[SettingsT]):
             except TypeError as exc:
                 raise TypeError(f"{type(self).__qualname__} needs settings: {exc}") from None
         elif isinstance(settings, settings_class):
-            self.settings = settings  # type: ignore[assignment]
+            self.settings = settings
         else:
             raise TypeError(
                 f"{type(self).__qualname__} takes a {settings_class.__qualname__}, not {type(settings).__name__}: "

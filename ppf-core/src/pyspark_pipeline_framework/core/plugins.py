@@ -45,9 +45,9 @@ class PluginManager(pluggy.PluginManager):
 
     def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
         opts = super().parse_hookimpl_opts(plugin, name)
-        if opts is None and _is_hook_style(plugin) and not name.startswith("_"):
-            if hasattr(self.hook, name) and callable(getattr(plugin, name, None)):
-                return {}  # type: ignore[return-value]  # pluggy fills in the defaults
+        if (opts is None and _is_hook_style(plugin) and not name.startswith("_")
+                and hasattr(self.hook, name) and callable(getattr(plugin, name, None))):
+            return {}  # type: ignore[return-value]  # pluggy fills in the defaults
         return opts
 
     def get_canonical_name(self, plugin: object) -> str:
@@ -86,7 +86,7 @@ class PluginManager(pluggy.PluginManager):
         except Exception as exc:  # a wrapper: the plain implementations cannot raise here
             failed = _raised_by(exc, [impl for impl in impls if impl.wrapper or impl.hookwrapper])
             on_error(failed.plugin_name if failed else "a hook wrapper", exc)
-            skipped = [call for impl, call in zip(plain, guarded) if not any(impl is c for c in called)]
+            skipped = [call for impl, call in zip(plain, guarded, strict=True) if not any(impl is c for c in called)]
             if skipped:
                 bare = self.subset_hook_caller(hook_name, remove_plugins=[impl.plugin for impl in impls])
                 bare.call_extra(skipped, kwargs)
@@ -352,7 +352,7 @@ def _instantiate(plugin: Any, settings: object) -> object:
     if not isinstance(plugin, type):
         return plugin  # a module or an instance with @hookimpl functions
     if issubclass(plugin, Hook) and plugin.settings_class is not None:
-        return plugin(settings)  # type: ignore[arg-type]  # None: the settings class's defaults
+        return plugin(settings)  # None: the settings class's defaults
     try:
         takes_settings = len(inspect.signature(plugin).parameters) > 0
     except (TypeError, ValueError):
