@@ -35,7 +35,7 @@ def main() -> None:
     pipeline = validate_raw({"name": "console", "steps": [{"name": "read", "type": "Numbers"},
                                                            {"name": "store", "type": "Discard"}],
                              "hooks": hooks}, InlineRegistry({"Numbers": Numbers, "Discard": Discard}))
-    manager = load_hook_plugins(pipeline.spec.hooks).manager
+    manager = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).manager
     result = PipelineExecutor(pipeline, RunContext(RunInfo("console")), manager).run()
     sys.exit(0 if result.succeeded else 1)
 

@@ -139,11 +139,16 @@ def test_a_backend_answering_503_does_not_fail_the_run(tmp_path, unavailable_bac
     assert not [e for e in logs if e["event"] == "hook_failed"]
 
 
-def test_settings_are_checked_with_their_config_path(tmp_path):
+def test_settings_are_checked_before_the_run_with_their_config_path():
     with pytest.raises(ConfigError, match=r"pipeline\.hooks\.lineage\.namespce: unknown key"):
-        LineageHook({"namespce": "x"})
+        validate_raw({"name": "p", "steps": [{"name": "read", "type": "Numbers"}],
+                      "hooks": {"enable_lineage": True, "lineage": {"namespce": "x"}}}, InlineRegistry(COMPONENTS))
+    with pytest.raises(ConfigError, match=r"pipeline\.hooks\.lineage\.timeout: .*duration"):
+        validate_raw({"name": "p", "steps": [{"name": "read", "type": "Numbers"}],
+                      "hooks": {"enable_lineage": True, "lineage": {"timeout": "soon"}}}, InlineRegistry(COMPONENTS))
 
 
 def test_enable_lineage_switches_the_plugin_on_through_its_entry_point(tmp_path):
-    plugin = load_hook_plugins(lineage_pipeline(tmp_path).spec.hooks).manager.get_plugin("lineage")
-    assert isinstance(plugin, LineageHook) and plugin.lineage_settings.namespace == "etl"
+    pipeline = lineage_pipeline(tmp_path)
+    plugin = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).manager.get_plugin("lineage")
+    assert isinstance(plugin, LineageHook) and plugin.settings.namespace == "etl"

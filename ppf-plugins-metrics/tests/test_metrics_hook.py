@@ -25,6 +25,7 @@ from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
 from ppf_metrics import MetricsHook
+from ppf_metrics.telemetry import MetricsSettings
 
 
 class NumbersConfig(SourceConfig):
@@ -70,7 +71,7 @@ def pipeline(fail: bool = False, hooks: dict | None = None):
 
 
 def run(validated, *plugins):
-    manager = load_hook_plugins(validated.spec.hooks, plugins).manager
+    manager = load_hook_plugins(validated.spec.hooks, plugins, settings=validated.hook_settings).manager
     return PipelineExecutor(validated, RunContext(RunInfo("numbers")), manager, sleep=lambda s: None).run()
 
 
@@ -141,9 +142,9 @@ def test_step_duration_attempts_and_status_are_recorded_as_metrics(reader):
 
 def test_hooks_block_switches_the_plugin_on_through_its_entry_point():
     validated = pipeline(hooks={"enable_metrics": True, "metrics": {"service_name": "etl"}})
-    plugin = load_hook_plugins(validated.spec.hooks).manager.get_plugin("metrics")
+    plugin = load_hook_plugins(validated.spec.hooks, settings=validated.hook_settings).manager.get_plugin("metrics")
     assert isinstance(plugin, MetricsHook)
-    assert plugin.telemetry_settings.service_name == "etl"
+    assert plugin.settings == MetricsSettings(service_name="etl")
     assert load_hook_plugins(pipeline().spec.hooks).manager.get_plugin("metrics") is None
 
 
@@ -164,17 +165,25 @@ def test_nothing_is_exported_unless_an_exporter_is_configured():
     assert '"service.name": "etl"' in out
 
 
-def test_settings_are_checked_with_their_config_path():
+def test_settings_are_checked_before_the_run_with_their_config_path():
     with pytest.raises(ConfigError, match=r"pipeline\.hooks\.metrics\.exporter: invalid value 'prometheus'"):
-        MetricsHook({"exporter": "prometheus"})
-    with pytest.raises(ConfigError, match=r"pipeline\.hooks\.metrics\.exportr: unknown key"):
-        MetricsHook({"exportr": "console"})
+        pipeline(hooks={"enable_metrics": True, "metrics": {"exporter": "prometheus"}})
+    with pytest.raises(ConfigError, match=r"pipeline\.hooks\.metrics\.exportr: unknown key") as failure:
+        pipeline(hooks={"enable_metrics": True, "metrics": {"exportr": "console"}})
+    assert failure.value.issues[0].hint == "did you mean 'exporter'?"
+    with pytest.raises(ConfigError, match=r"pipeline\.hooks\.metrics\.pushgateway\.url: required key is missing"):
+        pipeline(hooks={"enable_metrics": True, "metrics": {"pushgateway": {"job": "etl"}}})
+
+
+def test_the_hook_takes_its_typed_settings_only():
+    with pytest.raises(TypeError, match="takes a MetricsSettings, not dict"):
+        MetricsHook({"exporter": "console"})
 
 
 def test_otlp_without_its_package_names_the_extra_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "opentelemetry.exporter.otlp.proto.http.trace_exporter", None)
     with pytest.raises(ConfigError, match=r"ppf-plugins-metrics\[otlp\]"):
-        MetricsHook({"exporter": "otlp"})
+        MetricsHook(MetricsSettings(exporter="otlp"))
 
 
 def test_importing_the_plugin_module_does_not_import_opentelemetry():

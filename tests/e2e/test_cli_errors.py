@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -92,3 +94,97 @@ def test_dry_run_starts_nothing(example_project):
     assert facts["exit"] == 0 and facts["jvm_started"] is False
     assert "nothing was run" in done.stdout
     assert not (example_project / "out").exists()
+
+
+LIGHT = GOOD.replace("my_pipelines.transforms.UserAnonymizer", "Filter").replace(
+    'pii_fields = ["email"]', 'condition = "true"')
+TYPO_HOOKS = '''
+from pyspark_pipeline_framework.core import Hook, hookimpl
+
+
+class TimingHook(Hook):
+    def befor_step(self, step_name):
+        pass
+
+
+class InstalledTypo(Hook):
+    autoload = True
+
+    @hookimpl
+    def pipeline_ended(self, pipeline_name):
+        pass
+'''
+
+
+def with_hooks(text: str, hooks: str) -> str:
+    return text.replace('name = "bad-inputs"', f'name = "bad-inputs"\n  hooks {{ {hooks} }}')
+
+
+@pytest.mark.parametrize(("hooks", "expected", "hint"), [
+    ('metrics { exportr = "console" }', "pipeline.hooks.metrics.exportr: unknown key", "did you mean 'exporter'?"),
+    ('enable_audit_log = true, audit_log { pth = "audit.jsonl" }', "pipeline.hooks.audit_log.pth: unknown key",
+     "did you mean 'path'?"),
+])
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_typo_in_hook_settings_exits_2_with_path_and_line(hooks, expected, hint, command, example_project):
+    (example_project / "bad.conf").write_text(with_hooks(LIGHT, hooks))
+    args = ["run", "-c", "bad.conf"] if command == "run" else ["validate", "bad.conf"]
+    done, facts = probe(*args, cwd=example_project)
+    assert facts["exit"] == 2 and facts["jvm_started"] is False, done.stderr
+    assert f"bad.conf:4: {expected}" in done.stderr and hint in done.stderr
+    assert "Traceback" not in done.stderr and not (example_project / "audit.jsonl").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_misspelled_hook_method_exits_2_naming_the_plugin_and_the_hook(command, example_project, tmp_path):
+    (tmp_path / "typo_hooks.py").write_text(TYPO_HOOKS)
+    (example_project / "bad.conf").write_text(with_hooks(LIGHT, 'plugins = ["typo_hooks.TimingHook"]'))
+    args = ["run", "-c", "bad.conf"] if command == "run" else ["validate", "bad.conf"]
+    done, facts = probe(*args, cwd=example_project, env={"PYTHONPATH": str(tmp_path)})
+    assert facts["exit"] == 2 and facts["jvm_started"] is False, done.stderr
+    assert ("bad.conf:4: pipeline.hooks.plugins[0]: hook plugin 'typo_hooks.TimingHook': method 'befor_step' "
+            "is not a ppf hook") in done.stderr
+    assert "did you mean 'before_step'?" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_installed_plugin_with_a_misspelled_hook_stops_the_run_before_spark(example_project, tmp_path):
+    # A plugin that loads by itself (autoload) is not named in the file, so the run finds it.
+    (tmp_path / "typo_hooks.py").write_text(TYPO_HOOKS)
+    dist = tmp_path / "typo_hooks-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: typo-hooks\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[ppf.plugins]\ntypo = typo_hooks:InstalledTypo\n")
+    (example_project / "light.conf").write_text(LIGHT)
+    done, facts = probe("run", "-c", "light.conf", cwd=example_project, env={"PYTHONPATH": str(tmp_path)})
+    assert facts["exit"] == 2 and facts["jvm_started"] is False, done.stderr
+    assert ("hook plugin 'typo': 'pipeline_ended' is marked @hookimpl but ppf has no hook 'pipeline_ended'"
+            in done.stderr)
+    assert "did you mean 'pipeline_end'?" in done.stderr and "Traceback" not in done.stderr
+    assert not (example_project / "out").exists()
+
+
+HEAVY = ("pyspark", "opentelemetry", "openlineage", "prometheus_client", "hvac", "requests", "boto3", "botocore",
+         "delta", "deltalake")
+MODULES_PROBE = """
+import json, sys
+from pyspark_pipeline_framework.runner.cli import app
+try:
+    app(sys.argv[1:], prog_name="ppf")
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"exit": code, "loaded": sorted({m.split(".")[0] for m in sys.modules})}), file=sys.stderr)
+"""
+
+
+def test_validate_checks_every_shipped_hook_plugins_settings_without_their_dependencies(example_project):
+    hooks = ('enable_audit_log = true, audit_log { path = "a.jsonl", sinks = ["jsonl"] }\n'
+             '  enable_metrics = true, metrics { exporter = "console", pushgateway { url = "http://gw:9091" } }\n'
+             '  enable_lineage = true, lineage { namespace = "etl", transport { type = "console" } }\n'
+             '  vault { url = "http://vault:8200", mount = "kv" }')
+    (example_project / "hooked.conf").write_text(with_hooks(LIGHT, hooks))
+    done = subprocess.run([sys.executable, "-c", MODULES_PROBE, "validate", "hooked.conf"], cwd=example_project,
+                          capture_output=True, text=True, timeout=120)
+    facts = json.loads(done.stderr.strip().splitlines()[-1])
+    assert facts["exit"] == 0, done.stderr
+    assert {"ppf_metrics", "ppf_vault"} <= set(facts["loaded"])  # the plugin classes were loaded and checked
+    assert not set(HEAVY) & set(facts["loaded"])

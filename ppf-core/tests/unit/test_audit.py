@@ -6,13 +6,21 @@ import json
 
 import pytest
 
-from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
+from pyspark_pipeline_framework.core import (
+    ConfigError,
+    Sink,
+    SinkConfig,
+    Source,
+    SourceConfig,
+    Transform,
+    TransformConfig,
+)
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.redaction import fingerprint, redact
 from pyspark_pipeline_framework.testing import InlineRegistry
 from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 from pyspark_pipeline_framework.audit import sinks as audit_sinks
-from pyspark_pipeline_framework.audit.hook import AuditLogHook
+from pyspark_pipeline_framework.audit.hook import AuditLogHook, AuditLogSettings
 from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
@@ -68,7 +76,7 @@ def run_audited(tmp_path, *, fail=False, audit_settings=None):
                   "audit_log": audit_settings or {"path": str(tmp_path / "audit.jsonl")}},
     }
     pipeline = validate_raw(raw, InlineRegistry({"DbSource": DbSource, "Check": Check, "FilesSink": FilesSink}))
-    manager = load_hook_plugins(pipeline.spec.hooks).manager
+    manager = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).manager
     return PipelineExecutor(pipeline, RunContext(RunInfo("audited")), manager).run()
 
 
@@ -160,7 +168,8 @@ def test_records_go_to_audit_sinks_from_entry_points(tmp_path, monkeypatch):
     monkeypatch.setattr(audit_sinks, "entry_points",
                         lambda group: installed if group == audit_sinks.AUDIT_SINK_GROUP else [])
     result = run_audited(tmp_path, audit_settings={
-        "sinks": ["broken", "memory", "jsonl"], "memory": {"label": "m"}, "path": str(tmp_path / "audit.jsonl")})
+        "sinks": ["broken", "memory", "jsonl"], "sink_settings": {"memory": {"label": "m"}},
+        "path": str(tmp_path / "audit.jsonl")})
     assert result.succeeded
     assert ListSink.written == [("m", "step")] * 3 + [("m", "run")]
     assert len(records(tmp_path)) == 4  # the broken sink cost the others nothing
@@ -168,4 +177,37 @@ def test_records_go_to_audit_sinks_from_entry_points(tmp_path, monkeypatch):
 
 def test_an_unknown_audit_sink_is_named_with_the_installed_ones():
     with pytest.raises(LookupError, match="no audit sink named 'kafka'; installed audit sinks: jsonl"):
-        AuditLogHook({"sinks": ["kafka"]})
+        AuditLogHook(AuditLogSettings(sinks=["kafka"]))
+
+
+def audit_issues(settings):
+    with pytest.raises(ConfigError) as failure:
+        validate_raw({"name": "audited", "steps": [{"name": "extract", "type": "DbSource", "config": {
+            "table": "t", "password": "p"}}], "hooks": {"enable_audit_log": True, "audit_log": settings}},
+            InlineRegistry({"DbSource": DbSource}))
+    return [(issue.path, issue.message, issue.hint) for issue in failure.value.issues]
+
+
+def test_a_misspelled_audit_setting_is_a_config_error_not_ignored():
+    assert audit_issues({"pth": "audit.jsonl"}) == [
+        ("pipeline.hooks.audit_log.pth", "unknown key", "did you mean 'path'?")]
+
+
+def test_audit_sinks_and_their_settings_are_checked_before_the_run():
+    issues = audit_issues({"sinks": ["jsonl", "kafka"], "sink_settings": {"jsonl": {}, "kafak": {"topic": "t"}}})
+    assert [(path, message.split(";")[0].split(":")[0]) for path, message, _ in issues] == [
+        ("pipeline.hooks.audit_log.sinks[1]", "no audit sink named 'kafka'"),
+        ("pipeline.hooks.audit_log.sink_settings.kafak", "settings for 'kafak', which is not in sinks"),
+    ]
+    assert "did you mean 'kafka'?" in issues[1][1]
+    # The spelling that earlier versions accepted, a block named after the sink, is an unknown key now.
+    assert audit_issues({"sinks": ["jsonl"], "jsonl": {}})[0][:2] == ("pipeline.hooks.audit_log.jsonl", "unknown key")
+
+
+def test_the_audit_settings_reach_the_hook_typed():
+    pipeline = validate_raw({"name": "audited", "steps": [{"name": "extract", "type": "DbSource", "config": {
+        "table": "t", "password": "p"}}], "hooks": {"enable_audit_log": True, "audit_log": {"path": "a.jsonl"}}},
+        InlineRegistry({"DbSource": DbSource}))
+    assert pipeline.hook_settings["audit_log"] == AuditLogSettings(path="a.jsonl")
+    hook = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).manager.get_plugin("audit_log")
+    assert isinstance(hook, AuditLogHook) and str(hook.path) == "a.jsonl"

@@ -4,6 +4,9 @@ from pyspark_pipeline_framework.core import lazy_exports
 
 _EXPORTS = {  # public name -> submodule, imported on first use
     "MetricsHook": "hook",
+    "MetricsSettings": "telemetry",
+    "LineageHook": "lineage",
+    "LineageSettings": "lineage",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

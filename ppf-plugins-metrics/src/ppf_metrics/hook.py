@@ -1,6 +1,7 @@
 """The ``metrics`` hook plugin: one OpenTelemetry span per run, one child span per step, and step metrics.
 
-Switched on by the seed's ``hooks { enable_metrics = true }``.  Everything it reports comes from
+Switched on by ``hooks { enable_metrics = true }``; its settings, ``hooks { metrics { ... } }``, are
+:class:`~.telemetry.MetricsSettings`.  Everything it reports comes from
 what the executor already knows (durations, attempts, status); it never asks Spark for anything.
 OpenTelemetry is imported on a thread started when the plugin is built (it overlaps the JVM's
 start), never when this module is imported.
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Span
 
 
-class MetricsHook(Hook):
+class MetricsHook(Hook[MetricsSettings]):
     """Records each run as OpenTelemetry spans and step metrics, flushed when the run ends.
 
     Metrics (attributes ``ppf.pipeline``, ``ppf.step``, ``ppf.step.status``):
@@ -54,17 +55,16 @@ class MetricsHook(Hook):
 
     def __init__(
         self,
-        settings: dict[str, Any] | None = None,
+        settings: MetricsSettings | None = None,
         *,
         span_exporter: SpanExporter | None = None,
         metric_reader: MetricReader | None = None,
     ):
         super().__init__(settings)
-        self.telemetry_settings = MetricsSettings.from_mapping(self.settings)
-        require_exporter_package(self.telemetry_settings)  # a config error now, before Spark starts
+        require_exporter_package(self.settings)  # a config error now, before Spark starts
         # Importing OpenTelemetry's SDK takes about 0.1 s: on a thread of its own it overlaps the
         # JVM's start instead of delaying it.  Every use below waits for it.
-        self._telemetry = InBackground(lambda: RunTelemetry.build(self.telemetry_settings, span_exporter, metric_reader))
+        self._telemetry = InBackground(lambda: RunTelemetry.build(self.settings, span_exporter, metric_reader))
         self._run_span: Span | None = None
         self._step_spans: dict[str, Span] = {}
         self._succeeded_spans: dict[str, tuple[Span, int]] = {}
@@ -175,8 +175,8 @@ class MetricsHook(Hook):
         # down (rather than leaving it to exit) also stops a second export at interpreter exit.
         telemetry.tracer_provider.shutdown()
         telemetry.meter_provider.shutdown()
-        if self.telemetry_settings.pushgateway is not None:
-            push_run(self.telemetry_settings.pushgateway, pipeline_name, result, context.logger)
+        if self.settings.pushgateway is not None:
+            push_run(self.settings.pushgateway, pipeline_name, result, context.logger)
 
 
 def _figures(metrics: Any) -> dict[str, int | float]:

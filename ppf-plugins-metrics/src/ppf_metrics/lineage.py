@@ -31,20 +31,13 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-import attrs
-
-from pyspark_pipeline_framework.core import Hook
-from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
-from pyspark_pipeline_framework.core import ConfigError
-from pyspark_pipeline_framework.core import Seconds
-from pyspark_pipeline_framework.core import Dataset, step_datasets
+from pyspark_pipeline_framework.core import Dataset, Hook, HookSettings, Seconds, step_datasets
 
 PRODUCER = "https://github.com/ppf/pyspark-pipeline-framework/tree/main/ppf-plugins-metrics"
 _RUN_NAMESPACE = uuid.UUID("8a7d1c0e-4b1f-4f7e-9c3a-6f0c5d2b9e11")
 
 
-@attrs.frozen
-class LineageSettings:
+class LineageSettings(HookSettings):
     """``hooks { lineage { ... } }``; every key is optional."""
 
     #: The OpenLineage job namespace of the pipeline and its steps.
@@ -55,20 +48,13 @@ class LineageSettings:
     #: The most the end of a run waits for undelivered events.
     timeout: Seconds = Seconds(10.0)
 
-    @classmethod
-    def from_mapping(cls, settings: Mapping[str, Any]) -> LineageSettings:
-        try:
-            return make_converter().structure(dict(settings), cls)
-        except Exception as exc:
-            raise ConfigError(issues_from_exception(exc, "pipeline.hooks.lineage")) from None
-
 
 def run_uuid(ppf_run_id: str, step: str | None = None) -> str:
     """OpenLineage wants UUIDs; derived from ppf's run id so a run's events can be found again."""
     return str(uuid.uuid5(_RUN_NAMESPACE, ppf_run_id if step is None else f"{ppf_run_id}/{step}"))
 
 
-class LineageHook(Hook):
+class LineageHook(Hook[LineageSettings]):
     """Sends OpenLineage START/COMPLETE/FAIL events for the run and each step.
 
     ``client`` replaces the OpenLineage client built from the settings (tests, embedding).
@@ -77,9 +63,8 @@ class LineageHook(Hook):
 
     name = "lineage"
 
-    def __init__(self, settings: dict[str, Any] | None = None, *, client: Any = None):
+    def __init__(self, settings: LineageSettings | None = None, *, client: Any = None):
         super().__init__(settings)
-        self.lineage_settings = LineageSettings.from_mapping(self.settings)
         self._client = client
         self._queue: queue.Queue = queue.Queue()
         self._sender: threading.Thread | None = None
@@ -197,7 +182,7 @@ class LineageHook(Hook):
 
         parent = parent_run.ParentRunFacet(
             run=parent_run.Run(runId=run_uuid(context.run_id)),
-            job=parent_run.Job(namespace=self.lineage_settings.namespace, name=self._pipeline.name),
+            job=parent_run.Job(namespace=self.settings.namespace, name=self._pipeline.name),
         )
         return Run(runId=run_uuid(context.run_id, step_name), facets={"parent": parent, **(facets or {})})
 
@@ -206,7 +191,7 @@ class LineageHook(Hook):
         from openlineage.client.facet_v2 import job_type_job
 
         facet = job_type_job.JobTypeJobFacet(processingType="BATCH", integration="PPF", jobType=job_type)
-        return Job(namespace=self.lineage_settings.namespace, name=name, facets={"jobType": facet})
+        return Job(namespace=self.settings.namespace, name=name, facets={"jobType": facet})
 
     @staticmethod
     def _input(dataset: Dataset, rows: int | None = None, facets: dict | None = None) -> Any:
@@ -246,7 +231,7 @@ class LineageHook(Hook):
         if report.get("rows_checked") is not None:
             facets["dataQualityMetrics"] = dqm.DataQualityMetricsInputDatasetFacet(
                 rowCount=int(report["rows_checked"]), columnMetrics={})
-        return [self._input(Dataset(f"ppf://{self.lineage_settings.namespace}", f"{pipeline.name}.{upstream}", "step"),
+        return [self._input(Dataset(f"ppf://{self.settings.namespace}", f"{pipeline.name}.{upstream}", "step"),
                             facets=facets) for upstream in _inputs_of(pipeline, step_name)]
 
     @staticmethod
@@ -282,7 +267,7 @@ class LineageHook(Hook):
         if self._client is None:
             from openlineage.client import OpenLineageClient
 
-            transport = self.lineage_settings.transport
+            transport = self.settings.transport
             self._client = OpenLineageClient(config={"transport": dict(transport)}) if transport else OpenLineageClient()
         return self._client
 
@@ -302,7 +287,7 @@ class LineageHook(Hook):
 
     def _drain(self, log: Any) -> None:
         """Wait (bounded) for the events to go out, then report what did not."""
-        deadline = time.monotonic() + self.lineage_settings.timeout
+        deadline = time.monotonic() + self.settings.timeout
         self._queue.put(None)
         sender = self._sender
         if sender is not None:
@@ -310,7 +295,7 @@ class LineageHook(Hook):
         with self._lock:
             failures, self._failures = self._failures, []
         if sender is not None and sender.is_alive():
-            log.warning("lineage_not_delivered", reason=f"events still pending after {self.lineage_settings.timeout}s",
+            log.warning("lineage_not_delivered", reason=f"events still pending after {self.settings.timeout}s",
                         pending=self._queue.qsize())
         elif self._client is not None:
             try:

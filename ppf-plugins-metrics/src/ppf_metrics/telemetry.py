@@ -7,13 +7,11 @@ over an application's telemetry set-up nor leaks spans between runs in one proce
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
-from pyspark_pipeline_framework.core import ConfigError, ConfigIssue
+from pyspark_pipeline_framework.core import ConfigError, ConfigIssue, HookSettings
 
 from .pushgateway import STEP_FIGURES, PushgatewaySettings
 
@@ -28,8 +26,7 @@ if TYPE_CHECKING:
 INSTRUMENTATION = "ppf_metrics"
 
 
-@attrs.frozen
-class MetricsSettings:
+class MetricsSettings(HookSettings):
     """``hooks { metrics { ... } }``; every key is optional."""
 
     #: Where spans and metrics go: "none" (the default: recorded, never sent), "console"
@@ -41,13 +38,6 @@ class MetricsSettings:
     otlp_endpoint: str | None = None
     #: Push each finished run's figures to a Prometheus Pushgateway (see :mod:`.pushgateway`).
     pushgateway: PushgatewaySettings | None = None
-
-    @classmethod
-    def from_mapping(cls, settings: Mapping[str, Any]) -> MetricsSettings:
-        try:
-            return make_converter().structure(dict(settings), cls)
-        except Exception as exc:
-            raise ConfigError(issues_from_exception(exc, "pipeline.hooks.metrics")) from None
 
 
 def build_providers(

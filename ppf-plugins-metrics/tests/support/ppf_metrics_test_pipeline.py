@@ -53,5 +53,5 @@ def numbers_pipeline(name: str = "numbers", *, fail: bool = False, hooks: dict |
 
 
 def run(validated: ResolvedPipeline, *plugins: Any) -> RunResult:
-    manager = load_hook_plugins(validated.spec.hooks, plugins).manager
+    manager = load_hook_plugins(validated.spec.hooks, plugins, settings=validated.hook_settings).manager
     return PipelineExecutor(validated, RunContext(RunInfo(validated.spec.name)), manager).run()

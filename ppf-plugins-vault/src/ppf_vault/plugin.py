@@ -8,23 +8,20 @@ it off.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyspark_pipeline_framework.core import Hook
 
 from .resolver import VaultSecretResolver, VaultSettings
 
 
-class VaultPlugin(Hook):
-    """Provides the ``secret://vault/`` scheme through the ``ppf_secret_resolvers`` hook."""
+class VaultPlugin(Hook[VaultSettings]):
+    """Provides the ``secret://vault/`` scheme through the ``ppf_secret_resolvers`` hook.
+
+    Its settings, ``hooks { vault { ... } }``, are :class:`~.resolver.VaultSettings`, checked by
+    ``ppf validate`` like a step's config.
+    """
 
     name = "vault"
     autoload = True
 
-    def __init__(self, settings: dict[str, Any] | None = None):
-        super().__init__(settings)
-        # Checked here so that a typo in hooks.vault fails the run before any step starts.
-        self.vault_settings = VaultSettings.from_mapping(self.settings)
-
     def ppf_secret_resolvers(self) -> list[VaultSecretResolver]:
-        return [VaultSecretResolver(self.vault_settings)]
+        return [VaultSecretResolver(self.settings)]

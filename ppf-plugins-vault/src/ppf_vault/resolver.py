@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
-from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
-from pyspark_pipeline_framework.core import ConfigError
-from pyspark_pipeline_framework.core import SecretError
+from pyspark_pipeline_framework.core import HookSettings, SecretError
 
 
-@attrs.frozen
-class VaultSettings:
+class VaultSettings(HookSettings):
     """``hooks { vault { ... } }``; every key is optional."""
 
     #: Vault's address; defaults to the VAULT_ADDR environment variable.
@@ -35,13 +29,6 @@ class VaultSettings:
     namespace: str | None = None
     #: Seconds to wait for Vault before giving up.
     timeout: float = 10.0
-
-    @classmethod
-    def from_mapping(cls, settings: Mapping[str, Any]) -> VaultSettings:
-        try:
-            return make_converter().structure(dict(settings), cls)
-        except Exception as exc:
-            raise ConfigError(issues_from_exception(exc, "pipeline.hooks.vault")) from None
 
     def address(self) -> str:
         url = self.url or os.environ.get("VAULT_ADDR")

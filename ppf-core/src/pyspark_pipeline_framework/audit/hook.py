@@ -5,9 +5,11 @@ Switched on by ``hooks { enable_audit_log = true }``.  Settings (all optional)::
 
     hooks {
       audit_log {
-        path = "audit/ppf.jsonl"        # the built-in JSON-lines sink's file (default .ppf/audit.jsonl)
-        sinks = ["jsonl", "my_sink"]     # default ["jsonl"]; others from the ppf.audit_sinks entry points
-        my_sink { ... }                  # settings handed to that sink
+        path = "audit/ppf.jsonl"         # the built-in JSON-lines sink's file (default .ppf/audit.jsonl)
+        sinks = ["jsonl", "my_sink"]      # default ["jsonl"]; others from the ppf.audit_sinks entry points
+        sink_settings {                   # settings handed to each sink named in sinks
+          my_sink { ... }
+        }
       }
     }
 
@@ -19,31 +21,62 @@ secret references kept and secret values masked (:mod:`..core.redaction`).
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from pyspark_pipeline_framework.core.hook import Hook
-from pyspark_pipeline_framework.core.redaction import fingerprint, redact
-from pyspark_pipeline_framework.audit.sinks import DEFAULT_PATH, AuditSink, JsonLinesAuditSink, load_audit_sink
+import attrs
+
+from pyspark_pipeline_framework.audit.sinks import (
+    DEFAULT_PATH,
+    AuditSink,
+    JsonLinesAuditSink,
+    installed_audit_sinks,
+    load_audit_sink,
+)
 from pyspark_pipeline_framework.core.datasets import step_datasets
+from pyspark_pipeline_framework.core.hook import Hook, HookSettings
+from pyspark_pipeline_framework.core.redaction import fingerprint, redact
 from pyspark_pipeline_framework.core.results import SUMMARY_METRICS
 
-__all__ = ["DEFAULT_PATH", "AuditLogHook"]
+__all__ = ["DEFAULT_PATH", "AuditLogHook", "AuditLogSettings"]
 
 
-class AuditLogHook(Hook):
+class AuditLogSettings(HookSettings):
+    """``hooks { audit_log { ... } }``; every key is optional."""
+
+    #: The file the built-in ``jsonl`` sink appends to.
+    path: str = DEFAULT_PATH
+    #: Where records go: ``jsonl`` and sinks registered in the ``ppf.audit_sinks`` entry points.
+    sinks: list[str] = attrs.field(factory=lambda: [JsonLinesAuditSink.name])
+    #: Each sink's own settings by its name, ``sink_settings { my_sink { ... } }``; only for sinks in ``sinks``.
+    sink_settings: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+
+    def check(self) -> Iterator[tuple[str, str]]:
+        installed = installed_audit_sinks()
+        for index, name in enumerate(self.sinks):
+            if name not in installed:
+                yield f"sinks[{index}]", f"no audit sink named {name!r}; installed audit sinks: {', '.join(installed)}"
+        for name in self.sink_settings:
+            if name not in self.sinks:
+                close = difflib.get_close_matches(name, self.sinks, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"add {name!r} to sinks or remove the block"
+                yield f"sink_settings.{name}", f"settings for {name!r}, which is not in sinks: {hint}"
+
+
+class AuditLogHook(Hook[AuditLogSettings]):
     """Appends who ran what, where, when, on which datasets, and how it ended."""
 
     name = "audit_log"
 
-    def __init__(self, settings: dict[str, Any] | None = None):
+    def __init__(self, settings: AuditLogSettings | None = None):
         super().__init__(settings)
-        names = self.settings.get("sinks", [JsonLinesAuditSink.name])
         self.sinks: list[tuple[str, AuditSink]] = []
-        for sink_name in names:
-            sink_settings = dict(self.settings.get(sink_name, {}))
-            if sink_name == JsonLinesAuditSink.name and "path" in self.settings:
-                sink_settings.setdefault("path", self.settings["path"])
+        for sink_name in self.settings.sinks:
+            sink_settings = dict(self.settings.sink_settings.get(sink_name, {}))
+            if sink_name == JsonLinesAuditSink.name:
+                sink_settings.setdefault("path", self.settings.path)
             self.sinks.append((sink_name, load_audit_sink(sink_name, sink_settings)))
 
     @property

@@ -1,7 +1,8 @@
 """Where audit records go: a JSON-lines file by default, anything else through the
 ``ppf.audit_sinks`` entry-point group.
 
-An audit sink is a class taking its settings (a dict, from ``hooks { audit_log { <name> { ... } } }``)
+An audit sink is a class taking its settings (a dict, from
+``hooks { audit_log { sink_settings { <name> { ... } } } }``)
 with a ``write(record: dict) -> None`` method and an optional ``close()``.  Records are plain
 JSON-ready dicts; a sink must only append, never rewrite what it wrote.
 """
@@ -42,12 +43,16 @@ class JsonLinesAuditSink:
                 out.write(line)
 
 
+def installed_audit_sinks() -> list[str]:
+    """The names a pipeline may list in ``sinks``: ``jsonl`` and the ``ppf.audit_sinks`` entry points."""
+    return sorted({JsonLinesAuditSink.name, *(ep.name for ep in entry_points(group=AUDIT_SINK_GROUP))})
+
+
 def load_audit_sink(name: str, settings: dict[str, Any]) -> AuditSink:
     """The built-in ``jsonl`` sink, or the sink registered under ``name`` in ``ppf.audit_sinks``."""
     if name == JsonLinesAuditSink.name:
         return JsonLinesAuditSink(settings)
     found = {ep.name: ep for ep in entry_points(group=AUDIT_SINK_GROUP)}
     if name not in found:
-        available = ", ".join(sorted({JsonLinesAuditSink.name, *found}))
-        raise LookupError(f"no audit sink named {name!r}; installed audit sinks: {available}")
+        raise LookupError(f"no audit sink named {name!r}; installed audit sinks: {', '.join(installed_audit_sinks())}")
     return found[name].load()(settings)

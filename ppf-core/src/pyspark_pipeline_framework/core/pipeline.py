@@ -1,8 +1,9 @@
 """The resolved pipeline: what pre-flight hands to the engine once every check has passed.
 
 Each step's component class has been found and its config structured into that component's
-config class; each step's dead-letter sink likewise.  The engine runs a :class:`ResolvedPipeline`
-and never needs to know how it was read (a HOCON file, a string in a test, a scheduler's API).
+config class; each step's dead-letter sink likewise, and each hook plugin's settings.  The engine
+runs a :class:`ResolvedPipeline` and never needs to know how it was read (a HOCON file, a string
+in a test, a scheduler's API).
 """
 
 from __future__ import annotations
@@ -45,3 +46,6 @@ class ResolvedPipeline:
     config_file: str | None = None
     #: Each step's dead-letter sink (its own block or the pipeline's), by step name.
     dead_letters: Mapping[str, ResolvedDeadLetter] = attrs.field(factory=dict)
+    #: Each hook plugin's settings by its key in ``hooks { ... }``: an instance of the plugin's
+    #: settings class (``Hook[SettingsClass]``), or the block as a dict for plugins without one.
+    hook_settings: Mapping[str, object] = attrs.field(factory=dict)

@@ -126,6 +126,8 @@ def run(
     except ResumeRefused as exc:
         typer.echo(f"error: cannot resume: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    except ConfigError as exc:  # found while loading the hook plugins, before Spark starts
+        _fail_config(exc)
     raise typer.Exit(int(result.exit_code))
 
 

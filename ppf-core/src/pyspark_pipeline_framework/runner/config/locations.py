@@ -11,7 +11,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-_SEGMENT = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
+# A key, a quoted key that may hold dots (``hooks."my.pkg.Hook"``), or a list index.
+_SEGMENT = re.compile(r'\.?"([^"]+)"|\.?([^.\[\]"]+)|\[(\d+)\]')
 
 
 class SourceLocator:
@@ -22,7 +23,7 @@ class SourceLocator:
         self._step_names = list(step_names)
 
     def locate(self, path: str) -> tuple[str | None, int | None]:
-        segments = [(m.group(1), m.group(2)) for m in _SEGMENT.finditer(path)]
+        segments = [(m.group(1) or m.group(2), m.group(3)) for m in _SEGMENT.finditer(path)]
         if not segments or segments[0][0] != "pipeline":
             return None, None
         for name, lines in self._files:

@@ -1,7 +1,7 @@
 """Pre-flight validation: everything that can be checked without a JVM, all problems at once.
 
 Order of checks: the pipeline schema, each step's component type and its own config, hook
-plugins, then the graph (names, inputs, cycles, kind rules).  Every problem is reported with its
+plugins and their settings, then the graph (names, inputs, cycles, kind rules).  Every problem is reported with its
 config path and, where the source text tells, its file and line.
 """
 
@@ -17,9 +17,10 @@ from pyspark_pipeline_framework.core.structuring import issues_from_exception, m
 from pyspark_pipeline_framework.core.dag import PipelineGraph, build_graph
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter, ResolvedPipeline, ResolvedStep
-from pyspark_pipeline_framework.core.plugins import check_hook_settings
+from pyspark_pipeline_framework.core.plugins import NamedPlugin, check_hook_plugins
 from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
-from pyspark_pipeline_framework.core.spec import PipelineSpec, StepSpec
+from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.spec import HooksSettings, PipelineSpec, StepSpec
 from pyspark_pipeline_framework.runner.config.reading import PipelineFile
 from pyspark_pipeline_framework.runner.config.locations import SourceLocator
 
@@ -56,8 +57,11 @@ def validate_raw(
 
     graph: PipelineGraph | None = None
     dead_letters: dict[str, ResolvedDeadLetter] = {}
+    hook_settings: dict[str, object] = {}
     if spec is not None:
-        issues.extend(check_hook_settings(spec.hooks))
+        plugins, plugin_issues = check_hook_plugins(spec.hooks)
+        issues.extend(plugin_issues)
+        hook_settings = _resolve_hook_settings(spec.hooks, plugins, converter, issues)
         dead_letters = _resolve_dead_letters(spec, resolved, registry, converter, issues)
         issues.extend(_shared_breaker_issues(spec))
     graph_spec = spec or _steps_only(raw_steps, converter)
@@ -68,7 +72,42 @@ def validate_raw(
     if issues:
         raise ConfigError(_locate(issues, file, raw_steps))
     assert spec is not None and graph is not None
-    return ResolvedPipeline(spec, graph, resolved, str(file.path) if file else None, dead_letters)
+    return ResolvedPipeline(spec, graph, resolved, str(file.path) if file else None, dead_letters, hook_settings)
+
+
+def _resolve_hook_settings(hooks: HooksSettings, plugins: list[NamedPlugin], converter: Any,
+                           issues: list[ConfigIssue]) -> dict[str, object]:
+    """Each named plugin's ``hooks { <name> { ... } }`` structured into its settings class, like a step's config."""
+    found: dict[str, object] = {}
+    for plugin in plugins:
+        raw = hooks.settings.get(plugin.key)
+        settings_class = plugin.plugin.settings_class if _is_hook_class(plugin.plugin) else None
+        if settings_class is None:
+            if raw is not None:
+                found[plugin.key] = dict(raw)  # a plugin without a settings class takes the block as it is
+            continue
+        path = f'pipeline.hooks."{plugin.key}"' if "." in plugin.key else f"pipeline.hooks.{plugin.key}"
+        try:
+            attrs.resolve_types(settings_class)
+        except Exception:
+            pass  # unresolvable string annotations are reported by the structuring below
+        try:
+            settings = converter.structure(dict(raw or {}), settings_class)
+        except Exception as exc:
+            issues.extend(issues_from_exception(exc, path))
+            continue
+        try:
+            problems = list(settings.check())
+        except Exception as exc:
+            problems = [("", f"{type(exc).__name__}: {exc}")]
+        issues.extend(ConfigIssue(f"{path}{'.' + key if key else ''}", message) for key, message in problems)
+        if not problems:
+            found[plugin.key] = settings
+    return found
+
+
+def _is_hook_class(plugin: object) -> bool:
+    return isinstance(plugin, type) and issubclass(plugin, Hook)
 
 
 def _resolve_dead_letters(spec: PipelineSpec, resolved: Mapping[str, ResolvedStep], registry: ComponentRegistry,

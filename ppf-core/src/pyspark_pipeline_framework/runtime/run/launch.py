@@ -52,7 +52,7 @@ def run_pipeline(
         if ledger is None:
             raise ResumeRefused("resuming needs the run ledger")
         plan = plan_resume(pipeline, ledger.load(resume))
-    loaded = load_hook_plugins(pipeline.spec.hooks, extra_plugins)
+    loaded = load_hook_plugins(pipeline.spec.hooks, extra_plugins, settings=pipeline.hook_settings)
     run = run or RunInfo(pipeline=pipeline.spec.name)
 
     def make_session() -> SparkSession:
