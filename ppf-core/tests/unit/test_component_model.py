@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import attrs
 import pytest
 
-from pyspark_pipeline_framework.core import Sink, Source, Transform, TransformConfig
+from pyspark_pipeline_framework.core import (
+    ComponentKind, Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig, Validator, ValidatorConfig,
+)
 from pyspark_pipeline_framework.runner.config.structuring import make_converter
 
 
@@ -48,7 +52,43 @@ def test_strict_structuring_never_splits_a_string_into_a_list():
 
 
 def test_kinds():
+    assert (Source.kind, Transform.kind, Validator.kind, Sink.kind) == (
+        ComponentKind.SOURCE, ComponentKind.TRANSFORM, ComponentKind.VALIDATOR, ComponentKind.SINK)
+    # A str enum: JSON output, log lines and messages spell a kind as before.
     assert (Source.kind, Transform.kind, Sink.kind) == ("source", "transform", "sink")
+    assert json.dumps({"kind": Validator.kind}) == '{"kind": "validator"}'
+    assert f"a {Sink.kind}" == "a sink" and ComponentKind("source") is Source.kind
+
+
+class Calls:
+    """Components that record which of their methods ran, and return a marker instead of a DataFrame."""
+
+    class Read(Source[SourceConfig]):
+        def read(self):
+            return "read"
+
+    class Upper(Transform[TransformConfig]):
+        def transform(self, df):
+            return df.upper()
+
+    class Check(Validator[ValidatorConfig]):
+        def validate(self, df):
+            return f"validated {df}"
+
+    class Keep(Sink[SinkConfig]):
+        def write(self, df):
+            self.written = df
+
+
+def test_each_kind_runs_its_step_through_its_own_method():
+    def make(cls, config_class):
+        return cls(config_class(), context=None, logger=object(), step_name="s")
+
+    assert make(Calls.Read, SourceConfig).run_step({}) == "read"
+    assert make(Calls.Upper, TransformConfig).run_step({"up": "rows"}) == "ROWS"
+    assert make(Calls.Check, ValidatorConfig).run_step({"up": "rows"}) == "validated rows"
+    sink = make(Calls.Keep, SinkConfig)
+    assert sink.run_step({"up": "rows"}) is None and sink.written == "rows"
 
 
 def test_multi_input_transform_needs_an_override():

@@ -14,9 +14,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pyspark_pipeline_framework.core.entry_points import entry_points
+from pyspark_pipeline_framework.core.errors import PpfError
 
 AUDIT_SINK_GROUP = "ppf.audit_sinks"
 DEFAULT_PATH = ".ppf/audit.jsonl"
+
+
+class UnknownAuditSink(PpfError, LookupError):
+    """``sinks`` names an audit sink that is neither built in nor installed."""
+
+    permanent = True
 
 
 class AuditSink(Protocol):
@@ -49,5 +56,5 @@ def load_audit_sink(name: str, settings: dict[str, Any]) -> AuditSink:
     found = {ep.name: ep for ep in entry_points(group=AUDIT_SINK_GROUP)}
     if name not in found:
         available = ", ".join(sorted({JsonLinesAuditSink.name, *found}))
-        raise LookupError(f"no audit sink named {name!r}; installed audit sinks: {available}")
+        raise UnknownAuditSink(f"no audit sink named {name!r}", hint=f"installed audit sinks: {available}")
     return found[name].load()(settings)

@@ -21,7 +21,7 @@ import pluggy
 
 from pyspark_pipeline_framework.core import hookspecs
 from pyspark_pipeline_framework.core.entry_points import entry_points
-from pyspark_pipeline_framework.core.errors import ConfigIssue
+from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.hook import Hook
 from pyspark_pipeline_framework.core.spec import HooksSettings
 
@@ -150,7 +150,8 @@ def _instantiate(plugin: Any, settings: dict[str, Any] | None) -> object:
     except (TypeError, ValueError):
         takes_settings = False
     if settings and not takes_settings:
-        raise TypeError(f"hook plugin {plugin.__qualname__} takes no settings, but the pipeline gives it some")
+        raise ConfigError([ConfigIssue("pipeline.hooks", f"hook plugin {plugin.__qualname__} takes no settings, "
+                                                         "but the pipeline gives it some", "remove its settings block")])
     return plugin(settings) if takes_settings else plugin()
 
 

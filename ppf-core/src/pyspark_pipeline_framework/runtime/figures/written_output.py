@@ -26,8 +26,8 @@ class WrittenOutput:
     records: int
 
 
-def written_output(spark: Any, job_group: str, description: str, *, earlier_jobs: frozenset[int] = frozenset(),
-                   wait_ms: int = LISTENER_BUS_WAIT_MS) -> WrittenOutput | None:
+def written_output(spark: Any, job_group: str, description: str, *,
+                   earlier_jobs: frozenset[int] = frozenset()) -> WrittenOutput | None:
     """What the jobs of ``job_group`` described by ``description`` wrote, or ``None`` if unknown.
 
     Only jobs that succeeded and are not in ``earlier_jobs`` count: the jobs of an attempt that
@@ -35,7 +35,7 @@ def written_output(spark: Any, job_group: str, description: str, *, earlier_jobs
     """
     try:
         sc = spark.sparkContext
-        if not drain_listener_bus(spark, wait_ms):
+        if not drain_listener_bus(spark):
             return None  # events still queued: the figures would be incomplete
         store = sc._jsc.sc().statusStore()
         total_bytes = total_records = 0
