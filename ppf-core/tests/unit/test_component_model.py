@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import attrs
 import pytest
 
-from pyspark_pipeline_framework.core import (
-    ComponentKind, Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig, Validator, ValidatorConfig,
-)
+from pyspark_pipeline_framework.core import Sink, Source, Transform, TransformConfig
 from pyspark_pipeline_framework.runner.config.structuring import make_converter
 
 
@@ -52,6 +48,10 @@ def test_strict_structuring_never_splits_a_string_into_a_list():
 
 
 def test_kinds():
+    import json
+
+    from pyspark_pipeline_framework.core import ComponentKind, Validator
+
     assert (Source.kind, Transform.kind, Validator.kind, Sink.kind) == (
         ComponentKind.SOURCE, ComponentKind.TRANSFORM, ComponentKind.VALIDATOR, ComponentKind.SINK)
     # A str enum: JSON output, log lines and messages spell a kind as before.
@@ -60,9 +60,10 @@ def test_kinds():
     assert f"a {Sink.kind}" == "a sink" and ComponentKind("source") is Source.kind
 
 
-class Calls:
-    """Components that record which of their methods ran, and return a marker instead of a DataFrame."""
+def test_each_kind_runs_its_step_through_its_own_method():
+    from pyspark_pipeline_framework.core import SinkConfig, SourceConfig, Validator, ValidatorConfig
 
+    # Markers instead of DataFrames: each returns what shows which of its methods ran.
     class Read(Source[SourceConfig]):
         def read(self):
             return "read"
@@ -79,15 +80,13 @@ class Calls:
         def write(self, df):
             self.written = df
 
+    def make(cls):
+        return cls(cls.config_class(), context=None, logger=object(), step_name="s")
 
-def test_each_kind_runs_its_step_through_its_own_method():
-    def make(cls, config_class):
-        return cls(config_class(), context=None, logger=object(), step_name="s")
-
-    assert make(Calls.Read, SourceConfig).run_step({}) == "read"
-    assert make(Calls.Upper, TransformConfig).run_step({"up": "rows"}) == "ROWS"
-    assert make(Calls.Check, ValidatorConfig).run_step({"up": "rows"}) == "validated rows"
-    sink = make(Calls.Keep, SinkConfig)
+    assert make(Read).run_step({}) == "read"
+    assert make(Upper).run_step({"up": "rows"}) == "ROWS"
+    assert make(Check).run_step({"up": "rows"}) == "validated rows"
+    sink = make(Keep)
     assert sink.run_step({"up": "rows"}) is None and sink.written == "rows"
 
 
