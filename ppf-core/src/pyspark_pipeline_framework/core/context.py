@@ -18,7 +18,6 @@ import attrs
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from pyspark_pipeline_framework.core.component import ComponentKind
     from pyspark_pipeline_framework.core.dead_letters import DeadLetters
     from pyspark_pipeline_framework.core.metrics import Metrics
     from pyspark_pipeline_framework.core.secrets import Secrets
@@ -63,7 +62,7 @@ class Context(Protocol):
     #: Where a step sends the rows it cannot pass on.
     dead_letters: DeadLetters | None
     #: Step name -> component kind, for hooks that describe steps.
-    step_kinds: dict[str, ComponentKind]
+    step_kinds: dict[str, str]
     #: A structlog logger bound to the pipeline and run.
     logger: Any
 

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 class StepMetrics:
     """Collects the observed figures of one run's steps."""
 
-    def __init__(self, context: RunContext, graph: PipelineGraph, kinds: Mapping[str, ComponentKind], *,
+    def __init__(self, context: RunContext, graph: PipelineGraph, kinds: Mapping[str, str], *,
                  observe_rows: bool = True, job_group: str = "",
                  job_description: Callable[[str], str] = lambda step: step,
                  row_for_row_sinks: frozenset[str] = frozenset()):

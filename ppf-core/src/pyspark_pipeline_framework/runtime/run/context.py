@@ -11,7 +11,6 @@ from pyspark_pipeline_framework.core.metrics import Metrics
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from pyspark_pipeline_framework.core.component import ComponentKind
     from pyspark_pipeline_framework.core.spec import PipelineSpec
 
 
@@ -33,8 +32,8 @@ class RunContext:
         self.secrets = secrets
         #: The run's :class:`~.dead_letter.DeadLetterQueue` (set by the executor).
         self.dead_letters: Any = None
-        #: Step name -> component kind; set by the executor.
-        self.step_kinds: dict[str, ComponentKind] = {}
+        #: Step name -> component kind ("source", "transform", "validator", "sink"); set by the executor.
+        self.step_kinds: dict[str, str] = {}
         self._spark_factory = spark_factory
         self._spark: SparkSession | None = None
         if logger is None:
