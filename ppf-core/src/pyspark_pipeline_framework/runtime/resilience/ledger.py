@@ -144,12 +144,13 @@ class RunLedger:
         if run_id == "last":
             records = self.runs()
             if not records:
-                raise ResumeRefused(f"no runs recorded in {self.directory}")
+                raise ResumeRefused(f"no runs recorded in {self.directory}",
+                                    hint="give the ledger directory with --ledger-dir or $PPF_LEDGER_DIR")
             return records[-1]
         try:
             return json.loads(self.path(run_id).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ResumeRefused(f"no run {run_id!r} in {self.directory} (see `ppf runs list`)") from None
+            raise ResumeRefused(f"no run {run_id!r} in {self.directory}", hint="`ppf runs list` shows the runs") from None
 
     def write(self, record: Mapping[str, Any]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
