@@ -68,7 +68,8 @@ class StepMetrics:
         """The step's output, its row count taken care of (see the module docstring)."""
         if not self._enabled:
             return output
-        if self._kinds.get(step_name) == ComponentKind.SOURCE and self._scans is not None and self._scans.track(step_name, output):
+        if (self._kinds.get(step_name) == ComponentKind.SOURCE and self._scans is not None
+                and self._scans.track(step_name, output)):
             return output
         consumers = self._graph.consumers(step_name)
         if len(consumers) == 1 and consumers[0] in self._row_for_row_sinks:

@@ -59,11 +59,11 @@ def written_output(spark: Any, job_group: str, description: str, *,
         return None
 
 
-def drain_listener_bus(spark: Any, wait_ms: int = LISTENER_BUS_WAIT_MS) -> bool:
-    """Wait (at most ``wait_ms``) until Spark's listener bus has delivered every queued event to
+def drain_listener_bus(spark: Any) -> bool:
+    """Wait (at most ``LISTENER_BUS_WAIT_MS``) until Spark's listener bus has delivered every queued event to
     the status stores; ``False`` if it did not drain in time or there is no bus (Spark Connect)."""
     try:
-        spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(wait_ms)
+        spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(LISTENER_BUS_WAIT_MS)
         return True
     except Exception:
         return False
