@@ -72,7 +72,7 @@ def pipeline(fail: bool = False, hooks: dict | None = None):
 
 def run(validated, *plugins):
     manager = load_hook_plugins(validated.spec.hooks, plugins, settings=validated.hook_settings).manager
-    return PipelineExecutor(validated, RunContext(RunInfo("numbers")), manager, sleep=lambda s: None).run()
+    return PipelineExecutor(validated, RunContext(RunInfo("numbers")), manager).run()
 
 
 @pytest.fixture

@@ -65,6 +65,29 @@ def test_validate_json_for_ci(example_project):
     assert issue["path"] == "pipeline.steps[1].config.pii_fieldz" and issue["line"] == 6 and issue["hint"]
 
 
+@pytest.mark.parametrize("args, message, hint", [
+    (["components", "show", "ParquetSinc"], "error: unknown component type 'ParquetSinc'",
+     "    hint: did you mean ParquetSink"),
+    (["run", "-c", "pipelines/user_etl.conf", "--resume", "nope"], "error: cannot resume: no run 'nope' in .ppf/runs",
+     "    hint: `ppf runs list` shows the runs"),
+])
+def test_a_framework_error_prints_its_message_and_hint_and_exits_2(args, message, hint, example_project):
+    done, facts = probe(*args, cwd=example_project)
+    assert facts["exit"] == 2 and facts["jvm_started"] is False, done.stderr
+    lines = done.stderr.splitlines()
+    assert message in lines, done.stderr
+    assert lines[lines.index(message) + 1].startswith(hint), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unknown_log_level_is_a_usage_error(example_project):
+    done, facts = probe("run", "-c", "pipelines/user_etl.conf", "--log-level", "loud", cwd=example_project)
+    assert facts["exit"] == 2 and facts["jvm_started"] is False
+    assert "'loud' is not one of" in done.stderr
+    done, facts = probe("run", "-c", "pipelines/user_etl.conf", "--log-level", "ERROR", "--dry-run", cwd=example_project)
+    assert facts["exit"] == 0, done.stderr  # levels are case-insensitive, as before
+
+
 @pytest.mark.parametrize("args", [["--help"], ["components", "list"], ["components", "show", "SqlTransform"],
                                   ["plan", "pipelines/user_etl.conf", "--format", "mermaid"]])
 def test_light_commands_import_no_pyspark(args, example_project):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pyspark_pipeline_framework.components.files import ParquetSink
-from pyspark_pipeline_framework.core import Source, SourceConfig, Transform, TransformConfig
+from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
 
 #: An accumulator set by the test; every row passing CountRows adds one.
 COUNTER = None
@@ -45,3 +45,39 @@ class SinkFailingAfterFirstWrite(ParquetSink):
         type(self).attempts += 1
         if type(self).attempts == 1:
             raise RuntimeError("lost the connection after writing")
+
+
+class StreamingParquetSourceConfig(SourceConfig):
+    path: str
+    schema: str
+
+
+class StreamingParquetSource(Source[StreamingParquetSourceConfig]):
+    """Reads a folder of Parquet files as a stream."""
+
+    def read(self):
+        return self.context.spark.readStream.schema(self.config.schema).parquet(self.config.path)
+
+
+class ForeachBatchSinkConfig(SinkConfig):
+    checkpoint: str
+    fail: bool = False
+
+
+#: The ``id`` of every row a ForeachBatchSink step received, by step name.
+STREAMED: dict[str, list] = {}
+
+
+class ForeachBatchSink(Sink[ForeachBatchSinkConfig]):
+    """Starts a streaming query over the files there now and returns it, as a streaming sink does."""
+
+    def write(self, df):
+        name, fail = self.step_name, self.config.fail
+
+        def batch(frame, batch_id):
+            if fail:
+                raise ValueError("the batch was refused")
+            STREAMED.setdefault(name, []).extend(row.id for row in frame.collect())
+
+        return (df.writeStream.foreachBatch(batch).option("checkpointLocation", self.config.checkpoint)
+                .trigger(availableNow=True).start())

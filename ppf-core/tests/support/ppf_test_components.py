@@ -13,7 +13,7 @@ from collections import defaultdict
 import attrs
 
 from pyspark_pipeline_framework.core import (
-    Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig,
+    Component, ComponentConfig, Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig,
 )
 
 #: What sinks received, by step name.
@@ -139,3 +139,7 @@ class PreparingSink(Sink[PreparingSinkConfig]):
 
     def write(self, df):
         WRITTEN[self.step_name] = {"rows": list(df), "prepared_on": self.prepared_on}
+
+
+class KindlessComponent(Component[ComponentConfig]):
+    """Derives from Component itself, not from Source, Transform, Validator or Sink: not a step."""

@@ -48,7 +48,46 @@ def test_strict_structuring_never_splits_a_string_into_a_list():
 
 
 def test_kinds():
+    import json
+
+    from pyspark_pipeline_framework.core import ComponentKind, Validator
+
+    assert (Source.kind, Transform.kind, Validator.kind, Sink.kind) == (
+        ComponentKind.SOURCE, ComponentKind.TRANSFORM, ComponentKind.VALIDATOR, ComponentKind.SINK)
+    # A str enum: JSON output, log lines and messages spell a kind as before.
     assert (Source.kind, Transform.kind, Sink.kind) == ("source", "transform", "sink")
+    assert json.dumps({"kind": Validator.kind}) == '{"kind": "validator"}'
+    assert f"a {Sink.kind}" == "a sink" and ComponentKind("source") is Source.kind
+
+
+def test_each_kind_runs_its_step_through_its_own_method():
+    from pyspark_pipeline_framework.core import SinkConfig, SourceConfig, Validator, ValidatorConfig
+
+    # Markers instead of DataFrames: each returns what shows which of its methods ran.
+    class Read(Source[SourceConfig]):
+        def read(self):
+            return "read"
+
+    class Upper(Transform[TransformConfig]):
+        def transform(self, df):
+            return df.upper()
+
+    class Check(Validator[ValidatorConfig]):
+        def validate(self, df):
+            return f"validated {df}"
+
+    class Keep(Sink[SinkConfig]):
+        def write(self, df):
+            self.written = df
+
+    def make(cls):
+        return cls(cls.config_class(), context=None, logger=object(), step_name="s")
+
+    assert make(Read).run_step({}) == "read"
+    assert make(Upper).run_step({"up": "rows"}) == "ROWS"
+    assert make(Check).run_step({"up": "rows"}) == "validated rows"
+    sink = make(Keep)
+    assert sink.run_step({"up": "rows"}) is None and sink.written == "rows"
 
 
 def test_multi_input_transform_needs_an_override():

@@ -61,6 +61,19 @@ def test_settings_reach_the_plugin(monkeypatch):
     assert manager.get_plugin("quiet").settings == {"level": 3}
 
 
+def test_settings_for_a_plugin_that_takes_none_are_a_config_error(monkeypatch):
+    from pyspark_pipeline_framework.core import ConfigError
+
+    class Settingless:  # a plain plugin object: no Hook base, no settings argument
+        pass
+
+    monkeypatch.setattr(plugins, "hook_entry_points",
+                        lambda: {"plain": SimpleNamespace(name="plain", load=lambda: Settingless)})
+    with pytest.raises(ConfigError, match="takes no settings") as caught:
+        plugins.load_hook_plugins(HooksSettings(enabled={"plain": True}, settings={"plain": {"level": 3}}))
+    assert caught.value.issues[0].path == "pipeline.hooks" and caught.value.issues[0].hint
+
+
 class FakeTerminal(io.StringIO):
     def isatty(self):
         return True

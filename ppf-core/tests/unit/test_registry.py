@@ -65,6 +65,9 @@ def test_unknown_name_suggests_close_matches():
 def test_a_non_component_is_rejected():
     with pytest.raises(ComponentNotFound, match="not a component class"):
         ComponentRegistry().resolve("pathlib.Path")
+    with pytest.raises(ComponentNotFound, match="not a component class") as caught:
+        ComponentRegistry().resolve("ppf_test_components.KindlessComponent")
+    assert "Source, Transform, Sink or Validator" in caught.value.hint
 
 
 def test_components_module_exposes_registered_names():

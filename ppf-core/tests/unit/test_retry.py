@@ -123,6 +123,53 @@ def test_permanent_errors_are_not_retried():
     assert is_retryable(ConnectionError("reset"))
 
 
+def test_a_ppf_error_is_permanent_by_its_class_not_its_name():
+    from pyspark_pipeline_framework.audit.sinks import UnknownAuditSink
+    from pyspark_pipeline_framework.core import PermanentError, PpfError, SecretError
+    from pyspark_pipeline_framework.core.errors import DataQualityError, EnvironmentProblem
+    from pyspark_pipeline_framework.core.registry import ComponentNotFound
+    from pyspark_pipeline_framework.quality.registry import UnknownCheck
+    from pyspark_pipeline_framework.runner.jars import JarFetchError
+    from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import CircuitOpenError
+    from pyspark_pipeline_framework.runtime.resilience.dead_letter import TooManyDeadRows
+    from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused
+    from pyspark_pipeline_framework.spark import TargetExists
+    from pyspark_pipeline_framework.spark.staged_write import CommitFailed
+
+    permanent = [ConfigError([]), CircuitOpenError("open"), DataQualityError("bad rows", {}), TooManyDeadRows("many"),
+                 TargetExists("out exists"), ResumeRefused("no"), ComponentNotFound("none"), UnknownCheck("none"),
+                 UnknownAuditSink("none"), EnvironmentProblem("no Java"), PermanentError("doomed")]
+    for error in permanent:
+        assert type(error).permanent and not is_retryable(error), error
+    for error in (PpfError("flaky"), SecretError("Vault is down"), JarFetchError("offline"), CommitFailed("rename")):
+        assert not type(error).permanent and is_retryable(error), error
+
+    class OwnPermanent(PpfError):
+        permanent = True
+
+    class ConnectionLost(PpfError, TypeError):  # the class says retryable, whatever builtin it also is
+        pass
+
+    class CircuitOpenError(Exception):  # a user's class of the same name as ppf's: nothing special
+        pass
+
+    assert not is_retryable(OwnPermanent("x")) and is_retryable(ConnectionLost("x"))
+    assert is_retryable(CircuitOpenError("x")) and is_retryable(type("ConfigError", (Exception,), {})("x"))
+
+
+def test_spark_and_python_errors_are_classified_by_their_classes():
+    from pyspark.errors import AnalysisException, IllegalArgumentException, ParseException
+
+    # No error class marker in the messages: the class alone decides.
+    for error in (AnalysisException("the table is read-only"), ParseException("bad SQL"),
+                  IllegalArgumentException("bad argument"), ModuleNotFoundError("no module"),
+                  AttributeError("no attribute"), NotImplementedError("later")):
+        assert not is_retryable(error), error
+    lookalike = type("AnalysisException", (Exception,), {})  # not Spark's: retried like any other error
+    assert is_retryable(lookalike("flaky")) and is_retryable(OSError("reset"))
+    assert not is_retryable(type("Unauthorized", (Exception,), {})("who are you"))  # an HTTP client's
+
+
 def test_retry_on_limits_what_is_retried():
     assert is_retryable(ConnectionResetError("x"), ["ConnectionError"])  # base classes match
     assert is_retryable(TimeoutError("x"), ["builtins.TimeoutError"])
@@ -193,6 +240,10 @@ assert call_with_retries(lambda: "done", RetryPolicy(max_attempts=1), on_attempt
 assert attempts == [1]
 assert "stamina" not in sys.modules, "a single-attempt step imported stamina"
 
+from pyspark_pipeline_framework.runtime.resilience.retry import is_retryable
+assert not is_retryable(TypeError("x")) and is_retryable(ConnectionError("x"))
+assert "pyspark" not in sys.modules, "classifying an error imported pyspark"
+
 failures = iter([ConnectionError("flaky")])
 def flaky():
     error = next(failures, None)
@@ -205,7 +256,7 @@ assert stamina.instrumentation.get_on_retry_hooks() == (), "stamina would log ev
 """
 
 
-def test_single_attempt_steps_never_import_stamina_and_the_cli_silences_its_own_retry_lines():
+def test_single_attempt_steps_never_import_stamina_or_pyspark_and_the_cli_silences_its_own_retry_lines():
     import subprocess
     import sys
 

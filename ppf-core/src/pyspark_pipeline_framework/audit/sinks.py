@@ -15,9 +15,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pyspark_pipeline_framework.core.entry_points import entry_points
+from pyspark_pipeline_framework.core.errors import PpfError
 
 AUDIT_SINK_GROUP = "ppf.audit_sinks"
 DEFAULT_PATH = ".ppf/audit.jsonl"
+
+
+class UnknownAuditSink(PpfError, LookupError):
+    """``sinks`` names an audit sink that is neither built in nor installed."""
+
+    permanent = True
 
 
 class AuditSink(Protocol):
@@ -54,5 +61,5 @@ def load_audit_sink(name: str, settings: dict[str, Any]) -> AuditSink:
         return JsonLinesAuditSink(settings)
     found = {ep.name: ep for ep in entry_points(group=AUDIT_SINK_GROUP)}
     if name not in found:
-        raise LookupError(f"no audit sink named {name!r}; installed audit sinks: {', '.join(installed_audit_sinks())}")
+        raise UnknownAuditSink(f"no audit sink named {name!r}", hint=f"installed audit sinks: {', '.join(installed_audit_sinks())}")
     return found[name].load()(settings)

@@ -10,6 +10,7 @@ pyspark, so a pipeline file is checked without a JVM.
 from pyspark_pipeline_framework.core.component import (
     Component,
     ComponentConfig,
+    ComponentKind,
     Sink,
     SinkConfig,
     Source,
@@ -49,6 +50,7 @@ __all__ = [
     "CircuitBreakerSettings",
     "Component",
     "ComponentConfig",
+    "ComponentKind",
     "ConfigError",
     "ConfigIssue",
     "Context",

@@ -16,6 +16,7 @@ against before any JVM starts.  Nothing here imports pyspark, so validation stay
 
 from __future__ import annotations
 
+import enum
 import typing
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -26,6 +27,22 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
     from pyspark_pipeline_framework.core.context import Context
+
+
+class ComponentKind(str, enum.Enum):
+    """What a step does, which decides where it may stand in the pipeline graph.
+
+    A ``str`` whose value is the lower-case name (``"source"``), as JSON output, logs and
+    ``ppf plan`` spell it.
+    """
+
+    SOURCE = "source"
+    TRANSFORM = "transform"
+    VALIDATOR = "validator"
+    SINK = "sink"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class ComponentConfig:
@@ -67,8 +84,8 @@ ConfigT = TypeVar("ConfigT", bound=ComponentConfig)
 class Component(Generic[ConfigT]):
     """Behaviour shared by all components: typed config, logger and runtime context."""
 
-    #: "source", "transform", "sink" or "validator": decides where the step may stand in the DAG.
-    kind: ClassVar[str] = "component"
+    #: Set by Source, Transform, Validator and Sink: decides where the step may stand in the DAG.
+    kind: ClassVar[ComponentKind]
     #: The config class found from ``Component[ConfigClass]``; validated before the run.
     config_class: ClassVar[type[ComponentConfig]] = ComponentConfig
     #: The name of the step this component runs as; set by the executor before the step runs.
@@ -80,6 +97,14 @@ class Component(Generic[ConfigT]):
         self.logger = logger if logger is not None else context.logger
         #: The pipeline step this instance serves (for transaction ids, messages, metrics).
         self.step_name = step_name or type(self).__name__
+
+    def run_step(self, inputs: Mapping[str, DataFrame]) -> Any:
+        """Do this step's work on its inputs (step name -> DataFrame); the runner calls it per attempt.
+
+        Source, Transform, Validator and Sink each implement it by calling the method a component
+        author writes (``read``, ``transform_inputs``, ``validate``, ``write``).
+        """
+        raise NotImplementedError(f"{type(self).__name__} must derive from Source, Transform, Validator or Sink")
 
     def prepare(self) -> None:
         """Optional look-ahead: driver-side work that needs none of this step's input.
@@ -123,11 +148,14 @@ class Component(Generic[ConfigT]):
 class Source(Component[ConfigT]):
     """Produces a DataFrame (batch or streaming) from an external system; takes no input."""
 
-    kind = "source"
+    kind = ComponentKind.SOURCE
     config_class = SourceConfig
 
     def read(self) -> DataFrame:
         raise NotImplementedError(f"{type(self).__name__} must implement read(self) -> DataFrame")
+
+    def run_step(self, inputs: Mapping[str, DataFrame]) -> DataFrame:
+        return self.read()
 
 
 class Transform(Component[ConfigT]):
@@ -138,7 +166,7 @@ class Transform(Component[ConfigT]):
     override it to combine them.
     """
 
-    kind = "transform"
+    kind = ComponentKind.TRANSFORM
     config_class = TransformConfig
 
     def transform(self, df: DataFrame) -> DataFrame:
@@ -153,6 +181,9 @@ class Transform(Component[ConfigT]):
         (df,) = inputs.values()
         return self.transform(df)
 
+    def run_step(self, inputs: Mapping[str, DataFrame]) -> DataFrame:
+        return self.transform_inputs(inputs)
+
 
 class Sink(Component[ConfigT]):
     """Writes its input DataFrame to an external system; its output feeds no other step.
@@ -160,7 +191,7 @@ class Sink(Component[ConfigT]):
     ``write`` may start a streaming query and return it; the runner then waits for it.
     """
 
-    kind = "sink"
+    kind = ComponentKind.SINK
     config_class = SinkConfig
 
     @classmethod
@@ -176,13 +207,26 @@ class Sink(Component[ConfigT]):
     def write(self, df: DataFrame) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement write(self, df)")
 
+    def run_step(self, inputs: Mapping[str, DataFrame]) -> None:
+        (df,) = inputs.values()  # pre-flight allows a sink exactly one input
+        outcome = self.write(df)
+        if outcome is not None and hasattr(outcome, "awaitTermination"):
+            outcome.awaitTermination()  # a streaming sink runs until its query ends
+            failure = outcome.exception()
+            if failure is not None:  # Spark's own error of the query: its class decides whether to retry
+                raise failure
+
 
 class Validator(Component[ConfigT]):
     """Checks data quality and passes on the rows that may continue."""
 
-    kind = "validator"
+    kind = ComponentKind.VALIDATOR
     config_class = ValidatorConfig
 
     def validate(self, df: DataFrame) -> DataFrame:
         raise NotImplementedError(f"{type(self).__name__} must implement validate(self, df)")
+
+    def run_step(self, inputs: Mapping[str, DataFrame]) -> DataFrame:
+        (df,) = inputs.values()  # pre-flight allows a validator exactly one input
+        return self.validate(df)
 

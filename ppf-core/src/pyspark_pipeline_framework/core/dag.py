@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from pyspark_pipeline_framework.core.component import ComponentKind
 from pyspark_pipeline_framework.core.errors import ConfigIssue
 from pyspark_pipeline_framework.core.spec import PipelineSpec
 
@@ -22,7 +23,7 @@ class PipelineGraph:
 
     order: tuple[str, ...]
     inputs: Mapping[str, tuple[str, ...]]
-    kinds: Mapping[str, str]
+    kinds: Mapping[str, ComponentKind]
 
     def consumers(self, name: str) -> list[str]:
         return [step for step in self.order if name in self.inputs[step]]
@@ -59,7 +60,7 @@ class PipelineGraph:
         return found
 
 
-def build_graph(spec: PipelineSpec, kinds: Mapping[str, str]) -> tuple[PipelineGraph, list[ConfigIssue]]:
+def build_graph(spec: PipelineSpec, kinds: Mapping[str, ComponentKind]) -> tuple[PipelineGraph, list[ConfigIssue]]:
     """The graph and every structural problem: duplicates, unknown inputs, cycles, kind rules.
 
     ``kinds`` maps step names to component kinds where the component could be resolved; steps
@@ -94,13 +95,13 @@ def build_graph(spec: PipelineSpec, kinds: Mapping[str, str]) -> tuple[PipelineG
                 elif name == step.name:
                     issues.append(ConfigIssue(f"{path}.inputs[{position}]", "a step cannot read its own output"))
             names = tuple(n for n in names if n in seen and n != step.name)
-        elif kind == "source":
+        elif kind == ComponentKind.SOURCE:
             names = ()
         else:
             names = (previous,) if previous else ()
         if step.name not in inputs:
             inputs[step.name] = names
-        if kind != "sink":
+        if kind != ComponentKind.SINK:
             previous = step.name
 
     order = tuple(seen)
@@ -117,23 +118,23 @@ def _kind_issues(spec: PipelineSpec, graph: PipelineGraph) -> list[ConfigIssue]:
         kind = graph.kinds.get(name)
         path = f"pipeline.steps[{index_of[name]}]"
         count = len(graph.inputs[name])
-        if kind == "source" and count:
+        if kind == ComponentKind.SOURCE and count:
             issues.append(ConfigIssue(f"{path}.inputs", "a source takes no input", "remove `inputs` from this step"))
-        if kind in ("transform", "validator", "sink") and count == 0:
+        if kind in (ComponentKind.TRANSFORM, ComponentKind.VALIDATOR, ComponentKind.SINK) and count == 0:
             issues.append(ConfigIssue(
                 path, f"this {kind} has no input",
                 "put a source before it, or name the step it reads with `inputs = [...]`",
             ))
         if getattr(spec.step(name), "on_failure", "fail") == "continue" and (
-                kind == "source" or (kind == "transform" and count > 1)):
+                kind == ComponentKind.SOURCE or (kind == ComponentKind.TRANSFORM and count > 1)):
             issues.append(ConfigIssue(
                 f"{path}.on_failure", f"on_failure = continue passes the step's one input on, but this {kind} has "
-                f"{'none' if kind == 'source' else count}", "use on_failure = skip"))
-        if kind in ("validator", "sink") and count > 1:
+                f"{'none' if kind == ComponentKind.SOURCE else count}", "use on_failure = skip"))
+        if kind in (ComponentKind.VALIDATOR, ComponentKind.SINK) and count > 1:
             issues.append(ConfigIssue(f"{path}.inputs", f"a {kind} reads exactly one input, got {count}",
                                       "combine the inputs in a transform first (for example SqlTransform)"))
         for upstream in graph.inputs[name]:
-            if graph.kinds.get(upstream) == "sink":
+            if graph.kinds.get(upstream) == ComponentKind.SINK:
                 issues.append(ConfigIssue(
                     f"{path}.inputs", f"step {upstream!r} is a sink; a sink's output feeds nothing",
                     f"read from the step that feeds {upstream!r} instead",

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from pyspark_pipeline_framework.core.component import ComponentKind
+
 TABLE_NAMESPACE = "spark_catalog"
 
 
@@ -62,8 +64,8 @@ def path_dataset(path: str, fmt: str | None = None) -> Dataset:
 
 def step_datasets(kind: str, config: Mapping[str, Any]) -> StepDatasets:
     """What a step of this component ``kind`` reads and writes."""
-    if kind == "source":
+    if kind == ComponentKind.SOURCE:
         return StepDatasets(inputs=named_datasets(config))
-    if kind == "sink":
+    if kind == ComponentKind.SINK:
         return StepDatasets(outputs=named_datasets(config))
     return StepDatasets()

@@ -1,14 +1,16 @@
 """Errors raised before and during a run.
 
-A :class:`ConfigError` carries every problem found in a pipeline file at once, so a user fixes
-them in one go instead of one per run.  Each :class:`ConfigIssue` names the config path, the
-file and line where known, and a hint.
+Every error the framework raises about a pipeline, its data, its plugins or the machine derives
+from :class:`PpfError`; its class says whether another attempt could help (``permanent``), and it
+may carry a hint on what to do.  A :class:`ConfigError` carries every problem found in a pipeline
+file at once, so a user fixes them in one go instead of one per run.  Each :class:`ConfigIssue`
+names the config path, the file and line where known, and a hint.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -40,7 +42,18 @@ class ConfigIssue:
 
 
 class PpfError(Exception):
-    """Base class of the framework's own errors."""
+    """Base class of the framework's own errors.
+
+    ``hint`` says what to do about it (the CLI prints it under the message).  A subclass sets
+    ``permanent = True`` when another attempt cannot succeed: a ``retry`` block never repeats it.
+    """
+
+    #: Whether retrying is pointless (the code, the data or the configuration is wrong, not the weather).
+    permanent: ClassVar[bool] = False
+
+    def __init__(self, message: str = "", *, hint: str = ""):
+        super().__init__(message)
+        self.hint = hint
 
 
 class PermanentError(PpfError):
@@ -49,9 +62,13 @@ class PermanentError(PpfError):
     Plugins raise subclasses of it so that a ``retry`` block does not repeat a doomed step.
     """
 
+    permanent = True
+
 
 class ConfigError(PpfError):
     """The pipeline configuration is invalid; nothing has run."""
+
+    permanent = True
 
     def __init__(self, issues: Iterable[ConfigIssue]):
         self.issues = list(issues)
@@ -65,6 +82,8 @@ class ConfigError(PpfError):
 
 class EnvironmentProblem(PpfError):
     """The machine cannot run Spark (for example Java is missing or too old)."""
+
+    permanent = True
 
 
 class DataQualityError(PermanentError):

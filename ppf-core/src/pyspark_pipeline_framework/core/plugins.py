@@ -358,7 +358,8 @@ def _instantiate(plugin: Any, settings: object) -> object:
     except (TypeError, ValueError):
         takes_settings = False
     if settings and not takes_settings:
-        raise TypeError(f"hook plugin {plugin.__qualname__} takes no settings, but the pipeline gives it some")
+        raise ConfigError([ConfigIssue("pipeline.hooks", f"hook plugin {plugin.__qualname__} takes no settings, "
+                                                         "but the pipeline gives it some", "remove its settings block")])
     return plugin(settings) if takes_settings else plugin()
 
 

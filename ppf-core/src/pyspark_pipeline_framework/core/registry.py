@@ -18,19 +18,21 @@ from importlib.metadata import EntryPoint
 import attrs
 
 from pyspark_pipeline_framework.core.catalog import distribution_for_component
-from pyspark_pipeline_framework.core.component import Component
+from pyspark_pipeline_framework.core.component import Component, ComponentKind
 from pyspark_pipeline_framework.core.entry_points import entry_points
+from pyspark_pipeline_framework.core.errors import PpfError
 
 COMPONENT_GROUP = "ppf.components"
 SEED_PREFIX = "pyspark_pipeline_framework.components."
 
 
-class ComponentNotFound(LookupError):
-    """No component answers to a ``type``; the message says what to do."""
+class ComponentNotFound(PpfError, LookupError):
+    """No component answers to a ``type``; the hint says what to do."""
+
+    permanent = True
 
     def __init__(self, message: str, hint: str = ""):
-        self.hint = hint
-        super().__init__(message)
+        super().__init__(message, hint=hint)
 
 
 @attrs.frozen
@@ -123,7 +125,9 @@ class ComponentRegistry:
 
 
 def _check_component(obj: object, name: str) -> type[Component]:
-    if not (isinstance(obj, type) and issubclass(obj, Component)):
+    # A direct subclass of Component has no kind: the executor would not know how to run it.
+    if not (isinstance(obj, type) and issubclass(obj, Component)
+            and isinstance(getattr(obj, "kind", None), ComponentKind)):
         raise ComponentNotFound(
             f"{name!r} is not a component class",
             "a step's type must name a subclass of Source, Transform, Sink or Validator",

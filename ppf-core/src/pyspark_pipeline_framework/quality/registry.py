@@ -11,6 +11,7 @@ import attrs
 
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core.entry_points import entry_points
+from pyspark_pipeline_framework.core.errors import PpfError
 from pyspark_pipeline_framework.quality.builtin_checks import BUILTIN_CHECKS
 from pyspark_pipeline_framework.quality.check import Check, CheckConfig
 
@@ -18,8 +19,10 @@ from pyspark_pipeline_framework.quality.check import Check, CheckConfig
 CHECK_GROUP = "ppf.checks"
 
 
-class UnknownCheck(LookupError):
+class UnknownCheck(PpfError, LookupError):
     """No check is registered under that type."""
+
+    permanent = True
 
 
 def check_names() -> list[str]:

@@ -13,11 +13,14 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
-EXIT_OK, EXIT_PIPELINE_FAILED, EXIT_USAGE = 0, 1, 2
+if TYPE_CHECKING:
+    from pyspark_pipeline_framework.core.errors import PpfError
+
+EXIT_USAGE = 2
 
 app = typer.Typer(
     name="ppf",
@@ -52,6 +55,13 @@ class LogFormat(str, Enum):
     json = "json"
 
 
+class LogLevel(str, Enum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
 LedgerOption = Annotated[
     Optional[Path], typer.Option("--ledger-dir", help="The run ledger directory (default: $PPF_LEDGER_DIR or .ppf/runs).")
 ]
@@ -62,8 +72,19 @@ OverrideOption = Annotated[
 ]
 
 
-def _fail_config(error) -> None:
-    typer.echo(error.render(), err=True)
+def _fail(error: PpfError, doing: str = "") -> NoReturn:
+    """Print a ppf error the one way the CLI prints them, then exit 2 (nothing ran, or the run could not start).
+
+    A :class:`ConfigError` lists every problem with its path, file, line and hint; any other error
+    is ``error: <message>``, with its hint on the next line.
+    """
+    from pyspark_pipeline_framework.core.errors import ConfigError
+
+    if isinstance(error, ConfigError):
+        typer.echo(error.render(), err=True)
+    else:
+        hint = f"\n    hint: {error.hint}" if error.hint else ""
+        typer.echo(f"error: {doing + ': ' if doing else ''}{error}{hint}", err=True)
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -74,7 +95,8 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the plan; start no Spark.")] = False,
     log_format: Annotated[LogFormat, typer.Option(help="Log lines as console text or JSON.")] = LogFormat.auto,
     log_level: Annotated[
-        Optional[str], typer.Option(help="debug, info, warning or error (default: info; warning under the terminal progress display).")
+        Optional[LogLevel],
+        typer.Option(case_sensitive=False, help="debug, info, warning or error (default: info; warning under the terminal progress display)."),
     ] = None,
     resume: Annotated[
         Optional[str], typer.Option("--resume", help="A run id from `ppf runs list`, or `last`: re-run only its failed, skipped and not-run steps and what depends on them.")
@@ -82,21 +104,17 @@ def run(
     ledger_dir: LedgerOption = None,
 ) -> None:
     """Run a pipeline (every run is recorded in the run ledger)."""
-    from pyspark_pipeline_framework.core.errors import ConfigError, EnvironmentProblem
+    from pyspark_pipeline_framework.core.errors import ConfigError, EnvironmentProblem, PpfError
     from pyspark_pipeline_framework.runtime.session.logs import configure_logging
     from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
     from pyspark_pipeline_framework.runner.config.preflight import validate
 
     progress_shown = log_format is LogFormat.auto and sys.stderr.isatty()
-    try:
-        configure_logging(log_format.value, log_level or ("warning" if progress_shown else "info"))
-    except ValueError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+    configure_logging(log_format.value, log_level.value if log_level else ("warning" if progress_shown else "info"))
     try:
         pipeline = validate(load_pipeline_file(config, override or []))
     except ConfigError as exc:
-        _fail_config(exc)
+        _fail(exc)
     if log_level is None and pipeline.spec.log_level:  # the file's setting; the CLI option wins
         configure_logging(log_format.value, pipeline.spec.log_level)
     if dry_run:
@@ -116,18 +134,14 @@ def run(
     try:
         require_java()
     except EnvironmentProblem as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        _fail(exc)
     from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
 
     try:
         result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
                               ledger=RunLedger(_ledger_dir(ledger_dir)), resume=resume, stop_session=True)
-    except ResumeRefused as exc:
-        typer.echo(f"error: cannot resume: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
-    except ConfigError as exc:  # found while loading the hook plugins, before Spark starts
-        _fail_config(exc)
+    except PpfError as exc:  # the run could not start: a resume refused, a hook plugin's settings...
+        _fail(exc, "cannot resume" if isinstance(exc, ResumeRefused) else "")
     raise typer.Exit(int(result.exit_code))
 
 
@@ -169,8 +183,7 @@ def runs_show(
     try:
         record = RunLedger(_ledger_dir(ledger_dir)).load(run_id)
     except ResumeRefused as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        _fail(exc)
     if format is OutputFormat.json:
         typer.echo(json.dumps(record, indent=2))
         return
@@ -237,7 +250,7 @@ def plan(
     try:
         pipeline = check(load_pipeline_file(file, override or []))
     except ConfigError as exc:
-        _fail_config(exc)
+        _fail(exc)
     render = {PlanFormat.text: plans.render_text, PlanFormat.mermaid: plans.render_mermaid,
               PlanFormat.json: plans.render_json}[format]
     typer.echo(render(pipeline))
@@ -248,7 +261,7 @@ def components_list(
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """List installed components with the distribution that provides each."""
-    from pyspark_pipeline_framework.core.registry import ComponentRegistry
+    from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
 
     registry = ComponentRegistry()
     rows = []
@@ -256,7 +269,7 @@ def components_list(
         try:
             entry = registry.entry(name)
             rows.append({"name": name, "distribution": entry.distribution, "version": entry.version, "target": entry.target})
-        except LookupError as exc:
+        except ComponentNotFound as exc:
             rows.append({"name": name, "distribution": "CONFLICT", "version": "", "target": str(exc)})
     if format is OutputFormat.json:
         typer.echo(json.dumps(rows, indent=2))
@@ -276,8 +289,7 @@ def components_show(name: Annotated[str, typer.Argument(help="A registered name 
     try:
         typer.echo(describe_component(registry, name))
     except ComponentNotFound as exc:
-        typer.echo(f"error: {exc}" + (f"\n    hint: {exc.hint}" if exc.hint else ""), err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        _fail(exc)
 
 
 @jars_app.command("fetch")
@@ -288,9 +300,9 @@ def jars_fetch(
     """Download the Maven packages of the installed plugins into a local jar cache."""
     import os
 
-    from pyspark_pipeline_framework.core.errors import EnvironmentProblem
+    from pyspark_pipeline_framework.core.errors import PpfError
     from pyspark_pipeline_framework.runtime.session.java import require_java
-    from pyspark_pipeline_framework.runner.jars import DEFAULT_JARS_DIR, JarFetchError, fetch, installed_plugin_packages
+    from pyspark_pipeline_framework.runner.jars import DEFAULT_JARS_DIR, fetch, installed_plugin_packages
 
     target = directory or Path(os.environ.get("PPF_JARS_DIR") or DEFAULT_JARS_DIR)
     packages = list(dict.fromkeys([*installed_plugin_packages(), *(package or [])]))
@@ -300,9 +312,8 @@ def jars_fetch(
     try:
         require_java()
         listed = fetch(packages, target)
-    except (EnvironmentProblem, JarFetchError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+    except PpfError as exc:  # no Java, or a package Ivy cannot resolve
+        _fail(exc)
     for coordinate in packages:
         typer.echo(f"{coordinate}: {len(listed[coordinate])} jars")
     typer.echo(f"jar cache ready: export PPF_JARS_DIR={target}")

@@ -19,13 +19,15 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from pyspark_pipeline_framework.core.errors import PpfError
+
 DEFAULT_JARS_DIR = Path.home() / ".cache" / "ppf" / "jars"
 #: Where spark.jars.packages (Spark 4) keeps its Ivy downloads; sharing it avoids downloading twice.
 SPARK_IVY_CACHE = Path.home() / ".ivy2.5.2" / "cache"
 MANIFEST = "manifest.txt"
 
 
-class JarFetchError(RuntimeError):
+class JarFetchError(PpfError, RuntimeError):
     """A package could not be resolved; the message says which and why."""
 
 
@@ -81,7 +83,7 @@ def ivy_jar() -> Path:
     return found[-1]
 
 
-def resolve(coordinate: str, ivy_cache: Path = SPARK_IVY_CACHE) -> list[Path]:
+def resolve(coordinate: str) -> list[Path]:
     """The jar of ``group:artifact:version`` and of its runtime dependencies, in Ivy's cache."""
     parts = coordinate.split(":")
     if len(parts) != 3 or not all(parts):
@@ -90,7 +92,7 @@ def resolve(coordinate: str, ivy_cache: Path = SPARK_IVY_CACHE) -> list[Path]:
         classpath = Path(scratch) / "classpath.txt"
         done = subprocess.run(
             ["java", "-jar", str(ivy_jar()), "-dependency", *parts, "-confs", "default",
-             "-cache", str(ivy_cache), "-cachepath", str(classpath)],
+             "-cache", str(SPARK_IVY_CACHE), "-cachepath", str(classpath)],
             capture_output=True, text=True,
         )
         if done.returncode != 0 or not classpath.is_file():
@@ -110,14 +112,14 @@ def read_manifest(jars_dir: Path) -> dict[str, list[str]]:
     return listed
 
 
-def fetch(packages: Iterable[str], jars_dir: Path, ivy_cache: Path = SPARK_IVY_CACHE) -> dict[str, list[str]]:
+def fetch(packages: Iterable[str], jars_dir: Path) -> dict[str, list[str]]:
     """Copy each package's jars into ``jars_dir`` and record them in its manifest."""
     jars_dir.mkdir(parents=True, exist_ok=True)
     shipped = {artifact_name(j.name) for j in _pyspark_jars_dir().glob("*.jar")}
     listed = read_manifest(jars_dir)
     for coordinate in packages:
         names = []
-        for jar in resolve(coordinate, ivy_cache):
+        for jar in resolve(coordinate):
             # Ivy's cache layout: <cache>/<organisation>/<module>/jars/<module>-<revision>.jar
             module, organisation = jar.parent.parent.name, jar.parent.parent.parent.name
             if module in shipped:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from pyspark_pipeline_framework.core.component import ComponentKind
 from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
 
 
@@ -23,14 +24,15 @@ def _node_id(name: str) -> str:
     return "s_" + re.sub(r"\W", "_", name)
 
 
-_SHAPES = {"source": ('[("', '")]'), "sink": ('[/"', '"/]'), "validator": ('{{"', '"}}'), "transform": ('["', '"]')}
+_SHAPES = {ComponentKind.SOURCE: ('[("', '")]'), ComponentKind.SINK: ('[/"', '"/]'),
+           ComponentKind.VALIDATOR: ('{{"', '"}}'), ComponentKind.TRANSFORM: ('["', '"]')}
 
 
 def render_mermaid(pipeline: ResolvedPipeline) -> str:
     graph = pipeline.graph
     lines = ["flowchart LR"]
     for name in graph.order:
-        left, right = _SHAPES.get(graph.kinds.get(name, "transform"), ('["', '"]'))
+        left, right = _SHAPES.get(graph.kinds.get(name, ComponentKind.TRANSFORM), ('["', '"]'))
         lines.append(f"    {_node_id(name)}{left}{name}{right}")
     for name in graph.order:
         for upstream in graph.inputs[name]:

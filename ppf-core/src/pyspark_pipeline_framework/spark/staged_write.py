@@ -21,6 +21,8 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pyspark_pipeline_framework.core.errors import PpfError
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -28,8 +30,14 @@ STAGING_MARKER = ".ppf-staging-"
 OLD_MARKER = ".ppf-old-"
 
 
-class TargetExists(FileExistsError):
+class TargetExists(PpfError, FileExistsError):
     """``mode = error`` and the target already exists."""
+
+    permanent = True
+
+
+class CommitFailed(PpfError, OSError):
+    """The file system refused to move staged output into place (a rename returned false)."""
 
 
 def write_staged(spark: SparkSession, target: str, mode: str, write: Callable[[str], None]) -> None:
@@ -87,4 +95,4 @@ def _move_into(fs: Any, hadoop_path: Any, source_dir: Any, target_dir: Any) -> N
 
 def _rename(fs: Any, source: Any, destination: Any) -> None:
     if not fs.rename(source, destination):
-        raise OSError(f"could not rename {source.toString()} to {destination.toString()}")
+        raise CommitFailed(f"could not rename {source.toString()} to {destination.toString()}")

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from pyspark_pipeline_framework.core.component import Component, ComponentConfig
+from pyspark_pipeline_framework.core.component import ComponentKind
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core.dag import PipelineGraph, build_graph
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
@@ -45,7 +45,7 @@ def validate_raw(
 
     raw_steps = raw.get("steps")
     resolved: dict[str, ResolvedStep] = {}
-    kinds: dict[str, str] = {}
+    kinds: dict[str, ComponentKind] = {}
     if isinstance(raw_steps, list):
         for index, raw_step in enumerate(raw_steps):
             if not isinstance(raw_step, Mapping) or not isinstance(raw_step.get("type"), str):
@@ -135,7 +135,7 @@ def _resolve_dead_letters(spec: PipelineSpec, resolved: Mapping[str, ResolvedSte
             problems.append(ConfigIssue(f"{path}.type", str(exc), exc.hint))
         except Exception as exc:
             problems.append(ConfigIssue(f"{path}.type", f"importing {settings.type!r} failed: {type(exc).__name__}: {exc}"))
-        if sink is not None and sink.kind != "sink":
+        if sink is not None and sink.kind != ComponentKind.SINK:
             problems.append(ConfigIssue(f"{path}.type", f"{settings.type} is a {sink.kind}; a dead-letter queue needs a sink"))
             sink = None
         config = None

@@ -49,10 +49,6 @@ class RowObservations:
             self._observations[step_name] = observation
         return observed
 
-    def is_observed(self, step_name: str) -> bool:
-        with self._lock:
-            return step_name in self._observations
-
     def rows(self, step_name: str, *, executed: bool) -> int | None:
         """Rows of a step's output, or ``None`` if Spark has not reported them.
 

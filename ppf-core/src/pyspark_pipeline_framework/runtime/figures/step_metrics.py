@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pyspark_pipeline_framework.core.component import ComponentKind
 from pyspark_pipeline_framework.runtime.figures.observed_rows import RowObservations
 from pyspark_pipeline_framework.runtime.figures.scanned_rows import ScannedRows
 from pyspark_pipeline_framework.runtime.figures.written_output import written_output
@@ -67,7 +68,8 @@ class StepMetrics:
         """The step's output, its row count taken care of (see the module docstring)."""
         if not self._enabled:
             return output
-        if self._kinds.get(step_name) == "source" and self._scans is not None and self._scans.track(step_name, output):
+        if (self._kinds.get(step_name) == ComponentKind.SOURCE and self._scans is not None
+                and self._scans.track(step_name, output)):
             return output
         consumers = self._graph.consumers(step_name)
         if len(consumers) == 1 and consumers[0] in self._row_for_row_sinks:
@@ -78,7 +80,7 @@ class StepMetrics:
 
     def attempt_started(self, step_name: str) -> None:
         """A sink's attempt begins: what it writes is counted from the jobs started after now."""
-        if self._kinds.get(step_name) == "sink" and self._context.has_spark:
+        if self._kinds.get(step_name) == ComponentKind.SINK and self._context.has_spark:
             jobs = jobs_so_far(self._context.spark, self._job_group)
             with self._lock:
                 self._jobs_before_attempt[step_name] = jobs
@@ -97,7 +99,7 @@ class StepMetrics:
         """Record what is known now; after a sink, everything its write computed."""
         with self._lock:
             self._results[step_name] = result
-        if self._kinds.get(step_name) != "sink":
+        if self._kinds.get(step_name) != ComponentKind.SINK:
             self._fill(step_name, executed=False, final=False)
             return
         self._fill_sink(step_name, result)
@@ -110,7 +112,7 @@ class StepMetrics:
             self._results.update({n: r for n, r in results.items() if r.status.value == "succeeded"})
             names = list(self._results)
         for name in names:
-            if self._kinds.get(name) != "sink":  # a sink's figures were settled when it finished
+            if self._kinds.get(name) != ComponentKind.SINK:  # a sink's figures were settled when it finished
                 self._fill(name, executed=False, final=True)
         for result in results.values():
             _lift_quarantined(result.metrics)
@@ -120,7 +122,7 @@ class StepMetrics:
         result = self._results.get(name)
         if result is None:
             return
-        if self._kinds.get(name) != "sink":
+        if self._kinds.get(name) != ComponentKind.SINK:
             rows = self._rows_out(name, executed=executed, final=final)
             if rows is not None:
                 result.metrics["rows_out"] = rows

@@ -26,8 +26,8 @@ class WrittenOutput:
     records: int
 
 
-def written_output(spark: Any, job_group: str, description: str, *, earlier_jobs: frozenset[int] = frozenset(),
-                   wait_ms: int = LISTENER_BUS_WAIT_MS) -> WrittenOutput | None:
+def written_output(spark: Any, job_group: str, description: str, *,
+                   earlier_jobs: frozenset[int] = frozenset()) -> WrittenOutput | None:
     """What the jobs of ``job_group`` described by ``description`` wrote, or ``None`` if unknown.
 
     Only jobs that succeeded and are not in ``earlier_jobs`` count: the jobs of an attempt that
@@ -35,7 +35,7 @@ def written_output(spark: Any, job_group: str, description: str, *, earlier_jobs
     """
     try:
         sc = spark.sparkContext
-        if not drain_listener_bus(spark, wait_ms):
+        if not drain_listener_bus(spark):
             return None  # events still queued: the figures would be incomplete
         store = sc._jsc.sc().statusStore()
         total_bytes = total_records = 0
@@ -59,11 +59,11 @@ def written_output(spark: Any, job_group: str, description: str, *, earlier_jobs
         return None
 
 
-def drain_listener_bus(spark: Any, wait_ms: int = LISTENER_BUS_WAIT_MS) -> bool:
-    """Wait (at most ``wait_ms``) until Spark's listener bus has delivered every queued event to
+def drain_listener_bus(spark: Any) -> bool:
+    """Wait (at most ``LISTENER_BUS_WAIT_MS``) until Spark's listener bus has delivered every queued event to
     the status stores; ``False`` if it did not drain in time or there is no bus (Spark Connect)."""
     try:
-        spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(wait_ms)
+        spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(LISTENER_BUS_WAIT_MS)
         return True
     except Exception:
         return False

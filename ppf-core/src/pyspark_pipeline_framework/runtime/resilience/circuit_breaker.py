@@ -36,6 +36,8 @@ StateListener = Callable[[str, str, str], None]
 class CircuitOpenError(PpfError):
     """The breaker is open: the call was refused without reaching the component."""
 
+    permanent = True  # another attempt now would be refused the same way
+
 
 class CircuitBreaker:
     """One breaker; thread-safe.  ``clock`` is wall-clock seconds, so a persisted state keeps its meaning."""

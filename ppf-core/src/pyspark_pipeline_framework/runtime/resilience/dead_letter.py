@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pyspark_pipeline_framework.core.errors import PpfError
+from pyspark_pipeline_framework.core.errors import PermanentError, PpfError
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 class TooManyDeadRows(PpfError):
     """More rows were diverted than the step's ``dead_letter.max_ratio`` allows."""
+
+    permanent = True  # the same input gives the same dead rows
 
 
 class DeadLetterQueue:
@@ -59,7 +61,8 @@ class DeadLetterQueue:
         from pyspark.sql import functions as F
 
         if step_name not in self._sinks:
-            raise PpfError(f"step {step_name!r} has dead rows but no dead_letter sink")
+            raise PermanentError(f"step {step_name!r} has dead rows but no dead_letter sink; add "
+                                 "dead_letter { type = ParquetSink, config { path = ... } } to the step or the pipeline")
         rules = failed_rules if not isinstance(failed_rules, (list, tuple)) else \
             F.array(*[F.lit(rule) for rule in failed_rules]).cast("array<string>")
         enveloped = rows.withColumns({

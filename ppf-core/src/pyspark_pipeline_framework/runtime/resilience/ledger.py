@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from pyspark_pipeline_framework.core.component import ComponentKind
 from pyspark_pipeline_framework.core.errors import PpfError
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ DEFAULT_LEDGER_DIR = ".ppf/runs"
 
 class ResumeRefused(PpfError):
     """The run cannot be resumed as asked; the message says why and what to do."""
+
+    permanent = True
 
 
 def step_fingerprints(pipeline: ResolvedPipeline) -> dict[str, str]:
@@ -141,12 +144,13 @@ class RunLedger:
         if run_id == "last":
             records = self.runs()
             if not records:
-                raise ResumeRefused(f"no runs recorded in {self.directory}")
+                raise ResumeRefused(f"no runs recorded in {self.directory}",
+                                    hint="give the ledger directory with --ledger-dir or $PPF_LEDGER_DIR")
             return records[-1]
         try:
             return json.loads(self.path(run_id).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ResumeRefused(f"no run {run_id!r} in {self.directory} (see `ppf runs list`)") from None
+            raise ResumeRefused(f"no run {run_id!r} in {self.directory}", hint="`ppf runs list` shows the runs") from None
 
     def write(self, record: Mapping[str, Any]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -179,7 +183,7 @@ class RunRecorder:
         for name, location in (resume.reuse_outputs.items() if resume else ()):
             self.record["steps"][name]["checkpoint"] = location
         self._locations = {name: _sink_location(step.config) for name, step in pipeline.steps.items()
-                           if step.component_class.kind == "sink"}
+                           if step.component_class.kind == ComponentKind.SINK}
         self.ledger.write(self.record)
 
     def step_ended(self, result: StepResult, checkpoint: str | None = None, reused_from: str | None = None) -> None:

@@ -10,11 +10,12 @@ stamina's built-in backoff is exponential only (no linear or fixed growth), and 
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from pyspark_pipeline_framework.core.errors import ConfigError, PermanentError
+from pyspark_pipeline_framework.core.errors import PpfError
 from pyspark_pipeline_framework.core.spec import RetryPolicy
 
 T = TypeVar("T")
@@ -37,28 +38,10 @@ def _stamina():
         stamina.instrumentation.set_on_retry_hooks([])
     return stamina
 
-#: Error class names that retrying cannot fix: the code or the data is wrong, not the weather.
-_PERMANENT_ERROR_NAMES = {
-    "AnalysisException",  # missing column or table, type mismatch
-    "ParseException",
-    "IllegalArgumentException",
-    "PermissionError",  # authentication and authorisation failures
-    "AuthenticationError",
-    "AuthorizationError",
-    "Unauthorized",
-    "Forbidden",
-    "NotImplementedError",
-    "TypeError",
-    "AttributeError",
-    "NameError",
-    "ImportError",
-    "ModuleNotFoundError",
-    "CircuitOpenError",
-    "ConfigError",
-    "DataQualityError",  # the data fails its checks; reading it again gives the same answer
-    "TooManyDeadRows",
-    "TargetExists",  # a sink's mode = error met an existing target
-}
+#: Python's errors of wrong code or missing rights: the same call fails the same way again.
+_PERMANENT_BUILTINS = (PermissionError, NotImplementedError, TypeError, AttributeError, NameError, ImportError)
+#: Authentication failures of libraries ppf does not depend on (HTTP and database clients), by class name.
+_PERMANENT_FOREIGN_NAMES = frozenset({"AuthenticationError", "AuthorizationError", "Unauthorized", "Forbidden"})
 #: Spark reports analysis errors through several classes; their error classes are stable.
 _PERMANENT_ERROR_MARKERS = ("UNRESOLVED_COLUMN", "TABLE_OR_VIEW_NOT_FOUND", "PATH_NOT_FOUND")
 
@@ -83,6 +66,33 @@ def _names(error: BaseException) -> set[str]:
     return {name for cls in type(error).__mro__ for name in (cls.__name__, f"{cls.__module__}.{cls.__qualname__}")}
 
 
+def _spark_permanent_errors() -> tuple[type[BaseException], ...]:
+    """Spark's errors of a wrong query (missing column or table, bad SQL, bad argument).
+
+    Looked up only once pyspark is imported: without it, no error can be one of them.
+    """
+    errors = sys.modules.get("pyspark.errors")
+    if errors is None:
+        return ()
+    return (errors.AnalysisException, errors.IllegalArgumentException)  # ParseException is an AnalysisException
+
+
+def is_permanent(error: BaseException) -> bool:
+    """Whether another attempt cannot fix ``error``.
+
+    A ppf error says so by its class (:attr:`PpfError.permanent`); other errors are permanent
+    when they are Spark's analysis errors, Python's errors of wrong code or missing rights, or
+    carry one of Spark's error classes of a missing column, table or path.
+    """
+    if isinstance(error, PpfError):
+        return error.permanent
+    if isinstance(error, _PERMANENT_BUILTINS + _spark_permanent_errors()):
+        return True
+    if _PERMANENT_FOREIGN_NAMES & {cls.__name__ for cls in type(error).__mro__}:
+        return True
+    return any(marker in str(error) for marker in _PERMANENT_ERROR_MARKERS)
+
+
 def is_retryable(error: BaseException, retry_on: list[str] | None = None) -> bool:
     """False for errors that another attempt cannot fix, and for errors ``retry_on`` leaves out.
 
@@ -90,14 +100,9 @@ def is_retryable(error: BaseException, retry_on: list[str] | None = None) -> boo
     (``requests.exceptions.Timeout``), matched against the error's class and its bases; empty or
     ``None`` means every error that is not permanent.  Permanent errors are never retried.
     """
-    if not isinstance(error, Exception) or isinstance(error, (ConfigError, PermanentError)):
+    if not isinstance(error, Exception) or is_permanent(error):
         return False
-    names = _names(error)
-    if names & _PERMANENT_ERROR_NAMES:
-        return False
-    if any(marker in str(error) for marker in _PERMANENT_ERROR_MARKERS):
-        return False
-    return not retry_on or bool(names & set(retry_on))
+    return not retry_on or bool(_names(error) & set(retry_on))
 
 
 def call_with_retries(

@@ -7,11 +7,11 @@ when its last consumer is done.  A failed step (after its retries) stops only wh
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from pyspark_pipeline_framework.core.component import Component
+from pyspark_pipeline_framework.core.component import Component, ComponentKind
 from pyspark_pipeline_framework.core.errors import DataQualityError
 from pyspark_pipeline_framework.core.plugins import PluginManager
 from pyspark_pipeline_framework.core.secrets import Secrets
@@ -45,8 +45,6 @@ class PipelineExecutor:
         plugins: PluginManager,
         *,
         breakers: BreakerBoard | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
         recorder: RunRecorder | None = None,
         resume: ResumePlan | None = None,
     ):
@@ -60,9 +58,7 @@ class PipelineExecutor:
         if context.dead_letters is None:
             context.dead_letters = DeadLetterQueue(getattr(pipeline, "dead_letters", {}), context)
         self.breakers = breakers or BreakerBoard()
-        # Kept for existing callers; stamina sleeps between attempts now (its test mode skips waits).
-        self._sleep = sleep
-        self._clock = clock
+        self._clock = time.monotonic
         self._outputs: dict[str, DataFrame | None] = {}
         self._log = context.logger
         self._persisted: set[str] = set()
@@ -82,7 +78,7 @@ class PipelineExecutor:
             job_description=self._job_description,
             row_for_row_sinks=frozenset(
                 name for name, step in pipeline.steps.items()
-                if step.component_class.kind == "sink" and step.component_class.written_records_are_input_rows(step.config)
+                if step.component_class.kind == ComponentKind.SINK and step.component_class.written_records_are_input_rows(step.config)
             ),
         )
 
@@ -203,7 +199,7 @@ class PipelineExecutor:
         try:
             component = self._lookahead.take(name) or self._component(name, log)
             output = self._attempts(step, component, inputs, result, log)
-            if component.kind != "sink":
+            if component.kind != ComponentKind.SINK:
                 output = self._checkpoint(name, step, output)
         except BaseException as error:
             result.status = StepStatus.FAILED
@@ -218,7 +214,7 @@ class PipelineExecutor:
                 raise
             self._tolerate(step, result, inputs, log)
             return
-        if component.kind == "sink":
+        if component.kind == ComponentKind.SINK:
             written = next(iter(inputs.values()), None)
             self._outputs[name] = None
         else:
@@ -279,7 +275,7 @@ class PipelineExecutor:
             result.reason = "it failed and on_failure = continue: its input was passed on unchanged"
             # Pre-flight guarantees one input (or a sink, whose output feeds nothing).  Not persisted
             # again: it is the upstream's DataFrame, which that step persists and releases itself.
-            is_sink = self.pipeline.steps[step.name].component_class.kind == "sink"
+            is_sink = self.pipeline.steps[step.name].component_class.kind == ComponentKind.SINK
             self._outputs[step.name] = None if is_sink else next(iter(inputs.values()), None)
             log.warning("step_continued", reason=result.reason)
 
@@ -319,7 +315,7 @@ class PipelineExecutor:
 
         def attempt_once() -> Any:
             try:
-                output = _execute(component, inputs)
+                output = component.run_step(inputs)
             except Exception:
                 if breaker is not None:
                     breaker.record_failure(state_changed)
@@ -357,22 +353,3 @@ class PipelineExecutor:
     def _release_all(self) -> None:
         for name in list(self._persisted) + list(self._holding):
             self._release(name)
-
-
-def _execute(component: Component, inputs: Mapping[str, Any]) -> Any:
-    kind = component.kind
-    if kind == "source":
-        return component.read()  # type: ignore[attr-defined]
-    if kind == "transform":
-        return component.transform_inputs(inputs)  # type: ignore[attr-defined]
-    (df,) = inputs.values()
-    if kind == "validator":
-        return component.validate(df)  # type: ignore[attr-defined]
-    if kind == "sink":
-        outcome = component.write(df)  # type: ignore[attr-defined]
-        if outcome is not None and hasattr(outcome, "awaitTermination"):
-            outcome.awaitTermination()  # a streaming sink runs until its query ends
-            if outcome.exception() is not None:
-                raise RuntimeError(f"streaming query failed: {outcome.exception()}")
-        return None
-    raise TypeError(f"unknown component kind {kind!r}")
