@@ -4,6 +4,11 @@
 
     result = run_pipeline_text(\"\"\"pipeline { name = t, steps = [...] }\"\"\", spark=spark)
     assert result.succeeded
+
+A step's dotted ``type`` (``my_pipelines.transforms.UserAnonymizer``) is imported from the test
+process's own import path: unlike the ``ppf`` command line, these helpers do not add the working
+directory to ``sys.path``.  Make the project's package importable the way its tests import it
+anyway, e.g. pytest's ``pythonpath = ["."]`` setting, or an installed project.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from pyspark_pipeline_framework.core.errors import ConfigError
@@ -89,6 +91,15 @@ def test_parse_override(text, expected):
 def test_malformed_override_is_a_config_error():
     with pytest.raises(ConfigError, match="key=value"):
         parse_override("no-equals-sign")
+
+
+def test_reading_a_file_leaves_the_import_path_alone(write_conf, tmp_path, monkeypatch):
+    """Only the command line makes the working directory importable (see runner/cli.py)."""
+    path = write_conf('pipeline { name = "p", steps = [] }')
+    monkeypatch.chdir(tmp_path)
+    before = list(sys.path)
+    load_pipeline_file(path)
+    assert sys.path == before
 
 
 def test_missing_file(tmp_path):

@@ -138,26 +138,3 @@ def test_a_validators_quarantined_rows_reach_the_summary_line():
     assert result.step("check").metrics["rows_quarantined"] == 1
     (check_line,) = [e for e in logs if e["event"] == "step_summary" and e["step"] == "check"]
     assert check_line["rows_quarantined"] == 1
-
-
-JSON_LOGGING_IN_A_FRESH_PROCESS = """
-import io, json, sys
-from pyspark_pipeline_framework.runtime.session.logs import configure_logging
-
-out = io.StringIO()
-configure_logging("json", "info", out)
-assert "rich" not in sys.modules, "JSON log lines imported rich"
-import structlog
-structlog.get_logger().info("hello", n=1)
-assert json.loads(out.getvalue())["event"] == "hello"
-import rich.console  # still importable for everything else
-"""
-
-
-def test_json_logging_does_not_import_rich_which_stays_importable():
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-c", JSON_LOGGING_IN_A_FRESH_PROCESS], capture_output=True, text=True,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr

@@ -5,6 +5,10 @@ Every command imports what it needs inside its body, so ``ppf --help``, ``ppf va
 
 Exit codes: 0 success, 1 the pipeline ran and a step failed, 2 usage, configuration or
 environment error (nothing ran), 3 partial success (every failure tolerated by ``on_failure``).
+
+Like ``python -m``, every command makes the directory ``ppf`` runs from importable, so a project's
+own package (``type = "my_pipelines.transforms.UserAnonymizer"``) is found when ``ppf`` runs from
+the project's root.  Only the command line does this; the library never changes ``sys.path``.
 """
 
 from __future__ import annotations
@@ -36,6 +40,15 @@ jars_app = typer.Typer(help="Manage the local jar cache for air-gapped clusters.
 app.add_typer(jars_app, name="jars")
 runs_app = typer.Typer(help="Read the run ledger: past runs, their steps and outputs.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
+
+
+@app.callback()
+def _working_directory_importable() -> None:
+    # Runs once before every command; see the module docstring.
+    import os
+
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
 
 
 class OutputFormat(str, Enum):
@@ -321,23 +334,13 @@ def jars_fetch(
 
 def main() -> None:
     """Entry point of the ``ppf`` script."""
-    _run_script()
+    app()
 
 
 def run_alias() -> None:
     """Entry point of ``ppf-run``, the seed's name for ``ppf run``."""
     sys.argv = [sys.argv[0], "run", *sys.argv[1:]]
-    _run_script()
-
-
-def _run_script() -> None:
-    """Run the command line, then end the process without the interpreter's teardown (see process_exit)."""
-    from pyspark_pipeline_framework.runner.process_exit import exit_code, exit_process
-
-    try:
-        app()  # standalone mode: always ends in SystemExit
-    except SystemExit as exit_:
-        exit_process(exit_code(exit_))
+    app()
 
 
 if __name__ == "__main__":

@@ -11,16 +11,20 @@ import threading
 import time
 from typing import Any
 
+from pyspark_pipeline_framework.spark._jvm import observation_future
+
 _POLL_S = 0.01
 
 
 def read_observed_values(observation: Any, wait_s: float) -> dict[str, Any] | None:
     """All observed values, waiting at most ``wait_s``; ``None`` if not available (never blocks longer)."""
-    java_observation = getattr(observation, "_jo", None)
-    if java_observation is None:
+    try:
+        future = observation_future(observation)
+    except Exception:
+        return None
+    if future is None:
         return _read_in_thread(observation, wait_s)  # Spark Connect: no future to look at
     try:
-        future = java_observation.future()
         deadline = time.monotonic() + wait_s
         while not future.isCompleted():
             if time.monotonic() >= deadline:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pyspark_pipeline_framework.core.errors import PpfError
+from pyspark_pipeline_framework.spark._jvm import hadoop_file_system
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -42,13 +43,13 @@ class CommitFailed(PpfError, OSError):
 
 def write_staged(spark: SparkSession, target: str, mode: str, write: Callable[[str], None]) -> None:
     """Call ``write(staging_path)`` (Spark writes with mode overwrite there), then commit to ``target``."""
-    jvm = getattr(spark, "_jvm", None)
-    if jvm is None:
+    found = hadoop_file_system(spark)
+    if found is None:
         write(target)  # Spark Connect: no file-system access from here
         return
-    hadoop_path = jvm.org.apache.hadoop.fs.Path
+    hadoop_path, hadoop_conf = found
     target_path = hadoop_path(target)
-    fs = target_path.getFileSystem(spark._jsc.hadoopConfiguration())
+    fs = target_path.getFileSystem(hadoop_conf)
     target_path = fs.makeQualified(target_path)
     exists = fs.exists(target_path)
     if exists and mode in ("error", "errorifexists"):
@@ -60,14 +61,13 @@ def write_staged(spark: SparkSession, target: str, mode: str, write: Callable[[s
     staging = hadoop_path(parent, f".{name}{STAGING_MARKER}{uuid.uuid4().hex[:12]}")
     try:
         write(staging.toString())
-        _commit(jvm, fs, staging, target_path, parent, name, mode if exists else "error")
+        _commit(hadoop_path, fs, staging, target_path, parent, name, mode if exists else "error")
     finally:
         if fs.exists(staging):
             fs.delete(staging, True)
 
 
-def _commit(jvm: Any, fs: Any, staging: Any, target: Any, parent: Any, name: str, mode: str) -> None:
-    hadoop_path = jvm.org.apache.hadoop.fs.Path
+def _commit(hadoop_path: Any, fs: Any, staging: Any, target: Any, parent: Any, name: str, mode: str) -> None:
     if mode == "append":
         _move_into(fs, hadoop_path, staging, target)
         return

@@ -8,9 +8,7 @@ to HOCON's comment syntax.
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +60,6 @@ def load_pipeline_file(path: str | Path, overrides: list[str] = ()) -> PipelineF
     from pyhocon.exceptions import ConfigException
 
     path = Path(path)
-    # Like `python -m`, the working directory is importable, so `type = "my_pipelines.X"` works
-    # when ppf runs from the project root.
-    if os.getcwd() not in sys.path and "" not in sys.path:
-        sys.path.insert(0, os.getcwd())
     if not path.is_file():
         raise ConfigError([ConfigIssue("--config", f"file not found: {path}", "check the path")])
     parsed_overrides = [parse_override(o) for o in overrides]

@@ -24,6 +24,7 @@ import threading
 from typing import Any
 
 from pyspark_pipeline_framework.runtime.figures.written_output import drain_listener_bus
+from pyspark_pipeline_framework.spark._jvm import optimized_plan, sql_status_store
 
 #: Plan nodes between a source's output and its scan that keep every row (and its column ids).
 _ROW_PRESERVING = {"Project", "SubqueryAlias", "View"}
@@ -80,7 +81,9 @@ class ScannedRows:
     def _scans_since_run_start(self) -> list[list[tuple[frozenset[int], int]]]:
         if not drain_listener_bus(self._spark):
             raise TimeoutError("Spark's listener bus did not drain")  # figures would be incomplete
-        store = self._spark._jsparkSession.sharedState().statusStore()
+        store = sql_status_store(self._spark)
+        if store is None:
+            raise LookupError("no SQL status store (Spark Connect)")
         queries = []
         for execution in _executions_from(store, self._first_execution):
             execution_id = int(execution.executionId())
@@ -100,7 +103,9 @@ def _scan_column_ids(output: Any) -> frozenset[int] | None:
     try:
         if output.isStreaming:
             return None
-        plan = output._jdf.queryExecution().optimizedPlan()
+        plan = optimized_plan(output)
+        if plan is None:
+            return None  # Spark Connect: no plan to look at
         while plan.getClass().getSimpleName() in _ROW_PRESERVING and plan.children().size() == 1:
             plan = plan.children().apply(0)
         if plan.getClass().getSimpleName() not in _SCANNED_RELATIONS:
@@ -108,14 +113,16 @@ def _scan_column_ids(output: Any) -> frozenset[int] | None:
         attributes = plan.output()
         ids = frozenset(int(attributes.apply(i).exprId().id()) for i in range(attributes.size()))
         return ids or None
-    except Exception:  # Spark Connect (no _jdf) or an unexpected plan: let the caller observe
+    except Exception:  # an unexpected plan: let the caller observe
         return None
 
 
 def _next_execution_id(spark: Any) -> int | None:
     """The id the next SQL execution will get (at least), or ``None`` without a status store."""
     try:
-        store = spark._jsparkSession.sharedState().statusStore()
+        store = sql_status_store(spark)
+        if store is None:
+            return None
         count = int(store.executionsCount())
         if count == 0:
             return 0

@@ -4,10 +4,11 @@ Spark already counts what every write task writes (``outputBytes``, ``outputReco
 stage); its status store keeps them for the Spark UI and REST API.  The executor tags a step's
 jobs with the run's job group and the description ``"<pipeline>: <step>"``, so the stages of
 the jobs with that description are the step's.  Reading them costs a few calls to the driver's
-JVM and no Spark job.  The store is filled from Spark's listener bus, so we wait (bounded) for
-the bus to drain; if it does not, or the store is unavailable (Spark Connect), the figures are
-reported as missing.  Sinks that write outside Spark's output metrics (e.g. a driver-side API
-call, or a data source that does not report them) report ``0`` bytes: that is Spark's figure.
+JVM (:mod:`pyspark_pipeline_framework.spark._jvm`) and no Spark job.  The store is filled from
+Spark's listener bus, so we wait (bounded) for the bus to drain; if it does not, or the store is
+unavailable (Spark Connect), the figures are reported as missing.  Sinks that write outside
+Spark's output metrics (e.g. a driver-side API call, or a data source that does not report them)
+report ``0`` bytes: that is Spark's figure.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+
+from pyspark_pipeline_framework.spark._jvm import status_store, wait_for_listener_bus
 
 #: Upper bound on waiting for Spark's listener bus before reading the status store.
 LISTENER_BUS_WAIT_MS = 2000
@@ -37,7 +40,9 @@ def written_output(spark: Any, job_group: str, description: str, *,
         sc = spark.sparkContext
         if not drain_listener_bus(spark):
             return None  # events still queued: the figures would be incomplete
-        store = sc._jsc.sc().statusStore()
+        store = status_store(spark)
+        if store is None:
+            return None
         total_bytes = total_records = 0
         found = False
         for job_id in sc.statusTracker().getJobIdsForGroup(job_group):
@@ -62,11 +67,7 @@ def written_output(spark: Any, job_group: str, description: str, *,
 def drain_listener_bus(spark: Any) -> bool:
     """Wait (at most ``LISTENER_BUS_WAIT_MS``) until Spark's listener bus has delivered every queued event to
     the status stores; ``False`` if it did not drain in time or there is no bus (Spark Connect)."""
-    try:
-        spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(LISTENER_BUS_WAIT_MS)
-        return True
-    except Exception:
-        return False
+    return wait_for_listener_bus(spark, LISTENER_BUS_WAIT_MS)
 
 
 def _ints(text: str) -> list[int]:

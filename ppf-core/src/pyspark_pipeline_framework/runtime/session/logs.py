@@ -19,7 +19,8 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> No
     stream = stream or sys.stderr
     if fmt == "auto":
         fmt = "console" if stream.isatty() else "json"
-    structlog = _import_structlog(pretty_tracebacks=fmt == "console")
+    import structlog
+
     numeric = _LEVELS.get(level.lower())
     if numeric is None:
         raise ValueError(f"unknown log level {level!r}; use one of {', '.join(_LEVELS)}")
@@ -42,25 +43,6 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> No
     logging.basicConfig(stream=stream, level=max(numeric, logging.WARNING), force=True,
                         format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("py4j").setLevel(logging.ERROR)
-
-
-def _import_structlog(pretty_tracebacks: bool):
-    """structlog, imported without rich unless console output may want rich's tracebacks.
-
-    structlog imports rich at import time when it is installed (typer installs it): about 0.1 s
-    of every batch run's start that JSON log lines never use.  Hiding rich for that one import
-    makes structlog take its plain-traceback path; rich stays importable for everything else.
-    """
-    if pretty_tracebacks or "structlog" in sys.modules or "rich" in sys.modules:
-        import structlog
-
-        return structlog
-    sys.modules["rich"] = None  # type: ignore[assignment]  # `import rich` now raises ImportError
-    try:
-        import structlog
-    finally:
-        del sys.modules["rich"]
-    return structlog
 
 
 def quiet_spark_conf() -> dict[str, str]:

@@ -1,0 +1,77 @@
+"""ppf-core's handles on the driver's JVM (``spark/_jvm.py``), on the PySpark they were written for.
+
+Every caller treats a handle that fails as "not available" (a figure reported as missing, a write
+straight to its target), so a PySpark that renamed one would degrade without a word: these tests
+fail instead.
+"""
+
+from __future__ import annotations
+
+import pyspark
+import pytest
+
+from pyspark_pipeline_framework.spark import _jvm, job_group
+
+
+def test_the_handles_were_checked_against_the_installed_pyspark():
+    assert pyspark.__version__ == _jvm.WRITTEN_FOR, (
+        f"pyspark {pyspark.__version__} is installed, but spark/_jvm.py was checked against {_jvm.WRITTEN_FOR}: "
+        "check every handle in it against the new version (these tests run them), then update WRITTEN_FOR")
+
+
+@pytest.mark.spark
+def test_the_status_stores_answer_what_the_step_figures_read(spark, tmp_path):
+    group = job_group("jvm-bridge-test")
+    context = spark.sparkContext
+    context.setJobGroup(group, "bridge: write")
+    try:
+        spark.range(5).write.parquet(str(tmp_path / "rows"))
+    finally:
+        for key in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
+            context.setLocalProperty(key, None)
+    assert _jvm.wait_for_listener_bus(spark, 5000)
+
+    store = _jvm.status_store(spark)
+    (job_id,) = context.statusTracker().getJobIdsForGroup(group)
+    job = store.job(job_id)
+    assert job.status().toString() == "SUCCEEDED" and job.description().get() == "bridge: write"
+    stage = store.lastStageAttempt(int(job.stageIds().mkString(",").split(",")[0]))
+    assert int(stage.outputRecords()) == 5 and int(stage.outputBytes()) > 0
+
+    sql_store = _jvm.sql_status_store(spark)
+    count = int(sql_store.executionsCount())
+    last = sql_store.executionsList(count - 1, 1).apply(0)
+    names = {sql_store.planGraph(last.executionId()).allNodes().apply(i).name()
+             for i in range(sql_store.planGraph(last.executionId()).allNodes().size())}
+    assert any(name.startswith("Execute") or "Write" in name for name in names), names
+
+
+@pytest.mark.spark
+def test_a_dataframes_optimized_plan_shows_its_scan_and_column_ids(spark, tmp_path):
+    path = str(tmp_path / "scan")
+    spark.range(3).write.parquet(path)
+    plan = _jvm.optimized_plan(spark.read.parquet(path).select("id"))
+    while plan.getClass().getSimpleName() == "Project":
+        plan = plan.children().apply(0)
+    assert plan.getClass().getSimpleName() == "LogicalRelation"
+    assert int(plan.output().apply(0).exprId().id()) >= 0
+
+
+@pytest.mark.spark
+def test_an_observations_future_completes_with_its_query(spark):
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    observation = Observation("bridge")
+    assert _jvm.observation_future(observation) is None  # not attached to a query yet
+    spark.range(4).observe(observation, F.count(F.lit(1)).alias("rows")).collect()
+    assert _jvm.observation_future(observation).isCompleted()
+    assert observation.get == {"rows": 4}
+
+
+@pytest.mark.spark
+def test_hadoop_file_system_is_sparks_own(spark, tmp_path):
+    hadoop_path, conf = _jvm.hadoop_file_system(spark)
+    target = hadoop_path(str(tmp_path))
+    assert target.getFileSystem(conf).exists(target)
+    assert conf.get("fs.defaultFS") == spark.sparkContext._jsc.hadoopConfiguration().get("fs.defaultFS")
