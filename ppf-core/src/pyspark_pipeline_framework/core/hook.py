@@ -1,4 +1,4 @@
-"""The seed's class-based hook style on top of pluggy.
+"""Class-based hooks on top of pluggy, as in the README's hook example.
 
 Subclass :class:`Hook` and define any of the hook methods by name; no decorator is needed::
 
@@ -13,7 +13,7 @@ from typing import Any
 
 
 class Hook:
-    """Base class for hook plugins written in the seed's style.
+    """Base class for hook plugins written as plain classes.
 
     Methods named like a hook specification (``pipeline_start``, ``pipeline_end``,
     ``before_step``, ``after_step``, ``on_step_error``, ``on_retry``) are called at those points,
