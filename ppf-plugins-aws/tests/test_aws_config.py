@@ -23,7 +23,7 @@ def _issues(source: dict, sink: dict | None = None) -> dict[str, str]:
     return {}
 
 
-def test_seed_source_config_is_valid():
+def test_quick_start_source_config_is_valid():
     assert _issues({"path": "s3://raw-data/users/*.parquet", "format": "parquet"}) == {}
 
 

@@ -24,7 +24,7 @@ def _issues(config: dict, type_: str = "DeltaSink") -> dict[str, str]:
     return {}
 
 
-def test_seed_sink_config_is_valid():
+def test_quick_start_sink_config_is_valid():
     assert _issues({"path": "s3://warehouse/users", "mode": "merge", "merge_keys": ["user_id"]}) == {}
 
 

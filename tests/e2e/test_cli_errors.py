@@ -92,7 +92,7 @@ def test_an_unknown_log_level_is_a_usage_error(example_project):
                                   ["plan", "pipelines/user_etl.conf", "--format", "mermaid"]])
 def test_light_commands_import_no_pyspark(args, example_project):
     if args[0] == "plan":
-        # The example's own component module imports pyspark at its top (the seed's code does):
+        # The example's own component module imports pyspark at its top (the Quick Start's code does):
         # use a pipeline of built-ins only to check that ppf itself stays light.
         (example_project / "light.conf").write_text(GOOD.replace("my_pipelines.transforms.UserAnonymizer", "Filter")
                                                    .replace('pii_fields = ["email"]', 'condition = "true"'))

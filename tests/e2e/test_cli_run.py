@@ -30,7 +30,7 @@ def test_example_pipeline_runs_and_anonymizes(example_project):
         assert row["email"] == hashlib.sha256(source[str(row["user_id"])][2].encode()).hexdigest()
     events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     names = [e["event"] for e in events]
-    assert "anonymized_pii" in names  # the seed's self.logger.info(...) call
+    assert "anonymized_pii" in names  # the Quick Start's self.logger.info(...) call
     anonymized = next(e for e in events if e["event"] == "anonymized_pii")
     assert anonymized["step"] == "anonymize-pii" and anonymized["field_count"] == 3
     assert names[-1] == "pipeline_finished" and events[-1]["succeeded"] is True

@@ -1,6 +1,6 @@
-"""The seed README's Quick Start, verbatim, end to end on S3 (a moto server) and Delta Lake.
+"""The product README's Quick Start, verbatim, end to end on S3 (a moto server) and Delta Lake.
 
-`quickstart/` holds the seed's `pipelines/user_etl.conf` and `my_pipelines/transforms.py` exactly
+`quickstart/` holds the product README's `pipelines/user_etl.conf` and `my_pipelines/transforms.py` exactly
 as printed.  The only addition is where S3 lives, given with `--override spark.conf={...}` (plain
 `spark.hadoop.fs.s3a.*` settings, per bucket), as a user pointing at MinIO or LocalStack would.
 Results are read back without the framework: `deltalake` for the table, boto3 for the objects.
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 QUICKSTART = Path(__file__).with_name("quickstart")
 #: The product spec beside the checkout (CI lays shared/ next to its clone); PPF_SEED_README overrides.
-SEED_README = Path(os.environ.get("PPF_SEED_README",
+PRODUCT_README = Path(os.environ.get("PPF_SEED_README",
                                   Path(__file__).resolve().parents[3] / "shared" / "seed" / "README.md"))
 PII = ("email", "phone", "ssn")
 
@@ -44,7 +44,7 @@ def s3():
 
 @pytest.fixture
 def project(tmp_path, s3):
-    """A copy of the quick start in a temporary directory, with fresh seed buckets on moto."""
+    """A copy of the quick start in a temporary directory, with fresh Quick Start buckets on moto."""
     target = tmp_path / "quickstart"
     shutil.copytree(QUICKSTART, target, ignore=shutil.ignore_patterns("__pycache__"))
     client = s3.client()
@@ -67,7 +67,7 @@ def upload_users(s3, rows, key):
 
 
 def s3_override(endpoints: dict[str, str], fail_fast: bool = False) -> str:
-    """`--override spark.conf={...}` routing each seed bucket to an endpoint (per-bucket S3A settings)."""
+    """`--override spark.conf={...}` routing each Quick Start bucket to an endpoint (per-bucket S3A settings)."""
     conf = {f"spark.hadoop.fs.s3a.bucket.{bucket}.{key}": value
             for bucket, endpoint in endpoints.items()
             for key, value in s3a_settings(endpoint, fail_fast=fail_fast).items()}
@@ -97,11 +97,11 @@ def commit_operation(s3, key: str) -> str:
     return next(a["commitInfo"]["operation"] for a in actions if "commitInfo" in a)
 
 
-def test_fixture_is_the_seed_quick_start_verbatim():
-    assert SEED_README.is_file(), (
-        f"the seed README is not at {SEED_README}: put shared/ beside the checkout or set PPF_SEED_README"
+def test_fixture_is_the_product_readme_quick_start_verbatim():
+    assert PRODUCT_README.is_file(), (
+        f"the product README is not at {PRODUCT_README}: put shared/ beside the checkout or set PPF_SEED_README"
     )
-    text = SEED_README.read_text()
+    text = PRODUCT_README.read_text()
     conf = re.search(r"Create `pipelines/user_etl.conf`:\n\n```hocon\n(.*?)```", text, re.S).group(1)
     code = re.search(r"Create `my_pipelines/transforms.py`:\n\n```python\n(.*?)```", text, re.S).group(1)
     assert (QUICKSTART / "pipelines/user_etl.conf").read_text() == conf

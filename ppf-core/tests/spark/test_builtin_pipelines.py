@@ -1,4 +1,4 @@
-"""Pipelines on real Spark with the built-in components and the seed's UserAnonymizer."""
+"""Pipelines on real Spark with the built-in components and the Quick Start's UserAnonymizer."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def conf(text):
     return textwrap.dedent(text)
 
 
-def test_seed_user_anonymizer_between_builtin_parquet_components(spark, users, tmp_path):
+def test_quick_start_user_anonymizer_between_builtin_parquet_components(spark, users, tmp_path):
     source, rows = users
     out = tmp_path / "out"
     result = run_pipeline_text(conf(f"""

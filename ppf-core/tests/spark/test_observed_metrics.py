@@ -43,7 +43,7 @@ def linear(source, target, *, observe_rows=True, hooks="", name="observed",
 
 
 class SeedMetricsHook(Hook):
-    """The seed README's MetricsHook, with the row count taken from the observed metrics."""
+    """The README's hook example (MetricsHook), with the row count taken from the observed metrics."""
 
     seen_in_after_step: dict = {}
 
@@ -73,7 +73,7 @@ def test_observed_rows_cost_no_spark_job_and_are_right(spark, users, tmp_path):
     written_files = sum(p.stat().st_size for p in (tmp_path / "a").glob("*.parquet"))
     assert out["bytes_written"] == written_files > 0
 
-    # The seed's hook: timers for every step, row counts fed from the observed figures.
+    # The README's hook: timers for every step, row counts fed from the observed figures.
     assert set(hook.snapshot["durations"]) == {"step.src", "step.keep", "step.out"}
     assert hook.snapshot["row_counts"] == {"step.src": ROWS, "step.keep": ROWS // 2, "step.out": ROWS // 2}
     # A sink's after_step already has its figures; a lazy source's are not known yet then.

@@ -40,7 +40,7 @@ def test_linear_pipeline_passes_outputs_along(write_conf):
 
 
 class SeedStyleHook(Hook):
-    """Written exactly as the seed's example: no decorators, a subset of the arguments."""
+    """Written exactly as the README's hook example: no decorators, a subset of the arguments."""
 
     def __init__(self):
         super().__init__()
@@ -55,7 +55,7 @@ class SeedStyleHook(Hook):
         self.events.append(("after", step_name, result))
 
 
-def test_seed_style_hook_sees_every_step(write_conf):
+def test_plain_class_hook_sees_every_step(write_conf):
     hook = SeedStyleHook()
     run(write_conf, LINEAR, [hook])
     assert hook.events == [

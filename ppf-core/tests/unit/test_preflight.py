@@ -147,7 +147,7 @@ def test_retry_and_circuit_breaker_blocks_are_validated(write_conf):
     assert "duration" in paths["pipeline.steps[1].retry.initial_delay"]
 
 
-def test_seed_retry_block_structures_durations(write_conf):
+def test_readme_style_retry_block_structures_durations(write_conf):
     text = GOOD.replace('config { amount = 2 }', 'config { amount = 2 }\n retry { max_attempts = 3, backoff = "exponential", initial_delay = "5s", max_delay = "60s" }\n circuit_breaker { failure_threshold = 5, timeout = "30s" }')
     step = validate(load_pipeline_file(write_conf(text))).spec.step("plus")
     assert (step.retry.max_attempts, step.retry.initial_delay, step.retry.max_delay) == (3, 5.0, 60.0)

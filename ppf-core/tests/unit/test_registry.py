@@ -28,7 +28,7 @@ def test_lookup_imports_one_module_and_no_pyspark():
     assert out == ["ParquetSource", "['pyspark_pipeline_framework.components.files']", "False"]
 
 
-def test_seed_spelling_resolves_through_the_registry():
+def test_compatible_spelling_resolves_through_the_registry():
     registry = ComponentRegistry()
     assert registry.resolve("pyspark_pipeline_framework.components.ParquetSink") is registry.resolve("ParquetSink")
 

@@ -1,7 +1,7 @@
 """The ``metrics`` hook plugin: one OpenTelemetry span per run, one child span per step, and step metrics.
 
-Switched on by ``hooks { enable_metrics = true }``; its settings, ``hooks { metrics { ... } }``, are
-:class:`~.telemetry.MetricsSettings`.  Everything it reports comes from
+Switched on by ``hooks { enable_metrics = true }``, as in the README's Quick Start; its settings,
+``hooks { metrics { ... } }``, are :class:`~.telemetry.MetricsSettings`.  Everything it reports comes from
 what the executor already knows (durations, attempts, status); it never asks Spark for anything.
 OpenTelemetry is imported on a thread started when the plugin is built (it overlaps the JVM's
 start), never when this module is imported.

@@ -1,4 +1,4 @@
-"""Built-in components, and the seed's ``pyspark_pipeline_framework.components.<Name>`` spelling.
+"""Built-in components, and the compatible spelling ``pyspark_pipeline_framework.components.<Name>``.
 
 Any registered component, from core or a plugin, can be imported from here by its registry name
 (``from pyspark_pipeline_framework.components import DeltaSink``); the lookup goes through the

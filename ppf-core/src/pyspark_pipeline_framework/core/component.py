@@ -1,6 +1,6 @@
 """The component model: Source, Transform, Sink and Validator, each typed by its config class.
 
-A component author writes the seed's style and nothing more::
+A component author writes this and nothing more (the README's ``UserAnonymizer``)::
 
     class UserAnonymizerConfig(TransformConfig):
         pii_fields: list[str]

@@ -1,8 +1,8 @@
 """The pipeline as a graph of steps, checked before anything runs.
 
-By default a step consumes the output of the nearest earlier step that is not a sink (the seed's
-linear form, which also lets a pipeline end in several sinks in a row); ``inputs = [...]`` names
-other steps for fan-in and fan-out.
+By default a step consumes the output of the nearest earlier step that is not a sink (the linear
+form of the README's Quick Start, which also lets a pipeline end in several sinks in a row);
+``inputs = [...]`` names other steps for fan-in and fan-out.
 """
 
 from __future__ import annotations

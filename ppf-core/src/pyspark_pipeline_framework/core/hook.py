@@ -1,4 +1,4 @@
-"""The class-based hook style on top of pluggy, with typed settings.
+"""Class-based hooks on top of pluggy, as in the README's hook example, with typed settings.
 
 Subclass :class:`Hook` and define any of the hook methods by name; no decorator is needed::
 

@@ -3,7 +3,7 @@
 Looking up one name imports one module.  A step's ``type`` may be
 
 * a registered name: ``ParquetSource``;
-* the seed's spelling of a registered name: ``pyspark_pipeline_framework.components.DeltaSink``;
+* the compatible spelling of a registered name: ``pyspark_pipeline_framework.components.DeltaSink``;
 * a dotted path to any component class: ``my_pipelines.transforms.UserAnonymizer``.
 """
 
@@ -23,7 +23,7 @@ from pyspark_pipeline_framework.core.entry_points import entry_points
 from pyspark_pipeline_framework.core.errors import PpfError
 
 COMPONENT_GROUP = "ppf.components"
-SEED_PREFIX = "pyspark_pipeline_framework.components."
+COMPATIBLE_PREFIX = "pyspark_pipeline_framework.components."
 
 
 class ComponentNotFound(PpfError, LookupError):
@@ -88,8 +88,8 @@ class ComponentRegistry:
             return self._loaded[type_name]
         if "." not in type_name:
             cls = self.entry(type_name).load()
-        elif type_name.startswith(SEED_PREFIX) and "." not in type_name[len(SEED_PREFIX):]:
-            cls = self.entry(type_name[len(SEED_PREFIX):]).load()
+        elif type_name.startswith(COMPATIBLE_PREFIX) and "." not in type_name[len(COMPATIBLE_PREFIX):]:
+            cls = self.entry(type_name[len(COMPATIBLE_PREFIX):]).load()
         else:
             cls = self._import_path(type_name)
         self._loaded[type_name] = cls

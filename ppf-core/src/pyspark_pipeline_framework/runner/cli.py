@@ -338,7 +338,7 @@ def main() -> None:
 
 
 def run_alias() -> None:
-    """Entry point of ``ppf-run``, the seed's name for ``ppf run``."""
+    """Entry point of ``ppf-run``, the compatible name of ``ppf run``."""
     sys.argv = [sys.argv[0], "run", *sys.argv[1:]]
     app()
 

@@ -1,6 +1,6 @@
 """Reading a pipeline file with pyhocon: includes, substitutions, environment and overrides.
 
-``--override spark.master=local[2]`` keys are relative to the ``pipeline`` block, as in the seed.
+``--override spark.master=local[2]`` keys are relative to the ``pipeline`` block, as in the README's examples.
 An override value is parsed as HOCON when it looks like a number, boolean, null, list, object or
 quoted string, and taken literally otherwise: ``spark://host:7077`` must not lose its ``//...``
 to HOCON's comment syntax.

@@ -149,7 +149,7 @@ class StepMetrics:
         rows_written = rows_in if rows_in is not None else (written.records if written else None)
         result.metrics["rows_in"] = rows_in
         result.metrics["rows_written"] = rows_written
-        result.metrics["rows_out"] = rows_written  # what the sink put out: the seed's "row count" of a sink
+        result.metrics["rows_out"] = rows_written  # what the sink put out: its "row count" for hooks
         result.metrics["bytes_written"] = written.bytes if written else None
         self._context.metrics.record_row_count(f"step.{name}", rows_written)
 

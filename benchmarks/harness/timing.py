@@ -1,9 +1,9 @@
-"""Wall time of whole processes, and the statistics the report shows."""
+"""Wall time of whole processes, and the untimed clean-up before each run."""
 
 from __future__ import annotations
 
 import os
-import statistics
+import shutil
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -11,7 +11,11 @@ from pathlib import Path
 
 
 def wall_time(command: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] | None = None) -> float:
-    """Seconds from process start to exit; a failing command is an error, not a fast run."""
+    """Seconds from process start to exit; a failing command is an error, not a fast run.
+
+    The output pipes are read to their end, and a JVM the process started inherits them, so the
+    figure includes Spark's shutdown, on both sides alike.
+    """
     started = time.perf_counter()
     done = subprocess.run(list(command), cwd=cwd, env={**os.environ, **(env or {})},
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -27,16 +31,13 @@ def settle(*outputs: Path) -> None:
     Otherwise whichever run comes next pays for deleting, and writing back, the hundreds of MB
     the run before it wrote: seconds of noise that belong to neither side.
     """
-    import shutil
-
     for output in outputs:
         shutil.rmtree(output, ignore_errors=True)
     os.sync()
 
 
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
-
-
-def spread(values: Sequence[float]) -> tuple[float, float]:
-    return min(values), max(values)
+def fresh(directory: Path) -> Path:
+    """An empty ``directory`` (a run's own event-log folder, say), created if missing."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory

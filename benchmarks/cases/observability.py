@@ -1,10 +1,10 @@
-"""The benchmark pipeline with logging, metrics, traces, audit and lineage all on, against all off.
+"""Observability: the 3-step pipeline with logs, metrics, traces, audit and lineage all on, against all off.
 
-Both sides are the 3-step ``ppf run`` of :mod:`benchmarks.pipeline_vs_handwritten` with the same
-Spark settings; they differ only in observability:
+Both sides are the ``ppf run`` of :mod:`benchmarks.cases.pipeline` with the same Spark settings;
+they differ only in observability:
 
-* **on**: ``--log-level info`` (every event as a JSON line), ``observe_rows = true`` (row counts
-  via ``DataFrame.observe``), the ``metrics`` plugin (OpenTelemetry spans and metrics, recorded
+* **on**: ``--log-level info`` (every event as a JSON line), ``observe_rows = true`` (each step's
+  rows, from Spark's own scan and write metrics where they tell it), the ``metrics`` plugin (OpenTelemetry spans and metrics, recorded
   in-process; plus a push to a local Pushgateway when its binary is installed), the audit log,
   and OpenLineage events through openlineage-python's file transport;
 * **off**: ``--log-level error``, ``observe_rows = false``, no hook plugins.
@@ -12,7 +12,7 @@ Spark settings; they differ only in observability:
 Runs are interleaved (on, off, on, off...); Spark jobs are counted from each run's event log.
 
 ``PPF_BENCH_OBS=row_counters`` prices the row counters alone: both sides log at ``error`` with no
-hook plugin, and only ``observe_rows`` differs.
+hook plugin, and only ``observe_rows`` differs (recorded as a variant).
 """
 
 from __future__ import annotations
@@ -27,15 +27,21 @@ import time
 import urllib.request
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.cases.pipeline import pipeline_config
+from benchmarks.harness.dataset import ensure_dataset
+from benchmarks.harness.event_log import single_event_log, summarize
+from benchmarks.harness.interleave import Run, Side, interleave
+from benchmarks.harness.settings import PPF, ROOT, ROWS, WORK
+from benchmarks.harness.stats import compare
+from benchmarks.harness.table import jobs_figure, ratio_figure
+from benchmarks.harness.timing import fresh, settle, wall_time
 
-from benchmarks.dataset import ensure_dataset
-from benchmarks.event_log import single_event_log, summarize
-from benchmarks.idle_cpu import wait_until_idle
-from benchmarks.pipeline_vs_handwritten import _fresh, pipeline_config
-from benchmarks.settings import PPF, ROOT, ROWS, RUNS, WORK
-from benchmarks.timing import median, settle, spread, wall_time
+DEFAULT_PAIRS = 10
+FIGURES = [
+    ratio_figure("[Observability](../benchmarks/cases/observability.py) all on / all off, 3-step pipeline, "
+                 "wall time", 1.03),
+    jobs_figure("Observability all on / all off: Spark jobs", "equal", lambda on, off: on == off),
+]
 
 
 def observability_block(run_dir: Path, pushgateway_url: str | None) -> str:
@@ -67,8 +73,8 @@ def config_for(side: str, source: Path, run_dir: Path, event_logs: Path, pushgat
     return text.replace("  steps = [", extra + "  steps = [", 1)
 
 
-def run_side(side: str, source: Path, run_dir: Path, pushgateway_url: str | None) -> tuple[float, int]:
-    event_logs = _fresh(run_dir / "events")
+def run_side(side: str, source: Path, run_dir: Path, pushgateway_url: str | None) -> Run:
+    event_logs = fresh(run_dir / "events")
     for leftover in ("audit.jsonl", "lineage.jsonl"):
         (run_dir / leftover).unlink(missing_ok=True)
     config = run_dir / "pipeline.conf"
@@ -83,7 +89,7 @@ def run_side(side: str, source: Path, run_dir: Path, pushgateway_url: str | None
         rows = next(r["rows"] for r in records if r["event"] == "run")
         assert rows["read-users"] == ROWS and 0 < rows["write-users"] < ROWS, rows
         assert '"COMPLETE"' in (run_dir / "lineage.jsonl").read_text()
-    return seconds, summarize(single_event_log(event_logs)).jobs
+    return Run(seconds, summarize(single_event_log(event_logs)).jobs)
 
 
 def start_pushgateway() -> tuple[subprocess.Popen | None, str | None]:
@@ -107,40 +113,23 @@ def start_pushgateway() -> tuple[subprocess.Popen | None, str | None]:
     return None, None
 
 
-def measure(runs: int = RUNS) -> dict:
+def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     source = ensure_dataset()
-    work = WORK / "observability_overhead"
+    work = WORK / "observability"
     gateway, gateway_url = start_pushgateway() if COMPARED == "all" else (None, None)
-    times: dict[str, list[float]] = {"on": [], "off": []}
-    jobs: dict[str, set[int]] = {"on": set(), "off": set()}
-    busy_before: dict[str, list[float]] = {"on": [], "off": []}
     try:
-        for index in range(runs):
-            for side in ("on", "off"):
-                busy_before[side].append(wait_until_idle())
-                seconds, job_count = run_side(side, source, work / side, gateway_url)
-                times[side].append(seconds)
-                jobs[side].add(job_count)
-                print(f"  run {index + 1}/{runs} {side:<3} {seconds:6.2f} s  {job_count} Spark job(s)  "
-                      f"(CPUs {busy_before[side][-1]:.0%} busy before)", file=sys.stderr)
+        runs = interleave(pairs, {side: Side(lambda _, side=side: run_side(side, source, work / side, gateway_url))
+                                  for side in ("on", "off")})
     finally:
         if gateway is not None:
             gateway.terminate()
             gateway.wait()
-    on, off = median(times["on"]), median(times["off"])
-    # As in pipeline_vs_handwritten: the ratio within an interleaved pair is less exposed to slow
-    # changes of load on this shared machine than the ratio of the medians.
-    pair_ratios = [a / b for a, b in zip(times["on"], times["off"])]
     return {
-        "runs": runs, "compared": COMPARED, "pushgateway": gateway_url is not None,
-        "on_s": times["on"], "off_s": times["off"],
-        "on_median_s": on, "off_median_s": off, "ratio": on / off,
-        "pair_ratios": pair_ratios, "median_pair_ratio": median(pair_ratios),
-        "on_range_s": spread(times["on"]), "off_range_s": spread(times["off"]),
-        "on_jobs": sorted(jobs["on"]), "off_jobs": sorted(jobs["off"]),
-        "busy_before": busy_before,
+        "pairs": pairs, "params": {"rows": ROWS},
+        **({"variant": f"PPF_BENCH_OBS={COMPARED}"} if COMPARED != "all" else {}),
+        "figures": {**compare(runs.seconds("on"), runs.seconds("off"), ("on", "off")),
+                    "jobs": {"on": runs.jobs("on"), "off": runs.jobs("off")},
+                    "pushgateway": gateway_url is not None},
+        "raw": {"seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
+                "busy_before": runs.busy_before},
     }
-
-
-if __name__ == "__main__":
-    print(json.dumps(measure(int(sys.argv[1]) if len(sys.argv) > 1 else RUNS), indent=2))

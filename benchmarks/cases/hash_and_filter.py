@@ -1,7 +1,8 @@
-"""The benchmark pipeline's transform: hash string columns with SHA-256, keep matching rows.
+"""The 3-step pipeline's transform: hash string columns with SHA-256, keep matching rows.
 
-A user-written component named by dotted path (``benchmarks.hash_and_filter.HashAndFilter``),
-as the seed's ``UserAnonymizer`` is; ``handwritten_job.py`` does the same with plain PySpark.
+A user-written component named by dotted path (``benchmarks.cases.hash_and_filter.HashAndFilter``),
+as the Quick Start's ``UserAnonymizer`` is; ``baselines/handwritten_pipeline.py`` does the same
+with plain PySpark.
 """
 
 from __future__ import annotations

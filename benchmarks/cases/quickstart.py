@@ -1,8 +1,9 @@
-"""The README's Quick Start through ``ppf run`` against the same job written by hand, on S3 and Delta.
+"""Quick Start: the README's Quick Start through ``ppf run`` against the same job hand-written with delta-spark, on S3.
 
-The ppf side runs the Quick Start's own files (``tests/e2e/quickstart``, verbatim copies of the
-seed README) from a copy of that directory: S3 parquet -> ``UserAnonymizer`` -> Delta merge by
-``user_id``.  The other side is :mod:`benchmarks.handwritten_quickstart` (PySpark and
+The ppf side runs the Quick Start's own files (``tests/e2e/quickstart``, the README's
+``pipelines/user_etl.conf`` and ``my_pipelines/transforms.py`` verbatim) from a copy of that
+directory: S3 parquet -> ``UserAnonymizer`` -> Delta merge by ``user_id``, with the Quick
+Start's hooks on.  The other side is ``baselines/handwritten_quickstart.py`` (PySpark and
 delta-spark only).  S3 is a moto server on 127.0.0.1, started once; both sides reach it through
 the same per-bucket S3A settings, as the end-to-end test does.
 
@@ -26,14 +27,19 @@ import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.harness.event_log import jobs, single_event_log, spark_properties, timeline
+from benchmarks.harness.interleave import Run, Side, interleave
+from benchmarks.harness.settings import BASELINES, MASTER, PPF, PYTHON, QS_ROWS, ROOT, WORK, spark_conf
+from benchmarks.harness.stats import compare, median
+from benchmarks.harness.table import jobs_figure, ratio_figure
+from benchmarks.harness.timing import fresh, settle, wall_time
 
-from benchmarks.event_log import jobs, single_event_log, spark_properties, timeline
-from benchmarks.idle_cpu import wait_until_idle
-from benchmarks.pipeline_vs_handwritten import _fresh
-from benchmarks.settings import BENCHMARKS, MASTER, PPF, PYTHON, QS_ROWS, ROOT, RUNS, WORK, spark_conf
-from benchmarks.timing import median, settle, spread, wall_time
+DEFAULT_PAIRS = 24
+FIGURES = [
+    ratio_figure("[Quick Start](../benchmarks/cases/quickstart.py) on S3 and Delta: `ppf run` / hand-written "
+                 "delta-spark, wall time", 1.05),
+    jobs_figure("Quick Start: Spark jobs, ppf / hand-written", "no extra", lambda ppf, hand: max(ppf) <= min(hand)),
+]
 
 QUICKSTART = ROOT / "tests" / "e2e" / "quickstart"
 CONFIG = "pipelines/user_etl.conf"
@@ -166,7 +172,7 @@ def ensure_jars() -> Path:
 
 
 def plugin_session_settings(jars_dir: Path) -> dict[str, str]:
-    """What ``ppf run`` adds to this pipeline's session (runtime/session.py and the plugins' hooks).
+    """What ``ppf run`` adds to this pipeline's session (``runtime/session/builder.py`` and the plugins' hooks).
 
     Delta's extension and catalog, S3A for ``s3://`` (and, from the environment, AWS_ENDPOINT_URL),
     and the cached jars of the plugins' packages in the order ppf lists them.  The event-log
@@ -196,7 +202,7 @@ def run_ppf(project: Path, user_conf: dict[str, str], jars_dir: Path, event_logs
 
 def run_handwritten(project: Path, hand_conf: dict[str, str], event_logs: Path) -> float:
     conf = {**hand_conf, "spark.eventLog.dir": event_logs.as_uri()}
-    command = [PYTHON, str(BENCHMARKS / "handwritten_quickstart.py"), HAND_SOURCE, HAND_TABLE,
+    command = [PYTHON, str(BASELINES / "handwritten_quickstart.py"), HAND_SOURCE, HAND_TABLE,
                "--master", MASTER, *[arg for k, v in conf.items() for arg in ("--conf", f"{k}={v}")]]
     return wall_time(command, cwd=project)  # same cwd: same spark.sql.warehouse.dir
 
@@ -211,10 +217,10 @@ def check_same_settings(ppf: dict[str, str], hand: dict[str, str]) -> None:
         raise RuntimeError(f"ppf and the hand-written job ran with different Spark settings: {differences}")
 
 
-def measure(runs: int = RUNS, rows: int = QS_ROWS) -> dict:
+def measure(pairs: int = DEFAULT_PAIRS, rows: int = QS_ROWS) -> dict:
     from ppf_aws.testing import moto_s3_server
 
-    work = WORK / "quickstart_vs_handwritten"
+    work = WORK / "quickstart"
     project = work / "project"
     shutil.rmtree(project, ignore_errors=True)
     shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns("__pycache__"))
@@ -231,74 +237,56 @@ def measure(runs: int = RUNS, rows: int = QS_ROWS) -> dict:
         print(f"  set-up: {len(initial):,} users into s3://warehouse/users, then a batch of {len(batch):,}",
               file=sys.stderr)
         upload_users(client, initial, "v1")
-        run_ppf(project, user_conf, jars_dir, _fresh(work / "setup" / "events"))
+        run_ppf(project, user_conf, jars_dir, fresh(work / "setup" / "events"))
         upload_users(client, batch, "v2")
         base, base_version = snapshot(client), open_table(server.endpoint).version()
-
-        times: dict[str, list[float]] = {"ppf": [], "hand": []}
-        # Per run, from the event log against the process's start and exit: seconds before the Spark
-        # application starts, inside it, and after it ends; and its tasks' run time.
-        phases: dict[str, dict[str, list[float]]] = {side: {"before": [], "application": [], "after": [],
-                                                            "tasks": []} for side in ("ppf", "hand")}
-        job_counts: dict[str, set[int]] = {"ppf": set(), "hand": set()}
-        job_lists: dict[str, list[dict]] = {}
         properties: dict[str, dict[str, str]] = {}
-        busy_before: dict[str, list[float]] = {"ppf": [], "hand": []}
-        for index in range(runs):
-            for side in ("ppf", "hand"):
-                # Every run's log is kept (git-ignored) so that runs can be compared job by job later.
-                event_logs = _fresh(work / side / "events" / f"run-{index + 1:02d}")
-                restore(client, base)
-                settle()
-                busy_before[side].append(wait_until_idle())
-                if side == "ppf":
-                    seconds = run_ppf(project, user_conf, jars_dir, event_logs)
-                else:
-                    seconds = run_handwritten(project, hand_conf, event_logs)
-                exited = time.time()
-                check_table(client, server.endpoint, base_version, rows)  # a broken side cannot look fast
-                log = single_event_log(event_logs)
-                run_jobs = jobs(log)
-                times[side].append(seconds)
-                spans = timeline(log)
-                for phase, value in (("before", spans.started - (exited - seconds)), ("application", spans.application_s),
-                                     ("after", exited - spans.ended), ("tasks", spans.task_run_s)):
-                    phases[side][phase].append(round(value, 3))
-                job_counts[side].add(len(run_jobs))
-                job_lists[side] = [{"description": j.description, "stages": list(j.stages)} for j in run_jobs]
-                properties[side] = compared_properties(log)
-                if side == "hand":  # fail at the first pair rather than after the last
-                    check_same_settings(properties["ppf"], properties["hand"])
-                print(f"  run {index + 1}/{runs} {side:<4} {seconds:6.2f} s  {len(run_jobs)} Spark job(s)  "
-                      f"[before {phases[side]['before'][-1]:5.2f}, application {spans.application_s:6.2f}, after "
-                      f"{phases[side]['after'][-1]:5.2f}; tasks {spans.task_run_s:6.2f} s]  "
-                      f"(CPUs {busy_before[side][-1]:.0%} busy before)", file=sys.stderr)
 
-    ppf, hand = median(times["ppf"]), median(times["hand"])
-    # As in pipeline_vs_handwritten: a ppf run and the hand-written run right after it saw about
-    # the same neighbours, so the ratio within a pair is less exposed to slow changes of load.
-    pair_ratios = [p / h for p, h in zip(times["ppf"], times["hand"])]
+        def prepare(_: int) -> None:
+            restore(client, base)
+            settle()
+
+        def timed(side: str, index: int) -> Run:
+            # Every run's log is kept (git-ignored) so that runs can be compared job by job later
+            # (benchmarks/diagnostics/quickstart_jobs.py).
+            event_logs = fresh(work / side / "events" / f"run-{index + 1:02d}")
+            if side == "ppf":
+                seconds = run_ppf(project, user_conf, jars_dir, event_logs)
+            else:
+                seconds = run_handwritten(project, hand_conf, event_logs)
+            exited = time.time()
+            check_table(client, server.endpoint, base_version, rows)  # a broken side cannot look fast
+            log = single_event_log(event_logs)
+            spans = timeline(log)
+            properties[side] = compared_properties(log)
+            if side == "hand":  # fail at the first pair rather than after the last
+                check_same_settings(properties["ppf"], properties["hand"])
+            # Where the time went: before the Spark application (Python, the JVM's start), inside
+            # it, after it (the process's exit), and the tasks' run time within it.
+            phases = {"before": spans.started - (exited - seconds), "application": spans.application_s,
+                      "after": exited - spans.ended, "tasks": spans.task_run_s}
+            run_jobs = jobs(log)
+            return Run(seconds, len(run_jobs), {"phases": {k: round(v, 3) for k, v in phases.items()},
+                                                "job_list": [j.description for j in run_jobs]})
+
+        runs = interleave(pairs, {side: Side(lambda index, side=side: timed(side, index), prepare)
+                                  for side in ("ppf", "hand")})
+
+    phase_medians = {side: {phase: round(median([run.details["phases"][phase] for run in side_runs]), 3)
+                            for phase in ("before", "application", "after", "tasks")}
+                     for side, side_runs in runs.runs.items()}
     return {
-        "runs": runs, "table_rows": len(initial), "batch_rows": len(batch),
-        "rows_after_merge": len(set(initial) | set(batch)),
-        "ppf_s": times["ppf"], "hand_s": times["hand"],
-        "ppf_median_s": ppf, "hand_median_s": hand, "ratio": ppf / hand,
-        "pair_ratios": pair_ratios, "median_pair_ratio": median(pair_ratios),
-        # Where the time went: before the Spark application (Python, the JVM's start), inside it,
-        # after it (the process's exit), and the tasks' run time within it; medians per side.
-        "phases": phases,
-        "phase_medians": {side: {phase: median(values) for phase, values in phases[side].items()}
-                          for side in phases},
-        "ppf_range_s": spread(times["ppf"]), "hand_range_s": spread(times["hand"]),
-        "ppf_jobs": sorted(job_counts["ppf"]), "hand_jobs": sorted(job_counts["hand"]),
-        # The last run's jobs of each side, in order: which jobs make up a difference in counts.
-        "ppf_job_list": job_lists["ppf"], "hand_job_list": job_lists["hand"],
-        "ppf_override_conf": user_conf, "ppf_extra_overrides": PPF_OVERRIDES, "hand_conf": hand_conf,
-        # Identical on both sides (checked above), per-run values left out.
-        "effective_spark_properties": properties["ppf"],
-        "busy_before": busy_before,
+        "pairs": pairs, "params": {"table_rows": len(initial), "batch_rows": len(batch)},
+        **({"variant": "--override " + " --override ".join(PPF_OVERRIDES)} if PPF_OVERRIDES else {}),
+        "figures": {**compare(runs.seconds("ppf"), runs.seconds("hand"), ("ppf", "hand")),
+                    "jobs": {"ppf": runs.jobs("ppf"), "hand": runs.jobs("hand")},
+                    "phase_medians_s": phase_medians},
+        "raw": {"seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
+                "busy_before": runs.busy_before,
+                "phases": {side: [run.details["phases"] for run in side_runs] for side, side_runs in runs.runs.items()},
+                # The last run's jobs of each side, in order: which jobs make up a difference in counts.
+                "job_list": {side: side_runs[-1].details["job_list"] for side, side_runs in runs.runs.items()},
+                "ppf_extra_overrides": PPF_OVERRIDES,
+                # Identical on both sides (checked after every pair), per-run values left out.
+                "effective_spark_properties": properties["ppf"]},
     }
-
-
-if __name__ == "__main__":
-    print(json.dumps(measure(int(sys.argv[1]) if len(sys.argv) > 1 else RUNS), indent=2))

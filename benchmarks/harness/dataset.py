@@ -1,8 +1,7 @@
 """The benchmark input: a few million deterministic rows of parquet, generated once and cached.
 
-Run directly (``python benchmarks/dataset.py``) to (re)build it; the other benchmarks call
-:func:`ensure_dataset`, which generates it in a separate process so that no JVM lingers in
-the benchmark driver.
+Cases call :func:`ensure_dataset`, which generates it in a separate process
+(``python -m benchmarks.harness.dataset ROWS``) so that no JVM lingers in the benchmark driver.
 """
 
 from __future__ import annotations
@@ -11,10 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.settings import MASTER, PYTHON, ROWS, WORK
+from benchmarks.harness.settings import MASTER, PYTHON, ROOT, ROWS, WORK
 
 FILES = 8
 SCHEMA_VERSION = 1  # bump when the generated columns change, so caches are rebuilt
@@ -27,7 +23,7 @@ def dataset_path(rows: int = ROWS) -> Path:
 def ensure_dataset(rows: int = ROWS) -> Path:
     path = dataset_path(rows)
     if not (path / "_SUCCESS").is_file():
-        subprocess.run([PYTHON, __file__, str(rows)], check=True)
+        subprocess.run([PYTHON, "-m", "benchmarks.harness.dataset", str(rows)], cwd=ROOT, check=True)
     return path
 
 

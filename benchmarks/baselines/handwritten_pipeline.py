@@ -1,8 +1,9 @@
-"""The benchmark job written by hand in PySpark, as a user would without ppf.
+"""The 3-step pipeline's job written by hand in PySpark, as a user would without ppf.
 
-    python handwritten_job.py INPUT OUTPUT --master local[2] --conf key=value ...
+    python handwritten_pipeline.py INPUT OUTPUT --master local[2] --conf key=value ...
 
-Deliberately standalone (no ppf import): it is the baseline ppf is measured against.
+Deliberately standalone (no ppf import): it is the baseline ``ppf run`` of the 3-step pipeline
+(``benchmarks/cases/pipeline.py``) is measured against.
 """
 
 from handwritten_cli import parse_args, start_session  # sibling module: run as a script

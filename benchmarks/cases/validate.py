@@ -1,24 +1,27 @@
-"""``ppf validate`` on generated pipelines of many steps: HOCON parsing and pre-flight at scale.
+"""Validation of large configs: ``ppf validate`` on generated pipelines of 100 and 1,000 steps, no JVM.
 
 A pipeline of N steps: a parquet source, N-2 built-in transforms (``Filter`` and
-``SelectColumns`` alternating), a parquet sink.  No JVM is involved.
+``SelectColumns`` alternating), a parquet sink.  Whole-process wall time: HOCON parsing,
+structuring and pre-flight checks.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.idle_cpu import wait_until_idle
-from benchmarks.settings import PPF, WORK
-from benchmarks.timing import median, spread, wall_time
+from benchmarks.harness.idle import wait_until_idle
+from benchmarks.harness.settings import PPF, WORK
+from benchmarks.harness.stats import median, spread
+from benchmarks.harness.table import seconds_figure
+from benchmarks.harness.timing import wall_time
 
 STEP_COUNTS = (100, 1000)
-RUNS = 5
+DEFAULT_PAIRS = 5  # runs of each size: nothing to pair with
+FIGURES = [
+    seconds_figure("[`ppf validate`](../benchmarks/cases/validate.py), 100 steps, whole process", "< 1 s", "100_steps", 1.0),
+    seconds_figure("`ppf validate`, 1,000 steps, whole process", "(reported)", "1000_steps"),
+]
 
 
 def chain_config(steps: int) -> str:
@@ -50,18 +53,16 @@ def write_chain_config(steps: int) -> Path:
     return path
 
 
-def measure(runs: int = RUNS) -> dict:
-    results = {}
+def measure(pairs: int = DEFAULT_PAIRS) -> dict:
+    figures, raw = {}, {}
     for steps in STEP_COUNTS:
         config = write_chain_config(steps)
-        times = []
-        for _ in range(runs):
-            wait_until_idle()
+        times, busy = [], []
+        for _ in range(pairs):
+            busy.append(round(wait_until_idle(), 3))
             times.append(wall_time([PPF, "validate", str(config)]))
-        results[str(steps)] = {"runs": runs, "times_s": times, "median_s": median(times), "range_s": spread(times)}
+        figures[f"{steps}_steps"] = {"runs": pairs, "median_s": round(median(times), 3),
+                                     "range_s": [round(v, 3) for v in spread(times)]}
+        raw[f"{steps}_steps"] = {"seconds": [round(t, 3) for t in times], "busy_before": busy}
         print(f"  validate {steps:>5} steps: median {median(times):.2f} s", file=sys.stderr)
-    return results
-
-
-if __name__ == "__main__":
-    print(json.dumps(measure(), indent=2))
+    return {"runs": pairs, "params": {"steps": list(STEP_COUNTS)}, "figures": figures, "raw": raw}

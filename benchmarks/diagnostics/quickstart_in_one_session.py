@@ -1,8 +1,9 @@
 """Where the Quick Start's time goes inside Spark: ppf's pipeline and the hand-written merge, in one warm session.
 
-    .venv/bin/python benchmarks/quickstart_in_one_session.py [ROUNDS]   # report: benchmarks/.work/quickstart_in_one_session/report.json
+    python -m benchmarks.diagnostics.quickstart_in_one_session [ROUNDS]
+    # report: benchmarks/.work/quickstart_in_one_session/report.json
 
-A diagnostic, not a figure: :mod:`benchmarks.quickstart_vs_handwritten` measures whole processes,
+A diagnostic, not a figure: :mod:`benchmarks.cases.quickstart` measures whole processes,
 where the JVM's start and its cold code paths dominate and runs vary by seconds.  Here both sides
 run in one session whose JVM is already warm, alternately (in a shuffled order per round), on
 local files instead of S3: the Quick Start pipeline as printed (its hooks on), reading parquet
@@ -28,16 +29,13 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.cases.quickstart import CONFIG, QUICKSTART, batches, ensure_jars, users
+from benchmarks.harness.event_log import Job, jobs, single_event_log
+from benchmarks.harness.settings import BASELINES, QS_ROWS, WORK, spark_conf
+from benchmarks.harness.timing import fresh
 
-from benchmarks.event_log import Job, jobs, single_event_log
-from benchmarks.pipeline_vs_handwritten import _fresh
-from benchmarks.quickstart_vs_handwritten import CONFIG, QUICKSTART, batches, ensure_jars, users
-from benchmarks.settings import BENCHMARKS, QS_ROWS, WORK, spark_conf
-
-sys.path.insert(0, str(BENCHMARKS))  # the hand-written baseline imports its sibling handwritten_cli
-import handwritten_quickstart  # noqa: E402  (the very job the whole-process benchmark runs by hand)
+sys.path.insert(0, str(BASELINES))  # the hand-written baseline imports its sibling handwritten_cli
+import handwritten_quickstart  # noqa: E402  (the very job the whole-process case runs by hand)
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 HERE = WORK / "quickstart_in_one_session"
@@ -60,7 +58,7 @@ def main() -> None:
 
     os.environ["PPF_JARS_DIR"] = str(ensure_jars())  # the plugins' jars from the benchmarks' local cache
     shutil.rmtree(HERE, ignore_errors=True)
-    events = _fresh(HERE / "events")
+    events = fresh(HERE / "events")
     os.chdir(HERE)  # the audit hook writes .ppf/audit.jsonl here, not into the checkout
     spark = local_spark_session("quickstart-in-one-session", {**spark_conf(), "spark.eventLog.dir": str(events)})
     _, source, pristine = write_inputs(spark, QS_ROWS)

@@ -1,4 +1,4 @@
-"""One source feeding two sinks reads its source once: shown with the Spark event log.
+"""Fan-out: one source feeding two sinks reads its source once, shown with the Spark event log.
 
 The executor persists a step's output when several steps consume it.  The check compares the
 rows produced by parquet scans (SQL metric of the ``Scan parquet`` node) in two pipelines:
@@ -14,19 +14,27 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import attrs
 
-from benchmarks.dataset import ensure_dataset
-from benchmarks.event_log import single_event_log, summarize
-from benchmarks.idle_cpu import wait_until_idle
-from benchmarks.settings import MASTER, PPF, ROOT, ROWS, WORK, spark_conf
-from benchmarks.timing import wall_time
+from benchmarks.harness.dataset import ensure_dataset
+from benchmarks.harness.event_log import single_event_log, summarize
+from benchmarks.harness.interleave import Run, Side, interleave
+from benchmarks.harness.settings import MASTER, PPF, ROOT, ROWS, WORK, spark_conf
+from benchmarks.harness.table import Figure
+from benchmarks.harness.timing import wall_time
+
+DEFAULT_PAIRS = 1  # the figure is a count, the same in every run
+
+
+def _reads(record: dict) -> str:
+    reads = record["figures"]["source_reads"]
+    return f"{reads['fan_out']:.2f} (control, two sources of the same files: {reads['control']:.2f})"
+
+
+FIGURES = [Figure("[Fan-out](../benchmarks/cases/fan_out.py): reads of a source feeding two sinks", "1", _reads,
+                  lambda record: record["figures"]["source_reads"]["fan_out"] == 1)]
 
 
 def _pipeline(name: str, steps: list[str], event_log_dir: Path) -> str:
@@ -55,24 +63,26 @@ def control_steps(data: Path, out: Path) -> list[str]:
             _source("read-b", data), _sink("write-b", "read-b", out / "b")]
 
 
-def run_case(name: str, make_steps, data: Path) -> dict:
+def run_case(name: str, make_steps, data: Path) -> Run:
     run_dir = WORK / "fan_out" / name
     shutil.rmtree(run_dir, ignore_errors=True)
     (run_dir / "events").mkdir(parents=True)
     config = run_dir / "pipeline.conf"
     config.write_text(_pipeline(f"fan-out-{name}", make_steps(data, run_dir / "out"), run_dir / "events"))
-    wait_until_idle()
     seconds = wall_time([PPF, "run", "--config", str(config), "--log-format", "json"], cwd=ROOT)
     summary = summarize(single_event_log(run_dir / "events"))
-    return {**attrs.asdict(summary), "wall_s": seconds, "source_reads": summary.scanned_rows / ROWS}
+    return Run(seconds, summary.jobs, {**attrs.asdict(summary), "source_reads": summary.scanned_rows / ROWS})
 
 
-def measure() -> dict:
+def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     data = ensure_dataset()
-    return {"rows_in_source": ROWS,
-            "fan_out": run_case("fan_out", fan_out_steps, data),
-            "control": run_case("control", control_steps, data)}
-
-
-if __name__ == "__main__":
-    print(json.dumps(measure(), indent=2))
+    runs = interleave(pairs, {"fan_out": Side(lambda _: run_case("fan_out", fan_out_steps, data)),
+                              "control": Side(lambda _: run_case("control", control_steps, data))})
+    reads = {side: sorted({run.details["source_reads"] for run in side_runs}) for side, side_runs in runs.runs.items()}
+    if any(len(values) > 1 for values in reads.values()):
+        raise RuntimeError(f"source reads differed between runs: {reads}")
+    return {"pairs": pairs, "params": {"rows": ROWS},
+            "figures": {"source_reads": {side: values[0] for side, values in reads.items()},
+                        "jobs": {side: runs.jobs(side) for side in runs.runs}},
+            "raw": {side: [dict(run.details, seconds=round(run.seconds, 3)) for run in side_runs]
+                    for side, side_runs in runs.runs.items()}}

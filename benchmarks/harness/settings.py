@@ -1,8 +1,9 @@
-"""The one set of Spark settings and paths every benchmark uses, for ppf and hand-written alike.
+"""The one set of Spark settings and paths every case uses, for ppf and hand-written alike.
 
 Both sides of a comparison read their settings from here, so they cannot drift apart.  The
 quiet-log4j options are the ones ppf adds to every session it builds
-(``runtime/logs.py: quiet_spark_conf``); the hand-written job passes them too.
+(:func:`pyspark_pipeline_framework.runtime.session.logs.quiet_spark_conf`); the hand-written
+jobs pass them too.
 """
 
 from __future__ import annotations
@@ -11,17 +12,22 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = ROOT / "benchmarks"
+BASELINES = BENCHMARKS / "baselines"
+RESULTS = BENCHMARKS / "results"  # committed: one JSON-lines file per case, a record per run
+PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
 WORK = BENCHMARKS / ".work"  # git-ignored: data, generated configs, event logs, outputs
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").is_dir() else sys.executable
 PPF = str(Path(PYTHON).with_name("ppf"))
 
 MASTER = "local[2]"
-ROWS = int(os.environ.get("PPF_BENCH_ROWS", 4_000_000))
-RUNS = int(os.environ.get("PPF_BENCH_RUNS", 5))
-#: Quick Start benchmark: users in the Delta table, and in the merged batch (half of them new).
-QS_ROWS = int(os.environ.get("PPF_BENCH_QS_ROWS", 200_000))
+#: Rows of the parquet input of the 3-step pipeline, observability, fan-out and time-to-JVM cases.
+DOCUMENTED_ROWS = 4_000_000
+ROWS = int(os.environ.get("PPF_BENCH_ROWS", DOCUMENTED_ROWS))
+#: Quick Start case: users in the Delta table, and in the merged batch (half of them new).
+DOCUMENTED_QS_ROWS = 200_000
+QS_ROWS = int(os.environ.get("PPF_BENCH_QS_ROWS", DOCUMENTED_QS_ROWS))
 
 
 def spark_conf() -> dict[str, str]:

@@ -1,29 +1,25 @@
-"""Diagnostic: the Quick Start benchmark's runs job by job, from the event logs it keeps.
+"""The Quick Start case's runs job by job, from the event logs it keeps.
 
-After ``quickstart_vs_handwritten.py`` every run's Spark event log stays under
-``benchmarks/.work/quickstart_vs_handwritten/<side>/events/run-NN``.  This prints, per side and
+After ``python -m benchmarks run quickstart`` every run's Spark event log stays under
+``benchmarks/.work/quickstart/<side>/events/run-NN``.  This prints, per side and
 per job in order, the medians over the runs of: the driver's time since the previous job ended
 (or the application started), the job's wall time and its tasks' summed run time; then the
 totals.  It shows whether a difference in wall time is Spark work (jobs, tasks) or the driver
 between them.  No figure with a target comes from here.
 
-    python benchmarks/quickstart_jobs.py
+    python -m benchmarks.diagnostics.quickstart_jobs     # also writes benchmarks/.work/quickstart/jobs.json
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.harness.event_log import jobs, single_event_log, timeline
+from benchmarks.harness.settings import WORK
+from benchmarks.harness.stats import median
 
-from benchmarks.event_log import jobs, single_event_log, timeline
-from benchmarks.settings import WORK
-from benchmarks.timing import median
-
-RUNS = WORK / "quickstart_vs_handwritten"
+RUNS = WORK / "quickstart"
 
 
 def run_rows(paths: list[Path]) -> list[tuple[float, float, float, str]]:
@@ -47,7 +43,7 @@ def side_report(side: str) -> dict:
         except RuntimeError:
             continue  # a run interrupted by a stopped benchmark
     if not runs:
-        raise SystemExit(f"no kept event logs under {RUNS / side / 'events'}: run quickstart_vs_handwritten.py first")
+        raise SystemExit(f"no kept event logs under {RUNS / side / 'events'}: run `python -m benchmarks run quickstart` first")
     length = median([len(rows) for rows in runs])
     same_jobs = [rows for rows in runs if len(rows) == length]
     per_job = []

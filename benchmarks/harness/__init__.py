@@ -1,0 +1,1 @@
+"""What every case shares: settings, input data, interleaved timing, statistics, results files."""
