@@ -16,8 +16,10 @@ nox.options.sessions = ["tests", "wheels"]
 
 ROOT = Path(__file__).parent
 DISTRIBUTIONS = ["ppf-core", "ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics"]
+# pandas with pyarrow, as pyspark[sql] brings them: Python UDFs then take Spark's Arrow path, as in users' jobs.
 TEST_REQUIREMENTS = [
-    "pytest>=8", "hypothesis>=6", "moto[server]>=5", "pyarrow>=15", "deltalake>=0.20", "build", "import-linter>=2.1",
+    "pytest>=8", "pytest-timeout>=2", "hypothesis>=6", "moto[server]>=5", "pyarrow>=15", "pandas>=2.2,<3",
+    "deltalake>=0.20", "build", "import-linter>=2.1",
 ]
 LINT_REQUIREMENTS = ["ruff==0.17.6", "import-linter==2.16"]
 TYPECHECK_REQUIREMENTS = ["mypy==2.4.1"]
@@ -84,6 +86,7 @@ spark = configure_spark_with_delta_pip(builder).getOrCreate()
 table = os.path.abspath("out/users")
 rows = spark.read.format("delta").load(table)
 assert rows.count() == 200 and rows.select("user_id").distinct().count() == 200, rows.count()
+assert rows.where("phone RLIKE '^[+][0-9]+$'").count() == 200, "the Python UDF step did not normalize every phone"
 history = DeltaTable.forPath(spark, table).history().orderBy("version", ascending=False).collect()
 assert len(history) == 2 and history[0]["operation"] == "MERGE", [h["operation"] for h in history]
 print("delta table OK:", rows.count(), "rows,", len(history), "commits")

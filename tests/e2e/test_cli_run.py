@@ -28,6 +28,7 @@ def test_example_pipeline_runs_and_anonymizes(example_project):
     source = {line.split(",")[0]: line.split(",") for line in (example_project / "data/users.csv").read_text().splitlines()[1:]}
     for row in rows:
         assert row["email"] == hashlib.sha256(source[str(row["user_id"])][2].encode()).hexdigest()
+        assert row["email_domain"] == source[str(row["user_id"])][2].split("@")[1]  # the Python UDF step
     events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     names = [e["event"] for e in events]
     assert "anonymized_pii" in names  # the Quick Start's self.logger.info(...) call
@@ -35,16 +36,18 @@ def test_example_pipeline_runs_and_anonymizes(example_project):
     assert anonymized["step"] == "anonymize-pii" and anonymized["field_count"] == 3
     assert names[-1] == "pipeline_finished" and events[-1]["succeeded"] is True
     summaries = {e["step"]: e for e in events if e["event"] == "step_summary"}
-    assert list(summaries) == ["extract-users", "anonymize-pii", "load-warehouse"]
+    assert list(summaries) == ["extract-users", "email-domain", "anonymize-pii", "load-warehouse"]
     assert summaries["extract-users"]["rows_out"] == summaries["anonymize-pii"]["rows_in"] == 200
+    # The UDF's module needs a session to be imported: ppf imports it once the session exists.
+    assert next(e for e in events if e["event"] == "steps_imported_in_session")["steps"] == ["email-domain"]
     assert summaries["load-warehouse"]["rows_written"] == 200 and summaries["load-warehouse"]["bytes_written"] > 0
     audit = [json.loads(line) for line in (example_project / "out/audit.jsonl").read_text().splitlines()]
-    assert [a["event"] for a in audit] == ["step", "step", "step", "run"]
+    assert [a["event"] for a in audit] == ["step", "step", "step", "step", "run"]
 
 
 def test_ppf_run_alias_with_override(example_project):
     done = ppf("--config", "pipelines/user_etl.conf", "--override", "spark.master=local[1]",
-               "--override", 'steps[2].config.path="out/alias"', cwd=example_project, command="ppf-run")
+               "--override", 'steps.load-warehouse.config.path="out/alias"', cwd=example_project, command="ppf-run")
     assert done.returncode == 0, done.stderr
     assert (example_project / "out" / "alias" / "_SUCCESS").exists()
 
@@ -106,7 +109,7 @@ def test_a_failing_step_exits_1_and_reports_it(example_project):
     failed = next(e for e in events if e["event"] == "step_failed")
     assert failed["step"] == "extract-users" and "missing.csv" in failed["error"]
     assert events[-1]["failed"] == ["extract-users"]
-    assert events[-1]["not_run"] == ["anonymize-pii", "load-warehouse"]
+    assert events[-1]["not_run"] == ["email-domain", "anonymize-pii", "load-warehouse"]
     assert not (example_project / "out" / "users").exists()
 
 

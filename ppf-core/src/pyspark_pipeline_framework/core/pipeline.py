@@ -4,16 +4,21 @@ Each step's component class has been found and its config structured into that c
 config class; each step's dead-letter sink likewise, and each hook plugin's settings.  The engine
 runs a :class:`ResolvedPipeline` and never needs to know how it was read (a HOCON file, a string
 in a test, a scheduler's API).
+
+A step whose module can be imported only once a Spark session exists (a module-level
+``@udf("long")``) is *deferred*: the engine calls ``resolve_in_session`` after building the
+session, and that function, supplied by the reader, checks and resolves the step then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import attrs
 
 from pyspark_pipeline_framework.core.component import Component, ComponentConfig
 from pyspark_pipeline_framework.core.dag import PipelineGraph
+from pyspark_pipeline_framework.core.errors import ConfigIssue
 from pyspark_pipeline_framework.core.spec import PipelineSpec
 
 
@@ -36,6 +41,22 @@ class ResolvedDeadLetter:
 
 
 @attrs.frozen
+class DeferredStep:
+    """A step whose component module needs a Spark session to be imported, so pre-flight could not check it.
+
+    Its component class, its config and the graph rules that depend on its kind are checked once
+    the engine has built the session.
+    """
+
+    name: str
+    type: str
+    #: What the early import raised, e.g. ``PySparkRuntimeError [SESSION_OR_CONTEXT_NOT_EXISTS]: ...``.
+    reason: str
+    #: What ``ppf validate`` reports about it: the config path, file and line, and what was not checked.
+    note: ConfigIssue
+
+
+@attrs.frozen
 class ResolvedPipeline:
     """A pipeline that passed every pre-flight check and is ready to run."""
 
@@ -49,3 +70,8 @@ class ResolvedPipeline:
     #: Each hook plugin's settings by its key in ``hooks { ... }``: an instance of the plugin's
     #: settings class (``Hook[SettingsClass]``), or the block as a dict for plugins without one.
     hook_settings: Mapping[str, object] = attrs.field(factory=dict)
+    #: Steps left for the session to import (absent from ``steps`` until then), by step name.
+    deferred: Mapping[str, DeferredStep] = attrs.field(factory=dict)
+    #: Supplied by whoever checked the pipeline: checks it again once a Spark session exists and
+    #: returns it with every step resolved, or raises :class:`~.errors.ConfigError`.
+    resolve_in_session: Callable[[], ResolvedPipeline] | None = attrs.field(default=None, eq=False, repr=False)

@@ -101,6 +101,12 @@ def _fail(error: PpfError, doing: str = "") -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+def _echo_notes(pipeline) -> None:
+    """What pre-flight could not check without Spark (steps whose module needs a session), on stderr."""
+    for step in pipeline.deferred.values():
+        typer.echo("note: " + step.note.render(), err=True)
+
+
 @app.command()
 def run(
     config: ConfigOption,
@@ -134,6 +140,7 @@ def run(
         from pyspark_pipeline_framework.runner.plan import render_text
 
         typer.echo(render_text(pipeline))
+        _echo_notes(pipeline)
         typer.echo("dry run: configuration is valid; nothing was run")
         return
 
@@ -234,14 +241,18 @@ def validate(
     for path in files:
         try:
             pipeline = check(load_pipeline_file(path, override or []), registry)
-            report.append({"file": str(path), "valid": True, "steps": len(pipeline.spec.steps), "issues": []})
+            report.append({"file": str(path), "valid": True, "steps": len(pipeline.spec.steps), "issues": [],
+                           "notes": [step.note.to_dict() for step in pipeline.deferred.values()]})
         except ConfigError as exc:
             report.append({"file": str(path), "valid": False, "issues": [i.to_dict() for i in exc.issues]})
             if format is OutputFormat.text:
                 typer.echo(f"{path}: INVALID\n{exc.render()}", err=True)
             continue
         if format is OutputFormat.text:
-            typer.echo(f"{path}: OK ({report[-1]['steps']} steps)")
+            deferred = len(pipeline.deferred)
+            unchecked = f", {deferred} checked only once Spark runs: see the notes" if deferred else ""
+            typer.echo(f"{path}: OK ({report[-1]['steps']} steps{unchecked})")
+            _echo_notes(pipeline)
     if format is OutputFormat.json:
         typer.echo(json.dumps(report, indent=2))
     if not all(item["valid"] for item in report):
@@ -267,6 +278,7 @@ def plan(
     render = {PlanFormat.text: plans.render_text, PlanFormat.mermaid: plans.render_mermaid,
               PlanFormat.json: plans.render_json}[format]
     typer.echo(render(pipeline))
+    _echo_notes(pipeline)
 
 
 @components_app.command("list")

@@ -3,10 +3,15 @@
 Order of checks: the pipeline schema, each step's component type and its own config, hook
 plugins and their settings, then the graph (names, inputs, cycles, kind rules).  Every problem is reported with its
 config path and, where the source text tells, its file and line.
+
+A component module that can be imported only once a Spark session exists (a module-level
+``@udf("long")``) is not an error here: its step is deferred, with a note saying what could not be
+checked, and the resolved pipeline carries a function that checks it all again in the session.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,10 +21,11 @@ from pyspark_pipeline_framework.core.component import ComponentKind
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core.dag import PipelineGraph, build_graph
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
-from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter, ResolvedPipeline, ResolvedStep
+from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.pipeline import DeferredStep, ResolvedDeadLetter, ResolvedPipeline, ResolvedStep
 from pyspark_pipeline_framework.core.plugins import NamedPlugin, check_hook_plugins
 from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
-from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.session_imports import session_needed_condition
 from pyspark_pipeline_framework.core.spec import HooksSettings, PipelineSpec, StepSpec
 from pyspark_pipeline_framework.runner.config.reading import PipelineFile
 from pyspark_pipeline_framework.runner.config.locations import SourceLocator
@@ -31,11 +37,18 @@ def validate(file: PipelineFile, registry: ComponentRegistry | None = None) -> R
 
 
 def validate_raw(
-    raw: Mapping[str, Any], registry: ComponentRegistry | None = None, file: PipelineFile | None = None
+    raw: Mapping[str, Any], registry: ComponentRegistry | None = None, file: PipelineFile | None = None,
+    *, in_session: bool = False,
 ) -> ResolvedPipeline:
+    """Check a pipeline given as a mapping (``file`` locates problems in its source text).
+
+    ``in_session`` says a Spark session exists: a component module that still fails to import is
+    then an error instead of a deferred step.
+    """
     registry = registry or ComponentRegistry()
     converter = make_converter()
     issues: list[ConfigIssue] = []
+    deferred: dict[str, DeferredStep] = {}
 
     spec: PipelineSpec | None = None
     try:
@@ -50,7 +63,8 @@ def validate_raw(
         for index, raw_step in enumerate(raw_steps):
             if not isinstance(raw_step, Mapping) or not isinstance(raw_step.get("type"), str):
                 continue
-            step = _resolve_step(raw_step, f"pipeline.steps[{index}]", registry, converter, issues)
+            step = _resolve_step(raw_step, f"pipeline.steps[{index}]", registry, converter, issues,
+                                 None if in_session else deferred)
             if step and isinstance(raw_step.get("name"), str):
                 resolved.setdefault(step.name, step)
                 kinds.setdefault(step.name, step.component_class.kind)
@@ -72,7 +86,12 @@ def validate_raw(
     if issues:
         raise ConfigError(_locate(issues, file, raw_steps))
     assert spec is not None and graph is not None
-    return ResolvedPipeline(spec, graph, resolved, str(file.path) if file else None, dead_letters, hook_settings)
+    notes = _locate([step.note for step in deferred.values()], file, raw_steps)
+    deferred = {name: attrs.evolve(step, note=note) for (name, step), note in zip(deferred.items(), notes)}
+    return ResolvedPipeline(
+        spec, graph, resolved, str(file.path) if file else None, dead_letters, hook_settings, deferred=deferred,
+        resolve_in_session=functools.partial(validate_raw, raw, registry, file, in_session=True) if deferred else None,
+    )
 
 
 def _resolve_hook_settings(hooks: HooksSettings, plugins: list[NamedPlugin], converter: Any,
@@ -194,16 +213,25 @@ def _steps_only(raw_steps: Any, converter: Any) -> PipelineSpec | None:
         return None  # already reported by the full structuring
 
 
-def _resolve_step(raw_step: Mapping[str, Any], path: str, registry: ComponentRegistry,
-                  converter: Any, issues: list[ConfigIssue]) -> ResolvedStep | None:
+def _resolve_step(raw_step: Mapping[str, Any], path: str, registry: ComponentRegistry, converter: Any,
+                  issues: list[ConfigIssue], deferred: dict[str, DeferredStep] | None = None) -> ResolvedStep | None:
+    """The step's component and structured config; ``deferred`` collects steps whose module needs a session."""
     try:
         cls = registry.resolve(raw_step["type"])
     except ComponentNotFound as exc:
         issues.append(ConfigIssue(f"{path}.type", str(exc), exc.hint))
         return None
     except Exception as exc:  # the user's module itself failed to import
+        condition = session_needed_condition(exc)
+        if condition and deferred is not None and isinstance(raw_step.get("name"), str):
+            deferred.setdefault(raw_step["name"], _deferred_step(raw_step, path, exc))
+            return None
+        hint = "fix the error in that module"
+        if condition:
+            hint = ("the module still needs something a Spark session provides: create it inside the component's "
+                    "methods instead of at import time")
         issues.append(ConfigIssue(f"{path}.type", f"importing {raw_step['type']!r} failed: {type(exc).__name__}: {exc}",
-                                  "fix the error in that module"))
+                                  hint))
         return None
     config_class = cls.config_class
     try:
@@ -231,6 +259,19 @@ def _resolve_step(raw_step: Mapping[str, Any], path: str, registry: ComponentReg
     if problems:
         return None
     return ResolvedStep(str(raw_step.get("name")), cls, config)
+
+
+def _deferred_step(raw_step: Mapping[str, Any], path: str, error: BaseException) -> DeferredStep:
+    reason = f"{type(error).__name__}: {error}"
+    note = ConfigIssue(
+        f"{path}.type",
+        f"not checked without Spark: importing {raw_step['type']!r} needs a Spark session ({reason}); "
+        "`ppf run` imports it once the session exists, then checks the step's config and the graph rules "
+        "that depend on its kind",
+        "to have it checked here too, create what needs the session inside the component's methods, "
+        "or give types as objects (LongType()) rather than DDL strings (\"long\")",
+    )
+    return DeferredStep(str(raw_step["name"]), str(raw_step["type"]), reason, note)
 
 
 def _locate(issues: list[ConfigIssue], file: PipelineFile | None, raw_steps: Any) -> list[ConfigIssue]:

@@ -28,6 +28,19 @@ def session_plan_for(pipeline: ResolvedPipeline, plugin_manager) -> object:
     return plan_session(pipeline.spec.spark, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers])
 
 
+def resolve_deferred_steps(pipeline: ResolvedPipeline, logger) -> ResolvedPipeline:
+    """The pipeline with the steps pre-flight left for the session imported and checked (a session exists now).
+
+    Raises :class:`~pyspark_pipeline_framework.core.errors.ConfigError` when a deferred step's
+    config (or a graph rule that depends on its kind) is wrong, as pre-flight would have.
+    """
+    if pipeline.resolve_in_session is None:
+        raise ValueError(f"steps {sorted(pipeline.deferred)} are deferred but the pipeline has no resolve_in_session")
+    resolved = pipeline.resolve_in_session()
+    logger.info("steps_imported_in_session", steps=sorted(pipeline.deferred))
+    return resolved
+
+
 def run_pipeline(
     pipeline: ResolvedPipeline,
     *,
@@ -44,14 +57,17 @@ def run_pipeline(
     ``breakers`` shares circuit breakers between runs of one process (and injects their clock in tests).
     ``ledger`` records the run (and keeps checkpoints); ``resume`` (a run id or ``"last"``) re-runs
     only what did not complete in that run: :class:`~.ledger.ResumeRefused` is raised before
-    Spark starts when that is not possible.  ``stop_session`` stops a session this call built
+    Spark starts when that is not possible (once the session exists when steps were deferred).
+    Steps pre-flight deferred (``pipeline.deferred``) are imported and checked as soon as the
+    session exists, before any hook or step runs.  ``stop_session`` stops a session this call built
     once the run ends (the CLI does: Spark then shuts down in order, as a hand-written job does).
     """
     plan = None
     if resume is not None:
         if ledger is None:
             raise ResumeRefused("resuming needs the run ledger")
-        plan = plan_resume(pipeline, ledger.load(resume))
+        if not pipeline.deferred:  # otherwise once every step is resolved, in the session
+            plan = plan_resume(pipeline, ledger.load(resume))
     loaded = load_hook_plugins(pipeline.spec.hooks, extra_plugins, settings=pipeline.hook_settings)
     run = run or RunInfo(pipeline=pipeline.spec.name)
 
@@ -66,11 +82,15 @@ def run_pipeline(
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
     context.spark  # the session exists before pipeline_start, as the hook spec promises
-    recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None
-    if plan is not None:
-        context.logger.info("run_resumed", resumed_from=plan.resumed_from, rerun=sorted(plan.rerun),
-                            reused=sorted(plan.reuse_outputs), done=sorted(plan.done))
     try:
+        if pipeline.deferred:
+            pipeline = resolve_deferred_steps(pipeline, context.logger)
+            if resume is not None and ledger is not None:
+                plan = plan_resume(pipeline, ledger.load(resume))
+        recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None
+        if plan is not None:
+            context.logger.info("run_resumed", resumed_from=plan.resumed_from, rerun=sorted(plan.rerun),
+                                reused=sorted(plan.reuse_outputs), done=sorted(plan.done))
         return PipelineExecutor(pipeline, context, loaded.manager, breakers=breakers, recorder=recorder,
                                 resume=plan).run()
     finally:
