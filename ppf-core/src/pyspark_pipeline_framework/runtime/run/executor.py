@@ -60,7 +60,7 @@ class PipelineExecutor:
         if context.dead_letters is None:
             context.dead_letters = DeadLetterQueue(getattr(pipeline, "dead_letters", {}), context)
         self.breakers = breakers or BreakerBoard()
-        # Kept for existing callers; stamina sleeps between attempts now (its test mode skips waits).
+        # Kept for existing callers; stamina sleeps between attempts (its test mode skips waits).
         self._sleep = sleep
         self._clock = clock
         self._outputs: dict[str, DataFrame | None] = {}
