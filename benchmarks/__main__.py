@@ -76,8 +76,8 @@ def _run(name: str, case, pairs: int | None, results: Path | None, note: str | N
     started, machine, version = results_files.now(), describe(), results_files.code_version()
     measured = case.measure(pairs)
     params = measured.get("params", {})
-    resized = [f"{key}={params[key]}" for key, documented in (("rows", DOCUMENTED_ROWS), ("table_rows", DOCUMENTED_QS_ROWS))
-               if key in params and params[key] != documented]
+    documented = {"rows": DOCUMENTED_ROWS, "table_rows": DOCUMENTED_QS_ROWS}
+    resized = [f"{key}={params[key]}" for key in documented if key in params and params[key] != documented[key]]
     variant = ", ".join(filter(None, [measured.pop("variant", None), *resized])) or None
     record = {"case": name, "started": started, "ended": results_files.now(), **version,
               **({"variant": variant} if variant else {}), **measured, "machine": machine, "source": "measured",

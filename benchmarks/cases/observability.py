@@ -4,9 +4,10 @@ Both sides are the ``ppf run`` of :mod:`benchmarks.cases.pipeline` with the same
 they differ only in observability:
 
 * **on**: ``--log-level info`` (every event as a JSON line), ``observe_rows = true`` (each step's
-  rows, from Spark's own scan and write metrics where they tell it), the ``metrics`` plugin (OpenTelemetry spans and metrics, recorded
-  in-process; plus a push to a local Pushgateway when its binary is installed), the audit log,
-  and OpenLineage events through openlineage-python's file transport;
+  rows, from Spark's own scan and write metrics where they tell it), the ``metrics`` plugin
+  (OpenTelemetry spans and metrics, recorded in-process; plus a push to a local Pushgateway when
+  its binary is installed), the audit log, and OpenLineage events through openlineage-python's
+  file transport;
 * **off**: ``--log-level error``, ``observe_rows = false``, no hook plugins.
 
 Runs are interleaved (on, off, on, off...); Spark jobs are counted from each run's event log.

@@ -19,7 +19,8 @@ from benchmarks.harness.timing import wall_time
 STEP_COUNTS = (100, 1000)
 DEFAULT_PAIRS = 5  # runs of each size: nothing to pair with
 FIGURES = [
-    seconds_figure("[`ppf validate`](../benchmarks/cases/validate.py), 100 steps, whole process", "< 1 s", "100_steps", 1.0),
+    seconds_figure("[`ppf validate`](../benchmarks/cases/validate.py), 100 steps, whole process", "< 1 s",
+                   "100_steps", 1.0),
     seconds_figure("`ppf validate`, 1,000 steps, whole process", "(reported)", "1000_steps"),
 ]
 

@@ -43,7 +43,8 @@ def side_report(side: str) -> dict:
         except RuntimeError:
             continue  # a run interrupted by a stopped benchmark
     if not runs:
-        raise SystemExit(f"no kept event logs under {RUNS / side / 'events'}: run `python -m benchmarks run quickstart` first")
+        raise SystemExit(f"no kept event logs under {RUNS / side / 'events'}: "
+                         "run `python -m benchmarks run quickstart` first")
     length = median([len(rows) for rows in runs])
     same_jobs = [rows for rows in runs if len(rows) == length]
     per_job = []

@@ -67,8 +67,10 @@ def seconds_figure(label: str, target: str, key: str, limit: float | None = None
         spread = f" (range {f['range_s'][0]:.2f}-{f['range_s'][1]:.2f} s)" if f.get("range_s") else ""
         return f"{f['median_s']:.2f} s, median of {f['runs']}{spread}"
 
-    return Figure(label, target, cell,
-                  (lambda record: record["figures"][key]["median_s"] < limit) if limit is not None else (lambda r: None))
+    def met(record: dict) -> bool | None:
+        return None if limit is None else record["figures"][key]["median_s"] < limit
+
+    return Figure(label, target, cell, met)
 
 
 def render(cases: Iterable[tuple[str, list[Figure], str]], directory: Path = RESULTS) -> str:

@@ -52,7 +52,8 @@ def test_the_table_shows_the_latest_record_without_a_variant_and_leaves_the_rest
     results, _, table = harness
     base = {"case": "pipeline", "commit": "abc1234", "pairs": 3, "params": {}, "machine": None,
             "figures": {"ratio": 1.0, "median_pair_ratio": 1.0, "jobs": {"ppf": [2], "hand": [2]}}}
-    for started, ratio, variant in (("2026-01-01", 1.10, None), ("2026-01-02", 1.02, None), ("2026-01-03", 0.50, "rows=100")):
+    for started, ratio, variant in (("2026-01-01", 1.10, None), ("2026-01-02", 1.02, None),
+                                    ("2026-01-03", 0.50, "rows=100")):
         results.append({**base, "started": started, "figures": {**base["figures"], "ratio": ratio},
                         **({"variant": variant} if variant else {})}, tmp_path)
     figure = table.ratio_figure("ratio", 1.05)
