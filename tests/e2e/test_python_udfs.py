@@ -152,3 +152,14 @@ def test_a_config_error_in_a_deferred_step_is_reported_once_the_session_exists(u
     assert "did you mean 'column'?" in done.stderr
     assert not (udf_project / "out").exists()
 
+
+
+def test_the_readme_shows_the_example_udf_component_verbatim():
+    import re
+
+    from .conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    code = re.search(r"`my_pipelines/domains.py`:\n\n```python\n(.*?)```", readme, re.S)
+    assert code, "the README's custom-component section no longer shows my_pipelines/domains.py"
+    assert code.group(1) == (REPO / "examples/user_etl/my_pipelines/domains.py").read_text()
