@@ -63,11 +63,13 @@ def run_pipeline(
     once the run ends (the CLI does: Spark then shuts down in order, as a hand-written job does).
     """
     plan = None
+    record = None
     if resume is not None:
         if ledger is None:
             raise ResumeRefused("resuming needs the run ledger")
+        record = ledger.load(resume)  # an unknown run is refused before Spark starts
         if not pipeline.deferred:  # otherwise once every step is resolved, in the session
-            plan = plan_resume(pipeline, ledger.load(resume))
+            plan = plan_resume(pipeline, record)
     loaded = load_hook_plugins(pipeline.spec.hooks, extra_plugins, settings=pipeline.hook_settings)
     run = run or RunInfo(pipeline=pipeline.spec.name)
 
@@ -85,8 +87,8 @@ def run_pipeline(
     try:
         if pipeline.deferred:
             pipeline = resolve_deferred_steps(pipeline, context.logger)
-            if resume is not None and ledger is not None:
-                plan = plan_resume(pipeline, ledger.load(resume))
+            if record is not None:
+                plan = plan_resume(pipeline, record)
         recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None
         if plan is not None:
             context.logger.info("run_resumed", resumed_from=plan.resumed_from, rerun=sorted(plan.rerun),
