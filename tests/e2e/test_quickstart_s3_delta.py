@@ -8,16 +8,16 @@ Results are read back without the framework: `deltalake` for the table, boto3 fo
 
 from __future__ import annotations
 
-import os
-
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+
 from ppf_aws.testing import TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, free_port, moto_s3_server, s3a_settings
 
 from .conftest import ppf

@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 from pyspark_pipeline_framework.core import Hook
-from pyspark_pipeline_framework.spark import job_group
 from pyspark_pipeline_framework.runtime.figures.observed_rows import RowObservations
+from pyspark_pipeline_framework.spark import job_group
 from pyspark_pipeline_framework.testing import job_count, retries_without_waiting, run_pipeline_text
 
 pytestmark = pytest.mark.spark

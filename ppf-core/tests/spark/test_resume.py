@@ -8,11 +8,11 @@ from pathlib import Path
 import ppf_counting_components as counting
 import pytest
 
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
-from pyspark_pipeline_framework.runner.config.preflight import validate
-from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
-from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
 from pyspark_pipeline_framework.core.results import StepStatus
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 
 pytestmark = pytest.mark.spark
 

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from pyspark_pipeline_framework.audit import sinks as audit_sinks
+from pyspark_pipeline_framework.audit.hook import AuditLogHook, AuditLogSettings
 from pyspark_pipeline_framework.core import (
     ConfigError,
     Sink,
@@ -15,15 +17,13 @@ from pyspark_pipeline_framework.core import (
     Transform,
     TransformConfig,
 )
+from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.redaction import fingerprint, redact
-from pyspark_pipeline_framework.testing import InlineRegistry
 from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-from pyspark_pipeline_framework.audit import sinks as audit_sinks
-from pyspark_pipeline_framework.audit.hook import AuditLogHook, AuditLogSettings
-from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
+from pyspark_pipeline_framework.testing import InlineRegistry
 
 SECRET_VALUE = "s3cr3t-from-the-environment"
 LITERAL_TOKEN = "literal-token-value"

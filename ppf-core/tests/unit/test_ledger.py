@@ -8,10 +8,15 @@ import pytest
 from typer.testing import CliRunner
 
 from pyspark_pipeline_framework.runner.cli import app
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runtime.resilience.ledger import (
+    ResumeRefused,
+    RunLedger,
+    plan_resume,
+    step_fingerprints,
+)
 from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
-from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, plan_resume, step_fingerprints
 
 T = "ppf_test_components"
 NO_SPARK = object()

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
 import attrs
+
 from pyspark_pipeline_framework.core import Sink, SinkConfig
 
 from .merge_source import checked_merge_source

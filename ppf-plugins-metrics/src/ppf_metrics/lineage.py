@@ -28,7 +28,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pyspark_pipeline_framework.core import Dataset, Hook, HookSettings, Seconds, step_datasets
@@ -309,7 +309,7 @@ class LineageHook(Hook[LineageSettings]):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _inputs_of(pipeline: Any, step_name: str) -> list[str]:

@@ -24,9 +24,9 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pyspark_pipeline_framework.spark import adaptive_execution_off
 from pyspark_pipeline_framework.core.errors import DataQualityError
 from pyspark_pipeline_framework.quality.check import Check, DatasetCheck, RowCheck
+from pyspark_pipeline_framework.spark import adaptive_execution_off
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -18,7 +18,6 @@ from typing import Any
 import attrs
 
 from pyspark_pipeline_framework.core.component import ComponentKind
-from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core.dag import PipelineGraph, build_graph
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.hook import Hook
@@ -27,8 +26,9 @@ from pyspark_pipeline_framework.core.plugins import NamedPlugin, check_hook_plug
 from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
 from pyspark_pipeline_framework.core.session_imports import session_needed_condition
 from pyspark_pipeline_framework.core.spec import HooksSettings, PipelineSpec, StepSpec
-from pyspark_pipeline_framework.runner.config.reading import PipelineFile
+from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.runner.config.locations import SourceLocator
+from pyspark_pipeline_framework.runner.config.reading import PipelineFile
 
 
 def validate(file: PipelineFile, registry: ComponentRegistry | None = None) -> ResolvedPipeline:

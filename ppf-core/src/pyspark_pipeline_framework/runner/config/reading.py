@@ -124,9 +124,9 @@ def _set_element(raw: dict[str, Any], key: str, value: Any) -> None:
                                                "check the key; list indexes start at 0")]) from None
         node = child
     last = parts[-1]
-    if isinstance(node, list) and isinstance(last, int) and last < len(node):
-        node[last] = value
-    elif isinstance(node, dict) and isinstance(last, str):
+    list_item = isinstance(node, list) and isinstance(last, int) and last < len(node)
+    dict_entry = isinstance(node, dict) and isinstance(last, str)
+    if list_item or dict_entry:
         node[last] = value
     else:
         raise ConfigError([ConfigIssue(f"--override {key}", "cannot set this key", "check the key")])

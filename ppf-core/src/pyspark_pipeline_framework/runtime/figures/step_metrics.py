@@ -35,8 +35,8 @@ from pyspark_pipeline_framework.spark.jobs import jobs_so_far
 
 if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.dag import PipelineGraph
-    from pyspark_pipeline_framework.runtime.run.context import RunContext
     from pyspark_pipeline_framework.core.results import StepResult
+    from pyspark_pipeline_framework.runtime.run.context import RunContext
 
 
 class StepMetrics:

@@ -18,8 +18,8 @@ from pyspark_pipeline_framework.core.errors import PermanentError, PpfError
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-    from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter
     from pyspark_pipeline_framework.core.context import Context
+    from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter
 
 
 

@@ -14,18 +14,18 @@ from typing import TYPE_CHECKING, Any
 from pyspark_pipeline_framework.core.component import Component, ComponentKind
 from pyspark_pipeline_framework.core.errors import DataQualityError
 from pyspark_pipeline_framework.core.plugins import PluginManager
+from pyspark_pipeline_framework.core.results import RunResult, StepResult, StepStatus
 from pyspark_pipeline_framework.core.secrets import Secrets
 from pyspark_pipeline_framework.core.spec import RetryPolicy, StepSpec
+from pyspark_pipeline_framework.runtime.figures.step_metrics import StepMetrics
 from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard
-from pyspark_pipeline_framework.runtime.run.context import RunContext
-from pyspark_pipeline_framework.spark.jobs import job_group
 from pyspark_pipeline_framework.runtime.resilience.dead_letter import DeadLetterQueue
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumePlan, RunRecorder
-from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
-from pyspark_pipeline_framework.core.results import RunResult, StepResult, StepStatus
-from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
-from pyspark_pipeline_framework.runtime.figures.step_metrics import StepMetrics
 from pyspark_pipeline_framework.runtime.resilience.retry import call_with_retries
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
+from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
+from pyspark_pipeline_framework.spark.jobs import job_group
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
