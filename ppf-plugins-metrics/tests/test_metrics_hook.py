@@ -226,4 +226,4 @@ def test_a_failure_to_set_up_opentelemetry_surfaces_when_the_hook_is_used(monkey
     monkeypatch.setattr(hook_module.RunTelemetry, "build", broken_build)
     hook = MetricsHook()
     with pytest.raises(RuntimeError, match="no telemetry today"):
-        hook.tracer_provider
+        _ = hook.tracer_provider

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from typing import ClassVar
 
 import pytest
 
@@ -45,7 +46,7 @@ def linear(source, target, *, observe_rows=True, hooks="", name="observed",
 class SeedMetricsHook(Hook):
     """The README's hook example (MetricsHook), with the row count taken from the observed metrics."""
 
-    seen_in_after_step: dict = {}
+    seen_in_after_step: ClassVar[dict] = {}
 
     def before_step(self, step_name, context):
         context.metrics.start_timer(f"step.{step_name}")

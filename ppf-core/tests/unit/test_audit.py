@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import pytest
 
@@ -125,7 +126,7 @@ def test_secret_valued_fields_appear_redacted_or_as_references(tmp_path):
 def test_a_failed_run_records_the_error_and_the_steps_that_never_ran(tmp_path):
     result = run_audited(tmp_path, fail=True)
     assert not result.succeeded
-    extract, check, load, run = records(tmp_path)
+    _extract, check, load, run = records(tmp_path)
     assert check["status"] == "failed" and check["error"] == "RuntimeError: bad batch"
     assert load["status"] == "not_run" and load["error"] is None
     assert run["status"] == "failed" and run["error"] == "check: RuntimeError: bad batch"
@@ -142,7 +143,7 @@ def test_the_fingerprint_is_stable_and_follows_the_configuration(tmp_path):
 
 def test_records_go_to_audit_sinks_from_entry_points(tmp_path, monkeypatch):
     class ListSink:
-        written: list = []
+        written: ClassVar[list] = []
 
         def __init__(self, settings):
             self.settings = settings

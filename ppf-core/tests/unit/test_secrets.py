@@ -85,7 +85,7 @@ def test_two_resolvers_for_one_scheme_are_an_error_naming_both():
         def resolve(self, reference):
             return "x"
 
-    with pytest.raises(SecretError, match="EnvSecretResolver and .*OtherEnv"):
+    with pytest.raises(SecretError, match=r"EnvSecretResolver and .*OtherEnv"):
         Secrets.from_resolvers([EnvSecretResolver({}), OtherEnv()])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -40,7 +40,7 @@ class FileSource(Source[FileSourceConfig]):
     fixed_format: str | None = None
 
     #: Figures for the step result (rows sent to the dead-letter queue).
-    _dead: dict = {}
+    _dead: Mapping[str, Any] = {}
 
     def read(self) -> DataFrame:
         fmt = self.fixed_format or self.config.format

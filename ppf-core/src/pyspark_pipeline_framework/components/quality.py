@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyspark_pipeline_framework.core import Validator, ValidatorConfig
@@ -41,7 +41,7 @@ class DataQuality(Validator[DataQualityConfig]):
     """
 
     _checked: CheckedData | None = None
-    _dead: dict[str, Any] = {}
+    _dead: Mapping[str, Any] = {}
 
     def validate(self, df: DataFrame) -> DataFrame:
         from pyspark.sql import functions as F

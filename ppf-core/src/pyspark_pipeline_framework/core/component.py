@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.context import Context
 
 
-class ComponentKind(str, enum.Enum):
+class ComponentKind(enum.StrEnum):
     """What a step does, which decides where it may stand in the pipeline graph.
 
     A ``str`` whose value is the lower-case name (``"source"``), as JSON output, logs and

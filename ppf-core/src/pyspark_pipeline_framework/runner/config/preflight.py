@@ -87,7 +87,7 @@ def validate_raw(
         raise ConfigError(_locate(issues, file, raw_steps))
     assert spec is not None and graph is not None
     notes = _locate([step.note for step in deferred.values()], file, raw_steps)
-    deferred = {name: attrs.evolve(step, note=note) for (name, step), note in zip(deferred.items(), notes)}
+    deferred = {name: attrs.evolve(step, note=note) for (name, step), note in zip(deferred.items(), notes, strict=True)}
     return ResolvedPipeline(
         spec, graph, resolved, str(file.path) if file else None, dead_letters, hook_settings, deferred=deferred,
         resolve_in_session=functools.partial(validate_raw, raw, registry, file, in_session=True) if deferred else None,

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 try:
     import fcntl  # POSIX: processes sharing a state file take turns
@@ -145,7 +146,7 @@ class BreakerStateFile:
     share the file see each other's failures and never lose each other's updates.
     """
 
-    _locks: dict[str, threading.Lock] = {}
+    _locks: ClassVar[dict[str, threading.Lock]] = {}
     _locks_guard = threading.Lock()
 
     def __init__(self, path: str | Path):

@@ -81,7 +81,7 @@ def run_pipeline(
     context = RunContext(run, pipeline.spec, spark_factory=make_session)
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
-    context.spark  # the session exists before pipeline_start, as the hook spec promises
+    _ = context.spark  # the session exists before pipeline_start, as the hook spec promises
     try:
         if pipeline.deferred:
             pipeline = resolve_deferred_steps(pipeline, context.logger)
