@@ -48,6 +48,9 @@ class ComponentKind(enum.StrEnum):
 class ComponentConfig:
     """Base of every component config; subclasses are turned into frozen attrs classes."""
 
+    if TYPE_CHECKING:  # set by attrs.define below and in __init_subclass__, which type checkers do not follow
+        __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # slots=False patches the class in place, so the class the user defined is the attrs

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pyspark_pipeline_framework.core.errors import DataQualityError
 from pyspark_pipeline_framework.quality.check import Check, DatasetCheck, RowCheck
@@ -79,9 +79,9 @@ class CheckedData:
                 ratio = failed / rows if rows else 0.0
                 entry.update(rows_failed=failed, rows_passed=rows - failed, failing_ratio=round(ratio, 6),
                              passed=ratio <= check.config.tolerance)
-            else:
+            else:  # a check that is not a row check is a data set check
                 problem = (self._schema_problems[check.name] if check.name in self._schema_problems else
-                           check.problem({k.split(":", 1)[1]: v for k, v in values.items()
+                           cast(DatasetCheck, check).problem({k.split(":", 1)[1]: v for k, v in values.items()
                                           if k.startswith(f"d{index}:")}, rows, self._df))
                 entry.update(passed=problem is None, message=problem)
             results[check.name] = entry
@@ -99,7 +99,7 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
     from pyspark.sql import functions as F
 
     # Schema contracts are read from the plan: decided at once, before any job.
-    schema_problems = {c.name: c.problem({}, 0, df) for c in checks if type(c).__name__ == "Schema"}
+    schema_problems = {c.name: cast(DatasetCheck, c).problem({}, 0, df) for c in checks if type(c).__name__ == "Schema"}
     for check in checks:
         if schema_problems.get(check.name) and check.config.action == "fail":
             entry = {"type": check.type_name, "action": "fail", "passed": False, "message": schema_problems[check.name]}
@@ -108,7 +108,7 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
 
     fail_columns = {index: f"_ppf_fail_{index}_{uuid.uuid4().hex[:6]}" for index, c in enumerate(checks)
                     if isinstance(c, RowCheck)}
-    marked = df.withColumns({column: checks[index].failing(df) for index, column in fail_columns.items()}) \
+    marked = df.withColumns({column: cast(RowCheck, checks[index]).failing(df) for index, column in fail_columns.items()}) \
         if fail_columns else df
     aggregates = [F.count(F.lit(1)).alias("rows")]
     for index, column in fail_columns.items():
@@ -129,7 +129,7 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
     aggregates.append(F.sum(rows_failing(("quarantine",)).cast("long")).alias("quarantined"))
     aggregates.append(F.sum((rows_failing(("drop",)) & ~rows_failing(("quarantine",))).cast("long")).alias("dropped"))
     decide_now = decide_now or any(c.config.action == "fail" and c.name not in schema_problems for c in checks)
-    observation = Observation(f"ppf-checks-{uuid.uuid4().hex[:8]}")
+    observation: Observation | None = Observation(f"ppf-checks-{uuid.uuid4().hex[:8]}")
     from pyspark import StorageLevel
 
     quarantines = any(checks[i].config.action == "quarantine" for i in fail_columns)

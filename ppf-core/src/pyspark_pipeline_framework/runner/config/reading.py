@@ -9,6 +9,7 @@ to HOCON's comment syntax.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ def _parse_value(value: str) -> Any:
     return value
 
 
-def load_pipeline_file(path: str | Path, overrides: list[str] = ()) -> PipelineFile:
+def load_pipeline_file(path: str | Path, overrides: Sequence[str] = ()) -> PipelineFile:
     """Parse, include, apply overrides, resolve substitutions; every error is a :class:`ConfigError`."""
     from pyhocon import ConfigFactory, ConfigTree
     from pyhocon.config_parser import ConfigParser

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -20,10 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
-try:
+if sys.platform != "win32":
     import fcntl  # POSIX: processes sharing a state file take turns
-except ImportError:  # pragma: no cover - Windows: threads of one process still take turns
-    fcntl = None
 
 from pyspark_pipeline_framework.core.errors import PpfError
 from pyspark_pipeline_framework.core.spec import CircuitBreakerSettings
@@ -181,7 +180,7 @@ class BreakerStateFile:
     @contextmanager
     def _across_processes(self) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if fcntl is None:
+        if sys.platform == "win32":  # pragma: no cover - threads of one process still take turns
             yield
             return
         with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
