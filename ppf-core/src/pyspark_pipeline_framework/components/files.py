@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import attrs
 
@@ -66,7 +66,7 @@ class FileSource(Source[FileSourceConfig]):
         spark = self.context.spark
         options = {**self.config.options, "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
         if self.config.schema:
-            schema = StructType.fromDDL(self.config.schema)
+            schema = cast(StructType, StructType.fromDDL(self.config.schema))  # a column list parses to a struct
         else:  # inferred as usual, then read again with the raw-text column added
             schema = spark.read.format(fmt).options(**options).load(self.config.path).schema
         schema = StructType([f for f in schema.fields if f.name != CORRUPT]).add(CORRUPT, StringType())

@@ -80,6 +80,7 @@ class CheckedData:
                 entry.update(rows_failed=failed, rows_passed=rows - failed, failing_ratio=round(ratio, 6),
                              passed=ratio <= check.config.tolerance)
             else:  # a check that is not a row check is a data set check
+                assert self._df is not None  # evaluate() passes the checked rows
                 problem = (self._schema_problems[check.name] if check.name in self._schema_problems else
                            cast(DatasetCheck, check).problem({k.split(":", 1)[1]: v for k, v in values.items()
                                           if k.startswith(f"d{index}:")}, rows, self._df))
@@ -129,7 +130,7 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
     aggregates.append(F.sum(rows_failing(("quarantine",)).cast("long")).alias("quarantined"))
     aggregates.append(F.sum((rows_failing(("drop",)) & ~rows_failing(("quarantine",))).cast("long")).alias("dropped"))
     decide_now = decide_now or any(c.config.action == "fail" and c.name not in schema_problems for c in checks)
-    observation: Observation | None = Observation(f"ppf-checks-{uuid.uuid4().hex[:8]}")
+    observation = Observation(f"ppf-checks-{uuid.uuid4().hex[:8]}")
     from pyspark import StorageLevel
 
     quarantines = any(checks[i].config.action == "quarantine" for i in fail_columns)
@@ -147,7 +148,6 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
                 marked.unpersist()
                 raise
         values = dict(observation.get)
-        observation = None
     else:
         marked = marked.observe(observation, *aggregates)
         if quarantines:
@@ -163,7 +163,8 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
         quarantined = marked.filter(rows_failing(("quarantine",))) \
             .withColumn(FAILED_RULES_COLUMN, F.filter(F.array(*names), lambda name: name.isNotNull())) \
             .drop(*fail_columns.values())
-    checked = CheckedData(checks, passed, quarantined, values, observation, schema_problems, df, persisted)
+    pending = None if decide_now else observation  # read above when decided now
+    checked = CheckedData(checks, passed, quarantined, values, pending, schema_problems, df, persisted)
     if decide_now:
         report = checked.report()
         failed = [name for name, entry in report["checks"].items()

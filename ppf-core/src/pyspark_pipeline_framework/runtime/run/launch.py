@@ -12,7 +12,7 @@ from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import Breake
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from pyspark_pipeline_framework.runtime.session.builder import build_session, plan_session
+from pyspark_pipeline_framework.runtime.session.builder import SessionPlan, build_session, plan_session
 from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
 
 
-def session_plan_for(pipeline: ResolvedPipeline, plugin_manager) -> object:
+def session_plan_for(pipeline: ResolvedPipeline, plugin_manager) -> SessionPlan:
     steps = list(pipeline.steps.values())
     component_types = list({step.component_class for step in steps})
     answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types, steps=steps)
