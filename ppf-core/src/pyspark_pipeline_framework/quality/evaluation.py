@@ -83,7 +83,7 @@ class CheckedData:
                 assert self._df is not None  # evaluate() passes the checked rows
                 problem = (self._schema_problems[check.name] if check.name in self._schema_problems else
                            cast(DatasetCheck, check).problem({k.split(":", 1)[1]: v for k, v in values.items()
-                                          if k.startswith(f"d{index}:")}, rows, self._df))
+                                                             if k.startswith(f"d{index}:")}, rows, self._df))
                 entry.update(passed=problem is None, message=problem)
             results[check.name] = entry
         return {"rows_checked": rows, "rows_passed_on": rows - quarantined - dropped, "rows_dropped": dropped,
