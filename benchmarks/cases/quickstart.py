@@ -107,6 +107,7 @@ def restore(client, objects: dict[str, bytes]) -> None:
 
 def open_table(endpoint: str):
     from deltalake import DeltaTable
+
     from ppf_aws.testing import TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY
 
     return DeltaTable("s3://warehouse/users", storage_options={

@@ -35,7 +35,7 @@ from benchmarks.harness.settings import BASELINES, QS_ROWS, WORK, spark_conf
 from benchmarks.harness.timing import fresh
 
 sys.path.insert(0, str(BASELINES))  # the hand-written baseline imports its sibling handwritten_cli
-import handwritten_quickstart  # noqa: E402  (the very job the whole-process case runs by hand)
+import handwritten_quickstart
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 HERE = WORK / "quickstart_in_one_session"

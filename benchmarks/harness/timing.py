@@ -18,7 +18,7 @@ def wall_time(command: Sequence[str], cwd: Path | None = None, env: Mapping[str,
     """
     started = time.perf_counter()
     done = subprocess.run(list(command), cwd=cwd, env={**os.environ, **(env or {})},
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")

@@ -2,6 +2,7 @@
 
 from pyspark.sql import DataFrame
 from pyspark.sql.functions import udf
+
 from pyspark_pipeline_framework.core import Transform, TransformConfig
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from pyspark_pipeline_framework.core import ConfigError
 from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 

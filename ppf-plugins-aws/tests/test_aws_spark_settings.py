@@ -6,6 +6,7 @@ from pathlib import Path
 
 import attrs
 import pyspark
+
 from ppf_aws import S3Source
 from ppf_aws.spark_settings import hadoop_aws_package, ppf_spark_session_settings, s3_conf
 from pyspark_pipeline_framework.components.files import FileSink, FileSinkConfig

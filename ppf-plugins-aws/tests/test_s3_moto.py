@@ -8,6 +8,7 @@ The shared Spark session reaches the moto server per bucket: each test's bucket 
 from __future__ import annotations
 
 import pytest
+
 from ppf_aws.testing import TEST_ACCESS_KEY, TEST_SECRET_KEY, free_port, route_bucket
 
 pytestmark = [pytest.mark.spark, pytest.mark.services]

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from pyspark_pipeline_framework.core import ConfigError
 from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 

@@ -33,7 +33,7 @@ def _sink_steps(input_path: str, sink_config: str, sink_type: str = "DeltaSink",
 
 def _rows(path: str) -> list[tuple]:
     table = DeltaTable(path).to_pyarrow_table()
-    return sorted(zip(*[table.column(c).to_pylist() for c in table.column_names]))
+    return sorted(zip(*[table.column(c).to_pylist() for c in table.column_names], strict=True))
 
 
 def _version(path: str) -> int:

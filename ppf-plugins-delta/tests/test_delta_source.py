@@ -28,7 +28,7 @@ def _read(run_steps, tmp_path, source_config: str) -> list[tuple]:
 {{ name = write, type = ParquetSink, config {{ path = "{out}", mode = overwrite }} }}""")
     assert result.succeeded, result
     table = parquet.read_table(str(out))
-    return sorted(zip(*[table.column(c).to_pylist() for c in table.column_names]))
+    return sorted(zip(*[table.column(c).to_pylist() for c in table.column_names], strict=True))
 
 
 def test_reads_the_latest_version_by_path(run_steps, tmp_path, two_versions):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import version
 
 import attrs
+
 from ppf_delta import DeltaSink
 from ppf_delta.spark_settings import ppf_spark_session_settings
 from pyspark_pipeline_framework.components.files import FileSink, FileSinkConfig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ppf_delta.target import existing_table
 
 pytestmark = pytest.mark.spark

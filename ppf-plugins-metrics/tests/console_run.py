@@ -11,12 +11,12 @@ import sys
 import structlog
 
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
-from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.testing import InlineRegistry
-from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
+from pyspark_pipeline_framework.testing import InlineRegistry
 
 
 class Numbers(Source[SourceConfig]):

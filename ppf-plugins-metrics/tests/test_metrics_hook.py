@@ -16,16 +16,16 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 
-from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
-from pyspark_pipeline_framework.core.errors import ConfigError
-from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.testing import InlineRegistry
-from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-from pyspark_pipeline_framework.core.context import RunInfo
-from pyspark_pipeline_framework.runtime.run.context import RunContext
-from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
 from ppf_metrics import MetricsHook
 from ppf_metrics.telemetry import MetricsSettings
+from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
+from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.core.errors import ConfigError
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
+from pyspark_pipeline_framework.testing import InlineRegistry
 
 
 class NumbersConfig(SourceConfig):
@@ -226,4 +226,4 @@ def test_a_failure_to_set_up_opentelemetry_surfaces_when_the_hook_is_used(monkey
     monkeypatch.setattr(hook_module.RunTelemetry, "build", broken_build)
     hook = MetricsHook()
     with pytest.raises(RuntimeError, match="no telemetry today"):
-        hook.tracer_provider
+        _ = hook.tracer_provider

@@ -30,7 +30,7 @@ class FakeVault:
 
 def _handler(vault: FakeVault) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             vault.requests.append(self.path)
             if self.headers.get("X-Vault-Token") != TOKEN:
                 return self._send(403, {"errors": ["permission denied"]})

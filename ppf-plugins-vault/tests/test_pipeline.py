@@ -10,15 +10,15 @@ import textwrap
 import pytest
 from structlog.testing import capture_logs
 
+from ppf_vault import VaultPlugin, VaultSettings
 from pyspark_pipeline_framework.core import ConfigError, Hook, Source, SourceConfig
-from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.testing import InlineRegistry
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
-from pyspark_pipeline_framework.runner.config.preflight import validate
 from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from ppf_vault import VaultPlugin, VaultSettings
+from pyspark_pipeline_framework.testing import InlineRegistry
 
 
 class ConnectionConfig(SourceConfig):

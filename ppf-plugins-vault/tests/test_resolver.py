@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from pyspark_pipeline_framework.core.secrets import SecretError
 from ppf_vault import VaultSecretResolver, VaultSettings
 from ppf_vault.resolver import split_reference
+from pyspark_pipeline_framework.core.secrets import SecretError
 
 
 def resolver_for(vault, **settings) -> VaultSecretResolver:

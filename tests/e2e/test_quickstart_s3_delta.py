@@ -8,16 +8,16 @@ Results are read back without the framework: `deltalake` for the table, boto3 fo
 
 from __future__ import annotations
 
-import os
-
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+
 from ppf_aws.testing import TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, free_port, moto_s3_server, s3a_settings
 
 from .conftest import ppf
@@ -119,9 +119,9 @@ def test_quick_start_loads_then_merges_changed_and_new_users(project, s3):
     first = ppf("run", "--config", "pipelines/user_etl.conf", "--override", override, cwd=project,
                 env={"PPF_JARS_DIR": str(project / "jars")})
     assert first.returncode == 0, first.stderr[-4000:]
-    table, rows = warehouse_rows(s3)
+    _, rows = warehouse_rows(s3)
     assert [r["user_id"] for r in rows] == [1, 2, 3]
-    for row, original in zip(rows, users([1, 2, 3])):
+    for row, original in zip(rows, users([1, 2, 3]), strict=True):
         assert row["name"] == original["name"]
         assert all(row[f] == sha256(original[f]) for f in PII)
     assert len(commits(s3)) == 1
@@ -132,7 +132,7 @@ def test_quick_start_loads_then_merges_changed_and_new_users(project, s3):
     second = ppf("--config", "pipelines/user_etl.conf", "--override", override, cwd=project, command="ppf-run")
     assert second.returncode == 0, second.stderr[-4000:]
 
-    table, rows = warehouse_rows(s3)
+    _, rows = warehouse_rows(s3)
     assert [r["user_id"] for r in rows] == [1, 2, 3, 4]
     expected = {1: users([1])[0], 2: users([2], "v2")[0], 3: users([3])[0], 4: users([4], "v2")[0]}
     for row in rows:
@@ -164,4 +164,4 @@ def test_quick_start_reaches_s3_through_the_standard_aws_environment_variables(p
     assert done.returncode == 0, done.stderr[-4000:]
     _, rows = warehouse_rows(s3)
     assert [r["user_id"] for r in rows] == [1, 2]
-    assert all(row["ssn"] == sha256(original["ssn"]) for row, original in zip(rows, users([1, 2])))
+    assert all(row["ssn"] == sha256(original["ssn"]) for row, original in zip(rows, users([1, 2]), strict=True))

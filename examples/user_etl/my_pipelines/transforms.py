@@ -1,5 +1,7 @@
 from pyspark.sql import DataFrame
+
 from pyspark_pipeline_framework.core import Transform, TransformConfig
+
 
 class UserAnonymizerConfig(TransformConfig):
     pii_fields: list[str]

@@ -18,20 +18,26 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyspark_pipeline_framework.core.registry import ComponentRegistry
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
-from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
-from pyspark_pipeline_framework.runner.config.preflight import validate
 from pyspark_pipeline_framework.core.context import RunInfo
-from pyspark_pipeline_framework.spark import job_group
-from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
+from pyspark_pipeline_framework.core.registry import ComponentRegistry
 from pyspark_pipeline_framework.core.results import RunResult
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+from pyspark_pipeline_framework.spark import job_group
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 __all__ = [
-    "InlineRegistry", "job_count", "load_and_validate", "retries_without_waiting", "local_spark_session", "run_pipeline_file", "run_pipeline_text",
+    "InlineRegistry",
+    "job_count",
+    "load_and_validate",
+    "local_spark_session",
+    "retries_without_waiting",
+    "run_pipeline_file",
+    "run_pipeline_text",
     "spark_settings_of_installed_plugins",
 ]
 
@@ -99,8 +105,8 @@ def local_spark_session(app_name: str = "ppf-tests", conf: Mapping[str, str] | N
                         with_plugins: bool = True) -> SparkSession:
     """A small local session for tests: 2 cores, few shuffle partitions, no UI, plugin jars loaded."""
     from pyspark_pipeline_framework.core.spec import SparkSettings
-    from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
     from pyspark_pipeline_framework.runtime.session.builder import build_session, plan_session
+    from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
 
     settings = SparkSettings(app_name=app_name, master="local[2]", conf={
         "spark.sql.shuffle.partitions": "2",

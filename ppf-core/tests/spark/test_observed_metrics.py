@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from typing import ClassVar
 
 import pytest
 
 from pyspark_pipeline_framework.core import Hook
-from pyspark_pipeline_framework.spark import job_group
 from pyspark_pipeline_framework.runtime.figures.observed_rows import RowObservations
+from pyspark_pipeline_framework.spark import job_group
 from pyspark_pipeline_framework.testing import job_count, retries_without_waiting, run_pipeline_text
 
 pytestmark = pytest.mark.spark
@@ -45,7 +46,7 @@ def linear(source, target, *, observe_rows=True, hooks="", name="observed",
 class SeedMetricsHook(Hook):
     """The README's hook example (MetricsHook), with the row count taken from the observed metrics."""
 
-    seen_in_after_step: dict = {}
+    seen_in_after_step: ClassVar[dict] = {}
 
     def before_step(self, step_name, context):
         context.metrics.start_timer(f"step.{step_name}")

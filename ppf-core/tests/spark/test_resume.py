@@ -8,11 +8,11 @@ from pathlib import Path
 import ppf_counting_components as counting
 import pytest
 
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
-from pyspark_pipeline_framework.runner.config.preflight import validate
-from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
-from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
 from pyspark_pipeline_framework.core.results import StepStatus
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 
 pytestmark = pytest.mark.spark
 
@@ -93,6 +93,6 @@ def test_resume_refuses_when_a_completed_step_changed(spark, tmp_path, source):
 def test_resume_refuses_without_checkpoints(spark, tmp_path, source):
     ledger = RunLedger(tmp_path / "ledger")
     run_pipeline(five_steps(tmp_path, source, tmp_path / "out", BROKEN, checkpoint=""), spark=spark, ledger=ledger)
-    with pytest.raises(ResumeRefused, match="step 'thin' completed .* its output was not kept"):
+    with pytest.raises(ResumeRefused, match=r"step 'thin' completed .* its output was not kept"):
         run_pipeline(five_steps(tmp_path, source, tmp_path / "out", FIXED, checkpoint=""), spark=spark,
                      ledger=ledger, resume="last")

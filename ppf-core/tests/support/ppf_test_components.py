@@ -13,7 +13,14 @@ from collections import defaultdict
 import attrs
 
 from pyspark_pipeline_framework.core import (
-    Component, ComponentConfig, Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig,
+    Component,
+    ComponentConfig,
+    Sink,
+    SinkConfig,
+    Source,
+    SourceConfig,
+    Transform,
+    TransformConfig,
 )
 
 #: What sinks received, by step name.

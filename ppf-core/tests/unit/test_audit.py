@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import pytest
 
+from pyspark_pipeline_framework.audit import sinks as audit_sinks
+from pyspark_pipeline_framework.audit.hook import AuditLogHook, AuditLogSettings
 from pyspark_pipeline_framework.core import (
     ConfigError,
     Sink,
@@ -15,15 +18,13 @@ from pyspark_pipeline_framework.core import (
     Transform,
     TransformConfig,
 )
+from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.redaction import fingerprint, redact
-from pyspark_pipeline_framework.testing import InlineRegistry
 from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-from pyspark_pipeline_framework.audit import sinks as audit_sinks
-from pyspark_pipeline_framework.audit.hook import AuditLogHook, AuditLogSettings
-from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
+from pyspark_pipeline_framework.testing import InlineRegistry
 
 SECRET_VALUE = "s3cr3t-from-the-environment"
 LITERAL_TOKEN = "literal-token-value"
@@ -125,7 +126,7 @@ def test_secret_valued_fields_appear_redacted_or_as_references(tmp_path):
 def test_a_failed_run_records_the_error_and_the_steps_that_never_ran(tmp_path):
     result = run_audited(tmp_path, fail=True)
     assert not result.succeeded
-    extract, check, load, run = records(tmp_path)
+    _extract, check, load, run = records(tmp_path)
     assert check["status"] == "failed" and check["error"] == "RuntimeError: bad batch"
     assert load["status"] == "not_run" and load["error"] is None
     assert run["status"] == "failed" and run["error"] == "check: RuntimeError: bad batch"
@@ -142,7 +143,7 @@ def test_the_fingerprint_is_stable_and_follows_the_configuration(tmp_path):
 
 def test_records_go_to_audit_sinks_from_entry_points(tmp_path, monkeypatch):
     class ListSink:
-        written: list = []
+        written: ClassVar[list] = []
 
         def __init__(self, settings):
             self.settings = settings

@@ -12,12 +12,12 @@ import ppf_test_components as tc
 import pytest
 
 from pyspark_pipeline_framework.core import Hook
+from pyspark_pipeline_framework.core.results import StepStatus
 from pyspark_pipeline_framework.core.spec import CircuitBreakerSettings
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard, CircuitBreaker, CircuitOpenError
 from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
-from pyspark_pipeline_framework.core.results import StepStatus
 from pyspark_pipeline_framework.testing import retries_without_waiting
 
 T = "ppf_test_components"

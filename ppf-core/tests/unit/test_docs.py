@@ -27,7 +27,7 @@ def hooks_doc_sections() -> dict[str, str]:
     """Hook name -> the text of its ``### `name``` section in docs/hooks.md."""
     text = (DOCS / "hooks.md").read_text(encoding="utf-8")
     parts = re.split(r"^#{2,3} `(\w+)`\s*$", text, flags=re.M)
-    return dict(zip(parts[1::2], parts[2::2]))
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def test_the_discovery_finds_the_hooks_and_schema_classes():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from pyspark_pipeline_framework.runner.jars import artifact_name, fetch, read_manifest
 from pyspark_pipeline_framework.runtime.session.builder import _local_jars
 

@@ -52,6 +52,6 @@ def test_the_jdk_release_file_answers_without_starting_java(fake_java, tmp_path)
 def test_a_too_old_jdk_named_by_its_release_file_is_refused(monkeypatch, tmp_path):
     java.java_major_version.cache_clear()
     monkeypatch.setattr(java, "java_executable", lambda: _jdk(tmp_path / "jdk11", "11.0.2"))
-    with pytest.raises(java.EnvironmentProblem, match="Java 11 .* too old"):
+    with pytest.raises(java.EnvironmentProblem, match=r"Java 11 .* too old"):
         java.require_java()
     java.java_major_version.cache_clear()

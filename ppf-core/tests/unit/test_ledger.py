@@ -8,10 +8,15 @@ import pytest
 from typer.testing import CliRunner
 
 from pyspark_pipeline_framework.runner.cli import app
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runtime.resilience.ledger import (
+    ResumeRefused,
+    RunLedger,
+    plan_resume,
+    step_fingerprints,
+)
 from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
-from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, plan_resume, step_fingerprints
 
 T = "ppf_test_components"
 NO_SPARK = object()
@@ -62,7 +67,7 @@ def test_resume_plan_reruns_failed_steps_and_dependents(write_conf, tmp_path):
     ledger = RunLedger(tmp_path / "runs")
     first = run_pipeline(pipeline(write_conf), spark=NO_SPARK, ledger=ledger)
     record = ledger.load(first.run_id)
-    with pytest.raises(ResumeRefused, match="step 'numbers' completed .* output was not kept"):
+    with pytest.raises(ResumeRefused, match=r"step 'numbers' completed .* output was not kept"):
         plan_resume(pipeline(write_conf), record)  # boom reads numbers, which was not checkpointed
     record["steps"]["numbers"]["checkpoint"] = str(tmp_path)  # as if it had been kept
     plan = plan_resume(pipeline(write_conf), record)

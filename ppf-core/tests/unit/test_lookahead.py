@@ -8,8 +8,8 @@ import threading
 import ppf_test_components as tc
 import pytest
 
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
 
@@ -133,7 +133,7 @@ def test_a_step_waiting_for_its_preparation_goes_on_even_when_the_thread_dies():
 class _FakeSpark:
     """Reads a kept checkpoint back as the list it stands for (no JVM)."""
 
-    class read:  # noqa: N801 - mirrors spark.read.parquet
+    class read:
         @staticmethod
         def parquet(location):
             return [1, 2]

@@ -6,10 +6,10 @@ import ppf_test_components as tc
 import pytest
 
 from pyspark_pipeline_framework.core.errors import ConfigError
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
-from pyspark_pipeline_framework.runner.config.preflight import validate
-from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 from pyspark_pipeline_framework.core.results import ExitCode, StepStatus
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 
 T = "ppf_test_components"
 NO_SPARK = object()

@@ -80,8 +80,8 @@ class FakeTerminal(io.StringIO):
 
 
 def test_progress_display_only_on_a_terminal(write_conf):
-    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
     from pyspark_pipeline_framework.runner.config.preflight import validate
+    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
     from pyspark_pipeline_framework.runner.progress import progress_plugins
     from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 
@@ -116,8 +116,8 @@ def test_components_show_lists_fields_with_types_defaults_and_docs():
 
 
 def test_progress_display_shows_rows_and_durations_as_steps_finish():
-    from pyspark_pipeline_framework.runner.progress import TerminalProgress
     from pyspark_pipeline_framework.core.results import RunResult, StepResult, StepStatus
+    from pyspark_pipeline_framework.runner.progress import TerminalProgress
 
     terminal = FakeTerminal()
     progress = TerminalProgress(terminal)

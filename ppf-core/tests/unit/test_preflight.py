@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pyspark_pipeline_framework.core.errors import ConfigError
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 
 T = "ppf_test_components"
 

@@ -7,10 +7,10 @@ import sys
 import pytest
 
 from pyspark_pipeline_framework.core.errors import ConfigError
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
-from pyspark_pipeline_framework.runner.config.preflight import validate
 from pyspark_pipeline_framework.quality import RowCheck
 from pyspark_pipeline_framework.quality.registry import build_checks
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 
 T = "ppf_test_components"
 

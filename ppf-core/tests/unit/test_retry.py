@@ -17,12 +17,12 @@ from hypothesis import given, settings
 
 from pyspark_pipeline_framework.core import Hook
 from pyspark_pipeline_framework.core.errors import ConfigError
-from pyspark_pipeline_framework.core.spec import RetryPolicy
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
-from pyspark_pipeline_framework.runner.config.preflight import validate
-from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 from pyspark_pipeline_framework.core.results import StepStatus
+from pyspark_pipeline_framework.core.spec import RetryPolicy
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runtime.resilience.retry import call_with_retries, is_retryable
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 from pyspark_pipeline_framework.testing import retries_without_waiting
 
 T = "ppf_test_components"

@@ -9,13 +9,13 @@ import pytest
 import structlog
 from typer.testing import CliRunner
 
-from pyspark_pipeline_framework.runner.cli import app
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
-from pyspark_pipeline_framework.runner.config.preflight import validate
-from pyspark_pipeline_framework.runtime.session.logs import configure_logging
 from pyspark_pipeline_framework.core.results import StepResult, StepStatus
+from pyspark_pipeline_framework.runner.cli import app
+from pyspark_pipeline_framework.runner.config.preflight import validate
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 from pyspark_pipeline_framework.runtime.run.summary import step_summary
+from pyspark_pipeline_framework.runtime.session.logs import configure_logging
 
 T = "ppf_test_components"
 NO_SPARK = object()

@@ -10,8 +10,8 @@ from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConf
 from pyspark_pipeline_framework.core.registry import ComponentRegistry
 from pyspark_pipeline_framework.runner.cli import app
 from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
+from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 
 NO_SPARK = object()
 

@@ -9,9 +9,10 @@ import pytest
 from structlog.testing import capture_logs
 
 from pyspark_pipeline_framework.core import Source, SourceConfig
+from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.core.hook import Hook
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.testing import InlineRegistry
+from pyspark_pipeline_framework.core.results import StepStatus
 from pyspark_pipeline_framework.core.secrets import (
     EnvSecretResolver,
     Secret,
@@ -20,10 +21,9 @@ from pyspark_pipeline_framework.core.secrets import (
     parse_reference,
 )
 from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from pyspark_pipeline_framework.core.results import StepStatus
+from pyspark_pipeline_framework.testing import InlineRegistry
 
 
 class LoginConfig(SourceConfig):
@@ -85,7 +85,7 @@ def test_two_resolvers_for_one_scheme_are_an_error_naming_both():
         def resolve(self, reference):
             return "x"
 
-    with pytest.raises(SecretError, match="EnvSecretResolver and .*OtherEnv"):
+    with pytest.raises(SecretError, match=r"EnvSecretResolver and .*OtherEnv"):
         Secrets.from_resolvers([EnvSecretResolver({}), OtherEnv()])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+
 from pyspark_pipeline_framework.spark.settings import ADAPTIVE, adaptive_execution_off, session_settings
 
 

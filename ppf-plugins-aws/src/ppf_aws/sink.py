@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
-from pyspark_pipeline_framework.spark import writes_row_for_row
+
 from pyspark_pipeline_framework.core import Sink, SinkConfig
+from pyspark_pipeline_framework.spark import writes_row_for_row
 
 from .access_errors import access_error, is_access_failure
 from .connection import S3ConnectionConfig, apply_bucket_settings

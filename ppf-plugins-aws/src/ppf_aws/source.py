@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import attrs
+
 from pyspark_pipeline_framework.core import Source, SourceConfig
 
 from .access_errors import access_error, is_access_failure

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+
 from pyspark_pipeline_framework.core import hookimpl
 
 from .uris import is_s3_uri

@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pyspark_pipeline_framework.spark import adaptive_execution_off, session_settings
 
@@ -53,7 +53,8 @@ def checked_merge_source(df: DataFrame, keys: list[str], target: Any) -> Iterato
     partitions = join_partitions(spark.conf.get, estimate, spark.sparkContext.defaultParallelism)
     from pyspark import StorageLevel
 
-    level = getattr(StorageLevel, spark.conf.get(STORAGE_LEVEL, DEFAULT_STORAGE_LEVEL).upper(), StorageLevel.DISK_ONLY)
+    level_name = cast(str, spark.conf.get(STORAGE_LEVEL, DEFAULT_STORAGE_LEVEL))  # not None: it has a default
+    level = getattr(StorageLevel, level_name.upper(), StorageLevel.DISK_ONLY)
     clustered = df.repartition(partitions, *keys)
     if has_shuffle(df):
         materialized = source = local_checkpoint(guard_unique_keys(clustered, keys), level)

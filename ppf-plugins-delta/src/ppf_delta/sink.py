@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import attrs
+
 from pyspark_pipeline_framework.core import Sink, SinkConfig
 
 from .merge_source import checked_merge_source
@@ -122,7 +123,7 @@ class DeltaSink(Sink[DeltaSinkConfig]):
         if config.path is not None:
             writer.save(config.path)
         else:
-            writer.saveAsTable(config.table)
+            writer.saveAsTable(cast(str, config.table))  # the config check requires a path or a table
 
     # -- merge -------------------------------------------------------------------------------
     def _merge(self, spark: SparkSession, target: DeltaTable, df: DataFrame) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import attrs
+
 from pyspark_pipeline_framework.core import Source, SourceConfig
 
 from .target import check_path_or_table
@@ -70,7 +71,8 @@ class DeltaSource(Source[DeltaSourceConfig]):
         reader = self.context.spark.read.format("delta")
         for key, value in self._reader_options().items():
             reader = reader.option(key, value)
-        df = reader.load(config.path) if config.path is not None else reader.table(config.table)
+        # the config check requires a path or a table
+        df = reader.load(config.path) if config.path is not None else reader.table(cast(str, config.table))
         return df.select(*config.columns) if config.columns else df
 
     def _reader_options(self) -> dict[str, str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+
 from pyspark_pipeline_framework.spark import session_settings
 
 DML_APP_ID = "spark.databricks.delta.write.txnAppId"

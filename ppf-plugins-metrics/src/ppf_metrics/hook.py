@@ -12,8 +12,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from pyspark_pipeline_framework.core import Hook
-from pyspark_pipeline_framework.core import StepStatus
+from pyspark_pipeline_framework.core import Hook, StepStatus
 
 from .background import InBackground
 from .pushgateway import push_run

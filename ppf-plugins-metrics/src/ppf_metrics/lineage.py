@@ -28,7 +28,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pyspark_pipeline_framework.core import Dataset, Hook, HookSettings, Seconds, step_datasets
@@ -207,9 +207,9 @@ class LineageHook(Hook[LineageSettings]):
     @staticmethod
     def _output(dataset: Dataset, rows: int | None = None, size: int | None = None) -> Any:
         from openlineage.client.event_v2 import OutputDataset
-        from openlineage.client.facet_v2 import output_statistics_output_dataset
+        from openlineage.client.facet_v2 import OutputDatasetFacet, output_statistics_output_dataset
 
-        facets = {}
+        facets: dict[str, OutputDatasetFacet] = {}
         if rows is not None or size is not None:
             facets["outputStatistics"] = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
                 rowCount=rows, size=size)
@@ -220,6 +220,7 @@ class LineageHook(Hook[LineageSettings]):
         report = metrics.get("data_quality")
         if not isinstance(report, Mapping) or not report.get("checks") or report.get("pending"):
             return []
+        from openlineage.client.facet_v2 import InputDatasetFacet
         from openlineage.client.facet_v2 import data_quality_assertions_dataset as dqa
         from openlineage.client.facet_v2 import data_quality_metrics_input_dataset as dqm
 
@@ -227,7 +228,8 @@ class LineageHook(Hook[LineageSettings]):
                                     name=str(name), severity=str(entry.get("action")) if entry.get("action") else None,
                                     actual=str(entry["rows_failed"]) if "rows_failed" in entry else entry.get("message"))
                       for name, entry in report["checks"].items()]
-        facets = {"dataQualityAssertions": dqa.DataQualityAssertionsDatasetFacet(assertions=assertions)}
+        facets: dict[str, InputDatasetFacet] = {
+            "dataQualityAssertions": dqa.DataQualityAssertionsDatasetFacet(assertions=assertions)}
         if report.get("rows_checked") is not None:
             facets["dataQualityMetrics"] = dqm.DataQualityMetricsInputDatasetFacet(
                 rowCount=int(report["rows_checked"]), columnMetrics={})
@@ -309,7 +311,7 @@ class LineageHook(Hook[LineageSettings]):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _inputs_of(pipeline: Any, step_name: str) -> list[str]:

@@ -107,7 +107,7 @@ def require_exporter_package(settings: MetricsSettings) -> None:
     if settings.exporter != "otlp":
         return
     try:
-        import opentelemetry.exporter.otlp.proto.http.metric_exporter  # noqa: F401
+        import opentelemetry.exporter.otlp.proto.http.metric_exporter
         import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401
     except ImportError:
         raise ConfigError([ConfigIssue(

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
-from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.testing import InlineRegistry
-from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
-from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+from pyspark_pipeline_framework.core.results import RunResult
+from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from pyspark_pipeline_framework.core.results import RunResult
+from pyspark_pipeline_framework.testing import InlineRegistry
 
 
 class Numbers(Source[SourceConfig]):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -124,7 +124,7 @@ class AuditLogHook(Hook[AuditLogSettings]):
         })
 
     def _emit(self, context: Any, record: dict[str, Any]) -> None:
-        record = {"time": datetime.now(timezone.utc).isoformat(), **record}
+        record = {"time": datetime.now(UTC).isoformat(), **record}
         for sink_name, sink in self.sinks:
             try:
                 sink.write(record)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import attrs
 
@@ -40,7 +40,7 @@ class FileSource(Source[FileSourceConfig]):
     fixed_format: str | None = None
 
     #: Figures for the step result (rows sent to the dead-letter queue).
-    _dead: dict = {}
+    _dead: Mapping[str, Any] = {}
 
     def read(self) -> DataFrame:
         fmt = self.fixed_format or self.config.format
@@ -66,7 +66,7 @@ class FileSource(Source[FileSourceConfig]):
         spark = self.context.spark
         options = {**self.config.options, "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
         if self.config.schema:
-            schema = StructType.fromDDL(self.config.schema)
+            schema = cast(StructType, StructType.fromDDL(self.config.schema))  # a column list parses to a struct
         else:  # inferred as usual, then read again with the raw-text column added
             schema = spark.read.format(fmt).options(**options).load(self.config.path).schema
         schema = StructType([f for f in schema.fields if f.name != CORRUPT]).add(CORRUPT, StringType())

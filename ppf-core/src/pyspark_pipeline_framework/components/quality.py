@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyspark_pipeline_framework.core import Validator, ValidatorConfig
@@ -41,7 +41,7 @@ class DataQuality(Validator[DataQualityConfig]):
     """
 
     _checked: CheckedData | None = None
-    _dead: dict[str, Any] = {}
+    _dead: Mapping[str, Any] = {}
 
     def validate(self, df: DataFrame) -> DataFrame:
         from pyspark.sql import functions as F
@@ -53,9 +53,10 @@ class DataQuality(Validator[DataQualityConfig]):
         max_ratio = dead_letters.max_ratio(self.step_name) if dead_letters is not None else None
         self._checked = evaluate(df, checks, decide_now=max_ratio is not None)
         report = self._checked.report()
-        if max_ratio is not None:
+        if dead_letters is not None and max_ratio is not None:
             dead_letters.check_ratio(self.step_name, report["rows_quarantined"], report["rows_checked"])
         if self._checked.quarantined is not None:
+            assert dead_letters is not None  # a run's context always has its dead-letter queue
             self._dead = dead_letters.send(self.step_name, self._checked.quarantined,
                                            error="failed data-quality checks", failed_rules=F.col(FAILED_RULES_COLUMN))
             # The dead-letter write computed the observed pass; Spark publishes the counts right after.

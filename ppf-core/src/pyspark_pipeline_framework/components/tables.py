@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
 from pyspark_pipeline_framework.components.files import WriteMode
+from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.context import Context
 
 
-class ComponentKind(str, enum.Enum):
+class ComponentKind(enum.StrEnum):
     """What a step does, which decides where it may stand in the pipeline graph.
 
     A ``str`` whose value is the lower-case name (``"source"``), as JSON output, logs and
@@ -47,6 +47,9 @@ class ComponentKind(str, enum.Enum):
 
 class ComponentConfig:
     """Base of every component config; subclasses are turned into frozen attrs classes."""
+
+    if TYPE_CHECKING:  # set by attrs.define below and in __init_subclass__, which type checkers do not follow
+        __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

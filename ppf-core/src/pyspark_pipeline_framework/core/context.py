@@ -10,7 +10,7 @@ import getpass
 import socket
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def new_run_id() -> str:
     """Sortable by start time, unique across machines."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
 def _safe(read: Callable[[], str]) -> str:
@@ -42,7 +42,7 @@ class RunInfo:
 
     pipeline: str
     run_id: str = attrs.field(factory=new_run_id)
-    started_at: datetime = attrs.field(factory=lambda: datetime.now(timezone.utc))
+    started_at: datetime = attrs.field(factory=lambda: datetime.now(UTC))
     user: str = attrs.field(factory=lambda: _safe(getpass.getuser))
     host: str = attrs.field(factory=lambda: _safe(socket.gethostname))
 

@@ -155,7 +155,7 @@ def _cycle_issues(spec: PipelineSpec, graph: PipelineGraph) -> list[ConfigIssue]
         while stack:
             for upstream in stack[-1]:
                 if colour[upstream] == grey:
-                    cycles.append(path[path.index(upstream):] + [upstream])
+                    cycles.append([*path[path.index(upstream):], upstream])
                 elif colour[upstream] == white:
                     colour[upstream] = grey
                     path.append(upstream)

@@ -44,7 +44,8 @@ def named_datasets(config: Mapping[str, Any]) -> list[Dataset]:
     """The datasets a component config names with ``path``/``paths`` or ``table``."""
     fmt = config.get("format") if isinstance(config.get("format"), str) else None
     found = []
-    paths = config.get("paths") if isinstance(config.get("paths"), list) else [config.get("path")]
+    listed = config.get("paths")
+    paths = listed if isinstance(listed, list) else [config.get("path")]
     for path in paths:
         if isinstance(path, str) and path:
             found.append(path_dataset(path, fmt))

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+from typing import Protocol
+
+
+class _Selectable(Protocol):
+    """What ``importlib.metadata.entry_points()`` returns: ``SelectableGroups`` on Python 3.11, ``EntryPoints`` later."""
+
+    def select(self, *, group: str) -> importlib.metadata.EntryPoints: ...
 
 
 @functools.cache
-def _installed() -> importlib.metadata.EntryPoints:
+def _installed() -> _Selectable:
     return importlib.metadata.entry_points()
 
 

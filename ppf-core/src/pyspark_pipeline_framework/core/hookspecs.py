@@ -14,8 +14,8 @@ import pluggy
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from pyspark_pipeline_framework.core.pipeline import ResolvedStep
     from pyspark_pipeline_framework.core.context import Context
+    from pyspark_pipeline_framework.core.pipeline import ResolvedStep
     from pyspark_pipeline_framework.core.results import RunResult, StepResult
     from pyspark_pipeline_framework.core.secrets import SecretResolver
     from pyspark_pipeline_framework.core.spec import PipelineSpec, StepSpec

@@ -11,7 +11,7 @@ import attrs
 SUMMARY_METRICS = ("rows_in", "rows_out", "rows_quarantined", "rows_written", "bytes_written")
 
 
-class StepStatus(str, enum.Enum):
+class StepStatus(enum.StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     #: Not run because a step it depends on failed.

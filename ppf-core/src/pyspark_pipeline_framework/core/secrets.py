@@ -148,11 +148,11 @@ class Secrets:
                     changes[field.alias or field.name] = resolved
             return attrs.evolve(value, **changes) if changes else value
         if isinstance(value, Mapping):
-            items = {key: self.resolve_all(item) for key, item in value.items()}
-            return items if any(items[k] is not value[k] for k in value) else value
+            entries = {key: self.resolve_all(item) for key, item in value.items()}
+            return entries if any(entries[k] is not value[k] for k in value) else value
         if isinstance(value, (list, tuple)):
             items = [self.resolve_all(item) for item in value]
-            if any(new is not old for new, old in zip(items, value)):
+            if any(new is not old for new, old in zip(items, value, strict=True)):
                 return type(value)(items)
             return value
         return value

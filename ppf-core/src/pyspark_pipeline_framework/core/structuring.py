@@ -110,7 +110,7 @@ def make_converter() -> cattrs.Converter:
         base = list_structure_factory(tp, converter)
 
         def structure(value: Any, t: Any) -> Any:
-            if isinstance(value, (str, bytes)) or isinstance(value, Mapping):
+            if isinstance(value, (str, bytes, Mapping)):
                 raise WrongType(f"expected a list [ ... ], got {_describe(value)}")
             return base(value, t)
 

@@ -39,6 +39,7 @@ class NotNull(RowCheck):
     """Every listed column is non-NULL."""
 
     config_class = ColumnsConfig
+    config: ColumnsConfig
 
     def failing(self, df: DataFrame) -> Column:
         from pyspark.sql import functions as F
@@ -56,6 +57,7 @@ class Unique(RowCheck):
     """
 
     config_class = ColumnsConfig
+    config: ColumnsConfig
 
     def failing(self, df: DataFrame) -> Column:
         from pyspark.sql import Window
@@ -79,6 +81,7 @@ class AcceptedValues(RowCheck):
     """The column's value (compared as a string) is one of ``values``."""
 
     config_class = AcceptedValuesConfig
+    config: AcceptedValuesConfig
 
     def failing(self, df: DataFrame) -> Column:
         from pyspark.sql import functions as F
@@ -105,6 +108,7 @@ class Range(RowCheck):
     """The numeric column lies between ``min`` and ``max``."""
 
     config_class = RangeConfig
+    config: RangeConfig
 
     def failing(self, df: DataFrame) -> Column:
         from pyspark.sql import functions as F
@@ -137,6 +141,7 @@ class Regex(RowCheck):
     """The column's value matches ``pattern``."""
 
     config_class = RegexConfig
+    config: RegexConfig
 
     def failing(self, df: DataFrame) -> Column:
         from pyspark.sql import functions as F
@@ -159,6 +164,7 @@ class Expression(RowCheck):
     """A SQL expression that must be true for the row."""
 
     config_class = ExpressionConfig
+    config: ExpressionConfig
 
     def default_name(self) -> str:
         return f"sql({self.config.expression})"
@@ -183,6 +189,7 @@ class RowCount(DatasetCheck):
     """The number of rows lies between ``min`` and ``max``."""
 
     config_class = RowCountConfig
+    config: RowCountConfig
 
     def problem(self, values: Mapping[str, Any], rows: int, df: DataFrame) -> str | None:
         if self.config.min is not None and rows < self.config.min:
@@ -203,6 +210,7 @@ class Freshness(DatasetCheck):
     """The newest value of a timestamp column is recent enough."""
 
     config_class = FreshnessConfig
+    config: FreshnessConfig
 
     def aggregates(self, df: DataFrame) -> Mapping[str, Column]:
         from pyspark.sql import functions as F
@@ -233,6 +241,7 @@ class Schema(DatasetCheck):
     """A schema contract: required columns with their types.  Read from the plan: no data needed."""
 
     config_class = SchemaConfig
+    config: SchemaConfig
 
     def default_name(self) -> str:
         return "schema"

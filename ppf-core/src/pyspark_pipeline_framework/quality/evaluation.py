@@ -22,11 +22,11 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from pyspark_pipeline_framework.spark import adaptive_execution_off
 from pyspark_pipeline_framework.core.errors import DataQualityError
 from pyspark_pipeline_framework.quality.check import Check, DatasetCheck, RowCheck
+from pyspark_pipeline_framework.spark import adaptive_execution_off
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -79,10 +79,11 @@ class CheckedData:
                 ratio = failed / rows if rows else 0.0
                 entry.update(rows_failed=failed, rows_passed=rows - failed, failing_ratio=round(ratio, 6),
                              passed=ratio <= check.config.tolerance)
-            else:
+            else:  # a check that is not a row check is a data set check
+                assert self._df is not None  # evaluate() passes the checked rows
                 problem = (self._schema_problems[check.name] if check.name in self._schema_problems else
-                           check.problem({k.split(":", 1)[1]: v for k, v in values.items()
-                                          if k.startswith(f"d{index}:")}, rows, self._df))
+                           cast(DatasetCheck, check).problem({k.split(":", 1)[1]: v for k, v in values.items()
+                                                             if k.startswith(f"d{index}:")}, rows, self._df))
                 entry.update(passed=problem is None, message=problem)
             results[check.name] = entry
         return {"rows_checked": rows, "rows_passed_on": rows - quarantined - dropped, "rows_dropped": dropped,
@@ -99,7 +100,7 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
     from pyspark.sql import functions as F
 
     # Schema contracts are read from the plan: decided at once, before any job.
-    schema_problems = {c.name: c.problem({}, 0, df) for c in checks if type(c).__name__ == "Schema"}
+    schema_problems = {c.name: cast(DatasetCheck, c).problem({}, 0, df) for c in checks if type(c).__name__ == "Schema"}
     for check in checks:
         if schema_problems.get(check.name) and check.config.action == "fail":
             entry = {"type": check.type_name, "action": "fail", "passed": False, "message": schema_problems[check.name]}
@@ -108,7 +109,7 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
 
     fail_columns = {index: f"_ppf_fail_{index}_{uuid.uuid4().hex[:6]}" for index, c in enumerate(checks)
                     if isinstance(c, RowCheck)}
-    marked = df.withColumns({column: checks[index].failing(df) for index, column in fail_columns.items()}) \
+    marked = df.withColumns({column: cast(RowCheck, checks[index]).failing(df) for index, column in fail_columns.items()}) \
         if fail_columns else df
     aggregates = [F.count(F.lit(1)).alias("rows")]
     for index, column in fail_columns.items():
@@ -147,7 +148,6 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
                 marked.unpersist()
                 raise
         values = dict(observation.get)
-        observation = None
     else:
         marked = marked.observe(observation, *aggregates)
         if quarantines:
@@ -163,7 +163,8 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
         quarantined = marked.filter(rows_failing(("quarantine",))) \
             .withColumn(FAILED_RULES_COLUMN, F.filter(F.array(*names), lambda name: name.isNotNull())) \
             .drop(*fail_columns.values())
-    checked = CheckedData(checks, passed, quarantined, values, observation, schema_problems, df, persisted)
+    pending = None if decide_now else observation  # read above when decided now
+    checked = CheckedData(checks, passed, quarantined, values, pending, schema_problems, df, persisted)
     if decide_now:
         report = checked.report()
         failed = [name for name, entry in report["checks"].items()

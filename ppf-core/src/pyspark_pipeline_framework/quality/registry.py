@@ -9,9 +9,9 @@ from typing import Any
 
 import attrs
 
-from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core.entry_points import entry_points
 from pyspark_pipeline_framework.core.errors import PpfError
+from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.quality.builtin_checks import BUILTIN_CHECKS
 from pyspark_pipeline_framework.quality.check import Check, CheckConfig
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
@@ -51,24 +51,24 @@ def _working_directory_importable() -> None:
         sys.path.insert(0, os.getcwd())
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
 
 
-class PlanFormat(str, Enum):
+class PlanFormat(StrEnum):
     text = "text"
     mermaid = "mermaid"
     json = "json"
 
 
-class LogFormat(str, Enum):
+class LogFormat(StrEnum):
     auto = "auto"
     console = "console"
     json = "json"
 
 
-class LogLevel(str, Enum):
+class LogLevel(StrEnum):
     debug = "debug"
     info = "info"
     warning = "warning"
@@ -124,9 +124,9 @@ def run(
 ) -> None:
     """Run a pipeline (every run is recorded in the run ledger)."""
     from pyspark_pipeline_framework.core.errors import ConfigError, EnvironmentProblem, PpfError
-    from pyspark_pipeline_framework.runtime.session.logs import configure_logging
-    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
     from pyspark_pipeline_framework.runner.config.preflight import validate
+    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+    from pyspark_pipeline_framework.runtime.session.logs import configure_logging
 
     progress_shown = log_format is LogFormat.auto and sys.stderr.isatty()
     configure_logging(log_format.value, log_level.value if log_level else ("warning" if progress_shown else "info"))
@@ -144,10 +144,10 @@ def run(
         typer.echo("dry run: configuration is valid; nothing was run")
         return
 
-    from pyspark_pipeline_framework.runtime.session.java import require_java
-    from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
-    from pyspark_pipeline_framework.runtime.resilience.retry import silence_stamina_log_lines
     from pyspark_pipeline_framework.runner.progress import progress_plugins
+    from pyspark_pipeline_framework.runtime.resilience.retry import silence_stamina_log_lines
+    from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+    from pyspark_pipeline_framework.runtime.session.java import require_java
 
     silence_stamina_log_lines()
 
@@ -233,8 +233,8 @@ def validate(
     """Check pipeline files completely, without starting Spark."""
     from pyspark_pipeline_framework.core.errors import ConfigError
     from pyspark_pipeline_framework.core.registry import ComponentRegistry
-    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
     from pyspark_pipeline_framework.runner.config.preflight import validate as check
+    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 
     registry = ComponentRegistry()
     report = []
@@ -268,8 +268,8 @@ def plan(
     """Show the pipeline's steps as a graph (text or Mermaid)."""
     from pyspark_pipeline_framework.core.errors import ConfigError
     from pyspark_pipeline_framework.runner import plan as plans
-    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
     from pyspark_pipeline_framework.runner.config.preflight import validate as check
+    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 
     try:
         pipeline = check(load_pipeline_file(file, override or []))
@@ -326,8 +326,8 @@ def jars_fetch(
     import os
 
     from pyspark_pipeline_framework.core.errors import PpfError
-    from pyspark_pipeline_framework.runtime.session.java import require_java
     from pyspark_pipeline_framework.runner.jars import DEFAULT_JARS_DIR, fetch, installed_plugin_packages
+    from pyspark_pipeline_framework.runtime.session.java import require_java
 
     target = directory or Path(os.environ.get("PPF_JARS_DIR") or DEFAULT_JARS_DIR)
     packages = list(dict.fromkeys([*installed_plugin_packages(), *(package or [])]))

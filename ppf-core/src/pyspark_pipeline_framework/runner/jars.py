@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from pyspark_pipeline_framework.core.errors import PpfError
 
@@ -31,7 +32,7 @@ class JarFetchError(PpfError, RuntimeError):
     """A package could not be resolved; the message says which and why."""
 
 
-def installed_plugin_settings() -> list[Mapping[str, object]]:
+def installed_plugin_settings() -> list[Mapping[str, Any]]:
     """What every installed plugin asks of a Spark session, as if a pipeline used all components."""
     from pyspark_pipeline_framework.core.plugins import load_hook_plugins
     from pyspark_pipeline_framework.core.registry import ComponentRegistry
@@ -51,7 +52,7 @@ def installed_plugin_settings() -> list[Mapping[str, object]]:
 def installed_plugin_packages() -> list[str]:
     packages: list[str] = []
     for answer in installed_plugin_settings():
-        for package in answer.get("packages", ()):  # type: ignore[union-attr]
+        for package in answer.get("packages", ()):
             if package not in packages:
                 packages.append(str(package))
     return packages
@@ -68,7 +69,7 @@ def _pyspark_jars_dir() -> Path:
 def artifact_name(jar_file_name: str) -> str:
     """``json4s-jackson-core_2.13-4.0.7.jar`` -> ``json4s-jackson-core_2.13``."""
     parts = jar_file_name.removesuffix(".jar").split("-")
-    name = []
+    name: list[str] = []
     for part in parts:
         if part[:1].isdigit() and name:
             break

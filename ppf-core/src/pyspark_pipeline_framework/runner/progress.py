@@ -68,7 +68,7 @@ class TerminalProgress(Hook):
         self._console.print(f"run {result.run_id} {status} in {result.duration_s:.1f}s")
 
 
-def _size(count: int) -> str:
+def _size(count: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if count < 1024 or unit == "GiB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"

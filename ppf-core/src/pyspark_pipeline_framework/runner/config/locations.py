@@ -41,20 +41,21 @@ class SourceLocator:
                 if parent_key != "steps" or int(index) >= len(self._step_names):
                     return found
                 # Walk the elements in order, so duplicate names still find the right one.
-                hit, search_from = None, cursor
+                name_line = search_from = cursor  # the loop runs at least once and moves both
                 for position in range(int(index) + 1):
                     pattern = re.compile(r'(^|[\s{,])"?name"?\s*[=:]\s*"?' + re.escape(self._step_names[position])
                                          + r'"?\s*($|[\s,}#/])')
-                    hit = _search(lines, pattern, search_from, limit)
-                    if hit is None:
+                    line = _search(lines, pattern, search_from, limit)
+                    if line is None:
                         return found
-                    search_from = hit + 1
+                    name_line, search_from = line, line + 1
                 # The element starts at the brace that opens it; config keys may precede `name`.
-                start = hit
+                start = name_line
                 while start > cursor and "{" not in lines[start]:
                     start -= 1
-                cursor, found, limit = start, hit + 1, _block_end(lines, start, limit)
+                cursor, found, limit = start, name_line + 1, _block_end(lines, start, limit)
             else:
+                assert key is not None  # a segment without an index is a key
                 pattern = re.compile(r'(^|[\s{,])"?' + re.escape(key) + r'"?\s*([=:{\[]|\+=)')
                 hit = _search(lines, pattern, cursor, limit)
                 if hit is None:

@@ -18,7 +18,6 @@ from typing import Any
 import attrs
 
 from pyspark_pipeline_framework.core.component import ComponentKind
-from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core.dag import PipelineGraph, build_graph
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.hook import Hook
@@ -27,8 +26,9 @@ from pyspark_pipeline_framework.core.plugins import NamedPlugin, check_hook_plug
 from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
 from pyspark_pipeline_framework.core.session_imports import session_needed_condition
 from pyspark_pipeline_framework.core.spec import HooksSettings, PipelineSpec, StepSpec
-from pyspark_pipeline_framework.runner.config.reading import PipelineFile
+from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.runner.config.locations import SourceLocator
+from pyspark_pipeline_framework.runner.config.reading import PipelineFile
 
 
 def validate(file: PipelineFile, registry: ComponentRegistry | None = None) -> ResolvedPipeline:
@@ -87,7 +87,7 @@ def validate_raw(
         raise ConfigError(_locate(issues, file, raw_steps))
     assert spec is not None and graph is not None
     notes = _locate([step.note for step in deferred.values()], file, raw_steps)
-    deferred = {name: attrs.evolve(step, note=note) for (name, step), note in zip(deferred.items(), notes)}
+    deferred = {name: attrs.evolve(step, note=note) for (name, step), note in zip(deferred.items(), notes, strict=True)}
     return ResolvedPipeline(
         spec, graph, resolved, str(file.path) if file else None, dead_letters, hook_settings, deferred=deferred,
         resolve_in_session=functools.partial(validate_raw, raw, registry, file, in_session=True) if deferred else None,

@@ -9,6 +9,7 @@ to HOCON's comment syntax.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ def _parse_value(value: str) -> Any:
     return value
 
 
-def load_pipeline_file(path: str | Path, overrides: list[str] = ()) -> PipelineFile:
+def load_pipeline_file(path: str | Path, overrides: Sequence[str] = ()) -> PipelineFile:
     """Parse, include, apply overrides, resolve substitutions; every error is a :class:`ConfigError`."""
     from pyhocon import ConfigFactory, ConfigTree
     from pyhocon.config_parser import ConfigParser
@@ -124,9 +125,9 @@ def _set_element(raw: dict[str, Any], key: str, value: Any) -> None:
                                                "check the key; list indexes start at 0")]) from None
         node = child
     last = parts[-1]
-    if isinstance(node, list) and isinstance(last, int) and last < len(node):
-        node[last] = value
-    elif isinstance(node, dict) and isinstance(last, str):
+    list_item = isinstance(node, list) and isinstance(last, int) and last < len(node)
+    dict_entry = isinstance(node, dict) and isinstance(last, str)
+    if list_item or dict_entry:
         node[last] = value
     else:
         raise ConfigError([ConfigIssue(f"--override {key}", "cannot set this key", "check the key")])

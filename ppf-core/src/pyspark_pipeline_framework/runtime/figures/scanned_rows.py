@@ -84,8 +84,11 @@ class ScannedRows:
         store = sql_status_store(self._spark)
         if store is None:
             raise LookupError("no SQL status store (Spark Connect)")
+        first = self._first_execution
+        if first is None:  # track() tracks nothing then, so rows() never gets here
+            raise LookupError("no SQL execution id at the run's start")
         queries = []
-        for execution in _executions_from(store, self._first_execution):
+        for execution in _executions_from(store, first):
             execution_id = int(execution.executionId())
             with self._lock:
                 parsed = self._parsed.get(execution_id)

@@ -24,7 +24,7 @@ So a source's or transform's ``after_step`` usually sees no row counts yet (the 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pyspark_pipeline_framework.core.component import ComponentKind
@@ -35,8 +35,8 @@ from pyspark_pipeline_framework.spark.jobs import jobs_so_far
 
 if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.dag import PipelineGraph
-    from pyspark_pipeline_framework.runtime.run.context import RunContext
     from pyspark_pipeline_framework.core.results import StepResult
+    from pyspark_pipeline_framework.runtime.run.context import RunContext
 
 
 class StepMetrics:
@@ -153,7 +153,7 @@ class StepMetrics:
         result.metrics["bytes_written"] = written.bytes if written else None
         self._context.metrics.record_row_count(f"step.{name}", rows_written)
 
-    def _sum_of_inputs(self, inputs: list[str], *, executed: bool, final: bool = False) -> int | None:
+    def _sum_of_inputs(self, inputs: Sequence[str], *, executed: bool, final: bool = False) -> int | None:
         counts = [self._rows_out(u, executed=executed, final=final) for u in inputs]
         return None if any(c is None for c in counts) else sum(counts)  # type: ignore[arg-type]
 

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
-try:
+if sys.platform != "win32":
     import fcntl  # POSIX: processes sharing a state file take turns
-except ImportError:  # pragma: no cover - Windows: threads of one process still take turns
-    fcntl = None
 
 from pyspark_pipeline_framework.core.errors import PpfError
 from pyspark_pipeline_framework.core.spec import CircuitBreakerSettings
@@ -145,7 +145,7 @@ class BreakerStateFile:
     share the file see each other's failures and never lose each other's updates.
     """
 
-    _locks: dict[str, threading.Lock] = {}
+    _locks: ClassVar[dict[str, threading.Lock]] = {}
     _locks_guard = threading.Lock()
 
     def __init__(self, path: str | Path):
@@ -180,7 +180,7 @@ class BreakerStateFile:
     @contextmanager
     def _across_processes(self) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if fcntl is None:
+        if sys.platform == "win32":  # pragma: no cover - threads of one process still take turns
             yield
             return
         with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:

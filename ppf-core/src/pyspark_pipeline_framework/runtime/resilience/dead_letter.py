@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pyspark_pipeline_framework.core.errors import PermanentError, PpfError
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-    from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter
+    from pyspark_pipeline_framework.core.component import Sink
     from pyspark_pipeline_framework.core.context import Context
+    from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter
 
 
 
@@ -63,8 +64,10 @@ class DeadLetterQueue:
         if step_name not in self._sinks:
             raise PermanentError(f"step {step_name!r} has dead rows but no dead_letter sink; add "
                                  "dead_letter { type = ParquetSink, config { path = ... } } to the step or the pipeline")
-        rules = failed_rules if not isinstance(failed_rules, (list, tuple)) else \
-            F.array(*[F.lit(rule) for rule in failed_rules]).cast("array<string>")
+        if isinstance(failed_rules, (list, tuple)):
+            rules = F.array(*[F.lit(rule) for rule in failed_rules]).cast("array<string>")
+        else:
+            rules = cast("Column", failed_rules)  # rule names come as a list or tuple
         enveloped = rows.withColumns({
             "_ppf_pipeline": F.lit(self._context.run.pipeline),
             "_ppf_step": F.lit(step_name),
@@ -76,8 +79,8 @@ class DeadLetterQueue:
         observation = Observation(f"ppf-dead-{uuid.uuid4().hex[:8]}")
         enveloped = enveloped.observe(observation, F.count(F.lit(1)).alias("rows"))
         resolved = self._sinks[step_name]
-        sink = resolved.component_class(resolved.config, self._context, self._context.logger.bind(step=step_name),
-                                        step_name=step_name)
+        sink = cast("Sink", resolved.component_class(resolved.config, self._context,  # preflight admits only sinks
+                                                     self._context.logger.bind(step=step_name), step_name=step_name))
         sink.write(enveloped)
         written = int(observation.get["rows"])  # the write has finished: the count is there
         self._context.logger.warning("dead_letters_written", step=step_name, rows=written, error=error)

@@ -9,23 +9,23 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from pyspark_pipeline_framework.core.component import Component, ComponentKind
+from pyspark_pipeline_framework.core.component import Component, ComponentKind, Sink
 from pyspark_pipeline_framework.core.errors import DataQualityError
 from pyspark_pipeline_framework.core.plugins import PluginManager
+from pyspark_pipeline_framework.core.results import RunResult, StepResult, StepStatus
 from pyspark_pipeline_framework.core.secrets import Secrets
 from pyspark_pipeline_framework.core.spec import RetryPolicy, StepSpec
+from pyspark_pipeline_framework.runtime.figures.step_metrics import StepMetrics
 from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard
-from pyspark_pipeline_framework.runtime.run.context import RunContext
-from pyspark_pipeline_framework.spark.jobs import job_group
 from pyspark_pipeline_framework.runtime.resilience.dead_letter import DeadLetterQueue
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumePlan, RunRecorder
-from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
-from pyspark_pipeline_framework.core.results import RunResult, StepResult, StepStatus
-from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
-from pyspark_pipeline_framework.runtime.figures.step_metrics import StepMetrics
 from pyspark_pipeline_framework.runtime.resilience.retry import call_with_retries
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
+from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
+from pyspark_pipeline_framework.spark.jobs import job_group
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -78,7 +78,8 @@ class PipelineExecutor:
             job_description=self._job_description,
             row_for_row_sinks=frozenset(
                 name for name, step in pipeline.steps.items()
-                if step.component_class.kind == ComponentKind.SINK and step.component_class.written_records_are_input_rows(step.config)
+                if step.component_class.kind == ComponentKind.SINK
+                and cast("type[Sink]", step.component_class).written_records_are_input_rows(step.config)
             ),
         )
 
@@ -147,10 +148,10 @@ class PipelineExecutor:
                     name = running.pop(future)
                     settled.add(name)
                     future.result()  # _run_step records failures itself; this surfaces bugs only
-                    for upstream in self.graph.inputs[name]:
-                        remaining_consumers[upstream] -= 1
-                        if remaining_consumers[upstream] == 0:
-                            self._release(upstream)
+                    for producer in self.graph.inputs[name]:
+                        remaining_consumers[producer] -= 1
+                        if remaining_consumers[producer] == 0:
+                            self._release(producer)
 
     def _not_run(self, result: StepResult, status: StepStatus, reason: str) -> None:
         result.status = status

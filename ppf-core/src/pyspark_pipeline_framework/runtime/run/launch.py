@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard
 from pyspark_pipeline_framework.core.context import RunInfo
-from pyspark_pipeline_framework.runtime.run.context import RunContext
-from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
-from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.results import RunResult
-from pyspark_pipeline_framework.runtime.session.builder import build_session, plan_session
+from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard
+from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
+from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
+from pyspark_pipeline_framework.runtime.session.builder import SessionPlan, build_session, plan_session
+from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
 
 
-def session_plan_for(pipeline: ResolvedPipeline, plugin_manager) -> object:
+def session_plan_for(pipeline: ResolvedPipeline, plugin_manager) -> SessionPlan:
     steps = list(pipeline.steps.values())
     component_types = list({step.component_class for step in steps})
     answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types, steps=steps)
@@ -83,7 +83,7 @@ def run_pipeline(
     context = RunContext(run, pipeline.spec, spark_factory=make_session)
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
-    context.spark  # the session exists before pipeline_start, as the hook spec promises
+    _ = context.spark  # the session exists before pipeline_start, as the hook spec promises
     try:
         if pipeline.deferred:
             pipeline = resolve_deferred_steps(pipeline, context.logger)

@@ -77,7 +77,7 @@ def plan_session(settings: SparkSettings, pipeline_name: str,
 
 
 def _jar_file(jars_dir: Path, coordinate: str) -> Path | None:
-    group, artifact, version = coordinate.split(":")[:3]
+    _group, artifact, version = coordinate.split(":")[:3]
     candidate = jars_dir / f"{artifact}-{version}.jar"
     return candidate if candidate.is_file() else None
 

@@ -23,7 +23,7 @@ def java_executable() -> str | None:
 
 # `ppf run` checks Java before loading plugins and again when building the session: asking
 # each executable once per process saves a JVM start (`java -version`) on every run.
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def java_major_version(executable: str) -> int | None:
     # A JDK's `release` file names its version: reading it costs nothing, `java -version` a JVM start.
     release = Path(executable).resolve().parent.parent / "release"
