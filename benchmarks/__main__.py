@@ -25,12 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("list", help="the cases and what each measures")
     run = commands.add_parser("run", help="measure cases (all when none is named), record and tabulate them")
     run.add_argument("cases", nargs="*", metavar="CASE")
-    run.add_argument("--pairs", type=int, help="interleaved pairs (runs, for cases without a baseline); "
-                                               "default: each case's own")
+    run.add_argument(
+        "--pairs", type=int, help="interleaved pairs (runs, for cases without a baseline); default: each case's own"
+    )
     run.add_argument("--rows", type=int, help="rows of the parquet input (default 4,000,000)")
     run.add_argument("--users", type=int, help="users in the Quick Start's Delta table (default 200,000)")
-    run.add_argument("--idle-wait", type=float, metavar="SECONDS",
-                     help="longest wait for idle CPUs before a run (default 45; the busy fraction is recorded)")
+    run.add_argument(
+        "--idle-wait",
+        type=float,
+        metavar="SECONDS",
+        help="longest wait for idle CPUs before a run (default 45; the busy fraction is recorded)",
+    )
     run.add_argument("--results", type=Path, help="write records here and print the table (docs untouched)")
     run.add_argument("--note", help="a note kept with each record")
     table = commands.add_parser("table", help="rewrite docs/performance.md's summary table from the results files")
@@ -79,9 +84,17 @@ def _run(name: str, case, pairs: int | None, results: Path | None, note: str | N
     documented = {"rows": DOCUMENTED_ROWS, "table_rows": DOCUMENTED_QS_ROWS}
     resized = [f"{key}={params[key]}" for key in documented if key in params and params[key] != documented[key]]
     variant = ", ".join(filter(None, [measured.pop("variant", None), *resized])) or None
-    record = {"case": name, "started": started, "ended": results_files.now(), **version,
-              **({"variant": variant} if variant else {}), **measured, "machine": machine, "source": "measured",
-              **({"note": note} if note else {})}
+    record = {
+        "case": name,
+        "started": started,
+        "ended": results_files.now(),
+        **version,
+        **({"variant": variant} if variant else {}),
+        **measured,
+        "machine": machine,
+        "source": "measured",
+        **({"note": note} if note else {}),
+    }
     path = results_files.append(record, results or RESULTS)
     print(f"{name}: recorded in {path}", file=sys.stderr)
 
@@ -99,8 +112,10 @@ def _table(check: bool) -> int:
     table = render(_table_cases())
     if check:
         if generated_part(PERFORMANCE_DOC) != table:
-            print(f"{PERFORMANCE_DOC}: the summary table is out of date: run `python -m benchmarks table`",
-                  file=sys.stderr)
+            print(
+                f"{PERFORMANCE_DOC}: the summary table is out of date: run `python -m benchmarks table`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     changed = write_into(PERFORMANCE_DOC, table)
@@ -110,4 +125,3 @@ def _table(check: bool) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

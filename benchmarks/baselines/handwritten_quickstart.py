@@ -19,11 +19,14 @@ def anonymize(users):
 
 
 def merge_users(spark, source: str, table: str) -> None:
-    (DeltaTable.forPath(spark, table).alias("target")
-     .merge(anonymize(spark.read.parquet(source)).alias("source"), "target.user_id = source.user_id")
-     .whenMatchedUpdateAll()
-     .whenNotMatchedInsertAll()
-     .execute())
+    (
+        DeltaTable.forPath(spark, table)
+        .alias("target")
+        .merge(anonymize(spark.read.parquet(source)).alias("source"), "target.user_id = source.user_id")
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute()
+    )
 
 
 def main() -> None:

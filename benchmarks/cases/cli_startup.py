@@ -18,7 +18,15 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     for _ in range(pairs):
         busy.append(round(wait_until_idle(), 3))
         times.append(wall_time([PPF, "--help"]))
-    return {"runs": pairs, "params": {},
-            "figures": {"help": {"runs": pairs, "median_s": round(median(times), 3),
-                                 "range_s": [round(v, 3) for v in spread(times)]}},
-            "raw": {"seconds": [round(t, 3) for t in times], "busy_before": busy}}
+    return {
+        "runs": pairs,
+        "params": {},
+        "figures": {
+            "help": {
+                "runs": pairs,
+                "median_s": round(median(times), 3),
+                "range_s": [round(v, 3) for v in spread(times)],
+            }
+        },
+        "raw": {"seconds": [round(t, 3) for t in times], "busy_before": busy},
+    }

@@ -33,16 +33,24 @@ def _reads(record: dict) -> str:
     return f"{reads['fan_out']:.2f} (control, two sources of the same files: {reads['control']:.2f})"
 
 
-FIGURES = [Figure("[Fan-out](../benchmarks/cases/fan_out.py): reads of a source feeding two sinks", "1", _reads,
-                  lambda record: record["figures"]["source_reads"]["fan_out"] == 1)]
+FIGURES = [
+    Figure(
+        "[Fan-out](../benchmarks/cases/fan_out.py): reads of a source feeding two sinks",
+        "1",
+        _reads,
+        lambda record: record["figures"]["source_reads"]["fan_out"] == 1,
+    )
+]
 
 
 def _pipeline(name: str, steps: list[str], event_log_dir: Path) -> str:
     conf = {**spark_conf(), "spark.eventLog.dir": event_log_dir.as_uri()}
     conf_lines = "\n".join(f"      {json.dumps(k)} = {json.dumps(v)}" for k, v in conf.items())
     step_lines = "\n".join(f"    {step}" for step in steps)
-    return (f'pipeline {{\n  name = "{name}"\n  spark {{\n    master = "{MASTER}"\n    conf {{\n{conf_lines}\n    }}\n  }}\n'
-            f"  steps = [\n{step_lines}\n  ]\n}}\n")
+    return (
+        f'pipeline {{\n  name = "{name}"\n  spark {{\n    master = "{MASTER}"\n    conf {{\n{conf_lines}\n    }}\n  }}\n'
+        f"  steps = [\n{step_lines}\n  ]\n}}\n"
+    )
 
 
 def _source(name: str, path: Path) -> str:
@@ -50,8 +58,10 @@ def _source(name: str, path: Path) -> str:
 
 
 def _sink(name: str, source: str, path: Path) -> str:
-    return (f'{{ name = "{name}", type = "ParquetSink", inputs = ["{source}"], '
-            f'config {{ path = {json.dumps(str(path))}, mode = "overwrite" }} }}')
+    return (
+        f'{{ name = "{name}", type = "ParquetSink", inputs = ["{source}"], '
+        f'config {{ path = {json.dumps(str(path))}, mode = "overwrite" }} }}'
+    )
 
 
 def fan_out_steps(data: Path, out: Path) -> list[str]:
@@ -59,8 +69,12 @@ def fan_out_steps(data: Path, out: Path) -> list[str]:
 
 
 def control_steps(data: Path, out: Path) -> list[str]:
-    return [_source("read-a", data), _sink("write-a", "read-a", out / "a"),
-            _source("read-b", data), _sink("write-b", "read-b", out / "b")]
+    return [
+        _source("read-a", data),
+        _sink("write-a", "read-a", out / "a"),
+        _source("read-b", data),
+        _sink("write-b", "read-b", out / "b"),
+    ]
 
 
 def run_case(name: str, make_steps, data: Path) -> Run:
@@ -76,13 +90,25 @@ def run_case(name: str, make_steps, data: Path) -> Run:
 
 def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     data = ensure_dataset()
-    runs = interleave(pairs, {"fan_out": Side(lambda _: run_case("fan_out", fan_out_steps, data)),
-                              "control": Side(lambda _: run_case("control", control_steps, data))})
+    runs = interleave(
+        pairs,
+        {
+            "fan_out": Side(lambda _: run_case("fan_out", fan_out_steps, data)),
+            "control": Side(lambda _: run_case("control", control_steps, data)),
+        },
+    )
     reads = {side: sorted({run.details["source_reads"] for run in side_runs}) for side, side_runs in runs.runs.items()}
     if any(len(values) > 1 for values in reads.values()):
         raise RuntimeError(f"source reads differed between runs: {reads}")
-    return {"pairs": pairs, "params": {"rows": ROWS},
-            "figures": {"source_reads": {side: values[0] for side, values in reads.items()},
-                        "jobs": {side: runs.jobs(side) for side in runs.runs}},
-            "raw": {side: [dict(run.details, seconds=round(run.seconds, 3)) for run in side_runs]
-                    for side, side_runs in runs.runs.items()}}
+    return {
+        "pairs": pairs,
+        "params": {"rows": ROWS},
+        "figures": {
+            "source_reads": {side: values[0] for side, values in reads.items()},
+            "jobs": {side: runs.jobs(side) for side in runs.runs},
+        },
+        "raw": {
+            side: [dict(run.details, seconds=round(run.seconds, 3)) for run in side_runs]
+            for side, side_runs in runs.runs.items()
+        },
+    }

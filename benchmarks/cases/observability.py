@@ -39,8 +39,9 @@ from benchmarks.harness.timing import fresh, settle, wall_time
 
 DEFAULT_PAIRS = 10
 FIGURES = [
-    ratio_figure("[Observability](../benchmarks/cases/observability.py) all on / all off, 3-step pipeline, "
-                 "wall time", 1.03),
+    ratio_figure(
+        "[Observability](../benchmarks/cases/observability.py) all on / all off, 3-step pipeline, wall time", 1.03
+    ),
     jobs_figure("Observability all on / all off: Spark jobs", "equal", lambda on, off: on == off),
 ]
 
@@ -101,8 +102,9 @@ def start_pushgateway() -> tuple[subprocess.Popen | None, str | None]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [binary, f"--web.listen-address=127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -119,18 +121,28 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     work = WORK / "observability"
     gateway, gateway_url = start_pushgateway() if COMPARED == "all" else (None, None)
     try:
-        runs = interleave(pairs, {side: Side(lambda _, side=side: run_side(side, source, work / side, gateway_url))
-                                  for side in ("on", "off")})
+        runs = interleave(
+            pairs,
+            {
+                side: Side(lambda _, side=side: run_side(side, source, work / side, gateway_url))
+                for side in ("on", "off")
+            },
+        )
     finally:
         if gateway is not None:
             gateway.terminate()
             gateway.wait()
     return {
-        "pairs": pairs, "params": {"rows": ROWS},
+        "pairs": pairs,
+        "params": {"rows": ROWS},
         **({"variant": f"PPF_BENCH_OBS={COMPARED}"} if COMPARED != "all" else {}),
-        "figures": {**compare(runs.seconds("on"), runs.seconds("off"), ("on", "off")),
-                    "jobs": {"on": runs.jobs("on"), "off": runs.jobs("off")},
-                    "pushgateway": gateway_url is not None},
-        "raw": {"seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
-                "busy_before": runs.busy_before},
+        "figures": {
+            **compare(runs.seconds("on"), runs.seconds("off"), ("on", "off")),
+            "jobs": {"on": runs.jobs("on"), "off": runs.jobs("off")},
+            "pushgateway": gateway_url is not None,
+        },
+        "raw": {
+            "seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
+            "busy_before": runs.busy_before,
+        },
     }

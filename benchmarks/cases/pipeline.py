@@ -67,8 +67,15 @@ def run_ppf(source: Path, run_dir: Path) -> Run:
 
 def handwritten_command(source: Path, output: Path, event_logs: Path) -> list[str]:
     conf = {**spark_conf(), "spark.eventLog.dir": event_logs.as_uri()}
-    return [PYTHON, str(BASELINES / "handwritten_pipeline.py"), str(source), str(output),
-            "--master", MASTER, *[arg for k, v in conf.items() for arg in ("--conf", f"{k}={v}")]]
+    return [
+        PYTHON,
+        str(BASELINES / "handwritten_pipeline.py"),
+        str(source),
+        str(output),
+        "--master",
+        MASTER,
+        *[arg for k, v in conf.items() for arg in ("--conf", f"{k}={v}")],
+    ]
 
 
 def run_handwritten(source: Path, run_dir: Path) -> Run:
@@ -81,13 +88,22 @@ def run_handwritten(source: Path, run_dir: Path) -> Run:
 def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     source = ensure_dataset()
     work = WORK / "pipeline"
-    runs = interleave(pairs, {"ppf": Side(lambda _: run_ppf(source, work / "ppf")),
-                              "hand": Side(lambda _: run_handwritten(source, work / "hand"))})
+    runs = interleave(
+        pairs,
+        {
+            "ppf": Side(lambda _: run_ppf(source, work / "ppf")),
+            "hand": Side(lambda _: run_handwritten(source, work / "hand")),
+        },
+    )
     return {
-        "pairs": pairs, "params": {"rows": ROWS},
-        "figures": {**compare(runs.seconds("ppf"), runs.seconds("hand"), ("ppf", "hand")),
-                    "jobs": {"ppf": runs.jobs("ppf"), "hand": runs.jobs("hand")}},
-        "raw": {"seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
-                "busy_before": runs.busy_before},
+        "pairs": pairs,
+        "params": {"rows": ROWS},
+        "figures": {
+            **compare(runs.seconds("ppf"), runs.seconds("hand"), ("ppf", "hand")),
+            "jobs": {"ppf": runs.jobs("ppf"), "hand": runs.jobs("hand")},
+        },
+        "raw": {
+            "seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
+            "busy_before": runs.busy_before,
+        },
     }
-

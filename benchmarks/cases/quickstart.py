@@ -36,8 +36,11 @@ from benchmarks.harness.timing import fresh, settle, wall_time
 
 DEFAULT_PAIRS = 24
 FIGURES = [
-    ratio_figure("[Quick Start](../benchmarks/cases/quickstart.py) on S3 and Delta: `ppf run` / hand-written "
-                 "delta-spark, wall time", 1.05),
+    ratio_figure(
+        "[Quick Start](../benchmarks/cases/quickstart.py) on S3 and Delta: `ppf run` / hand-written "
+        "delta-spark, wall time",
+        1.05,
+    ),
     jobs_figure("Quick Start: Spark jobs, ppf / hand-written", "no extra", lambda ppf, hand: max(ppf) <= min(hand)),
 ]
 
@@ -53,16 +56,33 @@ PII = ("email", "phone", "ssn")
 PPF_OVERRIDES = [o for o in os.environ.get("PPF_BENCH_QS_OVERRIDES", "").split(";") if o]
 FILES = 4  # parquet files per batch: both local cores read from the start
 # Per-run properties that differ between any two applications, whoever builds the session.
-PER_RUN_PROPERTIES = {"spark.app.name", "spark.app.id", "spark.app.startTime", "spark.app.submitTime",
-                      "spark.driver.host", "spark.driver.port", "spark.eventLog.dir", "spark.executor.id",
-                      "spark.app.initial.jar.urls"}  # spark://<driver host>:<port>/jars/...: per run
+PER_RUN_PROPERTIES = {
+    "spark.app.name",
+    "spark.app.id",
+    "spark.app.startTime",
+    "spark.app.submitTime",
+    "spark.driver.host",
+    "spark.driver.port",
+    "spark.eventLog.dir",
+    "spark.executor.id",
+    "spark.app.initial.jar.urls",
+}  # spark://<driver host>:<port>/jars/...: per run
 
 
 # -- data -------------------------------------------------------------------------------------
 def users(ids: range, version: str) -> list[dict]:
     """The e2e test's user rows; ``version`` changes every PII value, so a merge visibly updates."""
-    return [{"user_id": i, "name": f"user{i}", "email": f"user{i}.{version}@example.com",
-             "phone": f"+1-555-{i:07d}-{version}", "ssn": f"{i:09d}-{version}", "country": "DE"} for i in ids]
+    return [
+        {
+            "user_id": i,
+            "name": f"user{i}",
+            "email": f"user{i}.{version}@example.com",
+            "phone": f"+1-555-{i:07d}-{version}",
+            "ssn": f"{i:09d}-{version}",
+            "country": "DE",
+        }
+        for i in ids
+    ]
 
 
 def batches(rows: int) -> tuple[range, range]:
@@ -79,7 +99,7 @@ def upload_users(client, ids: range, version: str) -> None:
     step = -(-len(ids) // FILES)
     for part in range(FILES):
         buffer = io.BytesIO()
-        pq.write_table(pa.Table.from_pylist(users(ids[part * step:(part + 1) * step], version)), buffer)
+        pq.write_table(pa.Table.from_pylist(users(ids[part * step : (part + 1) * step], version)), buffer)
         client.put_object(Bucket="raw-data", Key=f"users/part-{part}.parquet", Body=buffer.getvalue())
 
 
@@ -97,8 +117,9 @@ def restore(client, objects: dict[str, bytes]) -> None:
     """Put the warehouse bucket back to exactly ``objects``: nothing a previous run wrote survives."""
     existing = keys(client, "warehouse")
     for start in range(0, len(existing), 1000):
-        client.delete_objects(Bucket="warehouse",
-                              Delete={"Objects": [{"Key": k} for k in existing[start:start + 1000]]})
+        client.delete_objects(
+            Bucket="warehouse", Delete={"Objects": [{"Key": k} for k in existing[start : start + 1000]]}
+        )
     for key, body in objects.items():
         client.put_object(Bucket="warehouse", Key=key, Body=body)
     if keys(client, "warehouse") != sorted(objects):
@@ -110,9 +131,16 @@ def open_table(endpoint: str):
 
     from ppf_aws.testing import TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY
 
-    return DeltaTable("s3://warehouse/users", storage_options={
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY, "AWS_REGION": TEST_REGION, "AWS_ALLOW_HTTP": "true"})
+    return DeltaTable(
+        "s3://warehouse/users",
+        storage_options={
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY,
+            "AWS_REGION": TEST_REGION,
+            "AWS_ALLOW_HTTP": "true",
+        },
+    )
 
 
 def commit_operation(client, version: int) -> str:
@@ -131,8 +159,9 @@ def check_table(client, endpoint: str, base_version: int, rows: int) -> None:
     # and moto's server is a thread of this process.
     operation = commit_operation(client, table.version())
     if table.version() != base_version + 1 or operation != "MERGE":
-        raise RuntimeError(f"expected one MERGE commit after version {base_version}, "
-                           f"found version {table.version()} ({operation})")
+        raise RuntimeError(
+            f"expected one MERGE commit after version {base_version}, found version {table.version()} ({operation})"
+        )
     data = table.to_pyarrow_table(columns=["user_id", *PII])
     initial, batch = batches(rows)
     expected_ids = len(set(initial) | set(batch))
@@ -155,8 +184,11 @@ def s3_settings(endpoint: str) -> dict[str, str]:
     """Both buckets on the moto server, per bucket, as the e2e test gives them to ``ppf run``."""
     from ppf_aws.testing import s3a_settings
 
-    return {f"spark.hadoop.fs.s3a.bucket.{bucket}.{key}": value
-            for bucket in BUCKETS for key, value in s3a_settings(endpoint).items()}
+    return {
+        f"spark.hadoop.fs.s3a.bucket.{bucket}.{key}": value
+        for bucket in BUCKETS
+        for key, value in s3a_settings(endpoint).items()
+    }
 
 
 def ensure_jars() -> Path:
@@ -194,17 +226,34 @@ def plugin_session_settings(jars_dir: Path) -> dict[str, str]:
 def run_ppf(project: Path, user_conf: dict[str, str], jars_dir: Path, event_logs: Path) -> float:
     conf = {**user_conf, "spark.eventLog.dir": event_logs.as_uri()}
     shutil.rmtree(project / ".ppf", ignore_errors=True)  # run ledger and audit log: each run starts empty
-    command = [PPF, "run", "--config", CONFIG, "--override", "spark.conf=" + json.dumps(conf),
-               "--override", f"spark.master={MASTER}", "--log-format", "json",
-               *[arg for override in PPF_OVERRIDES for arg in ("--override", override)]]
+    command = [
+        PPF,
+        "run",
+        "--config",
+        CONFIG,
+        "--override",
+        "spark.conf=" + json.dumps(conf),
+        "--override",
+        f"spark.master={MASTER}",
+        "--log-format",
+        "json",
+        *[arg for override in PPF_OVERRIDES for arg in ("--override", override)],
+    ]
     # cwd is the project, as for a user: `my_pipelines.transforms` imports from there.
     return wall_time(command, cwd=project, env={"PPF_JARS_DIR": str(jars_dir)})
 
 
 def run_handwritten(project: Path, hand_conf: dict[str, str], event_logs: Path) -> float:
     conf = {**hand_conf, "spark.eventLog.dir": event_logs.as_uri()}
-    command = [PYTHON, str(BASELINES / "handwritten_quickstart.py"), HAND_SOURCE, HAND_TABLE,
-               "--master", MASTER, *[arg for k, v in conf.items() for arg in ("--conf", f"{k}={v}")]]
+    command = [
+        PYTHON,
+        str(BASELINES / "handwritten_quickstart.py"),
+        HAND_SOURCE,
+        HAND_TABLE,
+        "--master",
+        MASTER,
+        *[arg for k, v in conf.items() for arg in ("--conf", f"{k}={v}")],
+    ]
     return wall_time(command, cwd=project)  # same cwd: same spark.sql.warehouse.dir
 
 
@@ -235,8 +284,10 @@ def measure(pairs: int = DEFAULT_PAIRS, rows: int = QS_ROWS) -> dict:
         hand_conf = {**plugin_session_settings(jars_dir), **user_conf}
 
         # Set-up, untimed: the Quick Start's first run creates the table from the initial users.
-        print(f"  set-up: {len(initial):,} users into s3://warehouse/users, then a batch of {len(batch):,}",
-              file=sys.stderr)
+        print(
+            f"  set-up: {len(initial):,} users into s3://warehouse/users, then a batch of {len(batch):,}",
+            file=sys.stderr,
+        )
         upload_users(client, initial, "v1")
         run_ppf(project, user_conf, jars_dir, fresh(work / "setup" / "events"))
         upload_users(client, batch, "v2")
@@ -264,30 +315,47 @@ def measure(pairs: int = DEFAULT_PAIRS, rows: int = QS_ROWS) -> dict:
                 check_same_settings(properties["ppf"], properties["hand"])
             # Where the time went: before the Spark application (Python, the JVM's start), inside
             # it, after it (the process's exit), and the tasks' run time within it.
-            phases = {"before": spans.started - (exited - seconds), "application": spans.application_s,
-                      "after": exited - spans.ended, "tasks": spans.task_run_s}
+            phases = {
+                "before": spans.started - (exited - seconds),
+                "application": spans.application_s,
+                "after": exited - spans.ended,
+                "tasks": spans.task_run_s,
+            }
             run_jobs = jobs(log)
-            return Run(seconds, len(run_jobs), {"phases": {k: round(v, 3) for k, v in phases.items()},
-                                                "job_list": [j.description for j in run_jobs]})
+            return Run(
+                seconds,
+                len(run_jobs),
+                {"phases": {k: round(v, 3) for k, v in phases.items()}, "job_list": [j.description for j in run_jobs]},
+            )
 
-        runs = interleave(pairs, {side: Side(lambda index, side=side: timed(side, index), prepare)
-                                  for side in ("ppf", "hand")})
+        runs = interleave(
+            pairs, {side: Side(lambda index, side=side: timed(side, index), prepare) for side in ("ppf", "hand")}
+        )
 
-    phase_medians = {side: {phase: round(median([run.details["phases"][phase] for run in side_runs]), 3)
-                            for phase in ("before", "application", "after", "tasks")}
-                     for side, side_runs in runs.runs.items()}
+    phase_medians = {
+        side: {
+            phase: round(median([run.details["phases"][phase] for run in side_runs]), 3)
+            for phase in ("before", "application", "after", "tasks")
+        }
+        for side, side_runs in runs.runs.items()
+    }
     return {
-        "pairs": pairs, "params": {"table_rows": len(initial), "batch_rows": len(batch)},
+        "pairs": pairs,
+        "params": {"table_rows": len(initial), "batch_rows": len(batch)},
         **({"variant": "--override " + " --override ".join(PPF_OVERRIDES)} if PPF_OVERRIDES else {}),
-        "figures": {**compare(runs.seconds("ppf"), runs.seconds("hand"), ("ppf", "hand")),
-                    "jobs": {"ppf": runs.jobs("ppf"), "hand": runs.jobs("hand")},
-                    "phase_medians_s": phase_medians},
-        "raw": {"seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
-                "busy_before": runs.busy_before,
-                "phases": {side: [run.details["phases"] for run in side_runs] for side, side_runs in runs.runs.items()},
-                # The last run's jobs of each side, in order: which jobs make up a difference in counts.
-                "job_list": {side: side_runs[-1].details["job_list"] for side, side_runs in runs.runs.items()},
-                "ppf_extra_overrides": PPF_OVERRIDES,
-                # Identical on both sides (checked after every pair), per-run values left out.
-                "effective_spark_properties": properties["ppf"]},
+        "figures": {
+            **compare(runs.seconds("ppf"), runs.seconds("hand"), ("ppf", "hand")),
+            "jobs": {"ppf": runs.jobs("ppf"), "hand": runs.jobs("hand")},
+            "phase_medians_s": phase_medians,
+        },
+        "raw": {
+            "seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
+            "busy_before": runs.busy_before,
+            "phases": {side: [run.details["phases"] for run in side_runs] for side, side_runs in runs.runs.items()},
+            # The last run's jobs of each side, in order: which jobs make up a difference in counts.
+            "job_list": {side: side_runs[-1].details["job_list"] for side, side_runs in runs.runs.items()},
+            "ppf_extra_overrides": PPF_OVERRIDES,
+            # Identical on both sides (checked after every pair), per-run values left out.
+            "effective_spark_properties": properties["ppf"],
+        },
     }

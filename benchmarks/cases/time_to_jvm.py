@@ -39,8 +39,11 @@ def _figures():
         medians = record["figures"]["medians_s"]
         return f"{medians['ppf']:.2f} s / {medians['hand']:.2f} s, medians of {record['pairs']}"
 
-    return [Figure("[Python before the JVM starts](../benchmarks/cases/time_to_jvm.py), ppf / hand-written",
-                   "(reported)", cell)]
+    return [
+        Figure(
+            "[Python before the JVM starts](../benchmarks/cases/time_to_jvm.py), ppf / hand-written", "(reported)", cell
+        )
+    ]
 
 
 class _JvmWouldStart(BaseException):
@@ -96,15 +99,25 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     }
 
     def probe(side: str) -> Run:
-        done = subprocess.run([PYTHON, "-m", "benchmarks.cases.time_to_jvm", *commands[side]], cwd=ROOT,
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [PYTHON, "-m", "benchmarks.cases.time_to_jvm", *commands[side]],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return Run(float(done.stdout.split()[-1]))
 
     runs = interleave(pairs, {side: Side(lambda _, side=side: probe(side)) for side in commands})
-    return {"pairs": pairs, "params": {"rows": ROWS},
-            "figures": compare(runs.seconds("ppf"), runs.seconds("hand"), ("ppf", "hand")),
-            "raw": {"seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
-                    "busy_before": runs.busy_before}}
+    return {
+        "pairs": pairs,
+        "params": {"rows": ROWS},
+        "figures": compare(runs.seconds("ppf"), runs.seconds("hand"), ("ppf", "hand")),
+        "raw": {
+            "seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
+            "busy_before": runs.busy_before,
+        },
+    }
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ from benchmarks.harness.timing import wall_time
 STEP_COUNTS = (100, 1000)
 DEFAULT_PAIRS = 5  # runs of each size: nothing to pair with
 FIGURES = [
-    seconds_figure("[`ppf validate`](../benchmarks/cases/validate.py), 100 steps, whole process", "< 1 s",
-                   "100_steps", 1.0),
+    seconds_figure(
+        "[`ppf validate`](../benchmarks/cases/validate.py), 100 steps, whole process", "< 1 s", "100_steps", 1.0
+    ),
     seconds_figure("`ppf validate`, 1,000 steps, whole process", "(reported)", "1000_steps"),
 ]
 
@@ -62,8 +63,11 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
         for _ in range(pairs):
             busy.append(round(wait_until_idle(), 3))
             times.append(wall_time([PPF, "validate", str(config)]))
-        figures[f"{steps}_steps"] = {"runs": pairs, "median_s": round(median(times), 3),
-                                     "range_s": [round(v, 3) for v in spread(times)]}
+        figures[f"{steps}_steps"] = {
+            "runs": pairs,
+            "median_s": round(median(times), 3),
+            "range_s": [round(v, 3) for v in spread(times)],
+        }
         raw[f"{steps}_steps"] = {"seconds": [round(t, 3) for t in times], "busy_before": busy}
         print(f"  validate {steps:>5} steps: median {median(times):.2f} s", file=sys.stderr)
     return {"runs": pairs, "params": {"steps": list(STEP_COUNTS)}, "figures": figures, "raw": raw}

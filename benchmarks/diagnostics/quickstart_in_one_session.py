@@ -64,10 +64,13 @@ def main() -> None:
     _, source, pristine = write_inputs(spark, QS_ROWS)
     table = HERE / "table"
     # The Quick Start's pipeline as printed, but reading the local parquet files with core's FileSource.
-    text = ((QUICKSTART / CONFIG).read_text()
-            .replace("pyspark_pipeline_framework.components.S3Source", "pyspark_pipeline_framework.components.FileSource")
-            .replace("s3://raw-data/users/*.parquet", str(source))
-            .replace("s3://warehouse/users", str(table)))
+    text = (
+        (QUICKSTART / CONFIG)
+        .read_text()
+        .replace("pyspark_pipeline_framework.components.S3Source", "pyspark_pipeline_framework.components.FileSource")
+        .replace("s3://raw-data/users/*.parquet", str(source))
+        .replace("s3://warehouse/users", str(table))
+    )
 
     groups: dict[str, list[str]] = defaultdict(list)
     walls: dict[str, list[float]] = defaultdict(list)
@@ -113,9 +116,12 @@ def report(paths: list[Path], groups: dict[str, list[str]], walls: dict[str, lis
             "between_jobs_s": round(statistics.median(s - b for s, b in zip(span, busy)), 2),
             "task_s": round(statistics.median(sum(j.task_run_ms for j in r) / 1000 for r in per_round), 2),
             "per_job": [
-                {"job": i, "description": per_round[0][i].description[:80],
-                 "wall_ms": statistics.median(r[i].wall_ms for r in per_round if len(r) > i),
-                 "task_ms": statistics.median(r[i].task_run_ms for r in per_round if len(r) > i)}
+                {
+                    "job": i,
+                    "description": per_round[0][i].description[:80],
+                    "wall_ms": statistics.median(r[i].wall_ms for r in per_round if len(r) > i),
+                    "task_ms": statistics.median(r[i].task_run_ms for r in per_round if len(r) > i),
+                }
                 for i in range(max(counts))
             ],
         }

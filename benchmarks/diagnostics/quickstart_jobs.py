@@ -43,19 +43,26 @@ def side_report(side: str) -> dict:
         except RuntimeError:
             continue  # a run interrupted by a stopped benchmark
     if not runs:
-        raise SystemExit(f"no kept event logs under {RUNS / side / 'events'}: "
-                         "run `python -m benchmarks run quickstart` first")
+        raise SystemExit(
+            f"no kept event logs under {RUNS / side / 'events'}: run `python -m benchmarks run quickstart` first"
+        )
     length = median([len(rows) for rows in runs])
     same_jobs = [rows for rows in runs if len(rows) == length]
     per_job = []
     for index in range(int(length)):
         column = [rows[index] for rows in same_jobs]
-        per_job.append({"description": column[0][3][:70],
-                        "gap_s": median([row[0] for row in column]),
-                        "wall_s": median([row[1] for row in column]),
-                        "tasks_s": median([row[2] for row in column])})
-    totals = {name: median([sum(row[i] for row in rows) for rows in same_jobs])
-              for i, name in enumerate(("gaps_s", "jobs_wall_s", "tasks_s"))}
+        per_job.append(
+            {
+                "description": column[0][3][:70],
+                "gap_s": median([row[0] for row in column]),
+                "wall_s": median([row[1] for row in column]),
+                "tasks_s": median([row[2] for row in column]),
+            }
+        )
+    totals = {
+        name: median([sum(row[i] for row in rows) for rows in same_jobs])
+        for i, name in enumerate(("gaps_s", "jobs_wall_s", "tasks_s"))
+    }
     return {"runs": len(same_jobs), "jobs": per_job, "totals": totals}
 
 
@@ -64,10 +71,14 @@ def main() -> None:
     for side, data in report.items():
         print(f"{side}: {data['runs']} runs, medians")
         for job in data["jobs"]:
-            print(f"  gap {job['gap_s']:6.2f}  wall {job['wall_s']:6.2f}  tasks {job['tasks_s']:6.2f}  {job['description']}")
+            print(
+                f"  gap {job['gap_s']:6.2f}  wall {job['wall_s']:6.2f}  tasks {job['tasks_s']:6.2f}  {job['description']}"
+            )
         totals = data["totals"]
-        print(f"  total: driver gaps {totals['gaps_s']:.2f} s, jobs {totals['jobs_wall_s']:.2f} s, "
-              f"tasks {totals['tasks_s']:.2f} s")
+        print(
+            f"  total: driver gaps {totals['gaps_s']:.2f} s, jobs {totals['jobs_wall_s']:.2f} s, "
+            f"tasks {totals['tasks_s']:.2f} s"
+        )
     (RUNS / "jobs.json").write_text(json.dumps(report, indent=2))
 
 

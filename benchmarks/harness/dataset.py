@@ -32,7 +32,12 @@ def generate(rows: int) -> Path:
     from pyspark.sql import functions as F
 
     path = dataset_path(rows)
-    spark = SparkSession.builder.master(MASTER).appName("ppf-benchmark-data").config("spark.ui.enabled", "false").getOrCreate()
+    spark = (
+        SparkSession.builder.master(MASTER)
+        .appName("ppf-benchmark-data")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
     spark.sparkContext.setLogLevel("WARN")
     # Only arithmetic on the id: the same rows on every machine and every run.
     users = spark.range(0, rows, numPartitions=FILES).select(
@@ -40,8 +45,9 @@ def generate(rows: int) -> Path:
         F.concat(F.lit("user-"), F.col("id")).alias("name"),
         F.concat(F.lit("user"), F.col("id"), F.lit("@example.org")).alias("email"),
         F.format_string("+1-555-%07d", (F.col("id") * 7919) % 10_000_000).alias("phone"),
-        F.element_at(F.array(*[F.lit(c) for c in ("BR", "DE", "FR", "IN", "US")]),
-                     (F.col("id") % 5 + 1).cast("int")).alias("country"),
+        F.element_at(
+            F.array(*[F.lit(c) for c in ("BR", "DE", "FR", "IN", "US")]), (F.col("id") % 5 + 1).cast("int")
+        ).alias("country"),
         ((F.col("id") * 37) % 100).cast("int").alias("score"),
     )
     users.write.mode("overwrite").parquet(str(path))

@@ -52,14 +52,19 @@ def summarize(paths: list[Path]) -> EventLogSummary:
             jobs += 1
         elif kind == "SparkListenerStageCompleted":
             stages += 1
-        elif kind.endswith("SparkListenerSQLExecutionStart") or kind.endswith("SparkListenerSQLAdaptiveExecutionUpdate"):
+        elif kind.endswith("SparkListenerSQLExecutionStart") or kind.endswith(
+            "SparkListenerSQLAdaptiveExecutionUpdate"
+        ):
             scan_row_metrics |= set(_scan_row_metric_ids(event.get("sparkPlanInfo", {})))
         elif kind == "SparkListenerTaskEnd":
             inputs = (event.get("Task Metrics") or {}).get("Input Metrics") or {}
             input_records += inputs.get("Records Read", 0)
             input_bytes += inputs.get("Bytes Read", 0)
             for accumulable in (event.get("Task Info") or {}).get("Accumulables", []):
-                if isinstance(accumulable.get("Update"), (int, str)) and str(accumulable["Update"]).lstrip("-").isdigit():
+                if (
+                    isinstance(accumulable.get("Update"), (int, str))
+                    and str(accumulable["Update"]).lstrip("-").isdigit()
+                ):
                     metric_updates.append((accumulable["ID"], int(accumulable["Update"])))
     scanned = sum(update for metric, update in metric_updates if metric in scan_row_metrics)
     return EventLogSummary(jobs, stages, input_records, input_bytes, scanned)
@@ -94,15 +99,21 @@ def jobs(paths: list[Path]) -> list[Job]:
             stages = tuple(stage.get("Stage Name", "") for stage in event.get("Stage Infos", []))
             properties = event.get("Properties") or {}
             description = properties.get("spark.job.description") or next(iter(stages), "")
-            started[event["Job ID"]] = {"id": event["Job ID"], "description": description, "stages": stages,
-                                        "group": properties.get("spark.jobGroup.id"),
-                                        "submitted_ms": event.get("Submission Time", 0), "task_run_ms": 0}
+            started[event["Job ID"]] = {
+                "id": event["Job ID"],
+                "description": description,
+                "stages": stages,
+                "group": properties.get("spark.jobGroup.id"),
+                "submitted_ms": event.get("Submission Time", 0),
+                "task_run_ms": 0,
+            }
             stage_job.update({stage: event["Job ID"] for stage in event.get("Stage IDs", [])})
         elif kind == "SparkListenerJobEnd" and event["Job ID"] in started:
             started[event["Job ID"]]["completed_ms"] = event.get("Completion Time", 0)
         elif kind == "SparkListenerTaskEnd" and event.get("Stage ID") in stage_job:
-            started[stage_job[event["Stage ID"]]]["task_run_ms"] += \
-                (event.get("Task Metrics") or {}).get("Executor Run Time", 0)
+            started[stage_job[event["Stage ID"]]]["task_run_ms"] += (event.get("Task Metrics") or {}).get(
+                "Executor Run Time", 0
+            )
     return [Job(**fields) for fields in started.values()]
 
 

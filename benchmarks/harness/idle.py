@@ -23,6 +23,7 @@ GIVE_UP_S = float(os.environ.get("PPF_BENCH_IDLE_WAIT_S", 45.0))
 
 def busy_fraction(sample_s: float = SAMPLE_S) -> float:
     """Fraction of CPU time spent not idle, over ``sample_s`` seconds, across all CPUs."""
+
     def totals() -> tuple[int, int]:
         fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
         idle = fields[3] + fields[4]  # idle + iowait

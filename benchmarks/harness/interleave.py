@@ -61,6 +61,10 @@ def interleave(pairs: int, sides: Mapping[str, Side]) -> Runs:
             run = side.run(index)
             runs[name].append(run)
             jobs = f"  {run.jobs} Spark job(s)" if run.jobs is not None else ""
-            print(f"  pair {index + 1}/{pairs} {name:<{width}} {run.seconds:7.2f} s{jobs}  "
-                  f"(CPUs {busy[name][-1]:.0%} busy before)", file=sys.stderr, flush=True)
+            print(
+                f"  pair {index + 1}/{pairs} {name:<{width}} {run.seconds:7.2f} s{jobs}  "
+                f"(CPUs {busy[name][-1]:.0%} busy before)",
+                file=sys.stderr,
+                flush=True,
+            )
     return Runs(runs, busy)

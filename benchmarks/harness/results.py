@@ -36,8 +36,16 @@ from pathlib import Path
 from benchmarks.harness.settings import RESULTS, ROOT
 
 #: The code whose speed the benchmarks measure: uncommitted changes there make a record "dirty".
-MEASURED_CODE = ("ppf-core", "ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics",
-                 "benchmarks/cases", "benchmarks/baselines", "benchmarks/harness")
+MEASURED_CODE = (
+    "ppf-core",
+    "ppf-plugins-delta",
+    "ppf-plugins-aws",
+    "ppf-plugins-vault",
+    "ppf-plugins-metrics",
+    "benchmarks/cases",
+    "benchmarks/baselines",
+    "benchmarks/harness",
+)
 
 
 def results_file(case: str, directory: Path = RESULTS) -> Path:
@@ -79,11 +87,14 @@ def now() -> str:
 
 def code_version() -> dict:
     """The measured commit, and whether the measured code has uncommitted changes."""
+
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
     try:
-        return {"commit": git("rev-parse", "--short=7", "HEAD"),
-                "dirty": bool(git("status", "--porcelain", "--", *MEASURED_CODE))}
+        return {
+            "commit": git("rev-parse", "--short=7", "HEAD"),
+            "dirty": bool(git("status", "--porcelain", "--", *MEASURED_CODE)),
+        }
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}

@@ -25,8 +25,11 @@ def spread(values: Sequence[float]) -> tuple[float, float]:
     return min(values), max(values)
 
 
-def bootstrap_interval(pairs: Sequence[tuple[float, float]], figure: Callable[[Sequence[tuple[float, float]]], float],
-                       resamples: int = BOOTSTRAP_RESAMPLES) -> tuple[float, float] | None:
+def bootstrap_interval(
+    pairs: Sequence[tuple[float, float]],
+    figure: Callable[[Sequence[tuple[float, float]]], float],
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> tuple[float, float] | None:
     """The 90 % percentile interval of ``figure`` over resampled pairs; ``None`` for fewer than 3 pairs."""
     if len(pairs) < 3:
         return None

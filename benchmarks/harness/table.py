@@ -33,6 +33,7 @@ class Figure:
 
 def ratio_figure(label: str, at_most: float) -> Figure:
     """The ratio of medians of an interleaved comparison, with its pair median and intervals."""
+
     def cell(record: dict) -> str:
         f = record["figures"]
         extras = [f"pair median {f['median_pair_ratio']:.3f}"] if f.get("median_pair_ratio") else []
@@ -49,6 +50,7 @@ def ratio_figure(label: str, at_most: float) -> Figure:
 
 def jobs_figure(label: str, target: str, met: Callable[[list[int], list[int]], bool]) -> Figure:
     """Spark jobs per run of the two sides, from the event logs."""
+
     def counts(record: dict) -> list[list[int]]:
         return list(record["figures"]["jobs"].values())
 
@@ -62,6 +64,7 @@ def jobs_figure(label: str, target: str, met: Callable[[list[int], list[int]], b
 
 def seconds_figure(label: str, target: str, key: str, limit: float | None = None) -> Figure:
     """A median wall time (``figures[key]``) over ``runs`` runs."""
+
     def cell(record: dict) -> str:
         f = record["figures"][key]
         spread = f" (range {f['range_s'][0]:.2f}-{f['range_s'][1]:.2f} s)" if f.get("range_s") else ""
@@ -75,8 +78,7 @@ def seconds_figure(label: str, target: str, key: str, limit: float | None = None
 
 def render(cases: Iterable[tuple[str, list[Figure], str]], directory: Path = RESULTS) -> str:
     """The Markdown table: ``cases`` are (name, figures, command template with ``{pairs}``)."""
-    lines = ["| Figure | Target | Latest measurement | Met | Measured | Reproduce |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| Figure | Target | Latest measurement | Met | Measured | Reproduce |", "|---|---|---|---|---|---|"]
     machines, inferred = [], False
     for name, figures, command in cases:
         record = latest(name, directory)
@@ -92,13 +94,18 @@ def render(cases: Iterable[tuple[str, list[Figure], str]], directory: Path = RES
             if record.get("dirty"):
                 commit += " with uncommitted changes"
             repeat = command.format(pairs=record.get("pairs") or record.get("runs"))
-            lines.append(f"| {figure.label} | {figure.target} | {figure.latest(record)} | {verdict} | "
-                         f"{record['started'][:10]}, {commit} | `{repeat}` |")
+            lines.append(
+                f"| {figure.label} | {figure.target} | {figure.latest(record)} | {verdict} | "
+                f"{record['started'][:10]}, {commit} | `{repeat}` |"
+            )
         if record is not None and record.get("machine") and _machine(record["machine"]) not in machines:
             machines.append(_machine(record["machine"]))
     if inferred:
-        lines += ["", "\\* The commit measured, inferred from `git log` and the time of the run: the figure was "
-                      "recorded before the results files existed, without naming its commit."]
+        lines += [
+            "",
+            "\\* The commit measured, inferred from `git log` and the time of the run: the figure was "
+            "recorded before the results files existed, without naming its commit.",
+        ]
     lines += ["", "Machine: " + "; or ".join(machines) + "."]
     return "\n".join(lines)
 
@@ -127,5 +134,4 @@ def _interval(bounds: list[float]) -> str:
 
 
 def _machine(m: dict) -> str:
-    return (f"{m['cpus']} CPUs, {m['memory_gib']} GiB; Python {m['python']}, PySpark {m['pyspark']}, "
-            f"{m['java']}")
+    return f"{m['cpus']} CPUs, {m['memory_gib']} GiB; Python {m['python']}, PySpark {m['pyspark']}, {m['java']}"

@@ -17,11 +17,12 @@ def wall_time(command: Sequence[str], cwd: Path | None = None, env: Mapping[str,
     figure includes Spark's shutdown, on both sides alike.
     """
     started = time.perf_counter()
-    done = subprocess.run(list(command), cwd=cwd, env={**os.environ, **(env or {})},
-                          capture_output=True, text=True)
+    done = subprocess.run(list(command), cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        raise RuntimeError(
+            f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+        )
     return elapsed
 
 

@@ -13,8 +13,10 @@ from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 
 
 def _issues(source: dict, sink: dict | None = None) -> dict[str, str]:
-    raw = {"name": "p", "steps": [{"name": "read", "type": "pyspark_pipeline_framework.components.S3Source",
-                                   "config": source}]}
+    raw = {
+        "name": "p",
+        "steps": [{"name": "read", "type": "pyspark_pipeline_framework.components.S3Source", "config": source}],
+    }
     if sink is not None:
         raw["steps"].append({"name": "write", "type": "S3Sink", "config": sink})
     try:
@@ -33,15 +35,18 @@ def test_all_s3_schemes_are_accepted(path):
     assert _issues({"path": path}) == {}
 
 
-@pytest.mark.parametrize(("config", "key", "words"), [
-    ({"path": "s3:///users/*.parquet"}, "path", "names no bucket"),
-    ({"path": "/local/users"}, "path", "not an S3 URI"),
-    ({"path": "s3://b/k", "format": "parkett"}, "format", "did you mean 'parquet'"),
-    ({"path": "s3://b/k", "endpoint": "127.0.0.1:9000"}, "endpoint", "not a URL"),
-    ({"path": "s3://b/k", "credentials": "profile"}, "profile", "profile name"),
-    ({"path": "s3://b/k", "credentials": "keys", "access_key_id": "a"}, "secret_access_key", "needs"),
-    ({"path": "s3://b/k", "access_key_id": "a"}, "access_key_id", "only applies"),
-])
+@pytest.mark.parametrize(
+    ("config", "key", "words"),
+    [
+        ({"path": "s3:///users/*.parquet"}, "path", "names no bucket"),
+        ({"path": "/local/users"}, "path", "not an S3 URI"),
+        ({"path": "s3://b/k", "format": "parkett"}, "format", "did you mean 'parquet'"),
+        ({"path": "s3://b/k", "endpoint": "127.0.0.1:9000"}, "endpoint", "not a URL"),
+        ({"path": "s3://b/k", "credentials": "profile"}, "profile", "profile name"),
+        ({"path": "s3://b/k", "credentials": "keys", "access_key_id": "a"}, "secret_access_key", "needs"),
+        ({"path": "s3://b/k", "access_key_id": "a"}, "access_key_id", "only applies"),
+    ],
+)
 def test_source_config_errors_name_the_key(config, key, words):
     issues = _issues(config)
     assert words in issues.get(f"pipeline.steps[0].config.{key}", ""), issues
@@ -58,12 +63,16 @@ def test_a_dotted_data_source_class_is_accepted_as_format():
 
 def test_ppf_validate_reports_a_bucketless_path_without_importing_pyspark(tmp_path: Path):
     conf = tmp_path / "p.conf"
-    conf.write_text('pipeline { name = p, steps = [ { name = read, type = S3Source, '
-                    'config { path = "s3:///users" } }, { name = w, type = S3Sink, '
-                    'config { path = "s3://out/x", format = "parquet" } } ] }')
-    code = ("import sys; from pyspark_pipeline_framework.runner.cli import app; sys.argv = ['ppf', 'validate', "
-            f"{str(conf)!r}]\ntry:\n    app()\nexcept SystemExit as e:\n    code = e.code\n"
-            "assert 'pyspark' not in sys.modules\nsys.exit(code)")
+    conf.write_text(
+        "pipeline { name = p, steps = [ { name = read, type = S3Source, "
+        'config { path = "s3:///users" } }, { name = w, type = S3Sink, '
+        'config { path = "s3://out/x", format = "parquet" } } ] }'
+    )
+    code = (
+        "import sys; from pyspark_pipeline_framework.runner.cli import app; sys.argv = ['ppf', 'validate', "
+        f"{str(conf)!r}]\ntry:\n    app()\nexcept SystemExit as e:\n    code = e.code\n"
+        "assert 'pyspark' not in sys.modules\nsys.exit(code)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 2, done.stderr
     assert "pipeline.steps[0].config.path" in done.stderr and "names no bucket" in done.stderr

@@ -56,8 +56,11 @@ def test_aws_endpoint_url_points_s3a_at_a_compatible_store():
 def test_users_spark_conf_wins_over_every_plugin_default(monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://from-env:9000")
     answer = ppf_spark_session_settings(component_types=[S3Source], steps=[])
-    user = {"spark.hadoop.fs.s3a.endpoint": "http://mine:9000", "spark.hadoop.fs.s3.impl": "com.example.MyFs",
-            "spark.hadoop.fs.s3a.path.style.access": "false"}
+    user = {
+        "spark.hadoop.fs.s3a.endpoint": "http://mine:9000",
+        "spark.hadoop.fs.s3.impl": "com.example.MyFs",
+        "spark.hadoop.fs.s3a.path.style.access": "false",
+    }
     plan = plan_session(SparkSettings(conf=user), "p", [answer])
     for key, value in user.items():
         assert plan.conf[key] == value

@@ -21,8 +21,7 @@ def run_steps(spark, tmp_path):
     from pyspark_pipeline_framework.testing import run_pipeline_text
 
     def run(steps: str):
-        return run_pipeline_text(f"pipeline {{ name = s3-test, steps = [ {steps} ] }}", spark=spark,
-                                 directory=tmp_path)
+        return run_pipeline_text(f"pipeline {{ name = s3-test, steps = [ {steps} ] }}", spark=spark, directory=tmp_path)
 
     return run
 
@@ -30,8 +29,10 @@ def run_steps(spark, tmp_path):
 def test_step_options_reach_the_store_and_rows_round_trip(spark, run_steps, s3_server, bucket, tmp_path):
     local = str(tmp_path / "in")
     spark.createDataFrame(ROWS, "id INT, name STRING").write.parquet(local)
-    connection = (f'endpoint = "{s3_server.endpoint}", region = us-east-1, path_style_access = true, '
-                  f'credentials = keys, access_key_id = {TEST_ACCESS_KEY}, secret_access_key = {TEST_SECRET_KEY}')
+    connection = (
+        f'endpoint = "{s3_server.endpoint}", region = us-east-1, path_style_access = true, '
+        f"credentials = keys, access_key_id = {TEST_ACCESS_KEY}, secret_access_key = {TEST_SECRET_KEY}"
+    )
     result = run_steps(f"""
         {{ name = read, type = ParquetSource, config {{ path = "{local}" }} }}
         {{ name = write, type = S3Sink, config {{ path = "s3://{bucket}/users", format = csv,

@@ -57,8 +57,12 @@ def test_overwrite_replaces_the_table(run_steps, users_parquet, table_path):
 
 def test_overwrite_with_replace_where_replaces_only_matching_rows(run_steps, users_parquet, table_path):
     run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append, partition_by = [region]'))
-    result = run_steps(_sink_steps(users_parquet([(7, "eve", "eu")]),
-                                   f'path = "{table_path}", mode = overwrite, replace_where = "region = \'eu\'"'))
+    result = run_steps(
+        _sink_steps(
+            users_parquet([(7, "eve", "eu")]),
+            f'path = "{table_path}", mode = overwrite, replace_where = "region = \'eu\'"',
+        )
+    )
     assert result.succeeded, result
     assert _rows(table_path) == [(2, "bob", "us"), (7, "eve", "eu")]
     assert DeltaTable(table_path).metadata().partition_columns == ["region"]
@@ -84,8 +88,7 @@ def test_merge_can_delete_unmatched_target_rows(run_steps, users_parquet, table_
 def test_merge_condition_restricts_what_counts_as_a_match(run_steps, users_parquet, table_path):
     run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append'))
     # Only EU rows may be updated: user 2 (us) does not match, so its new row is inserted beside the old.
-    sink = (f'path = "{table_path}", mode = merge, merge_keys = [user_id], '
-            'merge_condition = "target.region = \'eu\'"')
+    sink = f'path = "{table_path}", mode = merge, merge_keys = [user_id], merge_condition = "target.region = \'eu\'"'
     assert run_steps(_sink_steps(users_parquet([(1, "ann2", "eu"), (2, "bob2", "us")]), sink)).succeeded
     assert _rows(table_path) == [(1, "ann2", "eu"), (2, "bob", "us"), (2, "bob2", "us"), (3, "cid", "eu")]
 
@@ -132,8 +135,11 @@ def test_the_duplicate_key_check_adds_no_spark_job_to_a_merge(spark, run_steps, 
     try:
         for checked in (True, False):
             table = str(tmp_path / f"table-{checked}")
-            run_steps(_sink_steps(users_parquet([(i, f"user{i}", "us") for i in range(200)]),
-                                  f'path = "{table}", mode = append'))
+            run_steps(
+                _sink_steps(
+                    users_parquet([(i, f"user{i}", "us") for i in range(200)]), f'path = "{table}", mode = append'
+                )
+            )
             sink = f'path = "{table}", mode = merge, merge_keys = [user_id], check_unique_keys = {str(checked).lower()}'
             result = run_steps(_sink_steps(batch, sink))
             assert result.succeeded, result
@@ -147,13 +153,13 @@ def test_the_duplicate_key_check_adds_no_spark_job_to_a_merge(spark, run_steps, 
         assert jobs[True] < jobs[False], jobs
 
 
-def test_step_failing_after_its_commit_and_retried_writes_rows_once(run_steps, users_parquet, table_path,
-                                                                    monkeypatch):
+def test_step_failing_after_its_commit_and_retried_writes_rows_once(run_steps, users_parquet, table_path, monkeypatch):
     monkeypatch.syspath_prepend(str(Path(__file__).parent / "support"))
-    retry = "retry { max_attempts = 3, initial_delay = \"0s\" }"
+    retry = 'retry { max_attempts = 3, initial_delay = "0s" }'
     steps = _sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append', retry=retry)
-    steps = steps.replace("pyspark_pipeline_framework.components.DeltaSink",
-                          "ppf_delta_test_support.DeltaSinkFailingAfterCommit")
+    steps = steps.replace(
+        "pyspark_pipeline_framework.components.DeltaSink", "ppf_delta_test_support.DeltaSinkFailingAfterCommit"
+    )
     result = run_steps(steps)
     assert result.succeeded
     assert result.steps[-1].attempts == 2
@@ -161,15 +167,20 @@ def test_step_failing_after_its_commit_and_retried_writes_rows_once(run_steps, u
     assert _version(table_path) == 0
 
 
-def test_merge_step_failing_after_its_commit_and_retried_commits_once(run_steps, users_parquet, table_path,
-                                                                      monkeypatch):
+def test_merge_step_failing_after_its_commit_and_retried_commits_once(
+    run_steps, users_parquet, table_path, monkeypatch
+):
     monkeypatch.syspath_prepend(str(Path(__file__).parent / "support"))
     assert run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append')).succeeded
-    retry = "retry { max_attempts = 3, initial_delay = \"0s\" }"
-    steps = _sink_steps(users_parquet([(2, "bobby", "us"), (4, "dan", "us")]),
-                        f'path = "{table_path}", mode = merge, merge_keys = [user_id]', retry=retry)
-    steps = steps.replace("pyspark_pipeline_framework.components.DeltaSink",
-                          "ppf_delta_test_support.DeltaSinkFailingAfterCommit")
+    retry = 'retry { max_attempts = 3, initial_delay = "0s" }'
+    steps = _sink_steps(
+        users_parquet([(2, "bobby", "us"), (4, "dan", "us")]),
+        f'path = "{table_path}", mode = merge, merge_keys = [user_id]',
+        retry=retry,
+    )
+    steps = steps.replace(
+        "pyspark_pipeline_framework.components.DeltaSink", "ppf_delta_test_support.DeltaSinkFailingAfterCommit"
+    )
     result = run_steps(steps)
     assert result.succeeded and result.steps[-1].attempts == 2
     assert _rows(table_path) == [(1, "ann", "eu"), (2, "bobby", "us"), (3, "cid", "eu"), (4, "dan", "us")]
@@ -182,8 +193,9 @@ def test_merge_schema_is_opt_in(run_steps, users_parquet, table_path):
     wider = users_parquet([(4, "dan", "us", 40)], SCHEMA + ", age INT")
     refused = run_steps(_sink_steps(wider, f'path = "{table_path}", mode = append'))
     assert not refused.succeeded and "schema" in refused.steps[-1].error.lower()
-    evolved = run_steps(_sink_steps(wider, f'path = "{table_path}", mode = merge, merge_keys = [user_id], '
-                                           "merge_schema = true"))
+    evolved = run_steps(
+        _sink_steps(wider, f'path = "{table_path}", mode = merge, merge_keys = [user_id], merge_schema = true')
+    )
     assert evolved.succeeded, evolved
     assert "age" in DeltaTable(table_path).schema().to_arrow().names
 
@@ -203,7 +215,9 @@ def test_sink_writes_a_catalog_table_by_name(spark, run_steps, users_parquet, tm
     location = str(tmp_path / "named")
     spark.sql(f"CREATE TABLE {name} (user_id INT, name STRING, region STRING) USING delta LOCATION '{location}'")
     try:
-        assert run_steps(_sink_steps(users_parquet(USERS), f"table = {name}, mode = merge, merge_keys = [user_id]")).succeeded
+        assert run_steps(
+            _sink_steps(users_parquet(USERS), f"table = {name}, mode = merge, merge_keys = [user_id]")
+        ).succeeded
         assert _rows(location) == sorted(USERS)
     finally:
         spark.sql(f"DROP TABLE IF EXISTS {name}")
@@ -216,9 +230,15 @@ def _count_lookups(monkeypatch) -> list[str]:
     lookups: list[str] = []
     for name in ("forPath", "forName", "isDeltaTable"):
         original = getattr(tables.DeltaTable, name)
-        monkeypatch.setattr(tables.DeltaTable, name,
-                            classmethod(lambda cls, *args, _name=name, _original=original, **kwargs:
-                                        lookups.append(_name) or _original.__func__(cls, *args, **kwargs)))
+        monkeypatch.setattr(
+            tables.DeltaTable,
+            name,
+            classmethod(
+                lambda cls, *args, _name=name, _original=original, **kwargs: (
+                    lookups.append(_name) or _original.__func__(cls, *args, **kwargs)
+                )
+            ),
+        )
     return lookups
 
 
@@ -226,8 +246,10 @@ def test_a_merge_looks_its_table_up_once(run_steps, users_parquet, table_path, m
     """The sink reuses one lookup (made ahead, by prepare()) for the whole write."""
     run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append'))
     lookups = _count_lookups(monkeypatch)
-    sink = (f'path = "{table_path}", mode = merge, merge_keys = [user_id], '
-            'table_properties { "delta.appendOnly" = "false" }')
+    sink = (
+        f'path = "{table_path}", mode = merge, merge_keys = [user_id], '
+        'table_properties { "delta.appendOnly" = "false" }'
+    )
     result = run_steps(_sink_steps(users_parquet([(1, "ann2", "eu"), (4, "dan", "us")]), sink))
     assert result.succeeded, result
     assert [r[:2] for r in _rows(table_path)] == [(1, "ann2"), (2, "bob"), (3, "cid"), (4, "dan")]
@@ -263,10 +285,10 @@ def test_a_retried_merge_looks_its_table_up_again(run_steps, users_parquet, tabl
     monkeypatch.syspath_prepend(str(Path(__file__).parent / "support"))
     assert run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append')).succeeded
     lookups = _count_lookups(monkeypatch)
-    retry = "retry { max_attempts = 3, initial_delay = \"0s\" }"
-    steps = _sink_steps(users_parquet([(2, "bobby", "us")]), f'path = "{table_path}", mode = merge, merge_keys = [user_id]',
-                        retry=retry).replace("pyspark_pipeline_framework.components.DeltaSink",
-                                             "ppf_delta_test_support.DeltaSinkFailingAfterCommit")
+    retry = 'retry { max_attempts = 3, initial_delay = "0s" }'
+    steps = _sink_steps(
+        users_parquet([(2, "bobby", "us")]), f'path = "{table_path}", mode = merge, merge_keys = [user_id]', retry=retry
+    ).replace("pyspark_pipeline_framework.components.DeltaSink", "ppf_delta_test_support.DeltaSinkFailingAfterCommit")
     result = run_steps(steps)
     assert result.succeeded and result.steps[-1].attempts == 2
     assert lookups == ["forPath", "forPath"], lookups  # prepare(), then the retry's own

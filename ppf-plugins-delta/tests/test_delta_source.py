@@ -14,8 +14,12 @@ def two_versions(spark, table_path):
     """A table with version 0 = users 1, 2 and version 1 = user 2 renamed (change feed on)."""
     from delta.tables import DeltaTable as SparkDeltaTable
 
-    (spark.createDataFrame([(1, "ann"), (2, "bob")], SCHEMA).write.format("delta")
-     .option("delta.enableChangeDataFeed", "true").save(table_path))
+    (
+        spark.createDataFrame([(1, "ann"), (2, "bob")], SCHEMA)
+        .write.format("delta")
+        .option("delta.enableChangeDataFeed", "true")
+        .save(table_path)
+    )
     SparkDeltaTable.forPath(spark, table_path).update("user_id = 2", {"name": "'bobby'"})
     return table_path
 
@@ -49,8 +53,12 @@ def test_time_travel_by_timestamp(spark, run_steps, tmp_path, two_versions):
 
 
 def test_change_data_feed_reads_row_changes(run_steps, tmp_path, two_versions):
-    rows = _read(run_steps, tmp_path, f'path = "{two_versions}", change_data_feed = true, starting_version = 1, '
-                                      "columns = [user_id, name, _change_type]")
+    rows = _read(
+        run_steps,
+        tmp_path,
+        f'path = "{two_versions}", change_data_feed = true, starting_version = 1, '
+        "columns = [user_id, name, _change_type]",
+    )
     assert rows == [(2, "bob", "update_preimage"), (2, "bobby", "update_postimage")]
 
 

@@ -27,8 +27,9 @@ def test_a_path_that_cannot_be_read_is_an_error_not_a_missing_table(spark):
 
 def test_a_catalog_table_is_found_by_name(spark, tmp_path):
     assert existing_table(spark, None, "ppf_target_test_missing") is None
-    spark.createDataFrame([(1,)], "id INT").write.format("delta").option("path", str(tmp_path / "named")) \
-        .saveAsTable("ppf_target_test_named")
+    spark.createDataFrame([(1,)], "id INT").write.format("delta").option("path", str(tmp_path / "named")).saveAsTable(
+        "ppf_target_test_named"
+    )
     try:
         assert existing_table(spark, None, "ppf_target_test_named") is not None
     finally:

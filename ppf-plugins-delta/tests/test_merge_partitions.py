@@ -14,8 +14,10 @@ def settings(**overrides: str):
     return lambda key, default=None: values.get(key, default)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("64MB", 64 * MB), ("1m", MB), ("67108864", 64 * MB),
-                                                ("2g", 2 << 30), ("512k", 512 << 10), (" 10 b ", 10)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("64MB", 64 * MB), ("1m", MB), ("67108864", 64 * MB), ("2g", 2 << 30), ("512k", 512 << 10), (" 10 b ", 10)],
+)
 def test_byte_sizes_are_read_as_spark_reads_them(text, expected):
     assert parse_bytes(text) == expected
 
@@ -70,5 +72,7 @@ def test_an_unknown_table_size_keeps_the_partition_count_the_join_would_start_fr
 
 def test_a_setting_that_is_not_a_byte_size_is_named_in_the_error():
     conf = settings(spark_sql_adaptive_advisoryPartitionSizeInBytes="lots")
-    with pytest.raises(ValueError, match=r"spark.sql.adaptive.advisoryPartitionSizeInBytes = 'lots' is not a byte size"):
+    with pytest.raises(
+        ValueError, match=r"spark.sql.adaptive.advisoryPartitionSizeInBytes = 'lots' is not a byte size"
+    ):
         join_partitions(conf, 640 * MB, default_parallelism=2)

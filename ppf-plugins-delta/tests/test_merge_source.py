@@ -16,7 +16,9 @@ pytestmark = pytest.mark.spark
 @pytest.fixture
 def users(spark, tmp_path):
     path = str(tmp_path / "users")
-    spark.createDataFrame([(1, "ann"), (2, "bob"), (2, "bob2"), (3, "cid")], "user_id INT, name STRING").write.parquet(path)
+    spark.createDataFrame([(1, "ann"), (2, "bob"), (2, "bob2"), (3, "cid")], "user_id INT, name STRING").write.parquet(
+        path
+    )
     return spark.read.parquet(path)
 
 
@@ -31,8 +33,11 @@ def table(spark, tmp_path):
 
 def checkpoints(spark) -> dict[int, str]:
     """Persisted local checkpoints (Delta's cached snapshot states are persisted too, and not ours)."""
-    return {rdd_id: rdd.rdd().toDebugString() for rdd_id, rdd in dict(spark.sparkContext._jsc.getPersistentRDDs()).items()
-            if rdd.rdd().isLocallyCheckpointed()}
+    return {
+        rdd_id: rdd.rdd().toDebugString()
+        for rdd_id, rdd in dict(spark.sparkContext._jsc.getPersistentRDDs()).items()
+        if rdd.rdd().isLocallyCheckpointed()
+    }
 
 
 def test_a_read_with_row_wise_transforms_has_no_shuffle_but_joins_and_aggregates_do(users):
@@ -65,8 +70,11 @@ def test_the_checkpoint_uses_deltas_configured_storage_level(spark, users, table
     spark.conf.set(key, "MEMORY_AND_DISK")
     try:
         with checked_merge_source(users.filter("name != 'bob2'"), ["user_id"], table):
-            levels = {rdd.getStorageLevel().description()
-                      for rdd in dict(spark.sparkContext._jsc.getPersistentRDDs()).values() if rdd.rdd().isLocallyCheckpointed()}
+            levels = {
+                rdd.getStorageLevel().description()
+                for rdd in dict(spark.sparkContext._jsc.getPersistentRDDs()).values()
+                if rdd.rdd().isLocallyCheckpointed()
+            }
     finally:
         spark.conf.unset(key)
     assert levels == {"Disk Memory Serialized 1x Replicated"}  # default DISK_ONLY: "Disk Serialized"
@@ -96,11 +104,18 @@ def test_a_checked_merge_computes_its_input_once(spark, table):
         return user_id
 
     # A row-wise Python function: a plan without a shuffle of its own, as in the Quick Start.
-    source = spark.range(1, 101).select(F.udf(tally, "int", useArrow=False)("id").alias("user_id"), F.lit("new").alias("name"))
+    source = spark.range(1, 101).select(
+        F.udf(tally, "int", useArrow=False)("id").alias("user_id"), F.lit("new").alias("name")
+    )
     assert not has_shuffle(source)
     with checked_merge_source(source, ["user_id"], table) as checked:
-        (table.alias("target").merge(checked.alias("source"), "target.user_id = source.user_id")
-         .whenMatchedUpdateAll().whenNotMatchedInsertAll().execute())
+        (
+            table.alias("target")
+            .merge(checked.alias("source"), "target.user_id = source.user_id")
+            .whenMatchedUpdateAll()
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
     assert computed.value == 100, "the merge's passes computed the input more than once"
     assert sorted(tuple(r) for r in table.toDF().collect()) == [(i, "new") for i in range(1, 101)]
 
@@ -127,8 +142,11 @@ def unloaded(spark, path: str):
 
 def data_file_bytes(path: Path) -> int:
     """The sizes of the data files the table's commits add (Spark's empty task outputs are not added)."""
-    actions = [json.loads(line) for commit in sorted((path / "_delta_log").glob("*.json"))
-               for line in commit.read_text().splitlines()]
+    actions = [
+        json.loads(line)
+        for commit in sorted((path / "_delta_log").glob("*.json"))
+        for line in commit.read_text().splitlines()
+    ]
     assert not any("remove" in action for action in actions)
     return sum(action["add"]["size"] for action in actions if "add" in action)
 

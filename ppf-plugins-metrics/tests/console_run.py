@@ -32,9 +32,14 @@ class Discard(Sink[SinkConfig]):
 def main() -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout is the exporter's
     hooks = {"enable_metrics": True, "metrics": json.loads(sys.argv[1])}
-    pipeline = validate_raw({"name": "console", "steps": [{"name": "read", "type": "Numbers"},
-                                                           {"name": "store", "type": "Discard"}],
-                             "hooks": hooks}, InlineRegistry({"Numbers": Numbers, "Discard": Discard}))
+    pipeline = validate_raw(
+        {
+            "name": "console",
+            "steps": [{"name": "read", "type": "Numbers"}, {"name": "store", "type": "Discard"}],
+            "hooks": hooks,
+        },
+        InlineRegistry({"Numbers": Numbers, "Discard": Discard}),
+    )
     manager = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).manager
     result = PipelineExecutor(pipeline, RunContext(RunInfo("console")), manager).run()
     sys.exit(0 if result.succeeded else 1)

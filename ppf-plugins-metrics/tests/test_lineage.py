@@ -29,24 +29,35 @@ class Checks(Validator[ChecksConfig]):
         return df
 
     def step_metrics(self, final=False):
-        return {"data_quality": {"rows_checked": 3, "checks": {
-            "id_not_null": {"type": "not_null", "action": "fail", "rows_failed": 0, "passed": True},
-            "amount_positive": {"type": "expression", "action": "warn", "rows_failed": 1, "passed": False},
-        }}}
+        return {
+            "data_quality": {
+                "rows_checked": 3,
+                "checks": {
+                    "id_not_null": {"type": "not_null", "action": "fail", "rows_failed": 0, "passed": True},
+                    "amount_positive": {"type": "expression", "action": "warn", "rows_failed": 1, "passed": False},
+                },
+            }
+        }
 
 
 def lineage_pipeline(tmp_path, *, fail=False, transport=None, timeout="10s"):
     transport = transport or {"type": "file", "log_file_path": str(tmp_path / "lineage.jsonl"), "append": True}
-    return validate_raw({
-        "name": "orders",
-        "steps": [
-            {"name": "read", "type": "Numbers"},
-            {"name": "validate", "type": "Checks"},
-            {"name": "check", "type": "MaybeFail", "config": {"fail": fail}},
-            {"name": "store", "type": "Discard"},
-        ],
-        "hooks": {"enable_lineage": True, "lineage": {"namespace": "etl", "transport": transport, "timeout": timeout}},
-    }, InlineRegistry({**COMPONENTS, "Checks": Checks}))
+    return validate_raw(
+        {
+            "name": "orders",
+            "steps": [
+                {"name": "read", "type": "Numbers"},
+                {"name": "validate", "type": "Checks"},
+                {"name": "check", "type": "MaybeFail", "config": {"fail": fail}},
+                {"name": "store", "type": "Discard"},
+            ],
+            "hooks": {
+                "enable_lineage": True,
+                "lineage": {"namespace": "etl", "transport": transport, "timeout": timeout},
+            },
+        },
+        InlineRegistry({**COMPONENTS, "Checks": Checks}),
+    )
 
 
 def events(tmp_path):
@@ -66,8 +77,10 @@ def test_start_and_one_complete_per_run_and_step_sharing_the_run_id(tmp_path):
     found = events(tmp_path)
     assert by_job(found) == {
         "orders": ["START", "COMPLETE"],
-        "orders.read": ["START", "COMPLETE"], "orders.validate": ["START", "COMPLETE"],
-        "orders.check": ["START", "COMPLETE"], "orders.store": ["START", "COMPLETE"],
+        "orders.read": ["START", "COMPLETE"],
+        "orders.validate": ["START", "COMPLETE"],
+        "orders.check": ["START", "COMPLETE"],
+        "orders.store": ["START", "COMPLETE"],
     }
     run_id = run_uuid(result.run_id)
     pipeline_events = [e for e in found if e["job"]["name"] == "orders"]
@@ -83,7 +96,9 @@ def test_start_and_one_complete_per_run_and_step_sharing_the_run_id(tmp_path):
 
 def test_data_quality_results_ride_on_the_data_that_was_checked(tmp_path):
     run(lineage_pipeline(tmp_path))
-    (complete,) = [e for e in events(tmp_path) if e["job"]["name"] == "orders.validate" and e["eventType"] == "COMPLETE"]
+    (complete,) = [
+        e for e in events(tmp_path) if e["job"]["name"] == "orders.validate" and e["eventType"] == "COMPLETE"
+    ]
     (checked,) = complete["inputs"]
     assert (checked["namespace"], checked["name"]) == ("ppf://etl", "orders.read")
     assertions = {a["name"]: a["success"] for a in checked["inputFacets"]["dataQualityAssertions"]["assertions"]}
@@ -141,11 +156,23 @@ def test_a_backend_answering_503_does_not_fail_the_run(tmp_path, unavailable_bac
 
 def test_settings_are_checked_before_the_run_with_their_config_path():
     with pytest.raises(ConfigError, match=r"pipeline\.hooks\.lineage\.namespce: unknown key"):
-        validate_raw({"name": "p", "steps": [{"name": "read", "type": "Numbers"}],
-                      "hooks": {"enable_lineage": True, "lineage": {"namespce": "x"}}}, InlineRegistry(COMPONENTS))
+        validate_raw(
+            {
+                "name": "p",
+                "steps": [{"name": "read", "type": "Numbers"}],
+                "hooks": {"enable_lineage": True, "lineage": {"namespce": "x"}},
+            },
+            InlineRegistry(COMPONENTS),
+        )
     with pytest.raises(ConfigError, match=r"pipeline\.hooks\.lineage\.timeout: .*duration"):
-        validate_raw({"name": "p", "steps": [{"name": "read", "type": "Numbers"}],
-                      "hooks": {"enable_lineage": True, "lineage": {"timeout": "soon"}}}, InlineRegistry(COMPONENTS))
+        validate_raw(
+            {
+                "name": "p",
+                "steps": [{"name": "read", "type": "Numbers"}],
+                "hooks": {"enable_lineage": True, "lineage": {"timeout": "soon"}},
+            },
+            InlineRegistry(COMPONENTS),
+        )
 
 
 def test_enable_lineage_switches_the_plugin_on_through_its_entry_point(tmp_path):

@@ -58,16 +58,23 @@ class Discard(Sink[DiscardConfig]):
 
 
 def pipeline(fail: bool = False, hooks: dict | None = None):
-    return validate_raw({
-        "name": "numbers",
-        "steps": [
-            {"name": "read", "type": "Numbers"},
-            {"name": "double", "type": "Double", "config": {"fail": fail},
-             "retry": {"max_attempts": 2, "initial_delay": "0s"}},
-            {"name": "store", "type": "Discard"},
-        ],
-        "hooks": hooks or {},
-    }, InlineRegistry({"Numbers": Numbers, "Double": Double, "Discard": Discard}))
+    return validate_raw(
+        {
+            "name": "numbers",
+            "steps": [
+                {"name": "read", "type": "Numbers"},
+                {
+                    "name": "double",
+                    "type": "Double",
+                    "config": {"fail": fail},
+                    "retry": {"max_attempts": 2, "initial_delay": "0s"},
+                },
+                {"name": "store", "type": "Discard"},
+            ],
+            "hooks": hooks or {},
+        },
+        InlineRegistry({"Numbers": Numbers, "Double": Double, "Discard": Discard}),
+    )
 
 
 def run(validated, *plugins):
@@ -151,8 +158,9 @@ def test_hooks_block_switches_the_plugin_on_through_its_entry_point():
 def exported(metrics_settings: dict) -> str:
     """Stdout of a child process running a pipeline with these hooks.metrics settings."""
     script = Path(__file__).with_name("console_run.py")
-    done = subprocess.run([sys.executable, str(script), json.dumps(metrics_settings)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(script), json.dumps(metrics_settings)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -187,9 +195,11 @@ def test_otlp_without_its_package_names_the_extra_to_install(monkeypatch):
 
 
 def test_importing_the_plugin_module_does_not_import_opentelemetry():
-    code = ("import sys, ppf_metrics.hook; "
-            "loaded = [m for m in sys.modules if m.startswith('opentelemetry')]; "
-            "assert not loaded, loaded")
+    code = (
+        "import sys, ppf_metrics.hook; "
+        "loaded = [m for m in sys.modules if m.startswith('opentelemetry')]; "
+        "assert not loaded, loaded"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

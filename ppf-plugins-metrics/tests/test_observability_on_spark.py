@@ -62,10 +62,15 @@ def test_all_observability_on_costs_no_spark_job_and_reports_the_datasets_and_ro
         def force_flush(self, timeout_millis=0):
             return True
 
-    with_all = run_pipeline_text(pipeline(orders, tmp_path / "on", on), spark=spark, directory=tmp_path,
-                                 plugins=[MetricsHook(span_exporter=Spans())])
-    without = run_pipeline_text(pipeline(orders, tmp_path / "off", "", observe_rows=False), spark=spark,
-                                directory=tmp_path)
+    with_all = run_pipeline_text(
+        pipeline(orders, tmp_path / "on", on),
+        spark=spark,
+        directory=tmp_path,
+        plugins=[MetricsHook(span_exporter=Spans())],
+    )
+    without = run_pipeline_text(
+        pipeline(orders, tmp_path / "off", "", observe_rows=False), spark=spark, directory=tmp_path
+    )
     assert with_all.succeeded and without.succeeded
     assert job_count(spark, with_all) == job_count(spark, without)
 
@@ -84,7 +89,11 @@ def test_all_observability_on_costs_no_spark_job_and_reports_the_datasets_and_ro
 
     audit = [json.loads(line) for line in audit_file.read_text().splitlines()]
     assert [(a["event"], a.get("step"), a.get("rows_out")) for a in audit] == [
-        ("step", "read", ROWS), ("step", "big", 20), ("step", "write", 20), ("run", None, None)]
+        ("step", "read", ROWS),
+        ("step", "big", 20),
+        ("step", "write", 20),
+        ("run", None, None),
+    ]
 
     step_spans = {s.name: s for s in spans if s.name.startswith("step ")}
     assert step_spans["step write"].attributes["ppf.step.rows_written"] == 20

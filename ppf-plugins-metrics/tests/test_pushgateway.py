@@ -42,8 +42,9 @@ class Pushgateway:
             pytest.fail(f"the Prometheus Pushgateway binary is not installed; {INSTALL_HINT}", pytrace=False)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{self.port}"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [binary, f"--web.listen-address=127.0.0.1:{self.port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 30
         while not self._ready():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -92,18 +93,25 @@ def test_a_successful_run_pushes_step_gauges_under_job_and_pipeline(gateway):
     ours = [s for s in durations if s.labels.get("pipeline") == "orders-ok"]
     assert {s.labels["step"] for s in ours} == {"read", "check", "store"}
     assert all(s.labels["job"] == "nightly" and s.labels["env"] == "test" for s in ours)
-    attempts = {s.labels["step"]: s.value for s in gateway.samples("ppf_step_attempts")
-                if s.labels.get("pipeline") == "orders-ok"}
+    attempts = {
+        s.labels["step"]: s.value
+        for s in gateway.samples("ppf_step_attempts")
+        if s.labels.get("pipeline") == "orders-ok"
+    }
     assert attempts == {"read": 1, "check": 1, "store": 1}
-    (success,) = [s for s in gateway.samples("ppf_run_last_success_timestamp_seconds")
-                  if s.labels.get("pipeline") == "orders-ok"]
+    (success,) = [
+        s for s in gateway.samples("ppf_run_last_success_timestamp_seconds") if s.labels.get("pipeline") == "orders-ok"
+    ]
     assert success.value > 0
 
 
 def test_a_failed_run_leaves_the_last_success_timestamp_unchanged(gateway):
     def last_success():
-        return [s.value for s in gateway.samples("ppf_run_last_success_timestamp_seconds")
-                if s.labels.get("pipeline") == "orders-flaky"]
+        return [
+            s.value
+            for s in gateway.samples("ppf_run_last_success_timestamp_seconds")
+            if s.labels.get("pipeline") == "orders-flaky"
+        ]
 
     assert run(numbers_pipeline("orders-flaky", hooks=hooks(gateway.url))).succeeded
     before = last_success()
@@ -114,16 +122,27 @@ def test_a_failed_run_leaves_the_last_success_timestamp_unchanged(gateway):
     assert last_success() == before
     (run_ok,) = [s.value for s in gateway.samples("ppf_run_succeeded") if s.labels.get("pipeline") == "orders-flaky"]
     assert run_ok == 0  # the failed run was pushed, just not as a success
-    check = {s.labels["status"]: s.value for s in gateway.samples("ppf_step_succeeded")
-             if s.labels.get("pipeline") == "orders-flaky" and s.labels["step"] == "check"}
+    check = {
+        s.labels["status"]: s.value
+        for s in gateway.samples("ppf_step_succeeded")
+        if s.labels.get("pipeline") == "orders-flaky" and s.labels["step"] == "check"
+    }
     assert check == {"failed": 0}
 
 
 def test_step_figures_spark_reported_are_pushed_and_missing_ones_are_not(gateway):
-    steps = [StepResult("load", StepStatus.SUCCEEDED, attempts=1, duration_s=2.0,
-                        metrics={"rows_in": 10, "rows_written": 10, "bytes_written": 4096, "rows_out": None})]
-    pushed = push_run(PushgatewaySettings(gateway.url), "figures", RunResult("r1", "figures", steps, 2.5),
-                      structlog.get_logger())
+    steps = [
+        StepResult(
+            "load",
+            StepStatus.SUCCEEDED,
+            attempts=1,
+            duration_s=2.0,
+            metrics={"rows_in": 10, "rows_written": 10, "bytes_written": 4096, "rows_out": None},
+        )
+    ]
+    pushed = push_run(
+        PushgatewaySettings(gateway.url), "figures", RunResult("r1", "figures", steps, 2.5), structlog.get_logger()
+    )
     assert pushed
 
     def value(name):

@@ -38,11 +38,26 @@ def _handler(vault: FakeVault) -> type[BaseHTTPRequestHandler]:
             data = vault.secrets.get(f"{mount}/{path}") if sep else None
             if data is None:
                 return self._send(404, {"errors": []})
-            metadata = {"created_time": "2024-01-01T00:00:00Z", "deletion_time": "", "destroyed": False,
-                        "version": 1, "custom_metadata": None}
-            return self._send(200, {"request_id": "fake", "lease_id": "", "renewable": False,
-                                    "lease_duration": 0, "data": {"data": data, "metadata": metadata},
-                                    "wrap_info": None, "warnings": None, "auth": None})
+            metadata = {
+                "created_time": "2024-01-01T00:00:00Z",
+                "deletion_time": "",
+                "destroyed": False,
+                "version": 1,
+                "custom_metadata": None,
+            }
+            return self._send(
+                200,
+                {
+                    "request_id": "fake",
+                    "lease_id": "",
+                    "renewable": False,
+                    "lease_duration": 0,
+                    "data": {"data": data, "metadata": metadata},
+                    "wrap_info": None,
+                    "warnings": None,
+                    "auth": None,
+                },
+            )
 
         def _send(self, status: int, body: dict) -> None:
             payload = json.dumps(body).encode()

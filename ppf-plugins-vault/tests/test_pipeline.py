@@ -44,7 +44,8 @@ class Outputs(Hook):
 
 def pipeline_file(tmp_path, vault_url: str):
     path = tmp_path / "pipeline.conf"
-    path.write_text(textwrap.dedent(f"""
+    path.write_text(
+        textwrap.dedent(f"""
         pipeline {{
           name = "vault-demo"
           steps = [
@@ -60,18 +61,24 @@ def pipeline_file(tmp_path, vault_url: str):
           ]
           hooks {{ vault {{ url = "{vault_url}" }} }}
         }}
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     return path
 
 
 def test_validation_keeps_the_reference_and_never_contacts_vault(fake_vault, tmp_path):
-    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection}))
+    pipeline = validate(
+        load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection})
+    )
     assert pipeline.steps["connect"].config.password == "secret://vault/kv/data/db#password"
     assert fake_vault.requests == []
 
 
 def test_installed_plugin_loads_from_its_entry_point_with_its_settings(fake_vault, tmp_path):
-    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection}))
+    pipeline = validate(
+        load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection})
+    )
     assert pipeline.hook_settings["vault"] == VaultSettings(url=fake_vault.url)
     plugin = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).manager.get_plugin("vault")
     assert isinstance(plugin, VaultPlugin)
@@ -80,17 +87,22 @@ def test_installed_plugin_loads_from_its_entry_point_with_its_settings(fake_vaul
 
 def test_settings_with_a_typo_are_a_config_error_with_path_file_and_line(tmp_path):
     path = pipeline_file(tmp_path, "http://vault:8200")
-    path.write_text(path.read_text().replace('hooks { vault { url', 'hooks { vault { mout = "kv", url'))
+    path.write_text(path.read_text().replace("hooks { vault { url", 'hooks { vault { mout = "kv", url'))
     with pytest.raises(ConfigError) as failure:
         validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
     [issue] = failure.value.issues
     assert (issue.path, issue.message, issue.hint) == (
-        "pipeline.hooks.vault.mout", "unknown key", "did you mean 'mount'?")
+        "pipeline.hooks.vault.mout",
+        "unknown key",
+        "did you mean 'mount'?",
+    )
     assert issue.file == str(path) and path.read_text().splitlines()[issue.line - 1].strip().startswith("hooks { vault")
 
 
 def test_run_gives_the_component_the_values_and_logs_only_references(fake_vault, tmp_path):
-    pipeline = validate(load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection}))
+    pipeline = validate(
+        load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection})
+    )
     outputs = Outputs()
     manager = load_hook_plugins(pipeline.spec.hooks, [outputs], settings=pipeline.hook_settings).manager
     with capture_logs() as logs:

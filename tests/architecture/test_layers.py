@@ -27,8 +27,14 @@ def lint_imports(source_root: Path) -> subprocess.CompletedProcess:
     """Run ``lint-imports`` on the packages found under ``source_root`` (put first on the import path)."""
     env = {**os.environ, "PYTHONPATH": str(source_root)}
     code = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
-    return subprocess.run([sys.executable, "-c", code, "--config", str(CONTRACT), "--no-cache"],
-                          capture_output=True, text=True, env=env, cwd=source_root, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code, "--config", str(CONTRACT), "--no-cache"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=source_root,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -44,16 +50,31 @@ def test_the_repository_keeps_every_contract(copied_tree: Path):
     assert "0 broken" in done.stdout
 
 
-@pytest.mark.parametrize(("module", "wrong_import", "contract"), [
-    ("pyspark_pipeline_framework/core/dag.py", "from pyspark_pipeline_framework.runtime.run import executor",
-     "Layers point down"),
-    ("pyspark_pipeline_framework/runtime/run/launch.py", "from pyspark_pipeline_framework.runner import cli",
-     "Layers point down"),
-    ("ppf_delta/sink.py", "from pyspark_pipeline_framework.runtime.run import executor",
-     "Plugins import only the public modules"),
-    ("pyspark_pipeline_framework/components/sql.py", "from pyspark_pipeline_framework.runtime.run import executor",
-     "Built-in components"),
-])
+@pytest.mark.parametrize(
+    ("module", "wrong_import", "contract"),
+    [
+        (
+            "pyspark_pipeline_framework/core/dag.py",
+            "from pyspark_pipeline_framework.runtime.run import executor",
+            "Layers point down",
+        ),
+        (
+            "pyspark_pipeline_framework/runtime/run/launch.py",
+            "from pyspark_pipeline_framework.runner import cli",
+            "Layers point down",
+        ),
+        (
+            "ppf_delta/sink.py",
+            "from pyspark_pipeline_framework.runtime.run import executor",
+            "Plugins import only the public modules",
+        ),
+        (
+            "pyspark_pipeline_framework/components/sql.py",
+            "from pyspark_pipeline_framework.runtime.run import executor",
+            "Built-in components",
+        ),
+    ],
+)
 def test_an_import_pointing_the_wrong_way_breaks_the_contract(copied_tree: Path, module, wrong_import, contract):
     target = copied_tree / module
     # Under TYPE_CHECKING too: a cycle hidden from the interpreter is still a cycle for a reader.

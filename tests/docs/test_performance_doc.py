@@ -28,8 +28,9 @@ def harness():
 
 
 def test_the_table_in_the_document_is_the_one_generated_from_the_results_files():
-    done = subprocess.run([sys.executable, "-m", "benchmarks", "table", "--check"], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "table", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -50,12 +51,28 @@ def test_the_published_figures_are_what_the_statistics_give_for_the_recorded_run
 
 def test_the_table_shows_the_latest_record_without_a_variant_and_leaves_the_rest_of_the_document(harness, tmp_path):
     results, _, table = harness
-    base = {"case": "pipeline", "commit": "abc1234", "pairs": 3, "params": {}, "machine": None,
-            "figures": {"ratio": 1.0, "median_pair_ratio": 1.0, "jobs": {"ppf": [2], "hand": [2]}}}
-    for started, ratio, variant in (("2026-01-01", 1.10, None), ("2026-01-02", 1.02, None),
-                                    ("2026-01-03", 0.50, "rows=100")):
-        results.append({**base, "started": started, "figures": {**base["figures"], "ratio": ratio},
-                        **({"variant": variant} if variant else {})}, tmp_path)
+    base = {
+        "case": "pipeline",
+        "commit": "abc1234",
+        "pairs": 3,
+        "params": {},
+        "machine": None,
+        "figures": {"ratio": 1.0, "median_pair_ratio": 1.0, "jobs": {"ppf": [2], "hand": [2]}},
+    }
+    for started, ratio, variant in (
+        ("2026-01-01", 1.10, None),
+        ("2026-01-02", 1.02, None),
+        ("2026-01-03", 0.50, "rows=100"),
+    ):
+        results.append(
+            {
+                **base,
+                "started": started,
+                "figures": {**base["figures"], "ratio": ratio},
+                **({"variant": variant} if variant else {}),
+            },
+            tmp_path,
+        )
     figure = table.ratio_figure("ratio", 1.05)
     rendered = table.render([("pipeline", [figure], "python -m benchmarks run pipeline --pairs {pairs}")], tmp_path)
     assert "**1.020** over 3 pairs" in rendered and "2026-01-02" in rendered and "| yes |" in rendered

@@ -24,13 +24,25 @@ def example_project(tmp_path):
 
 def ppf(*args, cwd, env=None, command="ppf", timeout=600):
     """Run an installed console script as a user would."""
-    return subprocess.run([str(BIN / command), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [str(BIN / command), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def probe(*args, cwd, env=None):
     """Run the CLI in-process via cli_probe.py; returns (completed, facts about pyspark/JVM)."""
-    done = subprocess.run([sys.executable, str(PROBE), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})})
+    done = subprocess.run(
+        [sys.executable, str(PROBE), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
     facts = json.loads(done.stderr.strip().splitlines()[-1])
     return done, facts

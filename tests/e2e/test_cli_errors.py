@@ -27,17 +27,31 @@ CASES = {
     "syntax error": (GOOD.replace('pii_fields = ["email"] }', 'pii_fields = ["email" }'), "HOCON syntax error", 6),
     "unknown key": (GOOD.replace("pii_fields", "pii_fieldz"), "pipeline.steps[1].config.pii_fieldz: unknown key", 6),
     "wrong type": (GOOD.replace('["email"]', '"email"'), "pipeline.steps[1].config.pii_fields: expected a list", 6),
-    "missing required field": (GOOD.replace('config { pii_fields = ["email"] }', ""),
-                               "pipeline.steps[1].config.pii_fields: required key is missing", 6),
+    "missing required field": (
+        GOOD.replace('config { pii_fields = ["email"] }', ""),
+        "pipeline.steps[1].config.pii_fields: required key is missing",
+        6,
+    ),
     "unknown component type": (GOOD.replace("ParquetSink", "ParquetSinc"), "unknown component type 'ParquetSinc'", 7),
     "duplicate step name": (GOOD.replace('name = "load"', 'name = "extract"'), "duplicate step name 'extract'", 7),
-    "unknown input": (GOOD.replace('name = "load",', 'name = "load", inputs = ["anonymise"],'),
-                      "unknown input step 'anonymise'", 7),
-    "cycle": (GOOD.replace('name = "anonymize",', 'name = "anonymize", inputs = ["anonymize-2"],').replace(
-        '    { name = "load"', '    { name = "anonymize-2", type = "Filter", inputs = ["anonymize"], config { condition = "true" } }\n    { name = "load"'),
-        "the steps form a cycle", 6),
-    "missing environment variable": (GOOD.replace('path = "out/bad"', "path = ${PPF_E2E_UNSET_OUTPUT}"),
-                                     "cannot resolve ${PPF_E2E_UNSET_OUTPUT}", 7),
+    "unknown input": (
+        GOOD.replace('name = "load",', 'name = "load", inputs = ["anonymise"],'),
+        "unknown input step 'anonymise'",
+        7,
+    ),
+    "cycle": (
+        GOOD.replace('name = "anonymize",', 'name = "anonymize", inputs = ["anonymize-2"],').replace(
+            '    { name = "load"',
+            '    { name = "anonymize-2", type = "Filter", inputs = ["anonymize"], config { condition = "true" } }\n    { name = "load"',
+        ),
+        "the steps form a cycle",
+        6,
+    ),
+    "missing environment variable": (
+        GOOD.replace('path = "out/bad"', "path = ${PPF_E2E_UNSET_OUTPUT}"),
+        "cannot resolve ${PPF_E2E_UNSET_OUTPUT}",
+        7,
+    ),
 }
 
 
@@ -65,12 +79,21 @@ def test_validate_json_for_ci(example_project):
     assert issue["path"] == "pipeline.steps[1].config.pii_fieldz" and issue["line"] == 6 and issue["hint"]
 
 
-@pytest.mark.parametrize("args, message, hint", [
-    (["components", "show", "ParquetSinc"], "error: unknown component type 'ParquetSinc'",
-     "    hint: did you mean ParquetSink"),
-    (["run", "-c", "pipelines/user_etl.conf", "--resume", "nope"], "error: cannot resume: no run 'nope' in .ppf/runs",
-     "    hint: `ppf runs list` shows the runs"),
-])
+@pytest.mark.parametrize(
+    "args, message, hint",
+    [
+        (
+            ["components", "show", "ParquetSinc"],
+            "error: unknown component type 'ParquetSinc'",
+            "    hint: did you mean ParquetSink",
+        ),
+        (
+            ["run", "-c", "pipelines/user_etl.conf", "--resume", "nope"],
+            "error: cannot resume: no run 'nope' in .ppf/runs",
+            "    hint: `ppf runs list` shows the runs",
+        ),
+    ],
+)
 def test_a_framework_error_prints_its_message_and_hint_and_exits_2(args, message, hint, example_project):
     done, facts = probe(*args, cwd=example_project)
     assert facts["exit"] == 2 and facts["jvm_started"] is False, done.stderr
@@ -84,18 +107,30 @@ def test_an_unknown_log_level_is_a_usage_error(example_project):
     done, facts = probe("run", "-c", "pipelines/user_etl.conf", "--log-level", "loud", cwd=example_project)
     assert facts["exit"] == 2 and facts["jvm_started"] is False
     assert "'loud' is not one of" in done.stderr
-    done, facts = probe("run", "-c", "pipelines/user_etl.conf", "--log-level", "ERROR", "--dry-run", cwd=example_project)
+    done, facts = probe(
+        "run", "-c", "pipelines/user_etl.conf", "--log-level", "ERROR", "--dry-run", cwd=example_project
+    )
     assert facts["exit"] == 0, done.stderr  # levels are case-insensitive, as before
 
 
-@pytest.mark.parametrize("args", [["--help"], ["components", "list"], ["components", "show", "SqlTransform"],
-                                  ["plan", "pipelines/user_etl.conf", "--format", "mermaid"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["components", "list"],
+        ["components", "show", "SqlTransform"],
+        ["plan", "pipelines/user_etl.conf", "--format", "mermaid"],
+    ],
+)
 def test_light_commands_import_no_pyspark(args, example_project):
     if args[0] == "plan":
         # The example's own component module imports pyspark at its top (the Quick Start's code does):
         # use a pipeline of built-ins only to check that ppf itself stays light.
-        (example_project / "light.conf").write_text(GOOD.replace("my_pipelines.transforms.UserAnonymizer", "Filter")
-                                                   .replace('pii_fields = ["email"]', 'condition = "true"'))
+        (example_project / "light.conf").write_text(
+            GOOD.replace("my_pipelines.transforms.UserAnonymizer", "Filter").replace(
+                'pii_fields = ["email"]', 'condition = "true"'
+            )
+        )
         args = ["plan", "light.conf", "--format", "mermaid"]
     done, facts = probe(*args, cwd=example_project)
     assert facts == {"exit": 0, "pyspark_imported": False, "jvm_started": False}, done.stderr
@@ -106,8 +141,11 @@ def test_light_commands_import_no_pyspark(args, example_project):
 
 
 def test_validate_of_builtins_imports_no_pyspark(example_project):
-    (example_project / "light.conf").write_text(GOOD.replace("my_pipelines.transforms.UserAnonymizer", "Filter")
-                                               .replace('pii_fields = ["email"]', 'condition = "true"'))
+    (example_project / "light.conf").write_text(
+        GOOD.replace("my_pipelines.transforms.UserAnonymizer", "Filter").replace(
+            'pii_fields = ["email"]', 'condition = "true"'
+        )
+    )
     done, facts = probe("validate", "light.conf", cwd=example_project)
     assert facts == {"exit": 0, "pyspark_imported": False, "jvm_started": False}, done.stderr
 
@@ -120,8 +158,9 @@ def test_dry_run_starts_nothing(example_project):
 
 
 LIGHT = GOOD.replace("my_pipelines.transforms.UserAnonymizer", "Filter").replace(
-    'pii_fields = ["email"]', 'condition = "true"')
-TYPO_HOOKS = '''
+    'pii_fields = ["email"]', 'condition = "true"'
+)
+TYPO_HOOKS = """
 from pyspark_pipeline_framework.core import Hook, hookimpl
 
 
@@ -136,18 +175,24 @@ class InstalledTypo(Hook):
     @hookimpl
     def pipeline_ended(self, pipeline_name):
         pass
-'''
+"""
 
 
 def with_hooks(text: str, hooks: str) -> str:
     return text.replace('name = "bad-inputs"', f'name = "bad-inputs"\n  hooks {{ {hooks} }}')
 
 
-@pytest.mark.parametrize(("hooks", "expected", "hint"), [
-    ('metrics { exportr = "console" }', "pipeline.hooks.metrics.exportr: unknown key", "did you mean 'exporter'?"),
-    ('enable_audit_log = true, audit_log { pth = "audit.jsonl" }', "pipeline.hooks.audit_log.pth: unknown key",
-     "did you mean 'path'?"),
-])
+@pytest.mark.parametrize(
+    ("hooks", "expected", "hint"),
+    [
+        ('metrics { exportr = "console" }', "pipeline.hooks.metrics.exportr: unknown key", "did you mean 'exporter'?"),
+        (
+            'enable_audit_log = true, audit_log { pth = "audit.jsonl" }',
+            "pipeline.hooks.audit_log.pth: unknown key",
+            "did you mean 'path'?",
+        ),
+    ],
+)
 @pytest.mark.parametrize("command", ["run", "validate"])
 def test_a_typo_in_hook_settings_exits_2_with_path_and_line(hooks, expected, hint, command, example_project):
     (example_project / "bad.conf").write_text(with_hooks(LIGHT, hooks))
@@ -165,8 +210,10 @@ def test_a_misspelled_hook_method_exits_2_naming_the_plugin_and_the_hook(command
     args = ["run", "-c", "bad.conf"] if command == "run" else ["validate", "bad.conf"]
     done, facts = probe(*args, cwd=example_project, env={"PYTHONPATH": str(tmp_path)})
     assert facts["exit"] == 2 and facts["jvm_started"] is False, done.stderr
-    assert ("bad.conf:4: pipeline.hooks.plugins[0]: hook plugin 'typo_hooks.TimingHook': method 'befor_step' "
-            "is not a ppf hook") in done.stderr
+    assert (
+        "bad.conf:4: pipeline.hooks.plugins[0]: hook plugin 'typo_hooks.TimingHook': method 'befor_step' "
+        "is not a ppf hook"
+    ) in done.stderr
     assert "did you mean 'before_step'?" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -180,14 +227,25 @@ def test_an_installed_plugin_with_a_misspelled_hook_stops_the_run_before_spark(e
     (example_project / "light.conf").write_text(LIGHT)
     done, facts = probe("run", "-c", "light.conf", cwd=example_project, env={"PYTHONPATH": str(tmp_path)})
     assert facts["exit"] == 2 and facts["jvm_started"] is False, done.stderr
-    assert ("hook plugin 'typo': 'pipeline_ended' is marked @hookimpl but ppf has no hook 'pipeline_ended'"
-            in done.stderr)
+    assert (
+        "hook plugin 'typo': 'pipeline_ended' is marked @hookimpl but ppf has no hook 'pipeline_ended'" in done.stderr
+    )
     assert "did you mean 'pipeline_end'?" in done.stderr and "Traceback" not in done.stderr
     assert not (example_project / "out").exists()
 
 
-HEAVY = ("pyspark", "opentelemetry", "openlineage", "prometheus_client", "hvac", "requests", "boto3", "botocore",
-         "delta", "deltalake")
+HEAVY = (
+    "pyspark",
+    "opentelemetry",
+    "openlineage",
+    "prometheus_client",
+    "hvac",
+    "requests",
+    "boto3",
+    "botocore",
+    "delta",
+    "deltalake",
+)
 MODULES_PROBE = """
 import json, sys
 from pyspark_pipeline_framework.runner.cli import app
@@ -200,13 +258,20 @@ print(json.dumps({"exit": code, "loaded": sorted({m.split(".")[0] for m in sys.m
 
 
 def test_validate_checks_every_shipped_hook_plugins_settings_without_their_dependencies(example_project):
-    hooks = ('enable_audit_log = true, audit_log { path = "a.jsonl", sinks = ["jsonl"] }\n'
-             '  enable_metrics = true, metrics { exporter = "console", pushgateway { url = "http://gw:9091" } }\n'
-             '  enable_lineage = true, lineage { namespace = "etl", transport { type = "console" } }\n'
-             '  vault { url = "http://vault:8200", mount = "kv" }')
+    hooks = (
+        'enable_audit_log = true, audit_log { path = "a.jsonl", sinks = ["jsonl"] }\n'
+        '  enable_metrics = true, metrics { exporter = "console", pushgateway { url = "http://gw:9091" } }\n'
+        '  enable_lineage = true, lineage { namespace = "etl", transport { type = "console" } }\n'
+        '  vault { url = "http://vault:8200", mount = "kv" }'
+    )
     (example_project / "hooked.conf").write_text(with_hooks(LIGHT, hooks))
-    done = subprocess.run([sys.executable, "-c", MODULES_PROBE, "validate", "hooked.conf"], cwd=example_project,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", MODULES_PROBE, "validate", "hooked.conf"],
+        cwd=example_project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     facts = json.loads(done.stderr.strip().splitlines()[-1])
     assert facts["exit"] == 0, done.stderr
     assert {"ppf_metrics", "ppf_vault"} <= set(facts["loaded"])  # the plugin classes were loaded and checked

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.e2e
 
 def test_optional_enrichment_skipped_is_partial_success_and_recorded(tmp_path):
     (tmp_path / "in.csv").write_text("id,name\n1,a\n2,b\n", encoding="utf-8")
-    (tmp_path / "p.conf").write_text(textwrap.dedent(f"""
+    (tmp_path / "p.conf").write_text(
+        textwrap.dedent(f"""
         pipeline {{
           name = "enrich"
           spark {{ master = "local[1]", conf {{ "spark.ui.enabled" = "false" }} }}
@@ -26,7 +27,9 @@ def test_optional_enrichment_skipped_is_partial_success_and_recorded(tmp_path):
             {{ name = "plain-out", type = ParquetSink, inputs = [users], config {{ path = "{tmp_path}/plain" }} }}
           ]
         }}
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     done = ppf("run", "--config", "p.conf", "--log-format", "json", cwd=tmp_path)
     assert done.returncode == 3, done.stderr
     assert (tmp_path / "plain").is_dir() and not (tmp_path / "enriched").exists()
@@ -34,5 +37,9 @@ def test_optional_enrichment_skipped_is_partial_success_and_recorded(tmp_path):
     record = json.loads(shown.stdout)
     assert record["status"] == "partial" and record["exit_code"] == 3
     assert {n: s["status"] for n, s in record["steps"].items()} == {
-        "users": "succeeded", "enrich": "skipped", "enriched-out": "skipped", "plain-out": "succeeded"}
+        "users": "succeeded",
+        "enrich": "skipped",
+        "enriched-out": "skipped",
+        "plain-out": "succeeded",
+    }
     assert "no_such_api_column" in record["steps"]["enrich"]["error"]

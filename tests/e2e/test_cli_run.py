@@ -25,7 +25,10 @@ def test_example_pipeline_runs_and_anonymizes(example_project):
     assert done.returncode == 0, done.stderr
     rows = read_parquet(example_project / "out" / "users")
     assert len(rows) == 200
-    source = {line.split(",")[0]: line.split(",") for line in (example_project / "data/users.csv").read_text().splitlines()[1:]}
+    source = {
+        line.split(",")[0]: line.split(",")
+        for line in (example_project / "data/users.csv").read_text().splitlines()[1:]
+    }
     for row in rows:
         assert row["email"] == hashlib.sha256(source[str(row["user_id"])][2].encode()).hexdigest()
         assert row["email_domain"] == source[str(row["user_id"])][2].split("@")[1]  # the Python UDF step
@@ -46,8 +49,16 @@ def test_example_pipeline_runs_and_anonymizes(example_project):
 
 
 def test_ppf_run_alias_with_override(example_project):
-    done = ppf("--config", "pipelines/user_etl.conf", "--override", "spark.master=local[1]",
-               "--override", 'steps.load-warehouse.config.path="out/alias"', cwd=example_project, command="ppf-run")
+    done = ppf(
+        "--config",
+        "pipelines/user_etl.conf",
+        "--override",
+        "spark.master=local[1]",
+        "--override",
+        'steps.load-warehouse.config.path="out/alias"',
+        cwd=example_project,
+        command="ppf-run",
+    )
     assert done.returncode == 0, done.stderr
     assert (example_project / "out" / "alias" / "_SUCCESS").exists()
 
@@ -70,7 +81,8 @@ class ConfProbe(Transform[ConfProbeConfig]):
 
 def test_spark_conf_keys_reach_the_session_exactly(example_project):
     (example_project / "conf_probe.py").write_text(PROBE_COMPONENT)
-    (example_project / "probe.conf").write_text(textwrap.dedent("""
+    (example_project / "probe.conf").write_text(
+        textwrap.dedent("""
         pipeline {
           name = "conf-probe"
           spark {
@@ -88,7 +100,8 @@ def test_spark_conf_keys_reach_the_session_exactly(example_project):
             { name = "out", type = "JsonSink", config { path = "out/conf" } }
           ]
         }
-    """))
+    """)
+    )
     done = ppf("run", "-c", "probe.conf", cwd=example_project)
     assert done.returncode == 0, done.stderr
     (part,) = (example_project / "out/conf").glob("part-*.json")
@@ -102,8 +115,14 @@ def test_spark_conf_keys_reach_the_session_exactly(example_project):
 
 
 def test_a_failing_step_exits_1_and_reports_it(example_project):
-    done = ppf("run", "-c", "pipelines/user_etl.conf", "--override", 'steps[0].config.path="data/missing.csv"',
-               cwd=example_project)
+    done = ppf(
+        "run",
+        "-c",
+        "pipelines/user_etl.conf",
+        "--override",
+        'steps[0].config.path="data/missing.csv"',
+        cwd=example_project,
+    )
     assert done.returncode == 1
     events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     failed = next(e for e in events if e["event"] == "step_failed")
@@ -116,7 +135,10 @@ def test_a_failing_step_exits_1_and_reports_it(example_project):
 def test_missing_java_is_reported_clearly(example_project):
     done = __import__("subprocess").run(
         [sys.executable, "-m", "pyspark_pipeline_framework.runner.cli", "run", "-c", "pipelines/user_etl.conf"],
-        cwd=example_project, capture_output=True, text=True, env={"PATH": "/nonexistent", "HOME": "/tmp"},
+        cwd=example_project,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/nonexistent", "HOME": "/tmp"},
     )
     assert done.returncode == 2
     assert "Java was not found" in done.stderr and "Java 17" in done.stderr

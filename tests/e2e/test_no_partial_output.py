@@ -25,7 +25,8 @@ def test_sigkill_during_an_overwrite_keeps_exactly_the_previous_data(tmp_path):
     pq.write_table(previous, target / "part-previous.parquet")
     (tmp_path / "in.csv").write_text("id\n" + "\n".join(str(i) for i in range(400)) + "\n", encoding="utf-8")
     # Each row sleeps 50 ms inside the JVM (reflect calls Thread.sleep): the write lasts ~10 s.
-    (tmp_path / "slow.conf").write_text(textwrap.dedent(f"""
+    (tmp_path / "slow.conf").write_text(
+        textwrap.dedent(f"""
         pipeline {{
           name = "slow-write"
           spark {{ master = "local[2]", conf {{ "spark.ui.enabled" = "false" }} }}
@@ -36,10 +37,17 @@ def test_sigkill_during_an_overwrite_keeps_exactly_the_previous_data(tmp_path):
             {{ name = "out", type = ParquetSink, config {{ path = "{target}", mode = overwrite }} }}
           ]
         }}
-    """), encoding="utf-8")
-    process = subprocess.Popen([str(BIN / "ppf"), "run", "--config", str(tmp_path / "slow.conf"), "--log-format", "json"],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)  # its own process group: the JVM dies with it
+    """),
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [str(BIN / "ppf"), "run", "--config", str(tmp_path / "slow.conf"), "--log-format", "json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )  # its own process group: the JVM dies with it
     try:
         # Wait until Spark's tasks are writing into the staging directory, then kill for real.
         writing = None
@@ -47,7 +55,9 @@ def test_sigkill_during_an_overwrite_keeps_exactly_the_previous_data(tmp_path):
         while writing is None and process.poll() is None and time.monotonic() < deadline:
             writing = next((p for p in tmp_path.glob(".target.ppf-staging-*/_temporary/*/*") if p.exists()), None)
             time.sleep(0.05)
-        assert writing is not None, f"the write never started; ppf said:\n{process.stdout.read() if process.poll() is not None else ''}"
+        assert writing is not None, (
+            f"the write never started; ppf said:\n{process.stdout.read() if process.poll() is not None else ''}"
+        )
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
     finally:

@@ -87,7 +87,9 @@ def udf_project(tmp_path):
 
     (tmp_path / "my_udfs.py").write_text(UDFS)
     (tmp_path / "data" / "numbers").mkdir(parents=True)
-    pq.write_table(pa.table({"id": pa.array(range(ROWS), pa.int64())}), tmp_path / "data" / "numbers" / "part-0.parquet")
+    pq.write_table(
+        pa.table({"id": pa.array(range(ROWS), pa.int64())}), tmp_path / "data" / "numbers" / "part-0.parquet"
+    )
     (tmp_path / "udfs.conf").write_text(PIPELINE)
     return tmp_path
 
@@ -104,7 +106,8 @@ def test_module_level_udf_over_parquet_runs_with_the_right_rows(udf_project):
     assert next(e for e in events if e["event"] == "steps_imported_in_session")["steps"] == ["plus-one"]
     # The case that hung: an Arrow-optimized UDF over the vectorized Parquet reader (pandas and pyarrow installed).
     assert next(e for e in events if e["event"] == "udf_eval_type")["arrow"] is True, (
-        "the UDF did not run through Arrow: install pandas and pyarrow (pyspark[sql]) in the test environment")
+        "the UDF did not run through Arrow: install pandas and pyarrow (pyspark[sql]) in the test environment"
+    )
     import pyarrow.parquet as pq
 
     rows = pq.read_table(str(udf_project / "out" / "all")).to_pylist()
@@ -151,7 +154,6 @@ def test_a_config_error_in_a_deferred_step_is_reported_once_the_session_exists(u
     assert "typo.conf:10: pipeline.steps[1].config.colum: unknown key" in done.stderr, done.stderr
     assert "did you mean 'column'?" in done.stderr
     assert not (udf_project / "out").exists()
-
 
 
 def test_the_readme_shows_the_example_udf_component_verbatim():

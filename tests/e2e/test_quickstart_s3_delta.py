@@ -26,14 +26,24 @@ pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 QUICKSTART = Path(__file__).with_name("quickstart")
 #: The product spec beside the checkout (CI lays shared/ next to its clone); PPF_SEED_README overrides.
-PRODUCT_README = Path(os.environ.get("PPF_SEED_README",
-                                  Path(__file__).resolve().parents[3] / "shared" / "seed" / "README.md"))
+PRODUCT_README = Path(
+    os.environ.get("PPF_SEED_README", Path(__file__).resolve().parents[3] / "shared" / "seed" / "README.md")
+)
 PII = ("email", "phone", "ssn")
 
 
 def users(ids, version="v1"):
-    return [{"user_id": i, "name": f"user{i}", "email": f"user{i}.{version}@example.com",
-             "phone": f"+1-555-{i:04d}-{version}", "ssn": f"{i:03d}-00-{version}", "country": "DE"} for i in ids]
+    return [
+        {
+            "user_id": i,
+            "name": f"user{i}",
+            "email": f"user{i}.{version}@example.com",
+            "phone": f"+1-555-{i:04d}-{version}",
+            "ssn": f"{i:03d}-00-{version}",
+            "country": "DE",
+        }
+        for i in ids
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -68,18 +78,27 @@ def upload_users(s3, rows, key):
 
 def s3_override(endpoints: dict[str, str], fail_fast: bool = False) -> str:
     """`--override spark.conf={...}` routing each Quick Start bucket to an endpoint (per-bucket S3A settings)."""
-    conf = {f"spark.hadoop.fs.s3a.bucket.{bucket}.{key}": value
-            for bucket, endpoint in endpoints.items()
-            for key, value in s3a_settings(endpoint, fail_fast=fail_fast).items()}
+    conf = {
+        f"spark.hadoop.fs.s3a.bucket.{bucket}.{key}": value
+        for bucket, endpoint in endpoints.items()
+        for key, value in s3a_settings(endpoint, fail_fast=fail_fast).items()
+    }
     return "spark.conf=" + json.dumps(conf)
 
 
 def warehouse_rows(s3):
     from deltalake import DeltaTable
 
-    table = DeltaTable("s3://warehouse/users", storage_options={
-        "AWS_ENDPOINT_URL": s3.endpoint, "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY, "AWS_REGION": TEST_REGION, "AWS_ALLOW_HTTP": "true"})
+    table = DeltaTable(
+        "s3://warehouse/users",
+        storage_options={
+            "AWS_ENDPOINT_URL": s3.endpoint,
+            "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY,
+            "AWS_REGION": TEST_REGION,
+            "AWS_ALLOW_HTTP": "true",
+        },
+    )
     return table, sorted(table.to_pyarrow_table().to_pylist(), key=lambda r: r["user_id"])
 
 
@@ -116,8 +135,15 @@ def test_quick_start_loads_then_merges_changed_and_new_users(project, s3):
     # the second resolves them through spark.jars.packages (Ivy).
     jars = ppf("jars", "fetch", "--dir", project / "jars", cwd=project)
     assert jars.returncode == 0, jars.stderr
-    first = ppf("run", "--config", "pipelines/user_etl.conf", "--override", override, cwd=project,
-                env={"PPF_JARS_DIR": str(project / "jars")})
+    first = ppf(
+        "run",
+        "--config",
+        "pipelines/user_etl.conf",
+        "--override",
+        override,
+        cwd=project,
+        env={"PPF_JARS_DIR": str(project / "jars")},
+    )
     assert first.returncode == 0, first.stderr[-4000:]
     _, rows = warehouse_rows(s3)
     assert [r["user_id"] for r in rows] == [1, 2, 3]
@@ -158,8 +184,12 @@ def test_quick_start_with_s3_endpoint_down_names_the_path_and_writes_nothing(pro
 def test_quick_start_reaches_s3_through_the_standard_aws_environment_variables(project, s3):
     # No s3a settings at all: the endpoint, region and keys come from the variables every AWS tool reads.
     upload_users(s3, users([1, 2]), "batch-1.parquet")
-    env = {"AWS_ENDPOINT_URL": s3.endpoint, "AWS_REGION": TEST_REGION,
-           "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY}
+    env = {
+        "AWS_ENDPOINT_URL": s3.endpoint,
+        "AWS_REGION": TEST_REGION,
+        "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY,
+    }
     done = ppf("run", "--config", "pipelines/user_etl.conf", cwd=project, env=env)
     assert done.returncode == 0, done.stderr[-4000:]
     _, rows = warehouse_rows(s3)

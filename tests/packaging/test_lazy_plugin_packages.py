@@ -17,8 +17,9 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"ppf_aws",
 
 
 def test_hook_entry_points_do_not_import_the_plugins_components():
-    loaded = json.loads(subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
-                                       check=True).stdout)
+    loaded = json.loads(
+        subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True).stdout
+    )
     assert "ppf_aws.spark_settings" in loaded and "ppf_delta.spark_settings" in loaded  # the probe worked
     components = {"ppf_aws.sink", "ppf_aws.source", "ppf_delta.sink", "ppf_delta.source"}
     assert components.isdisjoint(loaded)

@@ -59,16 +59,28 @@ def load_and_validate(path: str | Path, overrides: Iterable[str] = ()) -> Resolv
     return validate(load_pipeline_file(path, list(overrides)))
 
 
-def run_pipeline_file(path: str | Path, overrides: Iterable[str] = (), *, spark: SparkSession | None = None,
-                      plugins: Iterable[object] = (), run_id: str | None = None) -> RunResult:
+def run_pipeline_file(
+    path: str | Path,
+    overrides: Iterable[str] = (),
+    *,
+    spark: SparkSession | None = None,
+    plugins: Iterable[object] = (),
+    run_id: str | None = None,
+) -> RunResult:
     """Validate and run a pipeline file, optionally in an existing Spark session."""
     pipeline = load_and_validate(path, overrides)
     run = RunInfo(pipeline.spec.name, run_id=run_id) if run_id else None
     return run_pipeline(pipeline, spark=spark, extra_plugins=plugins, run=run)
 
 
-def run_pipeline_text(text: str, overrides: Iterable[str] = (), *, spark: SparkSession | None = None,
-                      plugins: Iterable[object] = (), directory: str | Path | None = None) -> RunResult:
+def run_pipeline_text(
+    text: str,
+    overrides: Iterable[str] = (),
+    *,
+    spark: SparkSession | None = None,
+    plugins: Iterable[object] = (),
+    directory: str | Path | None = None,
+) -> RunResult:
     """Run a pipeline given as HOCON text (written to ``directory`` or a temporary one)."""
     folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="ppf-test-"))
     path = folder / "pipeline.conf"
@@ -101,19 +113,24 @@ def spark_settings_of_installed_plugins() -> list[Mapping[str, object]]:
     return installed_plugin_settings()
 
 
-def local_spark_session(app_name: str = "ppf-tests", conf: Mapping[str, str] | None = None,
-                        with_plugins: bool = True) -> SparkSession:
+def local_spark_session(
+    app_name: str = "ppf-tests", conf: Mapping[str, str] | None = None, with_plugins: bool = True
+) -> SparkSession:
     """A small local session for tests: 2 cores, few shuffle partitions, no UI, plugin jars loaded."""
     from pyspark_pipeline_framework.core.spec import SparkSettings
     from pyspark_pipeline_framework.runtime.session.builder import build_session, plan_session
     from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
 
-    settings = SparkSettings(app_name=app_name, master="local[2]", conf={
-        "spark.sql.shuffle.partitions": "2",
-        "spark.ui.enabled": "false",
-        "spark.sql.session.timeZone": "UTC",
-        **(conf or {}),
-    })
+    settings = SparkSettings(
+        app_name=app_name,
+        master="local[2]",
+        conf={
+            "spark.sql.shuffle.partitions": "2",
+            "spark.ui.enabled": "false",
+            "spark.sql.session.timeZone": "UTC",
+            **(conf or {}),
+        },
+    )
     answers = [{"conf": quiet_spark_conf()}, *(spark_settings_of_installed_plugins() if with_plugins else [])]
     session = build_session(plan_session(settings, app_name, answers))
     session.sparkContext.setLogLevel("ERROR")

@@ -14,11 +14,14 @@ pytestmark = pytest.mark.spark
 
 @pytest.fixture
 def users(spark, tmp_path):
-    rows = [(i, f"user{i}@example.com", f"+1-555-{1000 + i}", f"{100 + i}-00-{1000 + i}", "US" if i % 2 else "DE")
-            for i in range(1, 51)]
+    rows = [
+        (i, f"user{i}@example.com", f"+1-555-{1000 + i}", f"{100 + i}-00-{1000 + i}", "US" if i % 2 else "DE")
+        for i in range(1, 51)
+    ]
     path = str(tmp_path / "users")
-    spark.createDataFrame(rows, "user_id BIGINT, email STRING, phone STRING, ssn STRING, country STRING") \
-        .write.parquet(path)
+    spark.createDataFrame(rows, "user_id BIGINT, email STRING, phone STRING, ssn STRING, country STRING").write.parquet(
+        path
+    )
     return path, rows
 
 
@@ -29,7 +32,8 @@ def conf(text):
 def test_quick_start_user_anonymizer_between_builtin_parquet_components(spark, users, tmp_path):
     source, rows = users
     out = tmp_path / "out"
-    result = run_pipeline_text(conf(f"""
+    result = run_pipeline_text(
+        conf(f"""
         pipeline {{
           name = "user-etl"
           steps = [
@@ -39,7 +43,10 @@ def test_quick_start_user_anonymizer_between_builtin_parquet_components(spark, u
             {{ name = "load", type = "ParquetSink", config {{ path = "{out}", mode = "overwrite" }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
     assert result.succeeded, result.to_dict()
     written = {r["user_id"]: r for r in spark.read.parquet(str(out)).collect()}
     assert len(written) == len(rows)
@@ -50,16 +57,20 @@ def test_quick_start_user_anonymizer_between_builtin_parquet_components(spark, u
 
 def test_no_spark_job_beyond_the_hand_written_equivalent(spark, users, tmp_path):
     source, _ = users
-    result = run_pipeline_text(conf(f"""
+    result = run_pipeline_text(
+        conf(f"""
         pipeline {{
           name = "jobs"
           steps = [
             {{ name = "src", type = "ParquetSource", config {{ path = "{source}" }} }}
             {{ name = "keep", type = "Filter", config {{ condition = "country = 'US'" }} }}
-            {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / 'ppf'}" }} }}
+            {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / "ppf"}" }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
     assert result.succeeded
 
     sc = spark.sparkContext
@@ -77,17 +88,21 @@ def test_a_producer_read_by_two_sinks_is_computed_once(spark, users, tmp_path):
     import ppf_spark_components as components
 
     components.COUNTER = acc
-    result = run_pipeline_text(conf(f"""
+    result = run_pipeline_text(
+        conf(f"""
         pipeline {{
           name = "fan-out"
           steps = [
             {{ name = "src", type = "ParquetSource", config {{ path = "{source}" }} }}
             {{ name = "counted", type = "ppf_spark_components.CountRows" }}
-            {{ name = "out-a", type = "ParquetSink", config {{ path = "{tmp_path / 'a'}" }} }}
-            {{ name = "out-b", type = "JsonSink", config {{ path = "{tmp_path / 'b'}" }} }}
+            {{ name = "out-a", type = "ParquetSink", config {{ path = "{tmp_path / "a"}" }} }}
+            {{ name = "out-b", type = "JsonSink", config {{ path = "{tmp_path / "b"}" }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
     assert result.succeeded
     assert spark.read.parquet(str(tmp_path / "a")).count() == len(rows)
     assert spark.read.json(str(tmp_path / "b")).count() == len(rows)
@@ -97,35 +112,42 @@ def test_a_producer_read_by_two_sinks_is_computed_once(spark, users, tmp_path):
 def test_sql_transform_joins_named_inputs(spark, tmp_path):
     spark.createDataFrame([(1, "ada"), (2, "alan")], "id INT, name STRING").write.json(str(tmp_path / "people"))
     spark.createDataFrame([(1, 10.0), (1, 5.0), (2, 1.0)], "id INT, amount DOUBLE").write.csv(
-        str(tmp_path / "orders"), header=True)
+        str(tmp_path / "orders"), header=True
+    )
     out = tmp_path / "out"
-    result = run_pipeline_text(conf(f"""
+    result = run_pipeline_text(
+        conf(f"""
         pipeline {{
           name = "join"
           steps = [
-            {{ name = "people", type = "JsonSource", config {{ path = "{tmp_path / 'people'}" }} }}
+            {{ name = "people", type = "JsonSource", config {{ path = "{tmp_path / "people"}" }} }}
             {{ name = "raw-orders", type = "CsvSource",
-               config {{ path = "{tmp_path / 'orders'}", options {{ header = "true" }}, schema = "id INT, amount DOUBLE" }} }}
+               config {{ path = "{tmp_path / "orders"}", options {{ header = "true" }}, schema = "id INT, amount DOUBLE" }} }}
             {{ name = "totals", type = "SqlTransform", inputs = ["people", "raw-orders"], config {{
                  query = "SELECT p.name, SUM(o.amount) AS total FROM people p JOIN raw_orders o ON p.id = o.id GROUP BY p.name"
             }} }}
             {{ name = "out", type = "OrcSink", config {{ path = "{out}" }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
     assert result.succeeded, result.to_dict()
     assert {(r["name"], r["total"]) for r in spark.read.orc(str(out)).collect()} == {("ada", 15.0), ("alan", 1.0)}
 
 
 def test_everyday_transforms(spark, tmp_path):
-    spark.createDataFrame([(1, "a", "3"), (1, "a", "3"), (2, "b", "4")], "id INT, k STRING, n STRING") \
-        .write.parquet(str(tmp_path / "in"))
+    spark.createDataFrame([(1, "a", "3"), (1, "a", "3"), (2, "b", "4")], "id INT, k STRING, n STRING").write.parquet(
+        str(tmp_path / "in")
+    )
     out = tmp_path / "out"
-    result = run_pipeline_text(conf(f"""
+    result = run_pipeline_text(
+        conf(f"""
         pipeline {{
           name = "everyday"
           steps = [
-            {{ name = "src", type = "ParquetSource", config {{ path = "{tmp_path / 'in'}" }} }}
+            {{ name = "src", type = "ParquetSource", config {{ path = "{tmp_path / "in"}" }} }}
             {{ name = "dedup", type = "Deduplicate", config {{ columns = ["id"] }} }}
             {{ name = "cast", type = "CastColumns", config {{ columns {{ n = "int" }} }} }}
             {{ name = "rename", type = "RenameColumns", config {{ columns {{ k = "key" }} }} }}
@@ -134,7 +156,10 @@ def test_everyday_transforms(spark, tmp_path):
             {{ name = "out", type = "ParquetSink", config {{ path = "{out}", mode = "overwrite" }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
     assert result.succeeded, result.to_dict()
     df = spark.read.parquet(str(out))
     assert df.columns == ["key", "doubled"]
@@ -144,24 +169,32 @@ def test_everyday_transforms(spark, tmp_path):
 def test_table_sink_and_source(spark, tmp_path):
     spark.createDataFrame([(1,), (2,)], "id INT").write.parquet(str(tmp_path / "in"))
     spark.sql("DROP TABLE IF EXISTS ppf_test_ids")
-    written = run_pipeline_text(conf(f"""
+    written = run_pipeline_text(
+        conf(f"""
         pipeline {{
           name = "to-table"
           steps = [
-            {{ name = "src", type = "ParquetSource", config {{ path = "{tmp_path / 'in'}" }} }}
+            {{ name = "src", type = "ParquetSource", config {{ path = "{tmp_path / "in"}" }} }}
             {{ name = "to-table", type = "TableSink", config {{ table = "ppf_test_ids", format = "parquet" }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
-    read = run_pipeline_text(conf(f"""
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
+    read = run_pipeline_text(
+        conf(f"""
         pipeline {{
           name = "from-table"
           steps = [
             {{ name = "from-table", type = "TableSource", config {{ table = "ppf_test_ids" }} }}
-            {{ name = "out", type = "JsonSink", config {{ path = "{tmp_path / 'out'}" }} }}
+            {{ name = "out", type = "JsonSink", config {{ path = "{tmp_path / "out"}" }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
     assert written.succeeded and read.succeeded
     assert sorted(r.id for r in spark.read.json(str(tmp_path / "out")).collect()) == [1, 2]
     spark.sql("DROP TABLE IF EXISTS ppf_test_ids")

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.spark
 ROWS = [
     (1, "a@x.org", "DE", 10.0, "2026-01-01 00:00:00"),
     (2, "b@x.org", "US", 20.0, "2026-01-02 00:00:00"),
-    (3, None, "FR", None, "2026-01-03 00:00:00"),     # NULL email and amount
-    (3, "bad-mail", "US", 500.0, None),               # duplicate id, bad mail, out of range
+    (3, None, "FR", None, "2026-01-03 00:00:00"),  # NULL email and amount
+    (3, "bad-mail", "US", 500.0, None),  # duplicate id, bad mail, out of range
     (5, "e@x.org", None, 30.0, "2026-01-05 00:00:00"),  # NULL country
 ]
 
@@ -26,9 +26,9 @@ ROWS = [
 @pytest.fixture(scope="module")
 def people(spark, tmp_path_factory):
     path = str(tmp_path_factory.mktemp("dq") / "people")
-    spark.createDataFrame(ROWS, "id INT, email STRING, country STRING, amount DOUBLE, seen STRING") \
-        .withColumn("seen", __import__("pyspark.sql.functions", fromlist=["col"]).col("seen").cast("timestamp")) \
-        .write.parquet(path)
+    spark.createDataFrame(ROWS, "id INT, email STRING, country STRING, amount DOUBLE, seen STRING").withColumn(
+        "seen", __import__("pyspark.sql.functions", fromlist=["col"]).col("seen").cast("timestamp")
+    ).write.parquet(path)
     return path
 
 
@@ -68,11 +68,16 @@ def test_ten_checks_report_null_safe_counts(spark, people, tmp_path):
     assert report["rows_checked"] == 5
     failed = {name: entry.get("rows_failed") for name, entry in checks.items()}
     assert failed == {
-        "not_null(id)": 0, "not_null(email)": 1, "unique(id)": 2,
+        "not_null(id)": 0,
+        "not_null(email)": 1,
+        "unique(id)": 2,
         "accepted_values(country)": 1,  # the NULL country fails explicitly
-        "range(amount)": 2,             # 500 and the NULL amount
-        "regex(email)": 2,              # "bad-mail" and the NULL email
-        "sql(id > 0)": 0, "row_count": None, "freshness(seen)": None, "schema": None,
+        "range(amount)": 2,  # 500 and the NULL amount
+        "regex(email)": 2,  # "bad-mail" and the NULL email
+        "sql(id > 0)": 0,
+        "row_count": None,
+        "freshness(seen)": None,
+        "schema": None,
     }
     for entry in checks.values():
         if "rows_failed" in entry:
@@ -86,8 +91,9 @@ def test_ten_checks_add_at_most_one_spark_job(spark, people, tmp_path):
     baseline = run_pipeline_text(pipeline(people, str(tmp_path / "plain"), None), spark=spark, directory=tmp_path)
     observed = run_pipeline_text(pipeline(people, str(tmp_path / "warn"), TEN_CHECKS), spark=spark, directory=tmp_path)
     # One fail check: the ten (unique among them, a shuffle) decide in one pass before the write.
-    deciding = TEN_CHECKS.replace("{ type = sql, expression = \"id > 0\", action = warn }",
-                                  "{ type = sql, expression = \"id > 0\", action = fail }")
+    deciding = TEN_CHECKS.replace(
+        '{ type = sql, expression = "id > 0", action = warn }', '{ type = sql, expression = "id > 0", action = fail }'
+    )
     assert deciding.count("type =") == 10 and "action = fail" in deciding and "type = unique" in deciding
     decided = run_pipeline_text(pipeline(people, str(tmp_path / "fail"), deciding), spark=spark, directory=tmp_path)
     assert baseline.succeeded and observed.succeeded and decided.succeeded
@@ -111,12 +117,17 @@ class DeleteSourceAfter(Hook):
 
 def test_the_step_after_a_deciding_validator_reads_its_rows_not_the_source(spark, tmp_path):
     source = tmp_path / "people"
-    spark.createDataFrame(ROWS, "id INT, email STRING, country STRING, amount DOUBLE, seen STRING") \
-        .write.parquet(str(source))
+    spark.createDataFrame(ROWS, "id INT, email STRING, country STRING, amount DOUBLE, seen STRING").write.parquet(
+        str(source)
+    )
     out = tmp_path / "out"
     checks = "{ type = not_null, columns = [id] }, { type = unique, columns = [id], action = warn }"
-    result = run_pipeline_text(pipeline(str(source), str(out), checks), spark=spark, directory=tmp_path,
-                               plugins=[DeleteSourceAfter("dq", source)])
+    result = run_pipeline_text(
+        pipeline(str(source), str(out), checks),
+        spark=spark,
+        directory=tmp_path,
+        plugins=[DeleteSourceAfter("dq", source)],
+    )
     assert result.succeeded, result.to_dict()
     assert not source.exists()
     assert sorted(r.id for r in spark.read.parquet(str(out)).collect()) == [1, 2, 3, 3, 5]
@@ -126,11 +137,13 @@ def test_the_step_after_a_deciding_validator_reads_its_rows_not_the_source(spark
 
 def test_quarantined_and_passed_rows_are_two_writes_of_one_read(spark, tmp_path):
     source = tmp_path / "people"
-    spark.createDataFrame(ROWS, "id INT, email STRING, country STRING, amount DOUBLE, seen STRING") \
-        .write.parquet(str(source))
+    spark.createDataFrame(ROWS, "id INT, email STRING, country STRING, amount DOUBLE, seen STRING").write.parquet(
+        str(source)
+    )
     out, dead = tmp_path / "out", tmp_path / "dead"
-    text = pipeline(str(source), str(out), "{ type = not_null, columns = [email], action = quarantine }") \
-        .replace('name = "dq"', f'name = "dq", dead_letter {{ type = ParquetSink, config {{ path = "{dead}" }} }}')
+    text = pipeline(str(source), str(out), "{ type = not_null, columns = [email], action = quarantine }").replace(
+        'name = "dq"', f'name = "dq", dead_letter {{ type = ParquetSink, config {{ path = "{dead}" }} }}'
+    )
     # The source is gone once the validator ran (its dead letters written): the sink must read
     # the persisted rows, not the source.
     result = run_pipeline_text(text, spark=spark, directory=tmp_path, plugins=[DeleteSourceAfter("dq", source)])
@@ -163,7 +176,7 @@ def test_a_failing_fail_check_stops_the_run_before_the_sink_writes(spark, people
 
 def test_drop_removes_exactly_the_failing_rows(spark, people, tmp_path):
     out = tmp_path / "out"
-    checks = "{ type = regex, column = email, pattern = \"@\", action = drop }, { type = not_null, columns = [country], action = warn }"
+    checks = '{ type = regex, column = email, pattern = "@", action = drop }, { type = not_null, columns = [country], action = warn }'
     result = run_pipeline_text(pipeline(people, str(out), checks), spark=spark, directory=tmp_path)
     assert result.succeeded
     kept = sorted(r["id"] for r in spark.read.parquet(str(out)).collect())

@@ -50,7 +50,8 @@ def run_fuzz_case(spark, fmt: str, kinds: list[str]):
     lines = [(csv_line if fmt == "csv" else json_line)(i, kind) for i, kind in enumerate(kinds, start=1)]
     (folder / f"in.{fmt}").write_text("\n".join(lines) + "\n", encoding="utf-8")
     source = "CsvSource" if fmt == "csv" else "JsonSource"
-    result = run_pipeline_text(textwrap.dedent(f"""
+    result = run_pipeline_text(
+        textwrap.dedent(f"""
         pipeline {{
           name = "dlq"
           dead_letter {{ type = ParquetSink, config {{ path = "{folder}/dead/{{step}}", mode = append }} }}
@@ -63,7 +64,10 @@ def run_fuzz_case(spark, fmt: str, kinds: list[str]):
             {{ name = "out", type = ParquetSink, config {{ path = "{folder}/out" }} }}
           ]
         }}
-    """), spark=spark, directory=folder)
+    """),
+        spark=spark,
+        directory=folder,
+    )
     assert result.succeeded, result.to_dict()
 
     def read(path: Path) -> list:
@@ -117,7 +121,8 @@ def test_every_kind_of_bad_line_at_once(spark):
 def test_max_ratio_fails_the_step_before_anything_downstream_writes(spark, tmp_path):
     lines = [csv_line(i, "garbage" if i % 2 else "valid") for i in range(1, 11)]
     (tmp_path / "in.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run_pipeline_text(textwrap.dedent(f"""
+    result = run_pipeline_text(
+        textwrap.dedent(f"""
         pipeline {{
           name = "ratio"
           steps = [
@@ -126,7 +131,10 @@ def test_max_ratio_fails_the_step_before_anything_downstream_writes(spark, tmp_p
             {{ name = "out", type = ParquetSink, config {{ path = "{tmp_path}/out" }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
     assert result.exit_code == 1
     src = result.step("src")
     assert src.status is StepStatus.FAILED and "TooManyDeadRows: 5 of 10 rows (50.0%)" in src.error

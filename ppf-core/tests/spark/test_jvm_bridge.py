@@ -16,7 +16,8 @@ from pyspark_pipeline_framework.spark import _jvm, job_group
 def test_the_handles_were_checked_against_the_installed_pyspark():
     assert pyspark.__version__ == _jvm.WRITTEN_FOR, (
         f"pyspark {pyspark.__version__} is installed, but spark/_jvm.py was checked against {_jvm.WRITTEN_FOR}: "
-        "check every handle in it against the new version (these tests run them), then update WRITTEN_FOR")
+        "check every handle in it against the new version (these tests run them), then update WRITTEN_FOR"
+    )
 
 
 @pytest.mark.spark
@@ -41,8 +42,10 @@ def test_the_status_stores_answer_what_the_step_figures_read(spark, tmp_path):
     sql_store = _jvm.sql_status_store(spark)
     count = int(sql_store.executionsCount())
     last = sql_store.executionsList(count - 1, 1).apply(0)
-    names = {sql_store.planGraph(last.executionId()).allNodes().apply(i).name()
-             for i in range(sql_store.planGraph(last.executionId()).allNodes().size())}
+    names = {
+        sql_store.planGraph(last.executionId()).allNodes().apply(i).name()
+        for i in range(sql_store.planGraph(last.executionId()).allNodes().size())
+    }
     assert any(name.startswith("Execute") or "Write" in name for name in names), names
 
 

@@ -20,13 +20,24 @@ ROWS = 40  # user_id 1..40; country 'US' for odd ids: 20 rows pass the filter
 @pytest.fixture
 def users(spark, tmp_path):
     path = str(tmp_path / "users")
-    spark.createDataFrame([(i, "US" if i % 2 else "DE") for i in range(1, ROWS + 1)],
-                          "user_id BIGINT, country STRING").write.parquet(path)
+    spark.createDataFrame(
+        [(i, "US" if i % 2 else "DE") for i in range(1, ROWS + 1)], "user_id BIGINT, country STRING"
+    ).write.parquet(path)
     return path
 
 
-def linear(source, target, *, observe_rows=True, hooks="", name="observed",
-           source_step=None, sink_type="ParquetSink", sink_extra="", mode="overwrite"):
+def linear(
+    source,
+    target,
+    *,
+    observe_rows=True,
+    hooks="",
+    name="observed",
+    source_step=None,
+    sink_type="ParquetSink",
+    sink_extra="",
+    mode="overwrite",
+):
     """src -> keep (country = 'US') -> out; the source and sink steps can be replaced."""
     source_step = source_step or f'type = "ParquetSource", config {{ path = "{source}" }}'
     return textwrap.dedent(f"""
@@ -92,7 +103,8 @@ def test_without_observation_the_counts_are_missing_not_invented(spark, users, t
 
 
 def test_an_output_nobody_computes_is_reported_missing_without_waiting(spark, users, tmp_path):
-    result = run_pipeline_text(textwrap.dedent(f"""
+    result = run_pipeline_text(
+        textwrap.dedent(f"""
         pipeline {{
           name = "unused-output"
           steps = [
@@ -100,7 +112,10 @@ def test_an_output_nobody_computes_is_reported_missing_without_waiting(spark, us
             {{ name = "keep", type = "Filter", config {{ condition = "country = 'US'" }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
     assert result.succeeded
     assert result.step("src").metrics["rows_out"] is None
     assert result.step("keep").metrics == {"rows_in": None, "rows_out": None}
@@ -113,16 +128,20 @@ def test_reading_an_observation_whose_plan_never_ran_returns_none(spark):
 
 
 def test_a_producer_read_by_two_sinks_reports_its_rows_once(spark, users, tmp_path):
-    result = run_pipeline_text(textwrap.dedent(f"""
+    result = run_pipeline_text(
+        textwrap.dedent(f"""
         pipeline {{
           name = "fan-out-observed"
           steps = [
             {{ name = "src", type = "ParquetSource", config {{ path = "{users}" }} }}
-            {{ name = "one", type = "ParquetSink", inputs = [src], config {{ path = "{tmp_path / 'one'}" }} }}
-            {{ name = "two", type = "ParquetSink", inputs = [src], config {{ path = "{tmp_path / 'two'}" }} }}
+            {{ name = "one", type = "ParquetSink", inputs = [src], config {{ path = "{tmp_path / "one"}" }} }}
+            {{ name = "two", type = "ParquetSink", inputs = [src], config {{ path = "{tmp_path / "two"}" }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
     assert result.succeeded
     assert result.step("src").metrics["rows_out"] == ROWS
     assert result.step("one").metrics["rows_written"] == result.step("two").metrics["rows_written"] == ROWS
@@ -160,8 +179,9 @@ def test_counting_a_source_keeps_partition_pruning(spark, tmp_path):
     """A filter on the partition column reaches the scan: only that partition is read, and the
     source's figure is what Spark read."""
     path = str(tmp_path / "by_country")
-    spark.createDataFrame([(i, "US" if i % 4 == 0 else "DE") for i in range(1, ROWS + 1)],
-                          "user_id BIGINT, country STRING").write.partitionBy("country").parquet(path)
+    spark.createDataFrame(
+        [(i, "US" if i % 4 == 0 else "DE") for i in range(1, ROWS + 1)], "user_id BIGINT, country STRING"
+    ).write.partitionBy("country").parquet(path)
     result = run_pipeline_text(linear(path, tmp_path / "us"), spark=spark, directory=tmp_path)
     assert result.succeeded
     us_rows = ROWS // 4
@@ -173,10 +193,15 @@ def test_counting_a_source_keeps_partition_pruning(spark, tmp_path):
 def test_a_source_that_filters_itself_is_observed_not_taken_from_its_scan(spark, users, tmp_path):
     from ppf_spark_components import FilteringParquetSource
 
-    source_step = (f'type = "ppf_spark_components.FilteringParquetSource", '
-                   f'config {{ path = "{users}", condition = "user_id <= 10" }}')
-    result = run_pipeline_text(linear(users, tmp_path / "ten", name="self-filtering-source", source_step=source_step),
-                               spark=spark, directory=tmp_path)
+    source_step = (
+        f'type = "ppf_spark_components.FilteringParquetSource", '
+        f'config {{ path = "{users}", condition = "user_id <= 10" }}'
+    )
+    result = run_pipeline_text(
+        linear(users, tmp_path / "ten", name="self-filtering-source", source_step=source_step),
+        spark=spark,
+        directory=tmp_path,
+    )
     assert FilteringParquetSource.kind == "source"
     assert result.succeeded
     assert result.step("src").metrics["rows_out"] == 10  # the scan read 40; the source put out 10
@@ -189,10 +214,16 @@ def test_a_retried_sink_reports_the_rows_of_its_last_attempt_only(spark, users, 
     components.SinkFailingAfterFirstWrite.attempts = 0
     with retries_without_waiting():
         result = run_pipeline_text(
-            linear(users, tmp_path / "retried", name="retried-sink",
-                   sink_type="ppf_spark_components.SinkFailingAfterFirstWrite",
-                   sink_extra='retry { max_attempts = 2, backoff = fixed, initial_delay = "1s" }'),
-            spark=spark, directory=tmp_path)
+            linear(
+                users,
+                tmp_path / "retried",
+                name="retried-sink",
+                sink_type="ppf_spark_components.SinkFailingAfterFirstWrite",
+                sink_extra='retry { max_attempts = 2, backoff = fixed, initial_delay = "1s" }',
+            ),
+            spark=spark,
+            directory=tmp_path,
+        )
     assert result.succeeded and result.step("out").attempts == 2
     out = result.step("out").metrics
     assert out["rows_in"] == out["rows_written"] == ROWS // 2  # not the first attempt's rows too
@@ -204,16 +235,20 @@ def test_a_retried_sink_reports_the_rows_of_its_last_attempt_only(spark, users, 
 def test_a_source_behind_a_shuffle_and_a_self_join_is_counted_once_per_read(spark, users, tmp_path):
     """Adaptive execution splits the query into stages and a self-join reads the source twice
     (Spark gives the second read fresh column ids): the source's figure is one read's rows."""
-    result = run_pipeline_text(textwrap.dedent(f"""
+    result = run_pipeline_text(
+        textwrap.dedent(f"""
         pipeline {{
           name = "source-behind-shuffle"
           steps = [
             {{ name = "src", type = "ParquetSource", config {{ path = "{users}" }} }}
             {{ name = "pairs", type = "SqlTransform", config {{ query = "SELECT a.country, count(*) AS n FROM src a JOIN src b ON a.country = b.country GROUP BY a.country" }} }}
-            {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / 'pairs'}" }} }}
+            {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / "pairs"}" }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
     assert result.succeeded
     assert result.step("src").metrics["rows_out"] == ROWS
     assert result.step("pairs").metrics == {"rows_in": ROWS, "rows_out": 2}

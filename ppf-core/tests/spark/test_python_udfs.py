@@ -41,29 +41,33 @@ def test_the_shared_session_has_the_ppf_default(spark):
 
 def test_udfs_take_the_arrow_path_in_this_environment(spark):
     """The tests below cover the Arrow UDF path only if pandas and pyarrow are installed (as with pyspark[sql])."""
+    import ppf_udf_components
     from pyspark.util import PythonEvalType
 
-    import ppf_udf_components
-
     assert ppf_udf_components.plus_one.evalType == PythonEvalType.SQL_ARROW_BATCHED_UDF, (
-        "Python UDFs do not run through Arrow here: install pandas and pyarrow in the test environment")
+        "Python UDFs do not run through Arrow here: install pandas and pyarrow in the test environment"
+    )
 
 
 @pytest.mark.timeout(300, method="thread")
 def test_module_level_udf_transform_over_parquet_feeding_two_sinks(spark, numbers, tmp_path):
-    result = run(f"""
+    result = run(
+        f"""
         pipeline {{
           name = "udf-transform"
           steps = [
             {{ name = "numbers", type = "ParquetSource", config {{ path = "{numbers}" }} }}
             {{ name = "plus-one", type = "ppf_udf_components.PlusOne", config {{ column = "id", output = "next" }} }}
-            {{ name = "all", type = "ParquetSink", inputs = ["plus-one"], config {{ path = "{tmp_path / 'all'}" }} }}
+            {{ name = "all", type = "ParquetSink", inputs = ["plus-one"], config {{ path = "{tmp_path / "all"}" }} }}
             {{ name = "totals", type = "SqlTransform", inputs = ["plus-one"],
                config {{ query = "SELECT count(*) AS n, sum(next) AS total FROM plus_one" }} }}
-            {{ name = "totals-out", type = "ParquetSink", config {{ path = "{tmp_path / 'totals'}" }} }}
+            {{ name = "totals-out", type = "ParquetSink", config {{ path = "{tmp_path / "totals"}" }} }}
           ]
         }}
-    """, spark, tmp_path)
+    """,
+        spark,
+        tmp_path,
+    )
     assert result.succeeded, result.to_dict()
     import pyarrow.parquet as pq
 
@@ -74,17 +78,21 @@ def test_module_level_udf_transform_over_parquet_feeding_two_sinks(spark, number
 
 @pytest.mark.timeout(300, method="thread")
 def test_source_whose_udf_replaces_a_parquet_column_feeding_two_sinks(spark, numbers, tmp_path):
-    result = run(f"""
+    result = run(
+        f"""
         pipeline {{
           name = "udf-source"
           steps = [
             {{ name = "numbers", type = "ppf_udf_components.ParquetPlusOneSource",
                config {{ path = "{numbers}", column = "id" }} }}
-            {{ name = "first", type = "ParquetSink", inputs = ["numbers"], config {{ path = "{tmp_path / 'first'}" }} }}
-            {{ name = "second", type = "ParquetSink", inputs = ["numbers"], config {{ path = "{tmp_path / 'second'}" }} }}
+            {{ name = "first", type = "ParquetSink", inputs = ["numbers"], config {{ path = "{tmp_path / "first"}" }} }}
+            {{ name = "second", type = "ParquetSink", inputs = ["numbers"], config {{ path = "{tmp_path / "second"}" }} }}
           ]
         }}
-    """, spark, tmp_path)
+    """,
+        spark,
+        tmp_path,
+    )
     assert result.succeeded, result.to_dict()
     import pyarrow.parquet as pq
 
@@ -94,17 +102,23 @@ def test_source_whose_udf_replaces_a_parquet_column_feeding_two_sinks(spark, num
 
 @pytest.mark.timeout(300, method="thread")
 def test_a_udf_that_raises_fails_its_step_with_the_python_error(spark, numbers, tmp_path):
-    result = run(f"""
+    result = run(
+        f"""
         pipeline {{
           name = "udf-raises"
           steps = [
             {{ name = "numbers", type = "ParquetSource", config {{ path = "{numbers}" }} }}
             {{ name = "reject-odd", type = "ppf_udf_components.RejectOdd", config {{ column = "id", output = "even" }} }}
-            {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / 'out'}" }} }}
+            {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / "out"}" }} }}
           ]
         }}
-    """, spark, tmp_path)
+    """,
+        spark,
+        tmp_path,
+    )
     assert not result.succeeded and int(result.exit_code) == 1
     (failed,) = [s for s in result.steps if s.status.value == "failed"]
     assert failed.name == "out"  # the UDF runs lazily, when the sink writes
-    assert "ValueError" in failed.error and "odd value" in failed.error and "is not allowed" in failed.error, failed.error
+    assert "ValueError" in failed.error and "odd value" in failed.error and "is not allowed" in failed.error, (
+        failed.error
+    )

@@ -22,7 +22,8 @@ FIXED = '["id", "doubled", "doubled + 1 AS plus"]'
 
 def five_steps(tmp_path, source, out, columns, checkpoint="checkpoint = true", double="id * 2"):
     path = tmp_path / "pipeline.conf"
-    path.write_text(textwrap.dedent(f"""
+    path.write_text(
+        textwrap.dedent(f"""
         pipeline {{
           name = "five"
           {checkpoint}
@@ -34,7 +35,9 @@ def five_steps(tmp_path, source, out, columns, checkpoint="checkpoint = true", d
             {{ name = "load", type = ParquetSink, config {{ path = "{out}", mode = overwrite }} }}
           ]
         }}
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     return validate(load_pipeline_file(path))
 
 
@@ -57,12 +60,18 @@ def test_failed_at_step_4_fixed_and_resumed(spark, tmp_path, source):
     record = ledger.load("last")
     assert record["run_id"] == first.run_id and record["status"] == "failed"
     assert [record["steps"][s]["status"] for s in ("extract", "double", "thin", "pick", "load")] == [
-        "succeeded", "succeeded", "succeeded", "failed", "not_run"]
+        "succeeded",
+        "succeeded",
+        "succeeded",
+        "failed",
+        "not_run",
+    ]
     assert record["steps"]["thin"]["checkpoint"] and record["steps"]["pick"]["error"].startswith("AnalysisException")
     assert counting.READS["extract"] == 1
 
-    resumed = run_pipeline(five_steps(tmp_path, source, tmp_path / "out", FIXED), spark=spark, ledger=ledger,
-                           resume="last")
+    resumed = run_pipeline(
+        five_steps(tmp_path, source, tmp_path / "out", FIXED), spark=spark, ledger=ledger, resume="last"
+    )
     assert resumed.succeeded, resumed.to_dict()
     assert counting.READS["extract"] == 1  # the source was not read again
     assert resumed.ran == ["pick", "load"]  # steps 1 to 3 were not run again
@@ -72,8 +81,9 @@ def test_failed_at_step_4_fixed_and_resumed(spark, tmp_path, source):
     assert again["resumed_from"] == first.run_id and again["steps"]["thin"]["reused_from"] == first.run_id
     # Nothing is left to resume: the checkpoints of the failed run (reused or not) are deleted.
     assert all(Path(record["steps"][s]["checkpoint"]).exists() is False for s in ("extract", "double", "thin"))
-    assert again["checkpoints_removed"] == [str((tmp_path / "ledger" / run / "outputs").resolve())
-                                            for run in (resumed.run_id, first.run_id)]  # its own `pick` too
+    assert again["checkpoints_removed"] == [
+        str((tmp_path / "ledger" / run / "outputs").resolve()) for run in (resumed.run_id, first.run_id)
+    ]  # its own `pick` too
     assert not (tmp_path / "ledger" / resumed.run_id / "outputs").exists()
 
     clean = run_pipeline(five_steps(tmp_path, source, tmp_path / "clean", FIXED, checkpoint=""), spark=spark)
@@ -94,5 +104,9 @@ def test_resume_refuses_without_checkpoints(spark, tmp_path, source):
     ledger = RunLedger(tmp_path / "ledger")
     run_pipeline(five_steps(tmp_path, source, tmp_path / "out", BROKEN, checkpoint=""), spark=spark, ledger=ledger)
     with pytest.raises(ResumeRefused, match=r"step 'thin' completed .* its output was not kept"):
-        run_pipeline(five_steps(tmp_path, source, tmp_path / "out", FIXED, checkpoint=""), spark=spark,
-                     ledger=ledger, resume="last")
+        run_pipeline(
+            five_steps(tmp_path, source, tmp_path / "out", FIXED, checkpoint=""),
+            spark=spark,
+            ledger=ledger,
+            resume="last",
+        )

@@ -27,17 +27,22 @@ def test_missing_column_is_tried_exactly_once(spark, tmp_path):
     spark.createDataFrame([(1, "a")], "id INT, name STRING").write.parquet(source)
     retries = Retries()
     with retries_without_waiting():
-        result = run_pipeline_text(textwrap.dedent(f"""
+        result = run_pipeline_text(
+            textwrap.dedent(f"""
             pipeline {{
               name = "missing-column"
               retry {{ max_attempts = 4, backoff = fixed, initial_delay = "1s" }}
               steps = [
                 {{ name = "src", type = "ParquetSource", config {{ path = "{source}" }} }}
                 {{ name = "pick", type = "SelectColumns", config {{ columns = ["id", "no_such_column"] }} }}
-                {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / 'out'}" }} }}
+                {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / "out"}" }} }}
               ]
             }}
-        """), spark=spark, directory=tmp_path, plugins=[retries])
+        """),
+            spark=spark,
+            directory=tmp_path,
+            plugins=[retries],
+        )
     pick = result.step("pick")
     assert pick.status is StepStatus.FAILED and pick.attempts == 1
     assert "AnalysisException" in pick.error and "no_such_column" in pick.error

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.spark
 
 
 def write(spark, tmp_path, source: str, target, mode: str, query: str = "SELECT * FROM src", partition: str = ""):
-    return run_pipeline_text(textwrap.dedent(f"""
+    return run_pipeline_text(
+        textwrap.dedent(f"""
         pipeline {{
           name = "staged"
           steps = [
@@ -21,7 +22,10 @@ def write(spark, tmp_path, source: str, target, mode: str, query: str = "SELECT 
             {{ name = "out", type = ParquetSink, config {{ path = "{target}", mode = {mode} {partition} }} }}
           ]
         }}
-    """), spark=spark, directory=tmp_path)
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
 
 
 @pytest.fixture

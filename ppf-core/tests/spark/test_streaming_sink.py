@@ -19,9 +19,9 @@ def streaming_pipeline(tmp_path, fail: bool) -> str:
           name = "streaming"
           steps = [
             {{ name = "events", type = "ppf_spark_components.StreamingParquetSource",
-               config {{ path = "{tmp_path / 'in'}", schema = "id INT" }} }}
+               config {{ path = "{tmp_path / "in"}", schema = "id INT" }} }}
             {{ name = "deliver", type = "ppf_spark_components.ForeachBatchSink",
-               config {{ checkpoint = "{tmp_path / 'checkpoint'}", fail = {str(fail).lower()} }} }}
+               config {{ checkpoint = "{tmp_path / "checkpoint"}", fail = {str(fail).lower()} }} }}
           ]
         }}
     """)

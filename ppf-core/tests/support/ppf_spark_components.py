@@ -79,5 +79,9 @@ class ForeachBatchSink(Sink[ForeachBatchSinkConfig]):
                 raise ValueError("the batch was refused")
             STREAMED.setdefault(name, []).extend(row.id for row in frame.collect())
 
-        return (df.writeStream.foreachBatch(batch).option("checkpointLocation", self.config.checkpoint)
-                .trigger(availableNow=True).start())
+        return (
+            df.writeStream.foreachBatch(batch)
+            .option("checkpointLocation", self.config.checkpoint)
+            .trigger(availableNow=True)
+            .start()
+        )

@@ -68,13 +68,19 @@ def run_audited(tmp_path, *, fail=False, audit_settings=None):
         "name": "audited",
         "spark": {"conf": {"spark.hadoop.fs.s3a.secret.key": "aws-secret-literal"}},
         "steps": [
-            {"name": "extract", "type": "DbSource", "config": {
-                "table": "crm.customers", "password": "secret://env/AUDIT_DB_PASSWORD", "api_token": LITERAL_TOKEN}},
+            {
+                "name": "extract",
+                "type": "DbSource",
+                "config": {
+                    "table": "crm.customers",
+                    "password": "secret://env/AUDIT_DB_PASSWORD",
+                    "api_token": LITERAL_TOKEN,
+                },
+            },
             {"name": "check", "type": "Check", "config": {"fail": fail}},
             {"name": "load", "type": "FilesSink", "config": {"path": "s3a://lake/customers"}},
         ],
-        "hooks": {"enable_audit_log": True,
-                  "audit_log": audit_settings or {"path": str(tmp_path / "audit.jsonl")}},
+        "hooks": {"enable_audit_log": True, "audit_log": audit_settings or {"path": str(tmp_path / "audit.jsonl")}},
     }
     pipeline = validate_raw(raw, InlineRegistry({"DbSource": DbSource, "Check": Check, "FilesSink": FilesSink}))
     manager = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).manager
@@ -95,14 +101,20 @@ def test_one_record_per_step_then_one_for_the_run(tmp_path):
     assert result.succeeded
     audit = records(tmp_path)
     assert [(r["event"], r.get("step")) for r in audit] == [
-        ("step", "extract"), ("step", "check"), ("step", "load"), ("run", None)]
+        ("step", "extract"),
+        ("step", "check"),
+        ("step", "load"),
+        ("run", None),
+    ]
     for record in audit:
         assert record["run_id"] == result.run_id and record["pipeline"] == "audited"
         assert record["user"] and record["host"] and record["time"] and record["started_at"]
         assert record["config_fingerprint"].startswith("sha256:")
     extract, check, load, run = audit
     assert extract["kind"] == "source" and extract["status"] == "succeeded" and extract["attempts"] == 1
-    assert extract["inputs"] == [{"namespace": "spark_catalog", "name": "crm.customers", "kind": "table", "format": None}]
+    assert extract["inputs"] == [
+        {"namespace": "spark_catalog", "name": "crm.customers", "kind": "table", "format": None}
+    ]
     assert load["outputs"] == [{"namespace": "s3a://lake", "name": "customers", "kind": "path", "format": None}]
     assert check["inputs"] == check["outputs"] == []
     assert "rows_out" in extract  # present, None here: no Spark DataFrame, nothing observed
@@ -166,11 +178,17 @@ def test_records_go_to_audit_sinks_from_entry_points(tmp_path, monkeypatch):
             return self.target
 
     installed = [FakeEntryPoint("memory", ListSink), FakeEntryPoint("broken", BrokenSink)]
-    monkeypatch.setattr(audit_sinks, "entry_points",
-                        lambda group: installed if group == audit_sinks.AUDIT_SINK_GROUP else [])
-    result = run_audited(tmp_path, audit_settings={
-        "sinks": ["broken", "memory", "jsonl"], "sink_settings": {"memory": {"label": "m"}},
-        "path": str(tmp_path / "audit.jsonl")})
+    monkeypatch.setattr(
+        audit_sinks, "entry_points", lambda group: installed if group == audit_sinks.AUDIT_SINK_GROUP else []
+    )
+    result = run_audited(
+        tmp_path,
+        audit_settings={
+            "sinks": ["broken", "memory", "jsonl"],
+            "sink_settings": {"memory": {"label": "m"}},
+            "path": str(tmp_path / "audit.jsonl"),
+        },
+    )
     assert result.succeeded
     assert ListSink.written == [("m", "step")] * 3 + [("m", "run")]
     assert len(records(tmp_path)) == 4  # the broken sink cost the others nothing
@@ -184,15 +202,21 @@ def test_an_unknown_audit_sink_is_named_with_the_installed_ones():
 
 def audit_issues(settings):
     with pytest.raises(ConfigError) as failure:
-        validate_raw({"name": "audited", "steps": [{"name": "extract", "type": "DbSource", "config": {
-            "table": "t", "password": "p"}}], "hooks": {"enable_audit_log": True, "audit_log": settings}},
-            InlineRegistry({"DbSource": DbSource}))
+        validate_raw(
+            {
+                "name": "audited",
+                "steps": [{"name": "extract", "type": "DbSource", "config": {"table": "t", "password": "p"}}],
+                "hooks": {"enable_audit_log": True, "audit_log": settings},
+            },
+            InlineRegistry({"DbSource": DbSource}),
+        )
     return [(issue.path, issue.message, issue.hint) for issue in failure.value.issues]
 
 
 def test_a_misspelled_audit_setting_is_a_config_error_not_ignored():
     assert audit_issues({"pth": "audit.jsonl"}) == [
-        ("pipeline.hooks.audit_log.pth", "unknown key", "did you mean 'path'?")]
+        ("pipeline.hooks.audit_log.pth", "unknown key", "did you mean 'path'?")
+    ]
 
 
 def test_audit_sinks_and_their_settings_are_checked_before_the_run():
@@ -207,9 +231,14 @@ def test_audit_sinks_and_their_settings_are_checked_before_the_run():
 
 
 def test_the_audit_settings_reach_the_hook_typed():
-    pipeline = validate_raw({"name": "audited", "steps": [{"name": "extract", "type": "DbSource", "config": {
-        "table": "t", "password": "p"}}], "hooks": {"enable_audit_log": True, "audit_log": {"path": "a.jsonl"}}},
-        InlineRegistry({"DbSource": DbSource}))
+    pipeline = validate_raw(
+        {
+            "name": "audited",
+            "steps": [{"name": "extract", "type": "DbSource", "config": {"table": "t", "password": "p"}}],
+            "hooks": {"enable_audit_log": True, "audit_log": {"path": "a.jsonl"}},
+        },
+        InlineRegistry({"DbSource": DbSource}),
+    )
     assert pipeline.hook_settings["audit_log"] == AuditLogSettings(path="a.jsonl")
     hook = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).manager.get_plugin("audit_log")
     assert isinstance(hook, AuditLogHook) and str(hook.path) == "a.jsonl"

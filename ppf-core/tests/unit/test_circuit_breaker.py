@@ -105,7 +105,9 @@ class StateChanges(Hook):
 
 def two_steps_sharing(write_conf, first: str, state_file: str = ""):
     breaker = f'circuit_breaker {{ name = "api", failure_threshold = 2, timeout = "1m" {state_file} }}'
-    return validate(load_pipeline_file(write_conf(f"""
+    return validate(
+        load_pipeline_file(
+            write_conf(f"""
         pipeline {{
           name = "shared-breaker"
           max_parallel_steps = 1
@@ -115,7 +117,9 @@ def two_steps_sharing(write_conf, first: str, state_file: str = ""):
             {{ name = "out", type = "{T}.Collect", inputs = ["b"] }}
           ]
         }}
-    """)))
+    """)
+        )
+    )
 
 
 def test_shared_breaker_across_steps_and_runs(write_conf):
@@ -160,12 +164,17 @@ print(json.dumps({"attempts": dict(tc.ATTEMPTS), "errors": {s.name: s.error for 
 
 def test_persisted_state_survives_a_new_process(write_conf, tmp_path):
     state = tmp_path / "breakers.json"
-    pipeline = two_steps_sharing(write_conf, f'type = "{T}.Flaky", config {{ fail_times = 100 }}',
-                                 f', state_file = "{state}"')
+    pipeline = two_steps_sharing(
+        write_conf, f'type = "{T}.Flaky", config {{ fail_times = 100 }}', f', state_file = "{state}"'
+    )
 
     def new_process() -> dict:
-        done = subprocess.run([sys.executable, "-c", RUN_IN_NEW_PROCESS, str(SUPPORT), str(pipeline.config_file)],
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", RUN_IN_NEW_PROCESS, str(SUPPORT), str(pipeline.config_file)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -215,13 +224,17 @@ for _ in range(times):
 
 def test_processes_sharing_a_state_file_count_each_others_failures_and_lose_no_update(tmp_path):
     state = tmp_path / "breakers.json"
-    workers = [subprocess.Popen([sys.executable, "-c", RECORD_FAILURES, str(state), f"own-{n}", "50"])
-               for n in range(3)]
+    workers = [
+        subprocess.Popen([sys.executable, "-c", RECORD_FAILURES, str(state), f"own-{n}", "50"]) for n in range(3)
+    ]
     assert [w.wait(timeout=120) for w in workers] == [0, 0, 0]
     saved = json.loads(state.read_text())
     assert saved["shared"]["failures"] == 150  # every process's failures, none overwritten
     assert {name: entry["failures"] for name, entry in saved.items() if name != "shared"} == {
-        "own-0": 50, "own-1": 50, "own-2": 50}
+        "own-0": 50,
+        "own-1": 50,
+        "own-2": 50,
+    }
 
 
 def test_a_breaker_opened_by_another_process_refuses_calls_at_once(tmp_path):

@@ -53,7 +53,11 @@ def test_kinds():
     from pyspark_pipeline_framework.core import ComponentKind, Validator
 
     assert (Source.kind, Transform.kind, Validator.kind, Sink.kind) == (
-        ComponentKind.SOURCE, ComponentKind.TRANSFORM, ComponentKind.VALIDATOR, ComponentKind.SINK)
+        ComponentKind.SOURCE,
+        ComponentKind.TRANSFORM,
+        ComponentKind.VALIDATOR,
+        ComponentKind.SINK,
+    )
     # A str enum: JSON output, log lines and messages spell a kind as before.
     assert (Source.kind, Transform.kind, Sink.kind) == ("source", "transform", "sink")
     assert json.dumps({"kind": Validator.kind}) == '{"kind": "validator"}'
@@ -100,8 +104,11 @@ def test_multi_input_transform_needs_an_override():
 def test_component_knows_its_step_and_config_path():
     from pyspark_pipeline_framework.core.spec import PipelineSpec, StepSpec
 
-    context = type("Ctx", (), {"pipeline": PipelineSpec(name="p", steps=[StepSpec(name="a", type="T"),
-                                                                           StepSpec(name="hash", type="T")])})()
+    context = type(
+        "Ctx",
+        (),
+        {"pipeline": PipelineSpec(name="p", steps=[StepSpec(name="a", type="T"), StepSpec(name="hash", type="T")])},
+    )()
     component = Anonymizer(AnonymizerConfig(pii_fields=[]), context=context, logger=object(), step_name="hash")
     assert component.step_name == "hash"
     assert component.config_path("pii_fields") == "pipeline.steps[1].config.pii_fields"

@@ -60,12 +60,15 @@ def test_syntax_error_reports_file_and_line(write_conf):
 
 def test_overrides_are_relative_to_pipeline_and_parsed_as_hocon(write_conf):
     path = write_conf('pipeline { name = p, spark { master = "local[*]" }, max_parallel_steps = 4 }')
-    loaded = load_pipeline_file(path, [
-        "spark.master=spark://cluster:7077",  # not a HOCON comment: taken literally
-        "max_parallel_steps=2",
-        'spark.conf={"spark.sql.shuffle.partitions" = "8"}',
-        "extra=[1, 2]",
-    ])
+    loaded = load_pipeline_file(
+        path,
+        [
+            "spark.master=spark://cluster:7077",  # not a HOCON comment: taken literally
+            "max_parallel_steps=2",
+            'spark.conf={"spark.sql.shuffle.partitions" = "8"}',
+            "extra=[1, 2]",
+        ],
+    )
     assert loaded.raw["spark"]["master"] == "spark://cluster:7077"
     assert loaded.raw["max_parallel_steps"] == 2
     assert loaded.raw["spark"]["conf"] == {"spark.sql.shuffle.partitions": "8"}
@@ -77,13 +80,16 @@ def test_override_wins_over_substitution_source(write_conf):
     assert load_pipeline_file(path, ["out=/b/x"]).raw["out"] == "/b/x"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("spark.master=local[2]", ("spark.master", "local[2]")),
-    ("pipeline.name=x", ("name", "x")),
-    ("a=true", ("a", True)),
-    ("a=3.5", ("a", 3.5)),
-    ('a="quoted # not a comment"', ("a", "quoted # not a comment")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("spark.master=local[2]", ("spark.master", "local[2]")),
+        ("pipeline.name=x", ("name", "x")),
+        ("a=true", ("a", True)),
+        ("a=3.5", ("a", 3.5)),
+        ('a="quoted # not a comment"', ("a", "quoted # not a comment")),
+    ],
+)
 def test_parse_override(text, expected):
     assert parse_override(text) == expected
 

@@ -39,6 +39,6 @@ def test_thousands_of_steps_do_not_hit_recursion_limits():
 
 
 def test_long_cycle_is_found():
-    steps = [("s0", ["s999"])] + [(f"s{i}", [f"s{i-1}"]) for i in range(1, 1000)]
+    steps = [("s0", ["s999"])] + [(f"s{i}", [f"s{i - 1}"]) for i in range(1, 1000)]
     _, issues = build_graph(spec(*steps), {})
     assert len(issues) == 1 and "cycle" in issues[0].message

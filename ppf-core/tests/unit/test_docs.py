@@ -42,7 +42,8 @@ def test_every_hook_and_each_of_its_arguments_is_documented(hook):
     assert hook.__name__ in sections, f"docs/hooks.md has no section ### `{hook.__name__}`"
     for argument in inspect.signature(hook).parameters:
         assert f"`{argument}`" in sections[hook.__name__], (
-            f"docs/hooks.md: section `{hook.__name__}` does not describe argument `{argument}`")
+            f"docs/hooks.md: section `{hook.__name__}` does not describe argument `{argument}`"
+        )
 
 
 @pytest.mark.parametrize("schema_class", schema_classes(), ids=lambda c: c.__name__)

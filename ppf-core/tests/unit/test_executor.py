@@ -59,9 +59,12 @@ def test_plain_class_hook_sees_every_step(write_conf):
     hook = SeedStyleHook()
     run(write_conf, LINEAR, [hook])
     assert hook.events == [
-        ("before", "numbers"), ("after", "numbers", [1, 2, 3]),
-        ("before", "plus"), ("after", "plus", [11, 12, 13]),
-        ("before", "out"), ("after", "out", [11, 12, 13]),  # a sink's result is what it wrote
+        ("before", "numbers"),
+        ("after", "numbers", [1, 2, 3]),
+        ("before", "plus"),
+        ("after", "plus", [11, 12, 13]),
+        ("before", "out"),
+        ("after", "out", [11, 12, 13]),  # a sink's result is what it wrote
     ]
 
 
@@ -187,7 +190,9 @@ def test_pipeline_wide_retry_default(write_conf):
 
 def test_circuit_breaker_opens_and_fails_fast(write_conf):
     breaker = 'circuit_breaker { failure_threshold = 2, timeout = "1h" }'
-    result = run(write_conf, flaky(5, 'retry { max_attempts = 5, backoff = "fixed", initial_delay = "1ms" }', breaker=breaker))
+    result = run(
+        write_conf, flaky(5, 'retry { max_attempts = 5, backoff = "fixed", initial_delay = "1ms" }', breaker=breaker)
+    )
     src = result.step("src")
     assert src.status is StepStatus.FAILED
     assert tc.ATTEMPTS["src"] == 2  # the third attempt was refused without calling the component
@@ -209,7 +214,9 @@ def test_pluggy_marker_style_plugins_work_too(write_conf):
 def test_blocked_plugin_is_not_loaded(write_conf, monkeypatch, tmp_path):
     monkeypatch.setenv("PPF_DISABLE_PLUGINS", "audit_log")
     audit = tmp_path / "audit.jsonl"
-    text = LINEAR.replace('name = "linear"', f'name = "linear"\n  hooks {{ enable_audit_log = true, audit_log {{ path = "{audit}" }} }}')
+    text = LINEAR.replace(
+        'name = "linear"', f'name = "linear"\n  hooks {{ enable_audit_log = true, audit_log {{ path = "{audit}" }} }}'
+    )
     run(write_conf, text)
     assert not audit.exists()
     monkeypatch.delenv("PPF_DISABLE_PLUGINS")
@@ -217,11 +224,14 @@ def test_blocked_plugin_is_not_loaded(write_conf, monkeypatch, tmp_path):
     assert len(audit.read_text().splitlines()) == 4  # three steps and the run
 
 
-@pytest.mark.parametrize("backoff, expected", [
-    ("exponential", [5, 10, 20, 40, 60]),
-    ("linear", [5, 10, 15, 20, 25]),
-    ("fixed", [5, 5, 5, 5, 5]),
-])
+@pytest.mark.parametrize(
+    "backoff, expected",
+    [
+        ("exponential", [5, 10, 20, 40, 60]),
+        ("linear", [5, 10, 15, 20, 25]),
+        ("fixed", [5, 5, 5, 5, 5]),
+    ],
+)
 def test_backoff_delays(backoff, expected):
     from pyspark_pipeline_framework.core.spec import RetryPolicy
     from pyspark_pipeline_framework.runtime.resilience.retry import delay_before_attempt

@@ -81,16 +81,23 @@ def test_a_wrapper_runs_around_the_plain_implementations_of_a_real_run(write_con
     result, failures = run(write_conf, [Plain(events), Wrapper(events)])
     assert result.succeeded and failures == []
     assert events == [
-        ("wrapper before", "numbers"), ("plain", "numbers"), ("wrapper after", "numbers", []),
-        ("wrapper before", "out"), ("plain", "out"), ("wrapper after", "out", []),
+        ("wrapper before", "numbers"),
+        ("plain", "numbers"),
+        ("wrapper after", "numbers", []),
+        ("wrapper before", "out"),
+        ("plain", "out"),
+        ("wrapper after", "out", []),
     ]
 
 
 def test_an_old_style_hookwrapper_runs_too(write_conf):
     events: list = []
     run(write_conf, [Plain(events), OldStyleWrapper(events)])
-    assert events[:3] == [("old wrapper before", "numbers"), ("plain", "numbers"),
-                          ("old wrapper after", "numbers", True)]
+    assert events[:3] == [
+        ("old wrapper before", "numbers"),
+        ("plain", "numbers"),
+        ("old wrapper after", "numbers", True),
+    ]
 
 
 def test_a_failing_implementation_is_reported_and_the_others_still_run(write_conf):
@@ -100,8 +107,12 @@ def test_a_failing_implementation_is_reported_and_the_others_still_run(write_con
     assert [(f["hook"], f["error"]) for f in failures] == [("before_step", "RuntimeError: observer bug")] * 2
     assert all("Broken" in f["plugin"] for f in failures)
     # Both other plain implementations ran inside the wrapper, which saw the call complete.
-    assert events[:4] == [("wrapper before", "numbers"), ("last", "numbers"), ("first", "numbers"),
-                          ("wrapper after", "numbers", [])]
+    assert events[:4] == [
+        ("wrapper before", "numbers"),
+        ("last", "numbers"),
+        ("first", "numbers"),
+        ("wrapper after", "numbers", []),
+    ]
 
 
 def test_a_wrapper_failing_before_its_yield_is_reported_and_the_implementations_still_run(write_conf):
@@ -201,11 +212,14 @@ def test_pluggy_alone_would_register_a_misspelled_marked_hook_and_never_call_it(
         manager.check_pending()
 
 
-@pytest.mark.parametrize(("plugin", "attribute", "suggestion"), [
-    (MarkedTypo, "befor_step", "before_step"),
-    (UnmarkedTypo, "after_steps", "after_step"),
-    (MarkedModule, "pipeline_ended", "pipeline_end"),
-])
+@pytest.mark.parametrize(
+    ("plugin", "attribute", "suggestion"),
+    [
+        (MarkedTypo, "befor_step", "before_step"),
+        (UnmarkedTypo, "after_steps", "after_step"),
+        (MarkedModule, "pipeline_ended", "pipeline_end"),
+    ],
+)
 def test_a_misspelled_hook_is_named_with_a_suggestion(plugin, attribute, suggestion):
     for target in (plugin, plugin()):  # the class (ppf validate) and the instance (the run)
         [problem] = misnamed_hooks(target)
@@ -311,25 +325,31 @@ def test_plugins_without_a_settings_class_keep_receiving_a_dict(write_conf):
 def test_hook_settings_are_checked_like_a_steps_config(write_conf, monkeypatch):
     from types import SimpleNamespace
 
-    monkeypatch.setattr(plugins, "hook_entry_points",
-                        lambda: {"timing": SimpleNamespace(name="timing", load=lambda: TimingHook)})
-    file = with_hooks(write_conf, "{\n    enable_timing = true\n    timing {\n      lable = \"x\"\n"
-                                  "      slow_after = -1\n    }\n  }")
+    monkeypatch.setattr(
+        plugins, "hook_entry_points", lambda: {"timing": SimpleNamespace(name="timing", load=lambda: TimingHook)}
+    )
+    file = with_hooks(
+        write_conf, '{\n    enable_timing = true\n    timing {\n      lable = "x"\n      slow_after = -1\n    }\n  }'
+    )
     with pytest.raises(ConfigError) as failure:
         validate(file)
     assert [(i.path, i.message, i.hint, i.line) for i in failure.value.issues] == [
-        ("pipeline.hooks.timing.lable", "unknown key", "did you mean 'label'?", 6)]
+        ("pipeline.hooks.timing.lable", "unknown key", "did you mean 'label'?", 6)
+    ]
     file = with_hooks(write_conf, "{\n    enable_timing = true\n    timing {\n      slow_after = -1\n    }\n  }")
     with pytest.raises(ConfigError) as failure:
         validate(file)
     assert [(i.path, i.message, i.line) for i in failure.value.issues] == [
-        ("pipeline.hooks.timing.slow_after", "must be positive", 6)]
+        ("pipeline.hooks.timing.slow_after", "must be positive", 6)
+    ]
 
 
 def test_settings_of_a_plugin_named_by_its_path_are_located_under_the_quoted_key(write_conf):
     key = f"{__name__}.TimingHook"
-    file = with_hooks(write_conf, f'{{\n    plugins = ["{key}"]\n    "{key}" {{\n      slow_after = 1\n'
-                                  '      lable = "x"\n    }\n  }')
+    file = with_hooks(
+        write_conf,
+        f'{{\n    plugins = ["{key}"]\n    "{key}" {{\n      slow_after = 1\n      lable = "x"\n    }}\n  }}',
+    )
     with pytest.raises(ConfigError) as failure:
         validate(file)
     [issue] = failure.value.issues

@@ -10,12 +10,15 @@ from pyspark_pipeline_framework.runner.jars import artifact_name, fetch, read_ma
 from pyspark_pipeline_framework.runtime.session.builder import _local_jars
 
 
-@pytest.mark.parametrize(("jar", "artifact"), [
-    ("json4s-jackson-core_2.13-4.0.7.jar", "json4s-jackson-core_2.13"),
-    ("zstd-jni-1.5.7-6.jar", "zstd-jni"),
-    ("hadoop-client-api-3.5.0.jar", "hadoop-client-api"),
-    ("scala-library-2.13.17.jar", "scala-library"),
-])
+@pytest.mark.parametrize(
+    ("jar", "artifact"),
+    [
+        ("json4s-jackson-core_2.13-4.0.7.jar", "json4s-jackson-core_2.13"),
+        ("zstd-jni-1.5.7-6.jar", "zstd-jni"),
+        ("hadoop-client-api-3.5.0.jar", "hadoop-client-api"),
+        ("scala-library-2.13.17.jar", "scala-library"),
+    ],
+)
 def test_artifact_name_strips_the_version(jar, artifact):
     assert artifact_name(jar) == artifact
 

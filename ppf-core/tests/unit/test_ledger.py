@@ -23,7 +23,9 @@ NO_SPARK = object()
 
 
 def pipeline(write_conf, amount=1):
-    return validate(load_pipeline_file(write_conf(f"""
+    return validate(
+        load_pipeline_file(
+            write_conf(f"""
     pipeline {{
       name = "ledgered"
       steps = [
@@ -33,7 +35,9 @@ def pipeline(write_conf, amount=1):
         {{ name = "out", type = "{T}.Collect", inputs = ["plus"] }}
       ]
     }}
-    """)))
+    """)
+        )
+    )
 
 
 def test_every_step_is_recorded_and_runs_can_be_listed_and_shown(write_conf, tmp_path):
@@ -43,7 +47,11 @@ def test_every_step_is_recorded_and_runs_can_be_listed_and_shown(write_conf, tmp
     assert record["status"] == "failed" and record["exit_code"] == 1
     steps = record["steps"]
     assert {n: s["status"] for n, s in steps.items()} == {
-        "numbers": "succeeded", "plus": "succeeded", "boom": "failed", "out": "succeeded"}
+        "numbers": "succeeded",
+        "plus": "succeeded",
+        "boom": "failed",
+        "out": "succeeded",
+    }
     assert steps["boom"]["error"] == "RuntimeError: boom" and steps["plus"]["attempts"] == 1
     assert all(s["fingerprint"] for s in steps.values())
 
@@ -84,11 +92,28 @@ def test_cli_refuses_to_resume_an_unknown_run_before_spark_starts(write_conf, tm
     import sys
     from pathlib import Path
 
-    path = write_conf(f"""
+    path = write_conf(
+        f"""
     pipeline {{ name = "x", steps = [ {{ name = "n", type = "{T}.Numbers", config {{ values = [1] }} }} ] }}
-    """, name="x.conf")
-    done = subprocess.run([str(Path(sys.executable).parent / "ppf"), "run", "-c", str(path), "--resume", "nope",
-                           "--ledger-dir", str(tmp_path / "r"), "--log-format", "json"],
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "support")})
+    """,
+        name="x.conf",
+    )
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ppf"),
+            "run",
+            "-c",
+            str(path),
+            "--resume",
+            "nope",
+            "--ledger-dir",
+            str(tmp_path / "r"),
+            "--log-format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "support")},
+    )
     assert done.returncode == 2 and "cannot resume: no run 'nope'" in done.stderr

@@ -142,7 +142,9 @@ class _FakeSpark:
 def test_steps_a_resumed_run_does_not_run_again_are_not_prepared(write_conf, tmp_path):
     from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
 
-    pipeline = validate(load_pipeline_file(write_conf(f"""
+    pipeline = validate(
+        load_pipeline_file(
+            write_conf(f"""
     pipeline {{
       name = "resumed"
       steps = [
@@ -151,7 +153,9 @@ def test_steps_a_resumed_run_does_not_run_again_are_not_prepared(write_conf, tmp
         {{ name = "boom", type = "{T}.Boom", inputs = ["numbers"] }}
       ]
     }}
-    """)))
+    """)
+        )
+    )
     ledger = RunLedger(tmp_path / "runs")
     first = run_pipeline(pipeline, spark=NO_SPARK, ledger=ledger)
     assert [s.status.name for s in first.steps] == ["SUCCEEDED", "SUCCEEDED", "FAILED"]

@@ -40,7 +40,11 @@ def test_skip_an_optional_enrichment_is_partial_success(write_conf):
     assert tc.WRITTEN == {"plain-out": [1, 2]}  # the independent branch ran
     listed = result.to_dict()
     assert (listed["ran"], listed["failed"], listed["skipped"], listed["not_run"]) == (
-        ["numbers", "enrich", "plain-out"], [], ["enrich", "enriched-out"], [])
+        ["numbers", "enrich", "plain-out"],
+        [],
+        ["enrich", "enriched-out"],
+        [],
+    )
 
 
 def test_continue_hands_the_input_on(write_conf):
@@ -91,15 +95,21 @@ def preflight_issues(write_conf, steps: str) -> dict:
 
 
 def test_preflight_rejects_continue_where_there_is_no_single_input(write_conf):
-    issues = preflight_issues(write_conf, f"""
+    issues = preflight_issues(
+        write_conf,
+        f"""
         {{ name = "a", type = "{T}.Numbers", config {{ values = [1] }}, on_failure = continue }}
-        {{ name = "b", type = "{T}.Collect" }}""")
+        {{ name = "b", type = "{T}.Collect" }}""",
+    )
     assert "use on_failure = skip" in issues["pipeline.steps[0].on_failure"].hint
     assert issues["pipeline.steps[0].on_failure"].line == 5
 
 
 def test_preflight_rejects_an_unknown_on_failure(write_conf):
-    issues = preflight_issues(write_conf, f"""
+    issues = preflight_issues(
+        write_conf,
+        f"""
         {{ name = "a", type = "{T}.Numbers", config {{ values = [1] }} }}
-        {{ name = "b", type = "{T}.Collect", on_failure = sometimes }}""")
+        {{ name = "b", type = "{T}.Collect", on_failure = sometimes }}""",
+    )
     assert "must be one of" in issues["pipeline.steps[1].on_failure"].message

@@ -46,8 +46,10 @@ def test_entry_point_plugins_load_only_when_enabled_or_autoload(monkeypatch):
     class Auto(Hook):
         autoload = True
 
-    eps = {"quiet": SimpleNamespace(name="quiet", load=lambda: Quiet),
-           "auto": SimpleNamespace(name="auto", load=lambda: Auto)}
+    eps = {
+        "quiet": SimpleNamespace(name="quiet", load=lambda: Quiet),
+        "auto": SimpleNamespace(name="auto", load=lambda: Auto),
+    }
     monkeypatch.setattr(plugins, "hook_entry_points", lambda: eps)
     names = lambda hooks: sorted(n for n, _ in plugins.load_hook_plugins(hooks).manager.list_name_plugin())  # noqa: E731
     assert names(HooksSettings()) == ["auto"]
@@ -56,8 +58,12 @@ def test_entry_point_plugins_load_only_when_enabled_or_autoload(monkeypatch):
 
 
 def test_settings_reach_the_plugin(monkeypatch):
-    monkeypatch.setattr(plugins, "hook_entry_points", lambda: {"quiet": SimpleNamespace(name="quiet", load=lambda: Quiet)})
-    manager = plugins.load_hook_plugins(HooksSettings(enabled={"quiet": True}, settings={"quiet": {"level": 3}})).manager
+    monkeypatch.setattr(
+        plugins, "hook_entry_points", lambda: {"quiet": SimpleNamespace(name="quiet", load=lambda: Quiet)}
+    )
+    manager = plugins.load_hook_plugins(
+        HooksSettings(enabled={"quiet": True}, settings={"quiet": {"level": 3}})
+    ).manager
     assert manager.get_plugin("quiet").settings == {"level": 3}
 
 
@@ -67,8 +73,9 @@ def test_settings_for_a_plugin_that_takes_none_are_a_config_error(monkeypatch):
     class Settingless:  # a plain plugin object: no Hook base, no settings argument
         pass
 
-    monkeypatch.setattr(plugins, "hook_entry_points",
-                        lambda: {"plain": SimpleNamespace(name="plain", load=lambda: Settingless)})
+    monkeypatch.setattr(
+        plugins, "hook_entry_points", lambda: {"plain": SimpleNamespace(name="plain", load=lambda: Settingless)}
+    )
     with pytest.raises(ConfigError, match="takes no settings") as caught:
         plugins.load_hook_plugins(HooksSettings(enabled={"plain": True}, settings={"plain": {"level": 3}}))
     assert caught.value.issues[0].path == "pipeline.hooks" and caught.value.issues[0].hint
@@ -87,7 +94,9 @@ def test_progress_display_only_on_a_terminal(write_conf):
 
     assert progress_plugins(io.StringIO()) == []
     terminal = FakeTerminal()
-    pipeline = validate(load_pipeline_file(write_conf("""
+    pipeline = validate(
+        load_pipeline_file(
+            write_conf("""
         pipeline {
           name = "shown"
           steps = [
@@ -95,7 +104,9 @@ def test_progress_display_only_on_a_terminal(write_conf):
             { name = "boom", type = "ppf_test_components.Boom" }
           ]
         }
-    """)))
+    """)
+        )
+    )
     run_pipeline(pipeline, spark=object(), extra_plugins=progress_plugins(terminal))
     shown = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue())
     assert "shown: 2 steps" in shown
@@ -123,8 +134,13 @@ def test_progress_display_shows_rows_and_durations_as_steps_finish():
     progress = TerminalProgress(terminal)
     progress.pipeline_start("orders", SimpleNamespace(steps=[1, 2]))
     source = StepResult("read", StepStatus.SUCCEEDED, attempts=1, duration_s=0.4)
-    sink = StepResult("write", StepStatus.SUCCEEDED, attempts=2, duration_s=3.25,
-                      metrics={"rows_in": 1200, "rows_written": 1200, "rows_out": 1200, "bytes_written": 5 * 1024 * 1024})
+    sink = StepResult(
+        "write",
+        StepStatus.SUCCEEDED,
+        attempts=2,
+        duration_s=3.25,
+        metrics={"rows_in": 1200, "rows_written": 1200, "rows_out": 1200, "bytes_written": 5 * 1024 * 1024},
+    )
     progress.after_step("read", source)  # a lazy source: its rows are not known yet
     progress.after_step("write", sink)
     source.metrics["rows_out"] = 1500  # settled at the end of the run

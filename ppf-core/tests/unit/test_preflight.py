@@ -55,13 +55,17 @@ def test_unknown_key_at_pipeline_level(write_conf):
 
 
 def test_wrong_type_is_reported_with_path(write_conf):
-    issue = only(issues_of(write_conf(GOOD.replace("values = [1, 2]", 'values = "1,2"'))), "pipeline.steps[0].config.values")
+    issue = only(
+        issues_of(write_conf(GOOD.replace("values = [1, 2]", 'values = "1,2"'))), "pipeline.steps[0].config.values"
+    )
     assert "expected a list" in issue.message
     assert issue.line == 4
 
 
 def test_missing_required_field(write_conf):
-    issue = only(issues_of(write_conf(GOOD.replace("config { values = [1, 2] }", ""))), "pipeline.steps[0].config.values")
+    issue = only(
+        issues_of(write_conf(GOOD.replace("config { values = [1, 2] }", ""))), "pipeline.steps[0].config.values"
+    )
     assert "required" in issue.message
 
 
@@ -75,15 +79,18 @@ def test_component_of_uninstalled_plugin_names_the_distribution(write_conf, monk
     from pyspark_pipeline_framework.core import registry as registry_module
 
     monkeypatch.setattr(registry_module.ComponentRegistry, "names", lambda self: [])
-    monkeypatch.setattr(registry_module.ComponentRegistry, "entry",
-                        lambda self, name: (_ for _ in ()).throw(self._not_found(name)))
+    monkeypatch.setattr(
+        registry_module.ComponentRegistry, "entry", lambda self, name: (_ for _ in ()).throw(self._not_found(name))
+    )
     path = write_conf(GOOD.replace(f"{T}.Collect", "pyspark_pipeline_framework.components.DeltaSink"))
     issue = only(issues_of(path), "pipeline.steps[2].type")
     assert "ppf-plugins-delta" in issue.message and issue.hint == "pip install ppf-plugins-delta"
 
 
 def test_missing_module_in_dotted_type(write_conf):
-    issue = only(issues_of(write_conf(GOOD.replace(f"{T}.Add", "no_such_pkg.transforms.Add"))), "pipeline.steps[1].type")
+    issue = only(
+        issues_of(write_conf(GOOD.replace(f"{T}.Add", "no_such_pkg.transforms.Add"))), "pipeline.steps[1].type"
+    )
     assert "cannot import module 'no_such_pkg.transforms'" in issue.message
 
 
@@ -111,7 +118,11 @@ def test_cycle_names_the_cycle(write_conf):
     }}
     """)
     (issue,) = [i for i in issues_of(path) if "cycle" in i.message]
-    assert "a -> b -> c -> a" in issue.message or "b -> c -> a -> b" in issue.message or "c -> a -> b -> c" in issue.message
+    assert (
+        "a -> b -> c -> a" in issue.message
+        or "b -> c -> a -> b" in issue.message
+        or "c -> a -> b -> c" in issue.message
+    )
 
 
 def test_kind_rules(write_conf):
@@ -133,29 +144,40 @@ def test_kind_rules(write_conf):
 
 
 def test_all_problems_reported_at_once(write_conf):
-    text = (GOOD.replace("amount = 2", "amount = two")
-                .replace('name = "out", type', 'name = "numbers", type')
-                .replace('name = "good"', 'name = "good"\n  max_parallel_steps = 0'))
+    text = (
+        GOOD.replace("amount = 2", "amount = two")
+        .replace('name = "out", type', 'name = "numbers", type')
+        .replace('name = "good"', 'name = "good"\n  max_parallel_steps = 0')
+    )
     paths = {i.path for i in issues_of(write_conf(text))}
     assert {"pipeline.steps[1].config.amount", "pipeline.steps[2].name", "pipeline.max_parallel_steps"} <= paths
 
 
 def test_retry_and_circuit_breaker_blocks_are_validated(write_conf):
-    text = GOOD.replace('config { amount = 2 }', 'config { amount = 2 }, retry { max_attempts = 3, backoff = "quadratic", initial_delay = "5 parsecs" }, circuit_breaker { failure_threshold = 5, timeout = "30s" }')
+    text = GOOD.replace(
+        "config { amount = 2 }",
+        'config { amount = 2 }, retry { max_attempts = 3, backoff = "quadratic", initial_delay = "5 parsecs" }, circuit_breaker { failure_threshold = 5, timeout = "30s" }',
+    )
     paths = {i.path: i.message for i in issues_of(write_conf(text))}
     assert "must be one of" in paths["pipeline.steps[1].retry.backoff"]
     assert "duration" in paths["pipeline.steps[1].retry.initial_delay"]
 
 
 def test_readme_style_retry_block_structures_durations(write_conf):
-    text = GOOD.replace('config { amount = 2 }', 'config { amount = 2 }\n retry { max_attempts = 3, backoff = "exponential", initial_delay = "5s", max_delay = "60s" }\n circuit_breaker { failure_threshold = 5, timeout = "30s" }')
+    text = GOOD.replace(
+        "config { amount = 2 }",
+        'config { amount = 2 }\n retry { max_attempts = 3, backoff = "exponential", initial_delay = "5s", max_delay = "60s" }\n circuit_breaker { failure_threshold = 5, timeout = "30s" }',
+    )
     step = validate(load_pipeline_file(write_conf(text))).spec.step("plus")
     assert (step.retry.max_attempts, step.retry.initial_delay, step.retry.max_delay) == (3, 5.0, 60.0)
     assert step.circuit_breaker.timeout == 30.0
 
 
 def test_spark_conf_keys_keep_their_dots(write_conf):
-    text = GOOD.replace('name = "good"', 'name = "good"\n  spark { conf { "spark.sql.shuffle.partitions" = 4, spark.ui.enabled = false } }')
+    text = GOOD.replace(
+        'name = "good"',
+        'name = "good"\n  spark { conf { "spark.sql.shuffle.partitions" = 4, spark.ui.enabled = false } }',
+    )
     conf = validate(load_pipeline_file(write_conf(text))).spec.spark.conf
     assert conf == {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"}
 

@@ -49,11 +49,13 @@ def test_every_check_problem_is_reported_with_path_and_line(write_conf):
 def test_checks_build_without_pyspark():
     import subprocess
 
-    code = ("import sys\nfrom pyspark_pipeline_framework.quality.registry import build_checks\n"
-            "checks, problems = build_checks([{'type': 'not_null', 'columns': ['id']}, {'type': 'freshness', "
-            "'column': 'ts', 'max_age': '1d'}])\n"
-            "assert problems == [], problems\nassert checks[1].config.max_age == 86400.0\n"
-            "assert 'pyspark' not in sys.modules\n")
+    code = (
+        "import sys\nfrom pyspark_pipeline_framework.quality.registry import build_checks\n"
+        "checks, problems = build_checks([{'type': 'not_null', 'columns': ['id']}, {'type': 'freshness', "
+        "'column': 'ts', 'max_age': '1d'}])\n"
+        "assert problems == [], problems\nassert checks[1].config.max_age == 86400.0\n"
+        "assert 'pyspark' not in sys.modules\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -65,8 +67,9 @@ class EvenOnly(RowCheck):
 
 
 def test_custom_check_by_dotted_path_and_duplicate_names():
-    checks, problems = build_checks([{"type": f"{__name__}.EvenOnly", "name": "even"},
-                                     {"type": "not_null", "columns": ["a"], "name": "even"}])
+    checks, problems = build_checks(
+        [{"type": f"{__name__}.EvenOnly", "name": "even"}, {"type": "not_null", "columns": ["a"], "name": "even"}]
+    )
     assert [type(c).__name__ for c in checks] == ["EvenOnly", "NotNull"]
     assert problems == [("checks[1].name", "two checks are named 'even'; give one a `name`")]
 

@@ -39,20 +39,24 @@ def test_dotted_path_to_any_component_class():
 
 
 def test_two_distributions_registering_one_name_is_an_error_naming_both():
-    registry = ComponentRegistry([
-        ep("Twin", "pkg_a.mod:Twin", "dist-a"),
-        ep("Twin", "pkg_b.mod:Twin", "dist-b"),
-    ])
+    registry = ComponentRegistry(
+        [
+            ep("Twin", "pkg_a.mod:Twin", "dist-a"),
+            ep("Twin", "pkg_b.mod:Twin", "dist-b"),
+        ]
+    )
     with pytest.raises(ComponentNotFound) as caught:
         registry.resolve("Twin")
     assert "dist-a" in str(caught.value) and "dist-b" in str(caught.value)
 
 
 def test_same_entry_seen_twice_is_not_a_conflict():
-    registry = ComponentRegistry([
-        ep("Sql", "pyspark_pipeline_framework.components.sql:SqlTransform"),
-        ep("Sql", "pyspark_pipeline_framework.components.sql:SqlTransform"),
-    ])
+    registry = ComponentRegistry(
+        [
+            ep("Sql", "pyspark_pipeline_framework.components.sql:SqlTransform"),
+            ep("Sql", "pyspark_pipeline_framework.components.sql:SqlTransform"),
+        ]
+    )
     assert registry.resolve("Sql").__name__ == "SqlTransform"
 
 

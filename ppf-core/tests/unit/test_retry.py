@@ -117,8 +117,12 @@ def test_k_failures_then_success_take_k_plus_one_attempts_with_waits_in_bounds(p
 
 
 def test_permanent_errors_are_not_retried():
-    for error in (TypeError("x"), PermissionError("denied"), ConfigError([]),
-                  RuntimeError("[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column ... cannot be resolved")):
+    for error in (
+        TypeError("x"),
+        PermissionError("denied"),
+        ConfigError([]),
+        RuntimeError("[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column ... cannot be resolved"),
+    ):
         assert not is_retryable(error)
     assert is_retryable(ConnectionError("reset"))
 
@@ -136,9 +140,19 @@ def test_a_ppf_error_is_permanent_by_its_class_not_its_name():
     from pyspark_pipeline_framework.spark import TargetExists
     from pyspark_pipeline_framework.spark.staged_write import CommitFailed
 
-    permanent = [ConfigError([]), CircuitOpenError("open"), DataQualityError("bad rows", {}), TooManyDeadRows("many"),
-                 TargetExists("out exists"), ResumeRefused("no"), ComponentNotFound("none"), UnknownCheck("none"),
-                 UnknownAuditSink("none"), EnvironmentProblem("no Java"), PermanentError("doomed")]
+    permanent = [
+        ConfigError([]),
+        CircuitOpenError("open"),
+        DataQualityError("bad rows", {}),
+        TooManyDeadRows("many"),
+        TargetExists("out exists"),
+        ResumeRefused("no"),
+        ComponentNotFound("none"),
+        UnknownCheck("none"),
+        UnknownAuditSink("none"),
+        EnvironmentProblem("no Java"),
+        PermanentError("doomed"),
+    ]
     for error in permanent:
         assert type(error).permanent and not is_retryable(error), error
     for error in (PpfError("flaky"), SecretError("Vault is down"), JarFetchError("offline"), CommitFailed("rename")):
@@ -161,9 +175,14 @@ def test_spark_and_python_errors_are_classified_by_their_classes():
     from pyspark.errors import AnalysisException, IllegalArgumentException, ParseException
 
     # No error class marker in the messages: the class alone decides.
-    for error in (AnalysisException("the table is read-only"), ParseException("bad SQL"),
-                  IllegalArgumentException("bad argument"), ModuleNotFoundError("no module"),
-                  AttributeError("no attribute"), NotImplementedError("later")):
+    for error in (
+        AnalysisException("the table is read-only"),
+        ParseException("bad SQL"),
+        IllegalArgumentException("bad argument"),
+        ModuleNotFoundError("no module"),
+        AttributeError("no attribute"),
+        NotImplementedError("later"),
+    ):
         assert not is_retryable(error), error
     lookalike = type("AnalysisException", (Exception,), {})  # not Spark's: retried like any other error
     assert is_retryable(lookalike("flaky")) and is_retryable(OSError("reset"))
@@ -198,8 +217,12 @@ class RetryRecorder(Hook):
 
 
 @settings(max_examples=25, deadline=None)
-@given(k=st.integers(0, 5), max_attempts=st.integers(1, 4),
-       backoff=st.sampled_from(["exponential", "linear", "fixed"]), jitter_ms=st.integers(0, 500))
+@given(
+    k=st.integers(0, 5),
+    max_attempts=st.integers(1, 4),
+    backoff=st.sampled_from(["exponential", "linear", "fixed"]),
+    jitter_ms=st.integers(0, 500),
+)
 def test_through_the_executor_flaky_source_and_downstream(k, max_attempts, backoff, jitter_ms):
     tc.reset()
     recorder = RetryRecorder()

@@ -46,7 +46,10 @@ def test_one_summary_line_per_step_in_execution_order_then_the_run_line(write_co
     assert not result.succeeded
     summaries = [e for e in logs if e["event"] == "step_summary"]
     assert [(s["step"], s["status"]) for s in summaries] == [
-        ("numbers", "succeeded"), ("boom", "failed"), ("out", "not_run")]
+        ("numbers", "succeeded"),
+        ("boom", "failed"),
+        ("out", "not_run"),
+    ]
     assert summaries[0]["attempts"] == 1 and "duration_s" in summaries[0]
     assert summaries[1]["error"].startswith("RuntimeError")
     # No Spark DataFrames here: the figures are reported as missing, not invented.
@@ -56,10 +59,21 @@ def test_one_summary_line_per_step_in_execution_order_then_the_run_line(write_co
 
 
 def test_summary_carries_quarantined_rows_when_a_validator_reports_them():
-    step = StepResult("check", StepStatus.SUCCEEDED, attempts=2, duration_s=1.5,
-                      metrics={"rows_in": 10, "rows_out": 8, "rows_quarantined": 2, "internal": "x"})
-    assert step_summary(step) == {"status": "succeeded", "duration_s": 1.5, "attempts": 2,
-                                  "rows_in": 10, "rows_out": 8, "rows_quarantined": 2}
+    step = StepResult(
+        "check",
+        StepStatus.SUCCEEDED,
+        attempts=2,
+        duration_s=1.5,
+        metrics={"rows_in": 10, "rows_out": 8, "rows_quarantined": 2, "internal": "x"},
+    )
+    assert step_summary(step) == {
+        "status": "succeeded",
+        "duration_s": 1.5,
+        "attempts": 2,
+        "rows_in": 10,
+        "rows_out": 8,
+        "rows_quarantined": 2,
+    }
 
 
 def level_line_counts(stream_text: str) -> dict[str, int]:
@@ -92,14 +106,21 @@ def test_pipeline_log_level_applies_and_the_cli_option_wins(write_conf, monkeypa
     import pyspark_pipeline_framework.runtime.session.logs as logs
 
     real = logs.configure_logging
-    monkeypatch.setattr(logs, "configure_logging", lambda fmt="auto", level="info", stream=None:
-                        (chosen.append(level), real(fmt, level, stream=io.StringIO())))
+    monkeypatch.setattr(
+        logs,
+        "configure_logging",
+        lambda fmt="auto", level="info", stream=None: (chosen.append(level), real(fmt, level, stream=io.StringIO())),
+    )
     runner = CliRunner()
     assert runner.invoke(app, ["run", "--config", str(path), "--dry-run", "--log-format", "json"]).exit_code == 0
     assert chosen[-1] == "debug"
     chosen.clear()
-    assert runner.invoke(app, ["run", "--config", str(path), "--dry-run", "--log-format", "json",
-                               "--log-level", "error"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["run", "--config", str(path), "--dry-run", "--log-format", "json", "--log-level", "error"]
+        ).exit_code
+        == 0
+    )
     assert chosen == ["error"]
 
 
@@ -130,9 +151,17 @@ def test_a_validators_quarantined_rows_reach_the_summary_line():
         def resolve(self, type_name):
             return {"Rows": Rows, "Quarantining": Quarantining, "Drop": Drop}[type_name]
 
-    pipeline = validate_raw({"name": "dq", "steps": [{"name": "read", "type": "Rows"},
-                                                     {"name": "check", "type": "Quarantining"},
-                                                     {"name": "drop", "type": "Drop"}]}, Registry())
+    pipeline = validate_raw(
+        {
+            "name": "dq",
+            "steps": [
+                {"name": "read", "type": "Rows"},
+                {"name": "check", "type": "Quarantining"},
+                {"name": "drop", "type": "Drop"},
+            ],
+        },
+        Registry(),
+    )
     with structlog.testing.capture_logs() as logs:
         result = run_pipeline(pipeline, spark=NO_SPARK)
     assert result.step("check").metrics["rows_quarantined"] == 1

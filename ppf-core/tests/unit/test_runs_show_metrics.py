@@ -40,8 +40,10 @@ class Registry(ComponentRegistry):
 
 
 def test_runs_show_prints_the_figures_of_each_step(tmp_path):
-    pipeline = validate_raw({"name": "counted", "steps": [{"name": "read", "type": "Rows"},
-                                                          {"name": "write", "type": "Counted"}]}, Registry())
+    pipeline = validate_raw(
+        {"name": "counted", "steps": [{"name": "read", "type": "Rows"}, {"name": "write", "type": "Counted"}]},
+        Registry(),
+    )
     ledger = RunLedger(tmp_path / "runs")
     result = run_pipeline(pipeline, spark=NO_SPARK, ledger=ledger)
     assert result.succeeded
@@ -52,6 +54,7 @@ def test_runs_show_prints_the_figures_of_each_step(tmp_path):
     assert shown.exit_code == 0
     (write_line,) = [line for line in shown.stdout.splitlines() if line.strip().startswith("write")]
     assert "rows_quarantined=1 rows_written=3" in write_line and "bytes_written" not in write_line
-    as_json = json.loads(runner.invoke(app, ["runs", "show", "last", "--ledger-dir", str(tmp_path / "runs"),
-                                             "--format", "json"]).stdout)
+    as_json = json.loads(
+        runner.invoke(app, ["runs", "show", "last", "--ledger-dir", str(tmp_path / "runs"), "--format", "json"]).stdout
+    )
     assert as_json["steps"]["write"]["metrics"]["rows_quarantined"] == 1

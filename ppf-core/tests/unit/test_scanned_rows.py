@@ -18,10 +18,11 @@ class _Seq(list):
 
 
 def _node(kind, *children, ids=()):
-    return SimpleNamespace(getClass=lambda: SimpleNamespace(getSimpleName=lambda: kind),
-                           children=lambda: _Seq(children),
-                           output=lambda: _Seq(SimpleNamespace(exprId=lambda i=i: SimpleNamespace(id=lambda: i))
-                                               for i in ids))
+    return SimpleNamespace(
+        getClass=lambda: SimpleNamespace(getSimpleName=lambda: kind),
+        children=lambda: _Seq(children),
+        output=lambda: _Seq(SimpleNamespace(exprId=lambda i=i: SimpleNamespace(id=lambda: i)) for i in ids),
+    )
 
 
 def _dataframe(plan):
@@ -31,7 +32,9 @@ def _dataframe(plan):
 
 def _spark():
     store = SimpleNamespace(executionsCount=lambda: 0)
-    return SimpleNamespace(_jsparkSession=SimpleNamespace(sharedState=lambda: SimpleNamespace(statusStore=lambda: store)))
+    return SimpleNamespace(
+        _jsparkSession=SimpleNamespace(sharedState=lambda: SimpleNamespace(statusStore=lambda: store))
+    )
 
 
 def test_plain_scans_are_tracked_and_anything_that_drops_rows_is_not():

@@ -99,8 +99,14 @@ def test_executor_resolves_references_right_before_the_component_is_built(monkey
     monkeypatch.setenv("PPF_TEST_TOKEN", "t0ken")
     recorder = Recorder()
     with capture_logs() as logs:
-        result = run({"user": "etl", "password": "secret://env/PPF_TEST_DB_PASSWORD",
-                      "options": {"token": "secret://env/PPF_TEST_TOKEN", "mode": "plain"}}, [recorder])
+        result = run(
+            {
+                "user": "etl",
+                "password": "secret://env/PPF_TEST_DB_PASSWORD",
+                "options": {"token": "secret://env/PPF_TEST_TOKEN", "mode": "plain"},
+            },
+            [recorder],
+        )
     assert result.succeeded
     given = recorder.outputs["login"]
     assert given.password == "hunter2" and given.options == {"token": "t0ken", "mode": "plain"}
@@ -130,10 +136,13 @@ def test_resolvers_from_plugins_join_the_builtin_env_resolver():
         def ppf_secret_resolvers(self):
             return [Constant()]
 
-    manager = load_hook_plugins(validate_raw(
-        {"name": "p", "steps": [{"name": "login", "type": "Login", "config": {"user": "u", "password": "p"}}]},
-        InlineRegistry({"Login": Login}),
-    ).spec.hooks, [ConstantPlugin()]).manager
+    manager = load_hook_plugins(
+        validate_raw(
+            {"name": "p", "steps": [{"name": "login", "type": "Login", "config": {"user": "u", "password": "p"}}]},
+            InlineRegistry({"Login": Login}),
+        ).spec.hooks,
+        [ConstantPlugin()],
+    ).manager
     secrets = Secrets.from_plugins(manager)
     assert {"const", "env"} <= set(secrets.resolvers)  # installed plugins (vault) may add more
     assert secrets.resolve("secret://const/abc") == "ABC"
@@ -142,9 +151,12 @@ def test_resolvers_from_plugins_join_the_builtin_env_resolver():
 def test_validation_keeps_references_unresolved(monkeypatch):
     monkeypatch.delenv("PPF_TEST_MISSING", raising=False)
     pipeline = validate_raw(
-        {"name": "p", "steps": [{"name": "login", "type": "Login",
-                                  "config": {"user": "u", "password": "secret://env/PPF_TEST_MISSING"}}]},
+        {
+            "name": "p",
+            "steps": [
+                {"name": "login", "type": "Login", "config": {"user": "u", "password": "secret://env/PPF_TEST_MISSING"}}
+            ],
+        },
         InlineRegistry({"Login": Login}),
     )
     assert pipeline.steps["login"].config.password == "secret://env/PPF_TEST_MISSING"
-

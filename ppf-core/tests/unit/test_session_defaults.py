@@ -35,7 +35,9 @@ def test_columnar_udf_input_workaround_is_revisited_when_pyspark_changes():
     assert COLUMNAR_INPUT in PPF_DEFAULT_CONF
     installed = importlib.metadata.version("pyspark")
     pinned = re.search(r'PYSPARK = "pyspark==([^"]+)"', NOXFILE.read_text()).group(1)
-    revisit = ("see PPF_DEFAULT_CONF in runtime/session/builder.py: check whether the Spark bug it works around is "
-               "fixed in this version, then update PPF_DEFAULT_CONF_CHECKED_WITH")
+    revisit = (
+        "see PPF_DEFAULT_CONF in runtime/session/builder.py: check whether the Spark bug it works around is "
+        "fixed in this version, then update PPF_DEFAULT_CONF_CHECKED_WITH"
+    )
     assert pinned == PPF_DEFAULT_CONF_CHECKED_WITH, f"noxfile pins pyspark {pinned}; {revisit}"
     assert installed == PPF_DEFAULT_CONF_CHECKED_WITH, f"pyspark {installed} is installed; {revisit}"

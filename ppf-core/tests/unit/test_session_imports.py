@@ -78,7 +78,10 @@ def test_pyspark_session_errors_are_recognised_by_their_condition():
 
 
 def test_other_errors_are_not_taken_for_a_missing_session():
-    assert session_needed_condition(PySparkValueError(errorClass="CANNOT_BE_NONE", messageParameters={"arg_name": "x"})) is None
+    assert (
+        session_needed_condition(PySparkValueError(errorClass="CANNOT_BE_NONE", messageParameters={"arg_name": "x"}))
+        is None
+    )
     assert session_needed_condition(RuntimeError("SparkContext or SparkSession should be created first.")) is None
 
     class LookAlike(RuntimeError):  # not pyspark's, whatever it claims
@@ -98,7 +101,9 @@ def test_a_step_whose_module_needs_a_session_is_deferred_with_a_located_note(ses
     assert "SESSION_OR_CONTEXT_NOT_EXISTS" in deferred.reason
     note = deferred.note
     assert (note.path, note.file, note.line) == ("pipeline.steps[1].type", str(path), 7)
-    assert "not checked without Spark" in note.message and "`ppf run` imports it once the session exists" in note.message
+    assert (
+        "not checked without Spark" in note.message and "`ppf run` imports it once the session exists" in note.message
+    )
     assert "LongType()" in note.hint
     assert pipeline.graph.inputs["scale"] == ("numbers",) and pipeline.graph.inputs["out"] == ("scale",)
 
@@ -148,7 +153,8 @@ def test_other_problems_are_still_reported_next_to_a_deferred_step(session_modul
 def test_a_module_broken_otherwise_is_still_an_error_to_fix(tmp_path, monkeypatch, write_conf):
     (tmp_path / "broken_udf_module.py").write_text(
         "from pyspark.errors import PySparkValueError\n"
-        "raise PySparkValueError(errorClass='CANNOT_BE_NONE', messageParameters={'arg_name': 'col'})\n")
+        "raise PySparkValueError(errorClass='CANNOT_BE_NONE', messageParameters={'arg_name': 'col'})\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ConfigError) as caught:
         validate(load_pipeline_file(write_conf(PIPELINE.replace("{module}", "broken_udf_module"))))

@@ -51,6 +51,7 @@ def test_blocks_nest_on_one_thread_and_exclude_other_threads():
         with session_settings(spark, {"a": "inner"}):
             assert spark.conf.get("a") == "inner"
         assert spark.conf.get("a") == "outer"
+
         def change_from_another_thread():
             with session_settings(spark, {"a": "other"}):
                 entered.set()

@@ -6,10 +6,23 @@ from pyspark_pipeline_framework.core import PpfError
 
 #: Text fragments of S3A/AWS SDK failures to reach or authenticate with the store.
 _ACCESS_FAILURES = (
-    "AWSClientIOException", "SdkClientException", "Unable to execute HTTP request", "Connection refused",
-    "ConnectException", "UnknownHostException", "AccessDenied", "403 Forbidden", "InvalidAccessKeyId",
-    "SignatureDoesNotMatch", "NoSuchBucket", "UnknownStoreException", "AWSBadRequestException",
-    "AWSNoResponseException", "timed out", "NoAwsCredentialsException", "No AWS Credentials",
+    "AWSClientIOException",
+    "SdkClientException",
+    "Unable to execute HTTP request",
+    "Connection refused",
+    "ConnectException",
+    "UnknownHostException",
+    "AccessDenied",
+    "403 Forbidden",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "NoSuchBucket",
+    "UnknownStoreException",
+    "AWSBadRequestException",
+    "AWSNoResponseException",
+    "timed out",
+    "NoAwsCredentialsException",
+    "No AWS Credentials",
 )
 
 
@@ -24,8 +37,10 @@ def is_access_failure(error: BaseException) -> bool:
 
 def access_error(action: str, uri: str, config_path: str, endpoint: str | None, error: BaseException) -> S3AccessError:
     lines = str(error).splitlines()
-    cause = next((line.strip() for line in lines if any(f in line for f in _ACCESS_FAILURES)),
-                 lines[0] if lines else type(error).__name__)
+    cause = next(
+        (line.strip() for line in lines if any(f in line for f in _ACCESS_FAILURES)),
+        lines[0] if lines else type(error).__name__,
+    )
     where = f"endpoint {endpoint}" if endpoint else "the configured S3 endpoint"
     return S3AccessError(
         f"{config_path}: cannot {action} {uri} through {where}: {cause[:500]}. "

@@ -95,9 +95,12 @@ def apply_bucket_settings(spark: SparkSession, bucket: str, settings: dict[str, 
     try:
         hadoop_conf = spark.sparkContext._jsc.hadoopConfiguration()
     except Exception:  # Spark Connect: no JVM handle in this process
-        logger.warning("s3_options_not_applied", bucket=bucket,
-                       reason="the session has no Hadoop configuration here (Spark Connect?)",
-                       hint=f"set spark.hadoop.fs.s3a.bucket.{bucket}.* in spark.conf instead")
+        logger.warning(
+            "s3_options_not_applied",
+            bucket=bucket,
+            reason="the session has no Hadoop configuration here (Spark Connect?)",
+            hint=f"set spark.hadoop.fs.s3a.bucket.{bucket}.* in spark.conf instead",
+        )
         return
     for name, value in settings.items():
         key = f"fs.s3a.bucket.{bucket}.{name}"
@@ -106,5 +109,9 @@ def apply_bucket_settings(spark: SparkSession, bucket: str, settings: dict[str, 
             hadoop_conf.set(key, value)
         elif existing != value:
             shown = "***" if name in SECRET_SETTINGS else value
-            logger.warning("s3_option_kept", key=key, wanted=shown,
-                           reason="already set by spark.conf or an earlier step; the existing value wins")
+            logger.warning(
+                "s3_option_kept",
+                key=key,
+                wanted=shown,
+                reason="already set by spark.conf or an earlier step; the existing value wins",
+            )

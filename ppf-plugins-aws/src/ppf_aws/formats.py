@@ -14,5 +14,10 @@ def check_format(name: str) -> Iterable[tuple[str, str]]:
         return
     close = difflib.get_close_matches(name.lower(), KNOWN_FORMATS, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
-    yield "format", (f"unknown format {name!r}; {hint}known: {', '.join(KNOWN_FORMATS)} "
-                     "(or a data source class name such as 'com.example.MyFormat')")
+    yield (
+        "format",
+        (
+            f"unknown format {name!r}; {hint}known: {', '.join(KNOWN_FORMATS)} "
+            "(or a data source class name such as 'com.example.MyFormat')"
+        ),
+    )

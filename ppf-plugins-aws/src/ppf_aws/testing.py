@@ -41,8 +41,13 @@ class S3TestServer:
     def client(self) -> Any:
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name=TEST_REGION,
-                            aws_access_key_id=TEST_ACCESS_KEY, aws_secret_access_key=TEST_SECRET_KEY)
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=TEST_REGION,
+            aws_access_key_id=TEST_ACCESS_KEY,
+            aws_secret_access_key=TEST_SECRET_KEY,
+        )
 
     def create_bucket(self, name: str) -> None:
         self.client().create_bucket(Bucket=name)
@@ -82,8 +87,14 @@ def s3a_settings(endpoint: str, *, fail_fast: bool = False) -> dict[str, str]:
         "secret.key": TEST_SECRET_KEY,
     }
     if fail_fast:
-        settings.update({"attempts.maximum": "0", "retry.limit": "0", "retry.interval": "10ms",
-                         "connection.establish.timeout": "2s"})
+        settings.update(
+            {
+                "attempts.maximum": "0",
+                "retry.limit": "0",
+                "retry.interval": "10ms",
+                "connection.establish.timeout": "2s",
+            }
+        )
     return settings
 
 

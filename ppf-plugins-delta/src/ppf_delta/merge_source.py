@@ -123,8 +123,20 @@ def estimated_bytes(df: DataFrame) -> int:
     return size if isinstance(size, int) else int(size.toString())  # py4j converts scala.math.BigInt
 
 
-_BYTE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
-               "g": 1 << 30, "gb": 1 << 30, "t": 1 << 40, "tb": 1 << 40, "p": 1 << 50, "pb": 1 << 50}
+_BYTE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1 << 10,
+    "kb": 1 << 10,
+    "m": 1 << 20,
+    "mb": 1 << 20,
+    "g": 1 << 30,
+    "gb": 1 << 30,
+    "t": 1 << 40,
+    "tb": 1 << 40,
+    "p": 1 << 50,
+    "pb": 1 << 50,
+}
 
 
 def parse_bytes(text: str) -> int:
@@ -135,8 +147,9 @@ def parse_bytes(text: str) -> int:
     return int(match.group(1)) * _BYTE_UNITS[match.group(2).lower()]
 
 
-def join_partitions(conf: Callable[[str, str | None], str | None], estimated: int | None,
-                    default_parallelism: int) -> int:
+def join_partitions(
+    conf: Callable[[str, str | None], str | None], estimated: int | None, default_parallelism: int
+) -> int:
     """How many partitions the merge's join gets: what adaptive execution would coalesce it to.
 
     The same rule as Spark's ``CoalesceShufflePartitions``, applied to the size estimate of source
@@ -145,14 +158,18 @@ def join_partitions(conf: Callable[[str, str | None], str | None], estimated: in
     count it would start from (``spark.sql.shuffle.partitions``).
     """
     shuffle_partitions = int(conf("spark.sql.shuffle.partitions", "200") or 200)
-    if _off(conf("spark.sql.adaptive.enabled", "true")) or \
-            _off(conf("spark.sql.adaptive.coalescePartitions.enabled", "true")):
+    if _off(conf("spark.sql.adaptive.enabled", "true")) or _off(
+        conf("spark.sql.adaptive.coalescePartitions.enabled", "true")
+    ):
         return shuffle_partitions
     initial = int(conf("spark.sql.adaptive.coalescePartitions.initialPartitionNum", None) or shuffle_partitions)
     if estimated is None:
         return initial
-    advisory = _setting_bytes(conf, "spark.sql.adaptive.advisoryPartitionSizeInBytes",
-                              conf("spark.sql.adaptive.shuffle.targetPostShuffleInputSize", "64MB") or "64MB")
+    advisory = _setting_bytes(
+        conf,
+        "spark.sql.adaptive.advisoryPartitionSizeInBytes",
+        conf("spark.sql.adaptive.shuffle.targetPostShuffleInputSize", "64MB") or "64MB",
+    )
     target = advisory
     if not _off(conf("spark.sql.adaptive.coalescePartitions.parallelismFirst", "true")):
         minimum_count = int(conf("spark.sql.adaptive.coalescePartitions.minPartitionNum", None) or default_parallelism)
@@ -171,5 +188,7 @@ def _setting_bytes(conf: Callable[[str, str | None], str | None], key: str, defa
     try:
         return parse_bytes(value)
     except ValueError:
-        raise ValueError(f"Spark setting {key} = {value!r} is not a byte size; give e.g. \"64MB\" or a number of "
-                         "bytes in spark.conf (pipeline file) or --override spark.conf...") from None
+        raise ValueError(
+            f'Spark setting {key} = {value!r} is not a byte size; give e.g. "64MB" or a number of '
+            "bytes in spark.conf (pipeline file) or --override spark.conf..."
+        ) from None

@@ -54,15 +54,18 @@ class DeltaSinkConfig(SinkConfig):
     def check(self) -> Iterable[tuple[str, str]]:
         yield from check_path_or_table(self.path, self.table)
         if self.mode == "merge" and not self.merge_keys:
-            yield "merge_keys", "mode = \"merge\" needs the columns that identify a row, e.g. merge_keys = [\"id\"]"
+            yield "merge_keys", 'mode = "merge" needs the columns that identify a row, e.g. merge_keys = ["id"]'
         if self.mode != "merge":
-            for key, value in (("merge_keys", self.merge_keys), ("merge_condition", self.merge_condition),
-                               ("delete_unmatched", self.delete_unmatched),
-                               ("check_unique_keys", not self.check_unique_keys)):
+            for key, value in (
+                ("merge_keys", self.merge_keys),
+                ("merge_condition", self.merge_condition),
+                ("delete_unmatched", self.delete_unmatched),
+                ("check_unique_keys", not self.check_unique_keys),
+            ):
                 if value:
-                    yield key, f"only applies with mode = \"merge\" (mode is {self.mode!r})"
+                    yield key, f'only applies with mode = "merge" (mode is {self.mode!r})'
         if self.replace_where is not None and self.mode != "overwrite":
-            yield "replace_where", f"only applies with mode = \"overwrite\" (mode is {self.mode!r})"
+            yield "replace_where", f'only applies with mode = "overwrite" (mode is {self.mode!r})'
         if len(set(self.merge_keys)) != len(self.merge_keys):
             yield "merge_keys", "lists a column twice"
         for key in ("txnAppId", "txnVersion", "replaceWhere", "mergeSchema"):
@@ -128,8 +131,14 @@ class DeltaSink(Sink[DeltaSinkConfig]):
     # -- merge -------------------------------------------------------------------------------
     def _merge(self, spark: SparkSession, target: DeltaTable, df: DataFrame) -> None:
         config = self.config
-        self._run_guarded(df, lambda: self._merge_checked(spark, target, df) if config.check_unique_keys
-                          else self._execute_merge(spark, target, df))
+        self._run_guarded(
+            df,
+            lambda: (
+                self._merge_checked(spark, target, df)
+                if config.check_unique_keys
+                else self._execute_merge(spark, target, df)
+            ),
+        )
 
     def _merge_checked(self, spark: SparkSession, target: DeltaTable, df: DataFrame) -> None:
         with checked_merge_source(df, list(self.config.merge_keys), target) as source:
@@ -140,10 +149,12 @@ class DeltaSink(Sink[DeltaSinkConfig]):
         condition = " AND ".join(f"target.`{key}` = source.`{key}`" for key in config.merge_keys)
         if config.merge_condition:
             condition = f"{condition} AND ({config.merge_condition})"
-        builder = (target.alias("target")
-                   .merge(source.alias("source"), condition)
-                   .whenMatchedUpdateAll()
-                   .whenNotMatchedInsertAll())
+        builder = (
+            target.alias("target")
+            .merge(source.alias("source"), condition)
+            .whenMatchedUpdateAll()
+            .whenNotMatchedInsertAll()
+        )
         if config.delete_unmatched:
             builder = builder.whenNotMatchedBySourceDelete()
         if config.merge_schema:
@@ -163,8 +174,9 @@ class DeltaSink(Sink[DeltaSinkConfig]):
             if not is_duplicate_key_failure(error):
                 raise
             target = describe(self.config.path, self.config.table)
-            raise duplicate_key_error(df, list(self.config.merge_keys), self.config_path("merge_keys"),
-                                      target) from None
+            raise duplicate_key_error(
+                df, list(self.config.merge_keys), self.config_path("merge_keys"), target
+            ) from None
 
     # -- table properties --------------------------------------------------------------------
     def _apply_table_properties(self, spark: SparkSession, target: DeltaTable) -> None:

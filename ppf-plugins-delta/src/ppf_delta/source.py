@@ -46,11 +46,18 @@ class DeltaSourceConfig(SourceConfig):
             yield "timestamp", "time travel takes either `version` or `timestamp`, not both"
         if self.version is not None and self.version < 0:
             yield "version", "must be 0 or more"
-        feed_keys = {"starting_version": self.starting_version, "starting_timestamp": self.starting_timestamp,
-                     "ending_version": self.ending_version, "ending_timestamp": self.ending_timestamp}
+        feed_keys = {
+            "starting_version": self.starting_version,
+            "starting_timestamp": self.starting_timestamp,
+            "ending_version": self.ending_version,
+            "ending_timestamp": self.ending_timestamp,
+        }
         if self.change_data_feed:
             if self.version is not None or self.timestamp is not None:
-                yield "change_data_feed", "a change feed read takes starting_/ending_ versions, not `version`/`timestamp`"
+                yield (
+                    "change_data_feed",
+                    "a change feed read takes starting_/ending_ versions, not `version`/`timestamp`",
+                )
             if self.starting_version is None and self.starting_timestamp is None:
                 yield "starting_version", "a change feed read needs `starting_version` or `starting_timestamp`"
             if self.starting_version is not None and self.starting_timestamp is not None:
@@ -84,10 +91,12 @@ class DeltaSource(Source[DeltaSourceConfig]):
             options["timestampAsOf"] = config.timestamp
         if config.change_data_feed:
             options["readChangeFeed"] = "true"
-            for key, value in (("startingVersion", config.starting_version),
-                               ("startingTimestamp", config.starting_timestamp),
-                               ("endingVersion", config.ending_version),
-                               ("endingTimestamp", config.ending_timestamp)):
+            for key, value in (
+                ("startingVersion", config.starting_version),
+                ("startingTimestamp", config.starting_timestamp),
+                ("endingVersion", config.ending_version),
+                ("endingTimestamp", config.ending_timestamp),
+            ):
                 if value is not None:
                     options[key] = str(value)
         return {**options, **config.options}

@@ -34,9 +34,11 @@ def guard_unique_keys(df: DataFrame, keys: list[str]) -> DataFrame:
     counted = "__ppf_merge_key_rows"
     occurrences = F.count(F.lit(1)).over(Window.partitionBy(*[F.col(k) for k in keys]))
     failure = F.raise_error(F.concat(F.lit(f"{MARKER} "), F.to_json(F.struct(*[F.col(k) for k in keys]))))
-    return (df.withColumn(counted, occurrences)
-            .filter(F.when(F.col(counted) > 1, failure).otherwise(F.lit(True)))
-            .drop(counted))
+    return (
+        df.withColumn(counted, occurrences)
+        .filter(F.when(F.col(counted) > 1, failure).otherwise(F.lit(True)))
+        .drop(counted)
+    )
 
 
 def is_duplicate_key_failure(error: BaseException) -> bool:
@@ -47,11 +49,15 @@ def duplicate_key_error(df: DataFrame, keys: list[str], config_path: str, target
     """The error to raise instead of Spark's: names the keys and a sample of duplicated values."""
     from pyspark.sql import functions as F
 
-    rows = (df.groupBy(*keys).agg(F.count(F.lit(1)).alias("rows"))
-            .filter(F.col("rows") > 1).orderBy(F.col("rows").desc()).limit(SAMPLE_SIZE).collect())
-    sample = "; ".join(
-        ", ".join(f"{k}={row[k]!r}" for k in keys) + f" ({row['rows']} rows)" for row in rows
+    rows = (
+        df.groupBy(*keys)
+        .agg(F.count(F.lit(1)).alias("rows"))
+        .filter(F.col("rows") > 1)
+        .orderBy(F.col("rows").desc())
+        .limit(SAMPLE_SIZE)
+        .collect()
     )
+    sample = "; ".join(", ".join(f"{k}={row[k]!r}" for k in keys) + f" ({row['rows']} rows)" for row in rows)
     return DuplicateMergeKeyError(
         f"{config_path}: merge key ({', '.join(keys)}) is not unique in the source, so the merge into "
         f"{target} was not run and the table is unchanged; duplicated keys: {sample or 'see the Spark error'}. "

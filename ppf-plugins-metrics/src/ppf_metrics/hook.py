@@ -90,7 +90,9 @@ class MetricsHook(Hook[MetricsSettings]):
 
         parent = trace.set_span_in_context(self._run_span) if self._run_span is not None else None
         span = self._telemetry.result().tracer.start_span(
-            f"step {step_name}", context=parent, attributes={"ppf.step": step_name, "ppf.step.type": step.type},
+            f"step {step_name}",
+            context=parent,
+            attributes={"ppf.step": step_name, "ppf.step.type": step.type},
         )
         with self._lock:
             self._step_spans[step_name] = span
@@ -180,5 +182,6 @@ class MetricsHook(Hook[MetricsSettings]):
 
 def _figures(metrics: Any) -> dict[str, int | float]:
     """The numeric figures of ``StepResult.metrics`` (missing ones, ``None``, are left out)."""
-    return {key: value for key, value in metrics.items()
-            if isinstance(value, (int, float)) and not isinstance(value, bool)}
+    return {
+        key: value for key, value in metrics.items() if isinstance(value, (int, float)) and not isinstance(value, bool)
+    }

@@ -99,21 +99,38 @@ class LineageHook(Hook[LineageSettings]):
 
     def _start_run(self, pipeline: Any, context: Any, at: datetime) -> None:
         inputs, outputs = self._pipeline_datasets(pipeline, context)
-        self._send("START", self._run(context.run_id), self._job(pipeline.name, "PIPELINE"),
-                   inputs=[self._input(d) for d in inputs], outputs=[self._output(d) for d in outputs], event_time=at)
+        self._send(
+            "START",
+            self._run(context.run_id),
+            self._job(pipeline.name, "PIPELINE"),
+            inputs=[self._input(d) for d in inputs],
+            outputs=[self._output(d) for d in outputs],
+            event_time=at,
+        )
 
     def _start_step(self, step_name: str, step: Any, context: Any, at: datetime) -> None:
         datasets = step_datasets(context.step_kinds.get(step_name, ""), step.config)
-        self._send("START", self._step_run(context, step_name), self._job(f"{self._pipeline.name}.{step_name}", "STEP"),
-                   inputs=[self._input(d) for d in datasets.inputs],
-                   outputs=[self._output(d) for d in datasets.outputs], event_time=at)
+        self._send(
+            "START",
+            self._step_run(context, step_name),
+            self._job(f"{self._pipeline.name}.{step_name}", "STEP"),
+            inputs=[self._input(d) for d in datasets.inputs],
+            outputs=[self._output(d) for d in datasets.outputs],
+            event_time=at,
+        )
 
     def _fail_step(self, step_name: str, context: Any, error: BaseException, at: datetime) -> None:
         facets = {"errorMessage": self._error_facet(error)}
         metrics = getattr(error, "metrics", None) or {}
         inputs = self._checked_inputs(self._pipeline, step_name, metrics)
-        self._terminal(step_name, "FAIL", self._step_run(context, step_name, facets),
-                       self._job(f"{self._pipeline.name}.{step_name}", "STEP"), inputs=inputs, event_time=at)
+        self._terminal(
+            step_name,
+            "FAIL",
+            self._step_run(context, step_name, facets),
+            self._job(f"{self._pipeline.name}.{step_name}", "STEP"),
+            inputs=inputs,
+            event_time=at,
+        )
 
     def _end_run(self, pipeline: Any, context: Any, result: Any, at: datetime) -> None:
         with self._lock:
@@ -124,33 +141,57 @@ class LineageHook(Hook[LineageSettings]):
                 continue  # failed (FAIL already sent) or never started
             datasets = step_datasets(context.step_kinds.get(step.name, ""), step.config)
             metrics = step_result.metrics
-            self._terminal(step.name, "COMPLETE", self._step_run(context, step.name),
-                           self._job(f"{pipeline.name}.{step.name}", "STEP"),
-                           inputs=[self._input(d, metrics.get("rows_out")) for d in datasets.inputs]
-                           + self._checked_inputs(pipeline, step.name, metrics),
-                           outputs=[self._output(d, metrics.get("rows_written"), metrics.get("bytes_written"))
-                                    for d in datasets.outputs],
-                           event_time=finished_at[step.name])
+            self._terminal(
+                step.name,
+                "COMPLETE",
+                self._step_run(context, step.name),
+                self._job(f"{pipeline.name}.{step.name}", "STEP"),
+                inputs=[self._input(d, metrics.get("rows_out")) for d in datasets.inputs]
+                + self._checked_inputs(pipeline, step.name, metrics),
+                outputs=[
+                    self._output(d, metrics.get("rows_written"), metrics.get("bytes_written")) for d in datasets.outputs
+                ],
+                event_time=finished_at[step.name],
+            )
         inputs, _ = self._pipeline_datasets(pipeline, context)
         outputs, seen = [], set()
         for step_result in result.steps:  # each sink's dataset, with what that sink wrote
             for dataset in self._sink_datasets(pipeline, context, step_result.name):
                 if dataset not in seen:
                     seen.add(dataset)
-                    outputs.append(self._output(dataset, step_result.metrics.get("rows_written"),
-                                                step_result.metrics.get("bytes_written")))
+                    outputs.append(
+                        self._output(
+                            dataset, step_result.metrics.get("rows_written"), step_result.metrics.get("bytes_written")
+                        )
+                    )
         run_facets = {}
         state = "COMPLETE"
         if not result.succeeded:
             state = "FAIL"
             failed = [f"{s.name}: {s.error}" for s in result.steps if s.error]
             run_facets["errorMessage"] = self._error_facet(None, "; ".join(failed) or "the run failed")
-        self._terminal(None, state, self._run(context.run_id, run_facets), self._job(pipeline.name, "PIPELINE"),
-                       inputs=[self._input(d) for d in inputs], outputs=outputs, event_time=at)
+        self._terminal(
+            None,
+            state,
+            self._run(context.run_id, run_facets),
+            self._job(pipeline.name, "PIPELINE"),
+            inputs=[self._input(d) for d in inputs],
+            outputs=outputs,
+            event_time=at,
+        )
 
     # -- events --------------------------------------------------------------------------------
-    def _terminal(self, step_name: str | None, state: str, run: Any, job: Any, *, inputs=(), outputs=(),
-                  event_time: datetime | None = None) -> None:
+    def _terminal(
+        self,
+        step_name: str | None,
+        state: str,
+        run: Any,
+        job: Any,
+        *,
+        inputs=(),
+        outputs=(),
+        event_time: datetime | None = None,
+    ) -> None:
         key = step_name or "\0run"
         with self._lock:
             if key in self._terminal_sent:
@@ -158,13 +199,21 @@ class LineageHook(Hook[LineageSettings]):
             self._terminal_sent.add(key)
         self._send(state, run, job, inputs=list(inputs), outputs=list(outputs), event_time=event_time)
 
-    def _send(self, state: str, run: Any, job: Any, *, inputs=(), outputs=(), event_time: datetime | None = None) -> None:
+    def _send(
+        self, state: str, run: Any, job: Any, *, inputs=(), outputs=(), event_time: datetime | None = None
+    ) -> None:
         """Build and emit one event (on the background thread)."""
         from openlineage.client.event_v2 import RunEvent, RunState
 
-        event = RunEvent(eventType=getattr(RunState, state),
-                         eventTime=(event_time or _now()).isoformat(),
-                         run=run, job=job, producer=PRODUCER, inputs=list(inputs), outputs=list(outputs))
+        event = RunEvent(
+            eventType=getattr(RunState, state),
+            eventTime=(event_time or _now()).isoformat(),
+            run=run,
+            job=job,
+            producer=PRODUCER,
+            inputs=list(inputs),
+            outputs=list(outputs),
+        )
         self._client_or_build().emit(event)
 
     def _later(self, work: Any, *args: Any) -> None:
@@ -201,7 +250,8 @@ class LineageHook(Hook[LineageSettings]):
         input_facets = dict(facets or {})
         if rows is not None:
             input_facets["inputStatistics"] = input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
-                rowCount=rows)
+                rowCount=rows
+            )
         return InputDataset(namespace=dataset.namespace, name=dataset.name, inputFacets=input_facets)
 
     @staticmethod
@@ -212,7 +262,8 @@ class LineageHook(Hook[LineageSettings]):
         facets: dict[str, OutputDatasetFacet] = {}
         if rows is not None or size is not None:
             facets["outputStatistics"] = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
-                rowCount=rows, size=size)
+                rowCount=rows, size=size
+            )
         return OutputDataset(namespace=dataset.namespace, name=dataset.name, outputFacets=facets)
 
     def _checked_inputs(self, pipeline: Any, step_name: str, metrics: Mapping[str, Any]) -> list[Any]:
@@ -224,17 +275,29 @@ class LineageHook(Hook[LineageSettings]):
         from openlineage.client.facet_v2 import data_quality_assertions_dataset as dqa
         from openlineage.client.facet_v2 import data_quality_metrics_input_dataset as dqm
 
-        assertions = [dqa.Assertion(assertion=str(entry.get("type", name)), success=bool(entry.get("passed", False)),
-                                    name=str(name), severity=str(entry.get("action")) if entry.get("action") else None,
-                                    actual=str(entry["rows_failed"]) if "rows_failed" in entry else entry.get("message"))
-                      for name, entry in report["checks"].items()]
+        assertions = [
+            dqa.Assertion(
+                assertion=str(entry.get("type", name)),
+                success=bool(entry.get("passed", False)),
+                name=str(name),
+                severity=str(entry.get("action")) if entry.get("action") else None,
+                actual=str(entry["rows_failed"]) if "rows_failed" in entry else entry.get("message"),
+            )
+            for name, entry in report["checks"].items()
+        ]
         facets: dict[str, InputDatasetFacet] = {
-            "dataQualityAssertions": dqa.DataQualityAssertionsDatasetFacet(assertions=assertions)}
+            "dataQualityAssertions": dqa.DataQualityAssertionsDatasetFacet(assertions=assertions)
+        }
         if report.get("rows_checked") is not None:
             facets["dataQualityMetrics"] = dqm.DataQualityMetricsInputDatasetFacet(
-                rowCount=int(report["rows_checked"]), columnMetrics={})
-        return [self._input(Dataset(f"ppf://{self.settings.namespace}", f"{pipeline.name}.{upstream}", "step"),
-                            facets=facets) for upstream in _inputs_of(pipeline, step_name)]
+                rowCount=int(report["rows_checked"]), columnMetrics={}
+            )
+        return [
+            self._input(
+                Dataset(f"ppf://{self.settings.namespace}", f"{pipeline.name}.{upstream}", "step"), facets=facets
+            )
+            for upstream in _inputs_of(pipeline, step_name)
+        ]
 
     @staticmethod
     def _error_facet(error: BaseException | None, message: str | None = None) -> Any:
@@ -242,7 +305,8 @@ class LineageHook(Hook[LineageSettings]):
 
         stack = "".join(traceback.format_exception(error)) if error is not None else None
         return error_message_run.ErrorMessageRunFacet(
-            message=message or f"{type(error).__name__}: {error}", programmingLanguage="PYTHON", stackTrace=stack)
+            message=message or f"{type(error).__name__}: {error}", programmingLanguage="PYTHON", stackTrace=stack
+        )
 
     @staticmethod
     def _pipeline_datasets(pipeline: Any, context: Any) -> tuple[list[Dataset], list[Dataset]]:
@@ -270,7 +334,9 @@ class LineageHook(Hook[LineageSettings]):
             from openlineage.client import OpenLineageClient
 
             transport = self.settings.transport
-            self._client = OpenLineageClient(config={"transport": dict(transport)}) if transport else OpenLineageClient()
+            self._client = (
+                OpenLineageClient(config={"transport": dict(transport)}) if transport else OpenLineageClient()
+            )
         return self._client
 
     def _deliver(self) -> None:
@@ -297,8 +363,11 @@ class LineageHook(Hook[LineageSettings]):
         with self._lock:
             failures, self._failures = self._failures, []
         if sender is not None and sender.is_alive():
-            log.warning("lineage_not_delivered", reason=f"events still pending after {self.settings.timeout}s",
-                        pending=self._queue.qsize())
+            log.warning(
+                "lineage_not_delivered",
+                reason=f"events still pending after {self.settings.timeout}s",
+                pending=self._queue.qsize(),
+            )
         elif self._client is not None:
             try:
                 self._client.close(max(0.0, deadline - time.monotonic()))

@@ -46,14 +46,18 @@ def run_registry(pipeline_name: str, result: RunResult, now: float | None = None
     now = time.time() if now is None else now
     registry = CollectorRegistry()
     step_gauges = {
-        "duration_seconds": Gauge("ppf_step_duration_seconds", "Wall time of a step, all attempts",
-                                  ["step"], registry=registry),
+        "duration_seconds": Gauge(
+            "ppf_step_duration_seconds", "Wall time of a step, all attempts", ["step"], registry=registry
+        ),
         "attempts": Gauge("ppf_step_attempts", "Attempts a step took", ["step"], registry=registry),
-        "succeeded": Gauge("ppf_step_succeeded", "1 if the step succeeded, else 0", ["step", "status"],
-                           registry=registry),
+        "succeeded": Gauge(
+            "ppf_step_succeeded", "1 if the step succeeded, else 0", ["step", "status"], registry=registry
+        ),
     }
-    figures = {key: Gauge(f"ppf_step_{key}", f"Step figure {key} as Spark reported it", ["step"], registry=registry)
-               for key in STEP_FIGURES}
+    figures = {
+        key: Gauge(f"ppf_step_{key}", f"Step figure {key} as Spark reported it", ["step"], registry=registry)
+        for key in STEP_FIGURES
+    }
     for step in result.steps:
         step_gauges["duration_seconds"].labels(step.name).set(step.duration_s)
         step_gauges["attempts"].labels(step.name).set(step.attempts)
@@ -66,8 +70,9 @@ def run_registry(pipeline_name: str, result: RunResult, now: float | None = None
     Gauge("ppf_run_succeeded", "1 if the run succeeded, else 0", registry=registry).set(1 if result.succeeded else 0)
     Gauge("ppf_run_last_run_timestamp_seconds", "When the last run ended", registry=registry).set(now)
     if result.succeeded:
-        Gauge("ppf_run_last_success_timestamp_seconds", "When the last successful run ended",
-              registry=registry).set(now)
+        Gauge("ppf_run_last_success_timestamp_seconds", "When the last successful run ended", registry=registry).set(
+            now
+        )
     return registry
 
 
@@ -77,11 +82,15 @@ def push_run(settings: PushgatewaySettings, pipeline_name: str, result: RunResul
 
     grouping_key = {**settings.grouping_key, "pipeline": pipeline_name}
     try:
-        pushadd_to_gateway(settings.url, job=settings.job, registry=run_registry(pipeline_name, result),
-                           grouping_key=grouping_key, timeout=settings.timeout)
+        pushadd_to_gateway(
+            settings.url,
+            job=settings.job,
+            registry=run_registry(pipeline_name, result),
+            grouping_key=grouping_key,
+            timeout=settings.timeout,
+        )
     except Exception as exc:  # monitoring must never fail the pipeline it watches
-        log.warning("pushgateway_push_failed", url=settings.url, job=settings.job,
-                    error=f"{type(exc).__name__}: {exc}")
+        log.warning("pushgateway_push_failed", url=settings.url, job=settings.job, error=f"{type(exc).__name__}: {exc}")
         return False
     log.info("pushgateway_pushed", url=settings.url, job=settings.job, grouping_key=grouping_key)
     return True

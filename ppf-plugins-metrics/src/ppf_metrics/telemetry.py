@@ -80,8 +80,12 @@ class RunTelemetry:
     step_figures: dict[str, Counter]
 
     @classmethod
-    def build(cls, settings: MetricsSettings, span_exporter: SpanExporter | None = None,
-              metric_reader: MetricReader | None = None) -> RunTelemetry:
+    def build(
+        cls,
+        settings: MetricsSettings,
+        span_exporter: SpanExporter | None = None,
+        metric_reader: MetricReader | None = None,
+    ) -> RunTelemetry:
         tracer_provider, meter_provider = build_providers(settings, span_exporter, metric_reader)
         meter = meter_provider.get_meter(INSTRUMENTATION)
         return cls(
@@ -89,14 +93,21 @@ class RunTelemetry:
             meter_provider=meter_provider,
             tracer=tracer_provider.get_tracer(INSTRUMENTATION),
             step_duration=meter.create_histogram(
-                "ppf.step.duration", unit="s", description="Wall time of a step, all attempts included"),
-            step_attempts=meter.create_counter("ppf.step.attempts", unit="{attempt}", description="Attempts a step took"),
+                "ppf.step.duration", unit="s", description="Wall time of a step, all attempts included"
+            ),
+            step_attempts=meter.create_counter(
+                "ppf.step.attempts", unit="{attempt}", description="Attempts a step took"
+            ),
             step_runs=meter.create_counter("ppf.step.runs", unit="{step}", description="Steps by final status"),
             run_duration=meter.create_histogram(
-                "ppf.pipeline.duration", unit="s", description="Wall time of a pipeline run"),
+                "ppf.pipeline.duration", unit="s", description="Wall time of a pipeline run"
+            ),
             step_figures={
-                key: meter.create_counter(f"ppf.step.{key}", unit="By" if key == "bytes_written" else "{row}",
-                                          description=f"Step figure {key}, as Spark reported it")
+                key: meter.create_counter(
+                    f"ppf.step.{key}",
+                    unit="By" if key == "bytes_written" else "{row}",
+                    description=f"Step figure {key}, as Spark reported it",
+                )
                 for key in STEP_FIGURES
             },
         )
@@ -110,10 +121,15 @@ def require_exporter_package(settings: MetricsSettings) -> None:
         import opentelemetry.exporter.otlp.proto.http.metric_exporter
         import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401
     except ImportError:
-        raise ConfigError([ConfigIssue(
-            "pipeline.hooks.metrics.exporter", "exporter \"otlp\" needs the OTLP exporter package",
-            "pip install 'ppf-plugins-metrics[otlp]'",
-        )]) from None
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    "pipeline.hooks.metrics.exporter",
+                    'exporter "otlp" needs the OTLP exporter package',
+                    "pip install 'ppf-plugins-metrics[otlp]'",
+                )
+            ]
+        ) from None
 
 
 def _exporters(settings: MetricsSettings) -> tuple[SpanExporter | None, MetricReader | None]:
@@ -128,8 +144,9 @@ def _exporters(settings: MetricsSettings) -> tuple[SpanExporter | None, MetricRe
         from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
         from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
-        return ConsoleSpanExporter(), PeriodicExportingMetricReader(ConsoleMetricExporter(),
-                                                                    export_interval_millis=once)
+        return ConsoleSpanExporter(), PeriodicExportingMetricReader(
+            ConsoleMetricExporter(), export_interval_millis=once
+        )
     require_exporter_package(settings)
     from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter

@@ -41,15 +41,18 @@ COMPONENTS = {"Numbers": Numbers, "MaybeFail": MaybeFail, "Discard": Discard}
 
 
 def numbers_pipeline(name: str = "numbers", *, fail: bool = False, hooks: dict | None = None) -> ResolvedPipeline:
-    return validate_raw({
-        "name": name,
-        "steps": [
-            {"name": "read", "type": "Numbers"},
-            {"name": "check", "type": "MaybeFail", "config": {"fail": fail}},
-            {"name": "store", "type": "Discard"},
-        ],
-        "hooks": hooks or {},
-    }, InlineRegistry(COMPONENTS))
+    return validate_raw(
+        {
+            "name": name,
+            "steps": [
+                {"name": "read", "type": "Numbers"},
+                {"name": "check", "type": "MaybeFail", "config": {"fail": fail}},
+                {"name": "store", "type": "Discard"},
+            ],
+            "hooks": hooks or {},
+        },
+        InlineRegistry(COMPONENTS),
+    )
 
 
 def run(validated: ResolvedPipeline, *plugins: Any) -> RunResult:

@@ -33,7 +33,7 @@ class VaultSettings(HookSettings):
     def address(self) -> str:
         url = self.url or os.environ.get("VAULT_ADDR")
         if not url:
-            raise SecretError("no Vault address: set hooks { vault { url = \"https://...\" } } or VAULT_ADDR")
+            raise SecretError('no Vault address: set hooks { vault { url = "https://..." } } or VAULT_ADDR')
         return url
 
     def token(self) -> str:
@@ -77,8 +77,10 @@ class VaultSecretResolver:
             data = self._secrets[mount, path]
         if key not in data:
             # Key names are not secret; listing them helps spot a typo.
-            raise SecretError(f"secret://vault/{reference}: the secret {mount}/{path} has no key {key!r} "
-                              f"(keys: {', '.join(sorted(data)) or 'none'})")
+            raise SecretError(
+                f"secret://vault/{reference}: the secret {mount}/{path} has no key {key!r} "
+                f"(keys: {', '.join(sorted(data)) or 'none'})"
+            )
         return str(data[key])
 
     def _read(self, mount: str, path: str) -> dict[str, Any]:
@@ -105,7 +107,9 @@ class VaultSecretResolver:
             import hvac
 
             self._client = hvac.Client(
-                url=self.settings.address(), token=self.settings.token(),
-                namespace=self.settings.namespace, timeout=self.settings.timeout,
+                url=self.settings.address(),
+                token=self.settings.token(),
+                namespace=self.settings.namespace,
+                timeout=self.settings.timeout,
             )
         return self._client

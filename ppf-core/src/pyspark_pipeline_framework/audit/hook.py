@@ -100,28 +100,40 @@ class AuditLogHook(Hook[AuditLogSettings]):
             datasets = step_datasets(context.step_kinds.get(step.name, ""), step.config)
             run_inputs += [d.to_dict() for d in datasets.inputs]
             run_outputs += [d.to_dict() for d in datasets.outputs]
-            self._emit(context, {
-                "event": "step", **base, "step": step.name, "type": step.type,
-                "kind": context.step_kinds.get(step.name),
-                "status": step_result.status.value, "attempts": step_result.attempts,
-                "duration_s": step_result.duration_s,
-                "inputs": [d.to_dict() for d in datasets.inputs],
-                "outputs": [d.to_dict() for d in datasets.outputs],
-                **{key: step_result.metrics[key] for key in SUMMARY_METRICS if key in step_result.metrics},
-                "error": step_result.error,
-                "config": redact(step.config),
-            })
+            self._emit(
+                context,
+                {
+                    "event": "step",
+                    **base,
+                    "step": step.name,
+                    "type": step.type,
+                    "kind": context.step_kinds.get(step.name),
+                    "status": step_result.status.value,
+                    "attempts": step_result.attempts,
+                    "duration_s": step_result.duration_s,
+                    "inputs": [d.to_dict() for d in datasets.inputs],
+                    "outputs": [d.to_dict() for d in datasets.outputs],
+                    **{key: step_result.metrics[key] for key in SUMMARY_METRICS if key in step_result.metrics},
+                    "error": step_result.error,
+                    "config": redact(step.config),
+                },
+            )
         failed = [s for s in result.steps if s.error]
-        self._emit(context, {
-            "event": "run", **base,
-            "status": "succeeded" if result.succeeded else "failed",
-            "duration_s": result.duration_s,
-            "steps": {s.name: s.status.value for s in result.steps},
-            "inputs": run_inputs, "outputs": run_outputs,
-            "rows": {s.name: s.metrics.get("rows_out") for s in result.steps if "rows_out" in s.metrics},
-            "error": "; ".join(f"{s.name}: {s.error}" for s in failed) or None,
-            "config": config,
-        })
+        self._emit(
+            context,
+            {
+                "event": "run",
+                **base,
+                "status": "succeeded" if result.succeeded else "failed",
+                "duration_s": result.duration_s,
+                "steps": {s.name: s.status.value for s in result.steps},
+                "inputs": run_inputs,
+                "outputs": run_outputs,
+                "rows": {s.name: s.metrics.get("rows_out") for s in result.steps if "rows_out" in s.metrics},
+                "error": "; ".join(f"{s.name}: {s.error}" for s in failed) or None,
+                "config": config,
+            },
+        )
 
     def _emit(self, context: Any, record: dict[str, Any]) -> None:
         record = {"time": datetime.now(UTC).isoformat(), **record}

@@ -61,5 +61,7 @@ def load_audit_sink(name: str, settings: dict[str, Any]) -> AuditSink:
         return JsonLinesAuditSink(settings)
     found = {ep.name: ep for ep in entry_points(group=AUDIT_SINK_GROUP)}
     if name not in found:
-        raise UnknownAuditSink(f"no audit sink named {name!r}", hint=f"installed audit sinks: {', '.join(installed_audit_sinks())}")
+        raise UnknownAuditSink(
+            f"no audit sink named {name!r}", hint=f"installed audit sinks: {', '.join(installed_audit_sinks())}"
+        )
     return found[name].load()(settings)

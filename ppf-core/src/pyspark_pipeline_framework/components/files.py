@@ -78,12 +78,14 @@ class FileSource(Source[FileSourceConfig]):
         limit = dead_letters.max_ratio(self.step_name)
         if limit is not None:
             observation = Observation(f"ppf-corrupt-{self.step_name}")
-            rows.observe(observation, F.count(F.lit(1)).alias("rows"), F.sum(corrupt.cast("long")).alias("dead")) \
-                .write.format("noop").mode("overwrite").save()
+            rows.observe(
+                observation, F.count(F.lit(1)).alias("rows"), F.sum(corrupt.cast("long")).alias("dead")
+            ).write.format("noop").mode("overwrite").save()
             counted = observation.get
             dead_letters.check_ratio(self.step_name, int(counted["dead"] or 0), int(counted["rows"]))
-        self._dead = dead_letters.send(self.step_name, rows.filter(corrupt), error=f"unparsable {fmt} record",
-                                       failed_rules=[f"parse_{fmt}"])
+        self._dead = dead_letters.send(
+            self.step_name, rows.filter(corrupt), error=f"unparsable {fmt} record", failed_rules=[f"parse_{fmt}"]
+        )
         return rows.filter(~corrupt).drop(CORRUPT)
 
 
@@ -125,20 +127,24 @@ class FileSink(Sink[FileSinkConfig]):
         writer = writer.options(**self.config.options)
         # Written to a staging directory and renamed into place: a failed or killed write leaves
         # the previous data intact (see runtime/staged_write.py).
-        write_staged(df.sparkSession, self.config.path, self.config.mode,
-                     lambda staging: writer.mode("overwrite").save(staging))
+        write_staged(
+            df.sparkSession, self.config.path, self.config.mode, lambda staging: writer.mode("overwrite").save(staging)
+        )
 
 
 def _fixed(base: type, fmt: str, doc: str) -> type:
     """A format-specific variant: its config has no `format` key, so none can contradict it."""
     config = PathSourceConfig if base is FileSource else PathSinkConfig
     name = f"{fmt.capitalize()}{base.__name__[4:]}"
-    return type(name, (base,), {"fixed_format": fmt, "config_class": config, "__doc__": doc,
-                                "__module__": __name__, "__qualname__": name})
+    return type(
+        name,
+        (base,),
+        {"fixed_format": fmt, "config_class": config, "__doc__": doc, "__module__": __name__, "__qualname__": name},
+    )
 
 
 ParquetSource = _fixed(FileSource, "parquet", "Reads Parquet files.")
-CsvSource = _fixed(FileSource, "csv", "Reads CSV files (set options { header = \"true\" } for a header row).")
+CsvSource = _fixed(FileSource, "csv", 'Reads CSV files (set options { header = "true" } for a header row).')
 JsonSource = _fixed(FileSource, "json", "Reads JSON Lines files.")
 OrcSource = _fixed(FileSource, "orc", "Reads ORC files.")
 ParquetSink = _fixed(FileSink, "parquet", "Writes Parquet files.")

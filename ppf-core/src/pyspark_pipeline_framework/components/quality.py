@@ -57,8 +57,12 @@ class DataQuality(Validator[DataQualityConfig]):
             dead_letters.check_ratio(self.step_name, report["rows_quarantined"], report["rows_checked"])
         if self._checked.quarantined is not None:
             assert dead_letters is not None  # a run's context always has its dead-letter queue
-            self._dead = dead_letters.send(self.step_name, self._checked.quarantined,
-                                           error="failed data-quality checks", failed_rules=F.col(FAILED_RULES_COLUMN))
+            self._dead = dead_letters.send(
+                self.step_name,
+                self._checked.quarantined,
+                error="failed data-quality checks",
+                failed_rules=F.col(FAILED_RULES_COLUMN),
+            )
             # The dead-letter write computed the observed pass; Spark publishes the counts right after.
             report = self._checked.report(_REPORT_WAIT_S)
         if not report.get("pending"):

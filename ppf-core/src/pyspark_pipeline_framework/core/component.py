@@ -232,4 +232,3 @@ class Validator(Component[ConfigT]):
     def run_step(self, inputs: Mapping[str, DataFrame]) -> DataFrame:
         (df,) = inputs.values()  # pre-flight allows a validator exactly one input
         return self.validate(df)
-

@@ -70,11 +70,13 @@ def build_graph(spec: PipelineSpec, kinds: Mapping[str, ComponentKind]) -> tuple
     seen: dict[str, int] = {}
     for index, step in enumerate(spec.steps):
         if step.name in seen:
-            issues.append(ConfigIssue(
-                f"pipeline.steps[{index}].name",
-                f"duplicate step name {step.name!r} (also pipeline.steps[{seen[step.name]}])",
-                "give every step a unique name",
-            ))
+            issues.append(
+                ConfigIssue(
+                    f"pipeline.steps[{index}].name",
+                    f"duplicate step name {step.name!r} (also pipeline.steps[{seen[step.name]}])",
+                    "give every step a unique name",
+                )
+            )
         else:
             seen[step.name] = index
 
@@ -88,10 +90,13 @@ def build_graph(spec: PipelineSpec, kinds: Mapping[str, ComponentKind]) -> tuple
             for position, name in enumerate(names):
                 if name not in seen:
                     close = difflib.get_close_matches(name, list(seen), n=1)
-                    issues.append(ConfigIssue(
-                        f"{path}.inputs[{position}]", f"unknown input step {name!r}",
-                        f"did you mean {close[0]!r}?" if close else f"steps are: {', '.join(seen)}",
-                    ))
+                    issues.append(
+                        ConfigIssue(
+                            f"{path}.inputs[{position}]",
+                            f"unknown input step {name!r}",
+                            f"did you mean {close[0]!r}?" if close else f"steps are: {', '.join(seen)}",
+                        )
+                    )
                 elif name == step.name:
                     issues.append(ConfigIssue(f"{path}.inputs[{position}]", "a step cannot read its own output"))
             names = tuple(n for n in names if n in seen and n != step.name)
@@ -121,24 +126,41 @@ def _kind_issues(spec: PipelineSpec, graph: PipelineGraph) -> list[ConfigIssue]:
         if kind == ComponentKind.SOURCE and count:
             issues.append(ConfigIssue(f"{path}.inputs", "a source takes no input", "remove `inputs` from this step"))
         if kind in (ComponentKind.TRANSFORM, ComponentKind.VALIDATOR, ComponentKind.SINK) and count == 0:
-            issues.append(ConfigIssue(
-                path, f"this {kind} has no input",
-                "put a source before it, or name the step it reads with `inputs = [...]`",
-            ))
+            issues.append(
+                ConfigIssue(
+                    path,
+                    f"this {kind} has no input",
+                    "put a source before it, or name the step it reads with `inputs = [...]`",
+                )
+            )
         if getattr(spec.step(name), "on_failure", "fail") == "continue" and (
-                kind == ComponentKind.SOURCE or (kind == ComponentKind.TRANSFORM and count > 1)):
-            issues.append(ConfigIssue(
-                f"{path}.on_failure", f"on_failure = continue passes the step's one input on, but this {kind} has "
-                f"{'none' if kind == ComponentKind.SOURCE else count}", "use on_failure = skip"))
+            kind == ComponentKind.SOURCE or (kind == ComponentKind.TRANSFORM and count > 1)
+        ):
+            issues.append(
+                ConfigIssue(
+                    f"{path}.on_failure",
+                    f"on_failure = continue passes the step's one input on, but this {kind} has "
+                    f"{'none' if kind == ComponentKind.SOURCE else count}",
+                    "use on_failure = skip",
+                )
+            )
         if kind in (ComponentKind.VALIDATOR, ComponentKind.SINK) and count > 1:
-            issues.append(ConfigIssue(f"{path}.inputs", f"a {kind} reads exactly one input, got {count}",
-                                      "combine the inputs in a transform first (for example SqlTransform)"))
+            issues.append(
+                ConfigIssue(
+                    f"{path}.inputs",
+                    f"a {kind} reads exactly one input, got {count}",
+                    "combine the inputs in a transform first (for example SqlTransform)",
+                )
+            )
         for upstream in graph.inputs[name]:
             if graph.kinds.get(upstream) == ComponentKind.SINK:
-                issues.append(ConfigIssue(
-                    f"{path}.inputs", f"step {upstream!r} is a sink; a sink's output feeds nothing",
-                    f"read from the step that feeds {upstream!r} instead",
-                ))
+                issues.append(
+                    ConfigIssue(
+                        f"{path}.inputs",
+                        f"step {upstream!r} is a sink; a sink's output feeds nothing",
+                        f"read from the step that feeds {upstream!r} instead",
+                    )
+                )
     return issues
 
 
@@ -155,7 +177,7 @@ def _cycle_issues(spec: PipelineSpec, graph: PipelineGraph) -> list[ConfigIssue]
         while stack:
             for upstream in stack[-1]:
                 if colour[upstream] == grey:
-                    cycles.append([*path[path.index(upstream):], upstream])
+                    cycles.append([*path[path.index(upstream) :], upstream])
                 elif colour[upstream] == white:
                     colour[upstream] = grey
                     path.append(upstream)

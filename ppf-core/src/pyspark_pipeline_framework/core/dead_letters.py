@@ -35,7 +35,8 @@ class DeadLetters(Protocol):
         """Raise when ``dead / rows`` exceeds the step's ``max_ratio``."""
         ...
 
-    def send(self, step_name: str, rows: DataFrame, *, error: str,
-             failed_rules: Column | Sequence[str] = ()) -> dict[str, Any]:
+    def send(
+        self, step_name: str, rows: DataFrame, *, error: str, failed_rules: Column | Sequence[str] = ()
+    ) -> dict[str, Any]:
         """Write ``rows`` with their envelope to the step's sink; figures for the step result."""
         ...

@@ -53,9 +53,7 @@ def on_step_error(step_name: str, step: StepSpec, context: Context, error: BaseE
 
 
 @hookspec
-def on_retry(
-    step_name: str, step: StepSpec, context: Context, attempt: int, wait: float, error: BaseException
-) -> None:
+def on_retry(step_name: str, step: StepSpec, context: Context, attempt: int, wait: float, error: BaseException) -> None:
     """A step attempt failed and will be tried again after ``wait`` seconds."""
 
 

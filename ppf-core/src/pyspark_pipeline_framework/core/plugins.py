@@ -45,8 +45,13 @@ class PluginManager(pluggy.PluginManager):
 
     def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
         opts = super().parse_hookimpl_opts(plugin, name)
-        if (opts is None and _is_hook_style(plugin) and not name.startswith("_")
-                and hasattr(self.hook, name) and callable(getattr(plugin, name, None))):
+        if (
+            opts is None
+            and _is_hook_style(plugin)
+            and not name.startswith("_")
+            and hasattr(self.hook, name)
+            and callable(getattr(plugin, name, None))
+        ):
             return {}  # type: ignore[return-value]  # pluggy fills in the defaults
         return opts
 
@@ -61,8 +66,9 @@ class PluginManager(pluggy.PluginManager):
     def register(self, plugin: object, name: str | None = None) -> str | None:
         if plugin is not None and not isinstance(plugin, Hashable):
             # pluggy keeps plugins in sets to call a subset of them (see notify).
-            raise TypeError(f"hook plugin {name or plugin!r} must be hashable; an attrs or dataclass hook "
-                            "needs eq=False")
+            raise TypeError(
+                f"hook plugin {name or plugin!r} must be hashable; an attrs or dataclass hook needs eq=False"
+            )
         return super().register(plugin, name)
 
     def notify(self, hook_name: str, on_error: Callable[[str, BaseException], None], **kwargs: Any) -> None:
@@ -92,8 +98,9 @@ class PluginManager(pluggy.PluginManager):
                 bare.call_extra(skipped, kwargs)
 
 
-def _guarded(impl: pluggy.HookImpl, on_error: Callable[[str, BaseException], None],
-             called: list[pluggy.HookImpl]) -> Callable[..., Any]:
+def _guarded(
+    impl: pluggy.HookImpl, on_error: Callable[[str, BaseException], None], called: list[pluggy.HookImpl]
+) -> Callable[..., Any]:
     @functools.wraps(impl.function)  # pluggy reads the arguments to pass from the wrapped function
     def call(*args: Any, **kwargs: Any) -> Any:
         called.append(impl)
@@ -157,9 +164,13 @@ def misnamed_hooks(plugin: object) -> list[HookNameProblem]:
             hook = opts.get("specname") or attribute
             if hook not in names and not opts.get("optionalhook"):
                 close = difflib.get_close_matches(hook, names, n=1)
-                problems.append(HookNameProblem(
-                    attribute, f"{attribute!r} is marked @hookimpl but ppf has no hook {hook!r}",
-                    f"did you mean {close[0]!r}?" if close else f"ppf's hooks: {', '.join(names)}"))
+                problems.append(
+                    HookNameProblem(
+                        attribute,
+                        f"{attribute!r} is marked @hookimpl but ppf has no hook {hook!r}",
+                        f"did you mean {close[0]!r}?" if close else f"ppf's hooks: {', '.join(names)}",
+                    )
+                )
             continue
         if not _is_hook_style(plugin) or attribute.startswith("_") or attribute in names or hasattr(Hook, attribute):
             continue
@@ -168,9 +179,13 @@ def misnamed_hooks(plugin: object) -> list[HookNameProblem]:
             continue
         close = difflib.get_close_matches(attribute, names, n=1, cutoff=NEAR_MISS)
         if close:
-            problems.append(HookNameProblem(
-                attribute, f"method {attribute!r} is not a ppf hook, so it would never be called",
-                f"did you mean {close[0]!r}? (a helper method close to a hook's name needs a leading underscore)"))
+            problems.append(
+                HookNameProblem(
+                    attribute,
+                    f"method {attribute!r} is not a ppf hook, so it would never be called",
+                    f"did you mean {close[0]!r}? (a helper method close to a hook's name needs a leading underscore)",
+                )
+            )
     return problems
 
 
@@ -190,8 +205,11 @@ def plugin_issues(plugin: object, plugin_name: str, path: str) -> list[ConfigIss
 
 def _rejected(plugin_name: str, path: str, error: Exception) -> ConfigIssue:
     detail = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
-    return ConfigIssue(path, f"hook plugin {plugin_name!r} is invalid: {detail}",
-                       "hook methods take only the hook's own arguments (docs/hooks.md lists them)")
+    return ConfigIssue(
+        path,
+        f"hook plugin {plugin_name!r} is invalid: {detail}",
+        "hook methods take only the hook's own arguments (docs/hooks.md lists them)",
+    )
 
 
 def blocked_plugins() -> set[str]:
@@ -248,19 +266,30 @@ def check_hook_plugins(
             from pyspark_pipeline_framework.core.catalog import distribution_for_plugin
 
             dist = distribution_for_plugin(name)
-            hint = f"pip install {dist}" if dist else f"installed hook plugins: {', '.join(sorted(available)) or 'none'}"
+            hint = (
+                f"pip install {dist}" if dist else f"installed hook plugins: {', '.join(sorted(available)) or 'none'}"
+            )
             issues.append(ConfigIssue(f"{path}.enable_{name}", f"no hook plugin named {name!r} is installed", hint))
     for index, target in enumerate(hooks.plugins):
         try:
             found.append(NamedPlugin(target, f"{path}.plugins[{index}]", _import_object(target)))
         except Exception as exc:
-            issues.append(ConfigIssue(f"{path}.plugins[{index}]",
-                                      f"cannot import hook plugin {target!r}: {type(exc).__name__}: {exc}",
-                                      "give the dotted path of a Hook subclass, e.g. my_package.hooks.MetricsHook"))
+            issues.append(
+                ConfigIssue(
+                    f"{path}.plugins[{index}]",
+                    f"cannot import hook plugin {target!r}: {type(exc).__name__}: {exc}",
+                    "give the dotted path of a Hook subclass, e.g. my_package.hooks.MetricsHook",
+                )
+            )
     for name in hooks.settings:
         if name not in available and name not in hooks.plugins:
-            issues.append(ConfigIssue(f"{path}.{name}", f"settings for unknown hook plugin {name!r}",
-                                      f"installed hook plugins: {', '.join(sorted(available)) or 'none'}"))
+            issues.append(
+                ConfigIssue(
+                    f"{path}.{name}",
+                    f"settings for unknown hook plugin {name!r}",
+                    f"installed hook plugins: {', '.join(sorted(available)) or 'none'}",
+                )
+            )
     named = sorted({name for name, on in hooks.enabled.items() if on} | set(hooks.settings))
     for name in named:
         if name not in available or name in blocked or name in hooks.plugins:
@@ -270,8 +299,13 @@ def check_hook_plugins(
             found.append(NamedPlugin(name, where, available[name].load()))
         except Exception as exc:
             if hooks.is_enabled(name):  # otherwise the run skips it with a warning, as for any broken plugin
-                issues.append(ConfigIssue(where, f"cannot import hook plugin {name!r}: {type(exc).__name__}: {exc}",
-                                          "reinstall the distribution that provides it"))
+                issues.append(
+                    ConfigIssue(
+                        where,
+                        f"cannot import hook plugin {name!r}: {type(exc).__name__}: {exc}",
+                        "reinstall the distribution that provides it",
+                    )
+                )
     for plugin in found:
         issues.extend(plugin_issues(plugin.plugin, plugin.key, plugin.path))
     return found, issues
@@ -325,8 +359,11 @@ def load_hook_plugins(
             continue
         if not (requested or getattr(plugin_class, "autoload", False)):
             continue
-        add(_instantiate(plugin_class, configured.get(name)), name, f"pipeline.hooks.enable_{name}" if requested
-            else "pipeline.hooks")
+        add(
+            _instantiate(plugin_class, configured.get(name)),
+            name,
+            f"pipeline.hooks.enable_{name}" if requested else "pipeline.hooks",
+        )
 
     importer = import_object or _import_object
     for index, path in enumerate(hooks.plugins):
@@ -358,8 +395,15 @@ def _instantiate(plugin: Any, settings: object) -> object:
     except (TypeError, ValueError):
         takes_settings = False
     if settings and not takes_settings:
-        raise ConfigError([ConfigIssue("pipeline.hooks", f"hook plugin {plugin.__qualname__} takes no settings, "
-                                                         "but the pipeline gives it some", "remove its settings block")])
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    "pipeline.hooks",
+                    f"hook plugin {plugin.__qualname__} takes no settings, but the pipeline gives it some",
+                    "remove its settings block",
+                )
+            ]
+        )
     return plugin(settings) if takes_settings else plugin()
 
 

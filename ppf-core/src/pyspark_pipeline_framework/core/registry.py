@@ -88,8 +88,8 @@ class ComponentRegistry:
             return self._loaded[type_name]
         if "." not in type_name:
             cls = self.entry(type_name).load()
-        elif type_name.startswith(COMPATIBLE_PREFIX) and "." not in type_name[len(COMPATIBLE_PREFIX):]:
-            cls = self.entry(type_name[len(COMPATIBLE_PREFIX):]).load()
+        elif type_name.startswith(COMPATIBLE_PREFIX) and "." not in type_name[len(COMPATIBLE_PREFIX) :]:
+            cls = self.entry(type_name[len(COMPATIBLE_PREFIX) :]).load()
         else:
             cls = self._import_path(type_name)
         self._loaded[type_name] = cls
@@ -117,8 +117,9 @@ class ComponentRegistry:
     def _not_found(self, name: str) -> ComponentNotFound:
         dist = distribution_for_component(name)
         if dist:
-            return ComponentNotFound(f"component {name!r} is provided by {dist}, which is not installed",
-                                     f"pip install {dist}")
+            return ComponentNotFound(
+                f"component {name!r} is provided by {dist}, which is not installed", f"pip install {dist}"
+            )
         close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.5)
         hint = f"did you mean {' or '.join(close)}?" if close else "run `ppf components list` to see what is installed"
         return ComponentNotFound(f"unknown component type {name!r}", hint)
@@ -126,8 +127,9 @@ class ComponentRegistry:
 
 def _check_component(obj: object, name: str) -> type[Component]:
     # A direct subclass of Component has no kind: the executor would not know how to run it.
-    if not (isinstance(obj, type) and issubclass(obj, Component)
-            and isinstance(getattr(obj, "kind", None), ComponentKind)):
+    if not (
+        isinstance(obj, type) and issubclass(obj, Component) and isinstance(getattr(obj, "kind", None), ComponentKind)
+    ):
         raise ComponentNotFound(
             f"{name!r} is not a component class",
             "a step's type must name a subclass of Source, Transform, Sink or Validator",

@@ -71,7 +71,8 @@ class RunResult:
     def partial(self) -> bool:
         """Some steps failed or were skipped, and every such failure was tolerated by ``on_failure``."""
         return not self.succeeded and not any(
-            step.failed_for_good or step.status is StepStatus.NOT_RUN for step in self.steps)
+            step.failed_for_good or step.status is StepStatus.NOT_RUN for step in self.steps
+        )
 
     @property
     def exit_code(self) -> ExitCode:

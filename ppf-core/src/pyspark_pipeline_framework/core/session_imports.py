@@ -10,11 +10,13 @@ engine, which imports it once the session exists.  Nothing here imports pyspark.
 from __future__ import annotations
 
 #: pyspark's error conditions that mean "create a SparkContext or SparkSession first".
-SESSION_NEEDED_CONDITIONS = frozenset({
-    "SESSION_OR_CONTEXT_NOT_EXISTS",  # classic pyspark: a type string parsed without a SparkContext
-    "NO_ACTIVE_SESSION",  # Spark Connect
-    "NO_ACTIVE_OR_DEFAULT_SESSION",  # Spark Connect
-})
+SESSION_NEEDED_CONDITIONS = frozenset(
+    {
+        "SESSION_OR_CONTEXT_NOT_EXISTS",  # classic pyspark: a type string parsed without a SparkContext
+        "NO_ACTIVE_SESSION",  # Spark Connect
+        "NO_ACTIVE_OR_DEFAULT_SESSION",  # Spark Connect
+    }
+)
 
 
 def session_needed_condition(error: BaseException) -> str | None:

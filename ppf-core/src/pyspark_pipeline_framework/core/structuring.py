@@ -177,7 +177,7 @@ def _structure_hooks(value: Any, _: type) -> HooksSettings:
                 raise WrongType("hooks.plugins must be a list of hook class paths")
             plugins = list(item)
         elif key.startswith("enable_"):
-            enabled[key[len("enable_"):]] = _structure_bool(item, bool)
+            enabled[key[len("enable_") :]] = _structure_bool(item, bool)
         elif isinstance(item, Mapping):
             settings[key] = dict(item)
         else:
@@ -202,8 +202,10 @@ def _walk(exc: BaseException, path: str) -> Iterator[ConfigIssue]:
         known = [a.name for a in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
         for key in sorted(exc.extra_fields):
             close = difflib.get_close_matches(key, known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else (
-                f"known keys: {', '.join(known)}" if known else "remove it"
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else (f"known keys: {', '.join(known)}" if known else "remove it")
             )
             yield ConfigIssue(f"{path}.{key}", "unknown key", hint)
         return

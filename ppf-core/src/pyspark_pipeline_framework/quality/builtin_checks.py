@@ -86,8 +86,9 @@ class AcceptedValues(RowCheck):
     def failing(self, df: DataFrame) -> Column:
         from pyspark.sql import functions as F
 
-        return _null_safe(F.col(self.config.column).cast("string").isin(list(self.config.values)),
-                          self.config.allow_null)
+        return _null_safe(
+            F.col(self.config.column).cast("string").isin(list(self.config.values)), self.config.allow_null
+        )
 
 
 class RangeConfig(ColumnConfig):

@@ -37,9 +37,17 @@ FAILED_RULES_COLUMN = "_ppf_failed_rules"
 class CheckedData:
     """The outcome of one validator's pass: rows passed on, rows quarantined, and the report."""
 
-    def __init__(self, checks: Sequence[Check], passed: DataFrame, quarantined: DataFrame | None,
-                 values: dict[str, Any] | None, observation: Any = None, schema_problems: dict[str, str | None] | None = None,
-                 df: DataFrame | None = None, persisted: DataFrame | None = None):
+    def __init__(
+        self,
+        checks: Sequence[Check],
+        passed: DataFrame,
+        quarantined: DataFrame | None,
+        values: dict[str, Any] | None,
+        observation: Any = None,
+        schema_problems: dict[str, str | None] | None = None,
+        df: DataFrame | None = None,
+        persisted: DataFrame | None = None,
+    ):
         self.checks = list(checks)
         self._persisted = persisted
         self.passed = passed
@@ -67,8 +75,10 @@ class CheckedData:
         """Per check: rows checked, failed, passed, failing ratio and verdict; ``{"pending": True}`` if not known."""
         values = self.values(wait_s)
         if values is None:
-            return {"pending": True, "checks": {c.name: {"type": c.type_name, "action": c.config.action}
-                                                for c in self.checks}}
+            return {
+                "pending": True,
+                "checks": {c.name: {"type": c.type_name, "action": c.config.action} for c in self.checks},
+            }
         rows = int(values.get("rows") or 0)
         quarantined, dropped = int(values.get("quarantined") or 0), int(values.get("dropped") or 0)
         results = {}
@@ -77,17 +87,30 @@ class CheckedData:
             if isinstance(check, RowCheck):
                 failed = int(values.get(f"failed_{index}") or 0)
                 ratio = failed / rows if rows else 0.0
-                entry.update(rows_failed=failed, rows_passed=rows - failed, failing_ratio=round(ratio, 6),
-                             passed=ratio <= check.config.tolerance)
+                entry.update(
+                    rows_failed=failed,
+                    rows_passed=rows - failed,
+                    failing_ratio=round(ratio, 6),
+                    passed=ratio <= check.config.tolerance,
+                )
             else:  # a check that is not a row check is a data set check
                 assert self._df is not None  # evaluate() passes the checked rows
-                problem = (self._schema_problems[check.name] if check.name in self._schema_problems else
-                           cast(DatasetCheck, check).problem({k.split(":", 1)[1]: v for k, v in values.items()
-                                                             if k.startswith(f"d{index}:")}, rows, self._df))
+                problem = (
+                    self._schema_problems[check.name]
+                    if check.name in self._schema_problems
+                    else cast(DatasetCheck, check).problem(
+                        {k.split(":", 1)[1]: v for k, v in values.items() if k.startswith(f"d{index}:")}, rows, self._df
+                    )
+                )
                 entry.update(passed=problem is None, message=problem)
             results[check.name] = entry
-        return {"rows_checked": rows, "rows_passed_on": rows - quarantined - dropped, "rows_dropped": dropped,
-                "rows_quarantined": quarantined, "checks": results}
+        return {
+            "rows_checked": rows,
+            "rows_passed_on": rows - quarantined - dropped,
+            "rows_dropped": dropped,
+            "rows_quarantined": quarantined,
+            "checks": results,
+        }
 
 
 def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False) -> CheckedData:
@@ -104,13 +127,19 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
     for check in checks:
         if schema_problems.get(check.name) and check.config.action == "fail":
             entry = {"type": check.type_name, "action": "fail", "passed": False, "message": schema_problems[check.name]}
-            raise DataQualityError(f"check {check.name!r} failed: {schema_problems[check.name]}",
-                                   {"data_quality": {"checks": {check.name: entry}}})
+            raise DataQualityError(
+                f"check {check.name!r} failed: {schema_problems[check.name]}",
+                {"data_quality": {"checks": {check.name: entry}}},
+            )
 
-    fail_columns = {index: f"_ppf_fail_{index}_{uuid.uuid4().hex[:6]}" for index, c in enumerate(checks)
-                    if isinstance(c, RowCheck)}
-    marked = df.withColumns({column: cast(RowCheck, checks[index]).failing(df) for index, column in fail_columns.items()}) \
-        if fail_columns else df
+    fail_columns = {
+        index: f"_ppf_fail_{index}_{uuid.uuid4().hex[:6]}" for index, c in enumerate(checks) if isinstance(c, RowCheck)
+    }
+    marked = (
+        df.withColumns({column: cast(RowCheck, checks[index]).failing(df) for index, column in fail_columns.items()})
+        if fail_columns
+        else df
+    )
     aggregates = [F.count(F.lit(1)).alias("rows")]
     for index, column in fail_columns.items():
         # sum over a never-NULL boolean: every row counts as exactly 0 or 1
@@ -160,15 +189,16 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
     quarantined = None
     if quarantines:
         names = [F.when(F.col(column), F.lit(checks[index].name)) for index, column in fail_columns.items()]
-        quarantined = marked.filter(rows_failing(("quarantine",))) \
-            .withColumn(FAILED_RULES_COLUMN, F.filter(F.array(*names), lambda name: name.isNotNull())) \
+        quarantined = (
+            marked.filter(rows_failing(("quarantine",)))
+            .withColumn(FAILED_RULES_COLUMN, F.filter(F.array(*names), lambda name: name.isNotNull()))
             .drop(*fail_columns.values())
+        )
     pending = None if decide_now else observation  # read above when decided now
     checked = CheckedData(checks, passed, quarantined, values, pending, schema_problems, df, persisted)
     if decide_now:
         report = checked.report()
-        failed = [name for name, entry in report["checks"].items()
-                  if entry["action"] == "fail" and not entry["passed"]]
+        failed = [name for name, entry in report["checks"].items() if entry["action"] == "fail" and not entry["passed"]]
         if failed:
             checked.release()
             details = "; ".join(_describe(name, report["checks"][name]) for name in failed)

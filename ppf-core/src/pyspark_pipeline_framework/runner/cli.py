@@ -76,12 +76,15 @@ class LogLevel(StrEnum):
 
 
 LedgerOption = Annotated[
-    Optional[Path], typer.Option("--ledger-dir", help="The run ledger directory (default: $PPF_LEDGER_DIR or .ppf/runs).")
+    Optional[Path],
+    typer.Option("--ledger-dir", help="The run ledger directory (default: $PPF_LEDGER_DIR or .ppf/runs)."),
 ]
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The pipeline file (HOCON).")]
 OverrideOption = Annotated[
     Optional[list[str]],
-    typer.Option("--override", "-o", help="key=value relative to the pipeline block, e.g. spark.master=local[2]. Repeatable."),
+    typer.Option(
+        "--override", "-o", help="key=value relative to the pipeline block, e.g. spark.master=local[2]. Repeatable."
+    ),
 ]
 
 
@@ -115,10 +118,17 @@ def run(
     log_format: Annotated[LogFormat, typer.Option(help="Log lines as console text or JSON.")] = LogFormat.auto,
     log_level: Annotated[
         Optional[LogLevel],
-        typer.Option(case_sensitive=False, help="debug, info, warning or error (default: info; warning under the terminal progress display)."),
+        typer.Option(
+            case_sensitive=False,
+            help="debug, info, warning or error (default: info; warning under the terminal progress display).",
+        ),
     ] = None,
     resume: Annotated[
-        Optional[str], typer.Option("--resume", help="A run id from `ppf runs list`, or `last`: re-run only its failed, skipped and not-run steps and what depends on them.")
+        Optional[str],
+        typer.Option(
+            "--resume",
+            help="A run id from `ppf runs list`, or `last`: re-run only its failed, skipped and not-run steps and what depends on them.",
+        ),
     ] = None,
     ledger_dir: LedgerOption = None,
 ) -> None:
@@ -158,8 +168,13 @@ def run(
     from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
 
     try:
-        result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
-                              ledger=RunLedger(_ledger_dir(ledger_dir)), resume=resume, stop_session=True)
+        result = run_pipeline(
+            pipeline,
+            extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
+            ledger=RunLedger(_ledger_dir(ledger_dir)),
+            resume=resume,
+            stop_session=True,
+        )
     except PpfError as exc:  # the run could not start: a resume refused, a hook plugin's settings...
         _fail(exc, "cannot resume" if isinstance(exc, ResumeRefused) else "")
     raise typer.Exit(int(result.exit_code))
@@ -183,8 +198,26 @@ def runs_list(
 
     records = RunLedger(_ledger_dir(ledger_dir)).runs()
     if format is OutputFormat.json:
-        typer.echo(json.dumps([{k: r.get(k) for k in ("run_id", "pipeline", "status", "exit_code", "started_at",
-                                                       "finished_at", "resumed_from")} for r in records], indent=2))
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        k: r.get(k)
+                        for k in (
+                            "run_id",
+                            "pipeline",
+                            "status",
+                            "exit_code",
+                            "started_at",
+                            "finished_at",
+                            "resumed_from",
+                        )
+                    }
+                    for r in records
+                ],
+                indent=2,
+            )
+        )
         return
     for r in records:
         resumed = f"  (resumes {r['resumed_from']})" if r.get("resumed_from") else ""
@@ -207,14 +240,22 @@ def runs_show(
     if format is OutputFormat.json:
         typer.echo(json.dumps(record, indent=2))
         return
-    typer.echo(f"run {record['run_id']}  pipeline {record.get('pipeline')}  {record.get('status')}  "
-               f"exit={record.get('exit_code')}  config fingerprint {record.get('fingerprint')}")
+    typer.echo(
+        f"run {record['run_id']}  pipeline {record.get('pipeline')}  {record.get('status')}  "
+        f"exit={record.get('exit_code')}  config fingerprint {record.get('fingerprint')}"
+    )
     for name, step in record.get("steps", {}).items():
         where = step.get("output") or step.get("checkpoint") or ""
-        line = f"  {name:<24} {step.get('status', ''):<10} attempts={step.get('attempts', 0)} {step.get('duration_s', 0)}s"
+        line = (
+            f"  {name:<24} {step.get('status', ''):<10} attempts={step.get('attempts', 0)} {step.get('duration_s', 0)}s"
+        )
         figures = _figures_text(step.get("metrics") or {})
-        typer.echo(line + (f"  {figures}" if figures else "") + (f"  -> {where}" if where else "")
-                   + (f"\n      {step['error']}" if step.get("error") else ""))
+        typer.echo(
+            line
+            + (f"  {figures}" if figures else "")
+            + (f"  -> {where}" if where else "")
+            + (f"\n      {step['error']}" if step.get("error") else "")
+        )
 
 
 def _figures_text(metrics: dict) -> str:
@@ -241,8 +282,15 @@ def validate(
     for path in files:
         try:
             pipeline = check(load_pipeline_file(path, override or []), registry)
-            report.append({"file": str(path), "valid": True, "steps": len(pipeline.spec.steps), "issues": [],
-                           "notes": [step.note.to_dict() for step in pipeline.deferred.values()]})
+            report.append(
+                {
+                    "file": str(path),
+                    "valid": True,
+                    "steps": len(pipeline.spec.steps),
+                    "issues": [],
+                    "notes": [step.note.to_dict() for step in pipeline.deferred.values()],
+                }
+            )
         except ConfigError as exc:
             report.append({"file": str(path), "valid": False, "issues": [i.to_dict() for i in exc.issues]})
             if format is OutputFormat.text:
@@ -275,8 +323,11 @@ def plan(
         pipeline = check(load_pipeline_file(file, override or []))
     except ConfigError as exc:
         _fail(exc)
-    render = {PlanFormat.text: plans.render_text, PlanFormat.mermaid: plans.render_mermaid,
-              PlanFormat.json: plans.render_json}[format]
+    render = {
+        PlanFormat.text: plans.render_text,
+        PlanFormat.mermaid: plans.render_mermaid,
+        PlanFormat.json: plans.render_json,
+    }[format]
     typer.echo(render(pipeline))
     _echo_notes(pipeline)
 
@@ -293,7 +344,9 @@ def components_list(
     for name in registry.names():
         try:
             entry = registry.entry(name)
-            rows.append({"name": name, "distribution": entry.distribution, "version": entry.version, "target": entry.target})
+            rows.append(
+                {"name": name, "distribution": entry.distribution, "version": entry.version, "target": entry.target}
+            )
         except ComponentNotFound as exc:
             rows.append({"name": name, "distribution": "CONFLICT", "version": "", "target": str(exc)})
     if format is OutputFormat.json:
@@ -319,8 +372,12 @@ def components_show(name: Annotated[str, typer.Argument(help="A registered name 
 
 @jars_app.command("fetch")
 def jars_fetch(
-    directory: Annotated[Optional[Path], typer.Option("--dir", help="The jar cache (default: $PPF_JARS_DIR or ~/.cache/ppf/jars).")] = None,
-    package: Annotated[Optional[list[str]], typer.Option("--package", "-p", help="Also fetch this group:artifact:version. Repeatable.")] = None,
+    directory: Annotated[
+        Optional[Path], typer.Option("--dir", help="The jar cache (default: $PPF_JARS_DIR or ~/.cache/ppf/jars).")
+    ] = None,
+    package: Annotated[
+        Optional[list[str]], typer.Option("--package", "-p", help="Also fetch this group:artifact:version. Repeatable.")
+    ] = None,
 ) -> None:
     """Download the Maven packages of the installed plugins into a local jar cache."""
     import os

@@ -92,9 +92,21 @@ def resolve(coordinate: str) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="ppf-jars-") as scratch:
         classpath = Path(scratch) / "classpath.txt"
         done = subprocess.run(
-            ["java", "-jar", str(ivy_jar()), "-dependency", *parts, "-confs", "default",
-             "-cache", str(SPARK_IVY_CACHE), "-cachepath", str(classpath)],
-            capture_output=True, text=True,
+            [
+                "java",
+                "-jar",
+                str(ivy_jar()),
+                "-dependency",
+                *parts,
+                "-confs",
+                "default",
+                "-cache",
+                str(SPARK_IVY_CACHE),
+                "-cachepath",
+                str(classpath),
+            ],
+            capture_output=True,
+            text=True,
         )
         if done.returncode != 0 or not classpath.is_file():
             tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])

@@ -24,8 +24,12 @@ def _node_id(name: str) -> str:
     return "s_" + re.sub(r"\W", "_", name)
 
 
-_SHAPES = {ComponentKind.SOURCE: ('[("', '")]'), ComponentKind.SINK: ('[/"', '"/]'),
-           ComponentKind.VALIDATOR: ('{{"', '"}}'), ComponentKind.TRANSFORM: ('["', '"]')}
+_SHAPES = {
+    ComponentKind.SOURCE: ('[("', '")]'),
+    ComponentKind.SINK: ('[/"', '"/]'),
+    ComponentKind.VALIDATOR: ('{{"', '"}}'),
+    ComponentKind.TRANSFORM: ('["', '"]'),
+}
 
 
 def render_mermaid(pipeline: ResolvedPipeline) -> str:
@@ -42,10 +46,18 @@ def render_mermaid(pipeline: ResolvedPipeline) -> str:
 
 def render_json(pipeline: ResolvedPipeline) -> str:
     graph = pipeline.graph
-    return json.dumps({
-        "pipeline": pipeline.spec.name,
-        "steps": [
-            {"name": n, "kind": graph.kinds.get(n), "type": pipeline.spec.step(n).type, "inputs": list(graph.inputs[n])}
-            for n in graph.topological_order()
-        ],
-    }, indent=2)
+    return json.dumps(
+        {
+            "pipeline": pipeline.spec.name,
+            "steps": [
+                {
+                    "name": n,
+                    "kind": graph.kinds.get(n),
+                    "type": pipeline.spec.step(n).type,
+                    "inputs": list(graph.inputs[n]),
+                }
+                for n in graph.topological_order()
+            ],
+        },
+        indent=2,
+    )

@@ -60,8 +60,11 @@ class TerminalProgress(Hook):
         self._console.print(f"  {mark} {step_name} ({detail}) [{done}/{total}]")
 
     def pipeline_end(self, result) -> None:
-        rows = [f"{step.name} {step.metrics['rows_out']:,}" for step in result.steps
-                if step.metrics.get("rows_out") is not None]
+        rows = [
+            f"{step.name} {step.metrics['rows_out']:,}"
+            for step in result.steps
+            if step.metrics.get("rows_out") is not None
+        ]
         if rows:  # final only now: lazy steps are counted by the writes downstream
             self._console.print("  rows: " + ", ".join(rows), markup=False)
         status = "[green]succeeded[/green]" if result.succeeded else "[red]failed[/red]"

@@ -48,5 +48,3 @@ def _read_in_thread(observation: Any, wait_s: float) -> dict[str, Any] | None:
     reader.start()
     reader.join(max(wait_s, 0.05))
     return box.get("values")
-
-

@@ -43,8 +43,9 @@ class SourceLocator:
                 # Walk the elements in order, so duplicate names still find the right one.
                 name_line = search_from = cursor  # the loop runs at least once and moves both
                 for position in range(int(index) + 1):
-                    pattern = re.compile(r'(^|[\s{,])"?name"?\s*[=:]\s*"?' + re.escape(self._step_names[position])
-                                         + r'"?\s*($|[\s,}#/])')
+                    pattern = re.compile(
+                        r'(^|[\s{,])"?name"?\s*[=:]\s*"?' + re.escape(self._step_names[position]) + r'"?\s*($|[\s,}#/])'
+                    )
                     line = _search(lines, pattern, search_from, limit)
                     if line is None:
                         return found

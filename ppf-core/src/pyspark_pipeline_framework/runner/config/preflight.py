@@ -37,8 +37,11 @@ def validate(file: PipelineFile, registry: ComponentRegistry | None = None) -> R
 
 
 def validate_raw(
-    raw: Mapping[str, Any], registry: ComponentRegistry | None = None, file: PipelineFile | None = None,
-    *, in_session: bool = False,
+    raw: Mapping[str, Any],
+    registry: ComponentRegistry | None = None,
+    file: PipelineFile | None = None,
+    *,
+    in_session: bool = False,
 ) -> ResolvedPipeline:
     """Check a pipeline given as a mapping (``file`` locates problems in its source text).
 
@@ -63,8 +66,9 @@ def validate_raw(
         for index, raw_step in enumerate(raw_steps):
             if not isinstance(raw_step, Mapping) or not isinstance(raw_step.get("type"), str):
                 continue
-            step = _resolve_step(raw_step, f"pipeline.steps[{index}]", registry, converter, issues,
-                                 None if in_session else deferred)
+            step = _resolve_step(
+                raw_step, f"pipeline.steps[{index}]", registry, converter, issues, None if in_session else deferred
+            )
             if step and isinstance(raw_step.get("name"), str):
                 resolved.setdefault(step.name, step)
                 kinds.setdefault(step.name, step.component_class.kind)
@@ -89,13 +93,20 @@ def validate_raw(
     notes = _locate([step.note for step in deferred.values()], file, raw_steps)
     deferred = {name: attrs.evolve(step, note=note) for (name, step), note in zip(deferred.items(), notes, strict=True)}
     return ResolvedPipeline(
-        spec, graph, resolved, str(file.path) if file else None, dead_letters, hook_settings, deferred=deferred,
+        spec,
+        graph,
+        resolved,
+        str(file.path) if file else None,
+        dead_letters,
+        hook_settings,
+        deferred=deferred,
         resolve_in_session=functools.partial(validate_raw, raw, registry, file, in_session=True) if deferred else None,
     )
 
 
-def _resolve_hook_settings(hooks: HooksSettings, plugins: list[NamedPlugin], converter: Any,
-                           issues: list[ConfigIssue]) -> dict[str, object]:
+def _resolve_hook_settings(
+    hooks: HooksSettings, plugins: list[NamedPlugin], converter: Any, issues: list[ConfigIssue]
+) -> dict[str, object]:
     """Each named plugin's ``hooks { <name> { ... } }`` structured into its settings class, like a step's config."""
     found: dict[str, object] = {}
     for plugin in plugins:
@@ -129,8 +140,13 @@ def _is_hook_class(plugin: object) -> bool:
     return isinstance(plugin, type) and issubclass(plugin, Hook)
 
 
-def _resolve_dead_letters(spec: PipelineSpec, resolved: Mapping[str, ResolvedStep], registry: ComponentRegistry,
-                          converter: Any, issues: list[ConfigIssue]) -> dict[str, ResolvedDeadLetter]:
+def _resolve_dead_letters(
+    spec: PipelineSpec,
+    resolved: Mapping[str, ResolvedStep],
+    registry: ComponentRegistry,
+    converter: Any,
+    issues: list[ConfigIssue],
+) -> dict[str, ResolvedDeadLetter]:
     """Each step's effective dead-letter sink, checked like a step: a sink type and its own config."""
     found: dict[str, ResolvedDeadLetter] = {}
     reported: set[str] = set()  # a pipeline-level block's problems are reported once, not per step
@@ -141,21 +157,32 @@ def _resolve_dead_letters(spec: PipelineSpec, resolved: Mapping[str, ResolvedSte
         needs = getattr(component.config, "sends_dead_letters", None) if component else None
         if settings is None:
             if callable(needs) and needs():
-                issues.append(ConfigIssue(f"pipeline.steps[{index}]", "this step quarantines rows but has no dead-letter sink",
-                                          "add dead_letter { type = ParquetSink, config { path = ... } } to the step or the pipeline"))
+                issues.append(
+                    ConfigIssue(
+                        f"pipeline.steps[{index}]",
+                        "this step quarantines rows but has no dead-letter sink",
+                        "add dead_letter { type = ParquetSink, config { path = ... } } to the step or the pipeline",
+                    )
+                )
             continue
         problems: list[ConfigIssue] = []
         if settings.max_ratio is not None and not 0.0 <= settings.max_ratio <= 1.0:
-            problems.append(ConfigIssue(f"{path}.max_ratio", f"must be a ratio between 0 and 1, got {settings.max_ratio}"))
+            problems.append(
+                ConfigIssue(f"{path}.max_ratio", f"must be a ratio between 0 and 1, got {settings.max_ratio}")
+            )
         sink = None
         try:
             sink = registry.resolve(settings.type)
         except ComponentNotFound as exc:
             problems.append(ConfigIssue(f"{path}.type", str(exc), exc.hint))
         except Exception as exc:
-            problems.append(ConfigIssue(f"{path}.type", f"importing {settings.type!r} failed: {type(exc).__name__}: {exc}"))
+            problems.append(
+                ConfigIssue(f"{path}.type", f"importing {settings.type!r} failed: {type(exc).__name__}: {exc}")
+            )
         if sink is not None and sink.kind != ComponentKind.SINK:
-            problems.append(ConfigIssue(f"{path}.type", f"{settings.type} is a {sink.kind}; a dead-letter queue needs a sink"))
+            problems.append(
+                ConfigIssue(f"{path}.type", f"{settings.type} is a {sink.kind}; a dead-letter queue needs a sink")
+            )
             sink = None
         config = None
         if sink is not None:
@@ -188,10 +215,13 @@ def _shared_breaker_issues(spec: PipelineSpec) -> list[ConfigIssue]:
         if name not in first:
             first[name] = (index, settings)
         elif first[name][1] != settings:
-            issues.append(ConfigIssue(
-                f"pipeline.steps[{index}].circuit_breaker",
-                f"breaker {name!r} is shared with pipeline.steps[{first[name][0]}] but its settings differ",
-                "give both steps the same circuit_breaker block (e.g. a HOCON substitution) or different names"))
+            issues.append(
+                ConfigIssue(
+                    f"pipeline.steps[{index}].circuit_breaker",
+                    f"breaker {name!r} is shared with pipeline.steps[{first[name][0]}] but its settings differ",
+                    "give both steps the same circuit_breaker block (e.g. a HOCON substitution) or different names",
+                )
+            )
     return issues
 
 
@@ -213,8 +243,14 @@ def _steps_only(raw_steps: Any, converter: Any) -> PipelineSpec | None:
         return None  # already reported by the full structuring
 
 
-def _resolve_step(raw_step: Mapping[str, Any], path: str, registry: ComponentRegistry, converter: Any,
-                  issues: list[ConfigIssue], deferred: dict[str, DeferredStep] | None = None) -> ResolvedStep | None:
+def _resolve_step(
+    raw_step: Mapping[str, Any],
+    path: str,
+    registry: ComponentRegistry,
+    converter: Any,
+    issues: list[ConfigIssue],
+    deferred: dict[str, DeferredStep] | None = None,
+) -> ResolvedStep | None:
     """The step's component and structured config; ``deferred`` collects steps whose module needs a session."""
     try:
         cls = registry.resolve(raw_step["type"])
@@ -228,10 +264,13 @@ def _resolve_step(raw_step: Mapping[str, Any], path: str, registry: ComponentReg
             return None
         hint = "fix the error in that module"
         if condition:
-            hint = ("the module still needs something a Spark session provides: create it inside the component's "
-                    "methods instead of at import time")
-        issues.append(ConfigIssue(f"{path}.type", f"importing {raw_step['type']!r} failed: {type(exc).__name__}: {exc}",
-                                  hint))
+            hint = (
+                "the module still needs something a Spark session provides: create it inside the component's "
+                "methods instead of at import time"
+            )
+        issues.append(
+            ConfigIssue(f"{path}.type", f"importing {raw_step['type']!r} failed: {type(exc).__name__}: {exc}", hint)
+        )
         return None
     config_class = cls.config_class
     try:
@@ -269,7 +308,7 @@ def _deferred_step(raw_step: Mapping[str, Any], path: str, error: BaseException)
         "`ppf run` imports it once the session exists, then checks the step's config and the graph rules "
         "that depend on its kind",
         "to have it checked here too, create what needs the session inside the component's methods, "
-        "or give types as objects (LongType()) rather than DDL strings (\"long\")",
+        'or give types as objects (LongType()) rather than DDL strings ("long")',
     )
     return DeferredStep(str(raw_step["name"]), str(raw_step["type"]), reason, note)
 
@@ -277,7 +316,9 @@ def _deferred_step(raw_step: Mapping[str, Any], path: str, error: BaseException)
 def _locate(issues: list[ConfigIssue], file: PipelineFile | None, raw_steps: Any) -> list[ConfigIssue]:
     if file is None:
         return issues
-    names = [s.get("name", "") if isinstance(s, Mapping) else "" for s in raw_steps] if isinstance(raw_steps, list) else []
+    names = (
+        [s.get("name", "") if isinstance(s, Mapping) else "" for s in raw_steps] if isinstance(raw_steps, list) else []
+    )
     locator = SourceLocator(file.sources, [str(n) for n in names])
     located = []
     for issue in issues:

@@ -35,11 +35,17 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ConfigError([ConfigIssue(
-            "--override", f"{text!r} is not of the form key=value", "for example --override spark.master=local[2]",
-        )])
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    "--override",
+                    f"{text!r} is not of the form key=value",
+                    "for example --override spark.master=local[2]",
+                )
+            ]
+        )
     if key.startswith("pipeline."):
-        key = key[len("pipeline."):]
+        key = key[len("pipeline.") :]
     return key, _parse_value(value)
 
 
@@ -87,7 +93,13 @@ def load_pipeline_file(path: str | Path, overrides: Sequence[str] = ()) -> Pipel
 
     plain = tree.as_plain_ordered_dict()
     if "pipeline" not in plain or not isinstance(plain["pipeline"], dict):
-        raise ConfigError([ConfigIssue("pipeline", "the file has no `pipeline { ... }` block", "see docs/configuration.md", str(path), None)])
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    "pipeline", "the file has no `pipeline { ... }` block", "see docs/configuration.md", str(path), None
+                )
+            ]
+        )
     raw = _plain(plain["pipeline"])
     for key, value in element_overrides:
         _set_element(raw, key, value)
@@ -111,8 +123,15 @@ def _set_element(raw: dict[str, Any], key: str, value: Any) -> None:
             # a step addressed by its name
             matches = [item for item in node if isinstance(item, dict) and item.get("name") == part]
             if not matches:
-                raise ConfigError([ConfigIssue(f"--override {key}", f"no step named {part!r}",
-                                               "address steps by name or by index, e.g. steps[0].config.path")])
+                raise ConfigError(
+                    [
+                        ConfigIssue(
+                            f"--override {key}",
+                            f"no step named {part!r}",
+                            "address steps by name or by index, e.g. steps[0].config.path",
+                        )
+                    ]
+                )
             node = matches[0]
             continue
         try:
@@ -121,8 +140,15 @@ def _set_element(raw: dict[str, Any], key: str, value: Any) -> None:
             if isinstance(node, dict) and isinstance(part, str):
                 child = node.setdefault(part, [] if isinstance(nxt, int) else {})
             else:
-                raise ConfigError([ConfigIssue(f"--override {key}", f"{part!r} does not exist in the pipeline",
-                                               "check the key; list indexes start at 0")]) from None
+                raise ConfigError(
+                    [
+                        ConfigIssue(
+                            f"--override {key}",
+                            f"{part!r} does not exist in the pipeline",
+                            "check the key; list indexes start at 0",
+                        )
+                    ]
+                ) from None
         node = child
     last = parts[-1]
     list_item = isinstance(node, list) and isinstance(last, int) and last < len(node)
@@ -159,8 +185,9 @@ def _syntax_issue(path: Path, exc: Exception) -> ConfigIssue:
     if line is None and match:
         line = int(match.group(1))
     message = _LINE_COL.sub("", str(message)).strip().rstrip(",")
-    return ConfigIssue("(syntax)", f"HOCON syntax error: {message}",
-                       "check brackets, quotes and `=` around this line", str(path), line)
+    return ConfigIssue(
+        "(syntax)", f"HOCON syntax error: {message}", "check brackets, quotes and `=` around this line", str(path), line
+    )
 
 
 def _substitution_issue(path: Path, exc: Exception) -> ConfigIssue:
@@ -172,5 +199,6 @@ def _substitution_issue(path: Path, exc: Exception) -> ConfigIssue:
         "(substitution)",
         f"cannot resolve ${{{name}}}: neither a config key nor an environment variable of that name is set",
         f"export {name}=... before running, or write ${{?{name}}} to make it optional",
-        str(path), int(match.group(1)) if match else None,
+        str(path),
+        int(match.group(1)) if match else None,
     )

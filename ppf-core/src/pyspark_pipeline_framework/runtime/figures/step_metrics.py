@@ -42,10 +42,17 @@ if TYPE_CHECKING:
 class StepMetrics:
     """Collects the observed figures of one run's steps."""
 
-    def __init__(self, context: RunContext, graph: PipelineGraph, kinds: Mapping[str, str], *,
-                 observe_rows: bool = True, job_group: str = "",
-                 job_description: Callable[[str], str] = lambda step: step,
-                 row_for_row_sinks: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        context: RunContext,
+        graph: PipelineGraph,
+        kinds: Mapping[str, str],
+        *,
+        observe_rows: bool = True,
+        job_group: str = "",
+        job_description: Callable[[str], str] = lambda step: step,
+        row_for_row_sinks: frozenset[str] = frozenset(),
+    ):
         self._context = context
         self._graph = graph
         self._kinds = dict(kinds)
@@ -68,8 +75,11 @@ class StepMetrics:
         """The step's output, its row count taken care of (see the module docstring)."""
         if not self._enabled:
             return output
-        if (self._kinds.get(step_name) == ComponentKind.SOURCE and self._scans is not None
-                and self._scans.track(step_name, output)):
+        if (
+            self._kinds.get(step_name) == ComponentKind.SOURCE
+            and self._scans is not None
+            and self._scans.track(step_name, output)
+        ):
             return output
         consumers = self._graph.consumers(step_name)
         if len(consumers) == 1 and consumers[0] in self._row_for_row_sinks:
@@ -141,8 +151,9 @@ class StepMetrics:
         if self._context.has_spark:
             with self._lock:
                 earlier = self._jobs_before_attempt.get(name, frozenset())
-            written = written_output(self._context.spark, self._job_group, self._job_description(name),
-                                     earlier_jobs=earlier)
+            written = written_output(
+                self._context.spark, self._job_group, self._job_description(name), earlier_jobs=earlier
+            )
         with self._lock:
             self._written_records[name] = written.records if written else None
         rows_in = self._sum_of_inputs(self._graph.inputs[name], executed=True)

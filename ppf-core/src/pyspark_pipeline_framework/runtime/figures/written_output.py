@@ -29,8 +29,9 @@ class WrittenOutput:
     records: int
 
 
-def written_output(spark: Any, job_group: str, description: str, *,
-                   earlier_jobs: frozenset[int] = frozenset()) -> WrittenOutput | None:
+def written_output(
+    spark: Any, job_group: str, description: str, *, earlier_jobs: frozenset[int] = frozenset()
+) -> WrittenOutput | None:
     """What the jobs of ``job_group`` described by ``description`` wrote, or ``None`` if unknown.
 
     Only jobs that succeeded and are not in ``earlier_jobs`` count: the jobs of an attempt that

@@ -42,8 +42,13 @@ class CircuitOpenError(PpfError):
 class CircuitBreaker:
     """One breaker; thread-safe.  ``clock`` is wall-clock seconds, so a persisted state keeps its meaning."""
 
-    def __init__(self, name: str, settings: CircuitBreakerSettings, clock: Callable[[], float] = time.time,
-                 store: BreakerStateFile | None = None):
+    def __init__(
+        self,
+        name: str,
+        settings: CircuitBreakerSettings,
+        clock: Callable[[], float] = time.time,
+        store: BreakerStateFile | None = None,
+    ):
         self.name = name
         self.settings = settings
         self._clock = clock
@@ -80,8 +85,11 @@ class CircuitBreaker:
                 remaining = self.settings.timeout - (self._clock() - (self._opened_at or 0))
                 error = CircuitOpenError(
                     f"circuit breaker {self.name!r} is open after {self._failures} consecutive failures; "
-                    + (f"calls are refused for another {max(remaining, 0):.0f}s" if state == OPEN
-                       else "a trial call is running")
+                    + (
+                        f"calls are refused for another {max(remaining, 0):.0f}s"
+                        if state == OPEN
+                        else "a trial call is running"
+                    )
                 )
             else:
                 error = None

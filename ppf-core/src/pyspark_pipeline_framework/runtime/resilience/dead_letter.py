@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter
 
 
-
 class TooManyDeadRows(PpfError):
     """More rows were diverted than the step's ``dead_letter.max_ratio`` allows."""
 
@@ -50,10 +49,12 @@ class DeadLetterQueue:
         if limit is not None and rows and dead / rows > limit:
             raise TooManyDeadRows(
                 f"{dead} of {rows} rows ({dead / rows:.1%}) are dead letters, more than max_ratio {limit:.1%}; "
-                "nothing was written downstream")
+                "nothing was written downstream"
+            )
 
-    def send(self, step_name: str, rows: DataFrame, *, error: str,
-             failed_rules: Column | Sequence[str] = ()) -> dict[str, Any]:
+    def send(
+        self, step_name: str, rows: DataFrame, *, error: str, failed_rules: Column | Sequence[str] = ()
+    ) -> dict[str, Any]:
         """Write ``rows`` with their envelope to the step's dead-letter sink; returns figures for the step result.
 
         ``failed_rules`` is an ``array<string>`` column naming each row's rules, or fixed names.
@@ -62,25 +63,36 @@ class DeadLetterQueue:
         from pyspark.sql import functions as F
 
         if step_name not in self._sinks:
-            raise PermanentError(f"step {step_name!r} has dead rows but no dead_letter sink; add "
-                                 "dead_letter { type = ParquetSink, config { path = ... } } to the step or the pipeline")
+            raise PermanentError(
+                f"step {step_name!r} has dead rows but no dead_letter sink; add "
+                "dead_letter { type = ParquetSink, config { path = ... } } to the step or the pipeline"
+            )
         if isinstance(failed_rules, (list, tuple)):
             rules = F.array(*[F.lit(rule) for rule in failed_rules]).cast("array<string>")
         else:
             rules = cast("Column", failed_rules)  # rule names come as a list or tuple
-        enveloped = rows.withColumns({
-            "_ppf_pipeline": F.lit(self._context.run.pipeline),
-            "_ppf_step": F.lit(step_name),
-            "_ppf_run_id": F.lit(self._context.run_id),
-            "_ppf_failed_rules": rules,
-            "_ppf_error": F.lit(error),
-            "_ppf_dead_at": F.current_timestamp(),
-        })
+        enveloped = rows.withColumns(
+            {
+                "_ppf_pipeline": F.lit(self._context.run.pipeline),
+                "_ppf_step": F.lit(step_name),
+                "_ppf_run_id": F.lit(self._context.run_id),
+                "_ppf_failed_rules": rules,
+                "_ppf_error": F.lit(error),
+                "_ppf_dead_at": F.current_timestamp(),
+            }
+        )
         observation = Observation(f"ppf-dead-{uuid.uuid4().hex[:8]}")
         enveloped = enveloped.observe(observation, F.count(F.lit(1)).alias("rows"))
         resolved = self._sinks[step_name]
-        sink = cast("Sink", resolved.component_class(resolved.config, self._context,  # preflight admits only sinks
-                                                     self._context.logger.bind(step=step_name), step_name=step_name))
+        sink = cast(
+            "Sink",
+            resolved.component_class(
+                resolved.config,
+                self._context,  # preflight admits only sinks
+                self._context.logger.bind(step=step_name),
+                step_name=step_name,
+            ),
+        )
         sink.write(enveloped)
         written = int(observation.get["rows"])  # the write has finished: the count is there
         self._context.logger.warning("dead_letters_written", step=step_name, rows=written, error=error)

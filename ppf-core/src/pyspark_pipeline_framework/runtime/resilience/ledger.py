@@ -77,8 +77,9 @@ class ResumePlan:
 def plan_resume(pipeline: ResolvedPipeline, record: Mapping[str, Any]) -> ResumePlan:
     """Decide what to re-run; raise :class:`ResumeRefused` when completed outputs cannot be trusted."""
     if record.get("pipeline") != pipeline.spec.name:
-        raise ResumeRefused(f"run {record.get('run_id')} belongs to pipeline {record.get('pipeline')!r}, "
-                            f"not {pipeline.spec.name!r}")
+        raise ResumeRefused(
+            f"run {record.get('run_id')} belongs to pipeline {record.get('pipeline')!r}, not {pipeline.spec.name!r}"
+        )
     old_steps = record.get("steps", {})
     fingerprints = step_fingerprints(pipeline)
     graph = pipeline.graph
@@ -103,14 +104,16 @@ def plan_resume(pipeline: ResolvedPipeline, record: Mapping[str, Any]) -> Resume
                 raise ResumeRefused(
                     f"step {name!r} completed in run {record.get('run_id')} but its output was not kept "
                     f"(checkpoint missing{': ' + location if location else ''}); set checkpoint = true on the "
-                    "pipeline or the step to make runs resumable, and run again without --resume")
+                    "pipeline or the step to make runs resumable, and run again without --resume"
+                )
             reuse[name] = location
         else:
             done.add(name)
     if changed:
         raise ResumeRefused(
             f"the configuration of completed step(s) {', '.join(map(repr, changed))} (or of what they read) changed "
-            f"since run {record.get('run_id')}; their outputs no longer match it. Run again without --resume")
+            f"since run {record.get('run_id')}; their outputs no longer match it. Run again without --resume"
+        )
     return ResumePlan(str(record.get("run_id")), frozenset(rerun), reuse, frozenset(done))
 
 
@@ -144,13 +147,17 @@ class RunLedger:
         if run_id == "last":
             records = self.runs()
             if not records:
-                raise ResumeRefused(f"no runs recorded in {self.directory}",
-                                    hint="give the ledger directory with --ledger-dir or $PPF_LEDGER_DIR")
+                raise ResumeRefused(
+                    f"no runs recorded in {self.directory}",
+                    hint="give the ledger directory with --ledger-dir or $PPF_LEDGER_DIR",
+                )
             return records[-1]
         try:
             return json.loads(self.path(run_id).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ResumeRefused(f"no run {run_id!r} in {self.directory}", hint="`ppf runs list` shows the runs") from None
+            raise ResumeRefused(
+                f"no run {run_id!r} in {self.directory}", hint="`ppf runs list` shows the runs"
+            ) from None
 
     def write(self, record: Mapping[str, Any]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -163,8 +170,14 @@ class RunLedger:
 class RunRecorder:
     """Keeps one run's record up to date in the ledger while the executor runs it."""
 
-    def __init__(self, ledger: RunLedger, pipeline: ResolvedPipeline, run_id: str, started_at: datetime,
-                 resume: ResumePlan | None = None):
+    def __init__(
+        self,
+        ledger: RunLedger,
+        pipeline: ResolvedPipeline,
+        run_id: str,
+        started_at: datetime,
+        resume: ResumePlan | None = None,
+    ):
         self.ledger = ledger
         self._lock = threading.Lock()  # steps of parallel branches end concurrently
         self.fingerprints = step_fingerprints(pipeline)
@@ -180,10 +193,13 @@ class RunRecorder:
             "fingerprint": hashlib.sha256(json.dumps(self.fingerprints, sort_keys=True).encode()).hexdigest()[:16],
             "steps": {name: {"status": "pending", "fingerprint": fp} for name, fp in self.fingerprints.items()},
         }
-        for name, location in (resume.reuse_outputs.items() if resume else ()):
+        for name, location in resume.reuse_outputs.items() if resume else ():
             self.record["steps"][name]["checkpoint"] = location
-        self._locations = {name: _sink_location(step.config) for name, step in pipeline.steps.items()
-                           if step.component_class.kind == ComponentKind.SINK}
+        self._locations = {
+            name: _sink_location(step.config)
+            for name, step in pipeline.steps.items()
+            if step.component_class.kind == ComponentKind.SINK
+        }
         self.ledger.write(self.record)
 
     def step_ended(self, result: StepResult, checkpoint: str | None = None, reused_from: str | None = None) -> None:
@@ -192,8 +208,14 @@ class RunRecorder:
 
     def _step_ended(self, result: StepResult, checkpoint: str | None, reused_from: str | None) -> None:
         entry = self.record["steps"][result.name]
-        entry.update(status=result.status.value, attempts=result.attempts, duration_s=result.duration_s,
-                     error=result.error, reason=result.reason, finished_at=_now())
+        entry.update(
+            status=result.status.value,
+            attempts=result.attempts,
+            duration_s=result.duration_s,
+            error=result.error,
+            reason=result.reason,
+            finished_at=_now(),
+        )
         if checkpoint:
             entry["checkpoint"] = checkpoint
         if reused_from:
@@ -213,8 +235,11 @@ class RunRecorder:
                 entry.update(status=step.status.value, reason=step.reason, error=step.error)
             if step.metrics:  # final only now: lazy outputs are counted by later writes
                 entry["metrics"] = dict(step.metrics)
-        self.record.update(finished_at=_now(), status="succeeded" if result.succeeded else
-                           ("partial" if result.partial else "failed"), exit_code=int(result.exit_code))
+        self.record.update(
+            finished_at=_now(),
+            status="succeeded" if result.succeeded else ("partial" if result.partial else "failed"),
+            exit_code=int(result.exit_code),
+        )
         if result.succeeded:
             self._remove_checkpoints()
         self.ledger.write(self.record)

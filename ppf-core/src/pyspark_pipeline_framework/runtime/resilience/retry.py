@@ -38,6 +38,7 @@ def _stamina():
         stamina.instrumentation.set_on_retry_hooks([])
     return stamina
 
+
 #: Python's errors of wrong code or missing rights: the same call fails the same way again.
 _PERMANENT_BUILTINS = (PermissionError, NotImplementedError, TypeError, AttributeError, NameError, ImportError)
 #: Authentication failures of libraries ppf does not depend on (HTTP and database clients), by class name.
@@ -138,8 +139,9 @@ def call_with_retries(
         return wait
 
     # stamina's own timeout is off: the one above also knows the coming wait, and survives test mode.
-    for attempt in _stamina().retry_context(on=backoff_or_give_up, attempts=policy.max_attempts, timeout=None,
-                                         wait_jitter=0.0):
+    for attempt in _stamina().retry_context(
+        on=backoff_or_give_up, attempts=policy.max_attempts, timeout=None, wait_jitter=0.0
+    ):
         with attempt:
             attempt_number = attempt.num
             on_attempt(attempt_number)

@@ -73,11 +73,15 @@ class PipelineExecutor:
         self._lookahead = Lookahead((), self._prepared_component, self._log)
         context.step_kinds = {name: step.component_class.kind for name, step in pipeline.steps.items()}
         self._step_metrics = StepMetrics(
-            context, self.graph, context.step_kinds,
-            observe_rows=self.spec.observe_rows, job_group=job_group(context.run_id),
+            context,
+            self.graph,
+            context.step_kinds,
+            observe_rows=self.spec.observe_rows,
+            job_group=job_group(context.run_id),
             job_description=self._job_description,
             row_for_row_sinks=frozenset(
-                name for name, step in pipeline.steps.items()
+                name
+                for name, step in pipeline.steps.items()
                 if step.component_class.kind == ComponentKind.SINK
                 and cast("type[Sink]", step.component_class).written_records_are_input_rows(step.config)
             ),
@@ -106,18 +110,28 @@ class PipelineExecutor:
             self._step_metrics.finish(results)  # row counts of lazy outputs are final only now
             log_step_summaries(self._log, [results[n] for n in order])
             self._release_all()
-            run_result = RunResult(self.context.run_id, self.spec.name, [results[n] for n in order],
-                                   round(self._clock() - started, 3))
+            run_result = RunResult(
+                self.context.run_id, self.spec.name, [results[n] for n in order], round(self._clock() - started, 3)
+            )
             self._log.info(
-                "pipeline_finished", succeeded=run_result.succeeded, partial=run_result.partial,
-                exit_code=int(run_result.exit_code), duration_s=run_result.duration_s,
-                failed=run_result.by_status(StepStatus.FAILED), skipped=run_result.by_status(StepStatus.SKIPPED),
+                "pipeline_finished",
+                succeeded=run_result.succeeded,
+                partial=run_result.partial,
+                exit_code=int(run_result.exit_code),
+                duration_s=run_result.duration_s,
+                failed=run_result.by_status(StepStatus.FAILED),
+                skipped=run_result.by_status(StepStatus.SKIPPED),
                 not_run=run_result.by_status(StepStatus.NOT_RUN),
             )
             if self._recorder is not None:
                 self._recorder.finished(run_result)
-            self._notify("pipeline_end", pipeline_name=self.spec.name, pipeline=self.spec,
-                         context=self.context, result=run_result)
+            self._notify(
+                "pipeline_end",
+                pipeline_name=self.spec.name,
+                pipeline=self.spec,
+                context=self.context,
+                result=run_result,
+            )
         return run_result
 
     def _schedule(self, order: list[str], results: dict[str, StepResult]) -> None:
@@ -156,8 +170,9 @@ class PipelineExecutor:
     def _not_run(self, result: StepResult, status: StepStatus, reason: str) -> None:
         result.status = status
         result.reason = reason
-        self._log.warning("step_not_run" if status is StepStatus.NOT_RUN else "step_skipped",
-                          step=result.name, reason=reason)
+        self._log.warning(
+            "step_not_run" if status is StepStatus.NOT_RUN else "step_skipped", step=result.name, reason=reason
+        )
 
     def _run_step(self, name: str, result: StepResult) -> None:
         if self._resume is not None and name not in self._resume.rerun:
@@ -206,8 +221,13 @@ class PipelineExecutor:
             result.status = StepStatus.FAILED
             result.duration_s = round(self._clock() - started, 3)
             result.error = f"{type(error).__name__}: {error}"
-            log.error("step_failed", attempts=result.attempts, duration_s=result.duration_s, error=result.error,
-                      on_failure=step.on_failure)
+            log.error(
+                "step_failed",
+                attempts=result.attempts,
+                duration_s=result.duration_s,
+                error=result.error,
+                on_failure=step.on_failure,
+            )
             self._notify("on_step_error", step_name=name, step=step, context=self.context, error=error)
             if isinstance(error, DataQualityError):
                 result.metrics.update(error.metrics)
@@ -240,9 +260,12 @@ class PipelineExecutor:
     # -- look-ahead --------------------------------------------------------------------------
     def _preparable(self, order: list[str]) -> list[str]:
         """Steps whose component prepares ahead (overrides ``prepare``) and that this run executes."""
-        return [name for name in order
-                if self.pipeline.steps[name].component_class.prepare is not Component.prepare
-                and (self._resume is None or name in self._resume.rerun)]
+        return [
+            name
+            for name in order
+            if self.pipeline.steps[name].component_class.prepare is not Component.prepare
+            and (self._resume is None or name in self._resume.rerun)
+        ]
 
     def _prepared_component(self, name: str) -> Component:
         """Runs on the look-ahead thread: the step's component, built and prepared."""
@@ -291,8 +314,9 @@ class PipelineExecutor:
     def _job_description(self, step_name: str) -> str:
         return f"{self.spec.name}: {step_name}"
 
-    def _attempts(self, step: StepSpec, component: Component, inputs: Mapping[str, Any],
-                  result: StepResult, log: Any) -> Any:
+    def _attempts(
+        self, step: StepSpec, component: Component, inputs: Mapping[str, Any], result: StepResult, log: Any
+    ) -> Any:
         policy = step.retry or self.spec.retry or _NO_RETRY
         breaker = None
         if step.circuit_breaker is not None:
@@ -300,8 +324,14 @@ class PipelineExecutor:
 
         def state_changed(breaker_name: str, old_state: str, new_state: str) -> None:
             log.warning("circuit_state_changed", breaker=breaker_name, old_state=old_state, new_state=new_state)
-            self._notify("on_circuit_state_change", breaker_name=breaker_name, old_state=old_state,
-                         new_state=new_state, step_name=step.name, context=self.context)
+            self._notify(
+                "on_circuit_state_change",
+                breaker_name=breaker_name,
+                old_state=old_state,
+                new_state=new_state,
+                step_name=step.name,
+                context=self.context,
+            )
 
         def before_attempt(attempt: int) -> None:
             result.attempts = attempt
@@ -310,9 +340,18 @@ class PipelineExecutor:
                 breaker.before_call(state_changed)
 
         def before_retry(attempt: int, wait_s: float, error: Exception) -> None:
-            log.warning("step_retry", attempt=attempt, wait_s=round(wait_s, 3), error=f"{type(error).__name__}: {error}")
-            self._notify("on_retry", step_name=step.name, step=step, context=self.context,
-                         attempt=attempt, wait=wait_s, error=error)
+            log.warning(
+                "step_retry", attempt=attempt, wait_s=round(wait_s, 3), error=f"{type(error).__name__}: {error}"
+            )
+            self._notify(
+                "on_retry",
+                step_name=step.name,
+                step=step,
+                context=self.context,
+                attempt=attempt,
+                wait=wait_s,
+                error=error,
+            )
 
         def attempt_once() -> Any:
             try:
@@ -325,8 +364,9 @@ class PipelineExecutor:
                 breaker.record_success(state_changed)
             return output
 
-        return call_with_retries(attempt_once, policy, before_retry=before_retry, on_attempt=before_attempt,
-                                 clock=self._clock)
+        return call_with_retries(
+            attempt_once, policy, before_retry=before_retry, on_attempt=before_attempt, clock=self._clock
+        )
 
     # -- shared outputs ----------------------------------------------------------------------
     def _keep(self, name: str, output: Any) -> Any:

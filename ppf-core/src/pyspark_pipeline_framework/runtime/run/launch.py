@@ -91,10 +91,16 @@ def run_pipeline(
                 plan = plan_resume(pipeline, record)
         recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None
         if plan is not None:
-            context.logger.info("run_resumed", resumed_from=plan.resumed_from, rerun=sorted(plan.rerun),
-                                reused=sorted(plan.reuse_outputs), done=sorted(plan.done))
-        return PipelineExecutor(pipeline, context, loaded.manager, breakers=breakers, recorder=recorder,
-                                resume=plan).run()
+            context.logger.info(
+                "run_resumed",
+                resumed_from=plan.resumed_from,
+                rerun=sorted(plan.rerun),
+                reused=sorted(plan.reuse_outputs),
+                done=sorted(plan.done),
+            )
+        return PipelineExecutor(
+            pipeline, context, loaded.manager, breakers=breakers, recorder=recorder, resume=plan
+        ).run()
     finally:
         if stop_session and spark is None and context.has_spark:
             context.spark.stop()

@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.results import StepResult
 
 
-
 def step_summary(step: StepResult) -> dict[str, Any]:
     """The fields of one step's summary line (``None`` = Spark did not report the figure)."""
     fields: dict[str, Any] = {"status": step.status.value, "duration_s": step.duration_s, "attempts": step.attempts}

@@ -50,8 +50,9 @@ class SessionPlan:
     packages: tuple[str, ...] = ()
 
 
-def plan_session(settings: SparkSettings, pipeline_name: str,
-                 plugin_answers: Iterable[Mapping[str, Any] | None] = ()) -> SessionPlan:
+def plan_session(
+    settings: SparkSettings, pipeline_name: str, plugin_answers: Iterable[Mapping[str, Any] | None] = ()
+) -> SessionPlan:
     packages: list[str] = []
     plugin_conf: dict[str, str] = {}
     for answer in plugin_answers:

@@ -58,7 +58,9 @@ def require_java() -> None:
         )
     major = java_major_version(executable)
     if major is None:
-        raise EnvironmentProblem(f"could not tell the version of Java at {executable}; Spark needs Java {MINIMUM_JAVA}+")
+        raise EnvironmentProblem(
+            f"could not tell the version of Java at {executable}; Spark needs Java {MINIMUM_JAVA}+"
+        )
     if major < MINIMUM_JAVA:
         raise EnvironmentProblem(
             f"Java {major} at {executable} is too old: Spark 4 needs Java {MINIMUM_JAVA} or newer. "

@@ -26,7 +26,8 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> No
         raise ValueError(f"unknown log level {level!r}; use one of {', '.join(_LEVELS)}")
     renderer = (
         structlog.dev.ConsoleRenderer(colors=stream.isatty())
-        if fmt == "console" else structlog.processors.JSONRenderer()
+        if fmt == "console"
+        else structlog.processors.JSONRenderer()
     )
     structlog.configure(
         processors=[
@@ -40,8 +41,9 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> No
         logger_factory=structlog.PrintLoggerFactory(stream),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(stream=stream, level=max(numeric, logging.WARNING), force=True,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=stream, level=max(numeric, logging.WARNING), force=True, format="%(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("py4j").setLevel(logging.ERROR)
 
 
