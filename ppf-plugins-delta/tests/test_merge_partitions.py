@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ppf_delta.compat import join_partitions, parse_bytes
 
 MB = 1 << 20

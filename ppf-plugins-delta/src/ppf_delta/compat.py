@@ -71,7 +71,8 @@ def known_table_bytes(table: Any) -> int | None:
 
     From the latest checksum file (``_delta_log/<version>.crc``, one small read) when there is one.
     Only without it from the snapshot's state, whose reconstruction (three Spark jobs) the merge
-    needs anyway but then runs here, ahead of the source.
+    needs anyway; run here, those jobs would come before the source is read, on a colder JVM,
+    and take longer than inside the merge.
     """
     try:
         snapshot = table._jdt.deltaLog().unsafeVolatileSnapshot()

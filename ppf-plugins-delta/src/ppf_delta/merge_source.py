@@ -22,12 +22,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pyspark_pipeline_framework.spark import adaptive_execution_off, session_settings
 
-from .compat import (estimated_bytes, has_plan_access, has_shuffle, join_partitions, known_table_bytes,
-                     local_checkpoint, release_checkpoint)
+from .compat import (
+    estimated_bytes,
+    has_plan_access,
+    has_shuffle,
+    join_partitions,
+    known_table_bytes,
+    local_checkpoint,
+    release_checkpoint,
+)
 from .unique_keys import guard_unique_keys
 
 if TYPE_CHECKING:
@@ -54,7 +61,8 @@ def checked_merge_source(df: DataFrame, keys: list[str], target: Any) -> Iterato
     partitions = join_partitions(spark.conf.get, estimate, spark.sparkContext.defaultParallelism)
     from pyspark import StorageLevel
 
-    level = getattr(StorageLevel, spark.conf.get(STORAGE_LEVEL, DEFAULT_STORAGE_LEVEL).upper(), StorageLevel.DISK_ONLY)
+    level_name = cast(str, spark.conf.get(STORAGE_LEVEL, DEFAULT_STORAGE_LEVEL))  # not None: it has a default
+    level = getattr(StorageLevel, level_name.upper(), StorageLevel.DISK_ONLY)
     clustered = df.repartition(partitions, *keys)
     if has_shuffle(df):
         materialized = source = local_checkpoint(guard_unique_keys(clustered, keys), level)
