@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ppf_delta.merge_source import join_partitions, parse_bytes
+from ppf_delta.compat import join_partitions, parse_bytes
 
 MB = 1 << 20
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ppf_delta.merge_source import checked_merge_source, has_shuffle, known_table_bytes
+from ppf_delta.compat import has_shuffle, known_table_bytes
+from ppf_delta.merge_source import checked_merge_source
 from ppf_delta.unique_keys import is_duplicate_key_failure
 
 pytestmark = pytest.mark.spark

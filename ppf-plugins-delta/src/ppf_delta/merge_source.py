@@ -14,19 +14,27 @@ it has nothing to adapt; a source that joins or aggregates is checkpointed with 
 while it is checkpointed, and the merge's join shuffles it again (one job more than an unchecked
 merge).  Without adaptive
 execution nothing coalesces the join's partitions after the fact, so their number is chosen up
-front the way adaptive execution would coalesce them (:func:`join_partitions`).
+front the way adaptive execution would coalesce them (:func:`.compat.join_partitions`).  What
+this needs beyond the public APIs of PySpark and delta-spark is in :mod:`.compat`.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 from pyspark_pipeline_framework.spark import adaptive_execution_off, session_settings
 
+from .compat import (
+    estimated_bytes,
+    has_plan_access,
+    has_shuffle,
+    join_partitions,
+    known_table_bytes,
+    local_checkpoint,
+    release_checkpoint,
+)
 from .unique_keys import guard_unique_keys
 
 if TYPE_CHECKING:
@@ -45,7 +53,7 @@ def checked_merge_source(df: DataFrame, keys: list[str], target: Any) -> Iterato
     ``DeltaTable`` merged into, used only for its size.
     """
     spark = df.sparkSession
-    if not hasattr(df, "_jdf"):  # Spark Connect: no plan access; Delta materializes the checked plan
+    if not has_plan_access(df):  # Spark Connect: Delta materializes the checked plan
         yield guard_unique_keys(df, keys)
         return
     table_bytes = known_table_bytes(target)
@@ -68,127 +76,4 @@ def checked_merge_source(df: DataFrame, keys: list[str], target: Any) -> Iterato
         with session_settings(spark, {MATERIALIZE_SOURCE: "none"}):
             yield source
     finally:
-        materialized._jdf.queryExecution().analyzed().rdd().unpersist(False)
-
-
-def local_checkpoint(df: DataFrame, level: Any) -> DataFrame:
-    """``df.localCheckpoint``, whose blocks are released when it fails (the duplicate-key check fires
-    inside it), as they are after the merge when it succeeds."""
-    context = df.sparkSession.sparkContext._jsc
-    before = set(context.getPersistentRDDs().keySet())
-    try:
-        return df.localCheckpoint(eager=True, storageLevel=level)
-    except BaseException:
-        # The failed checkpoint's RDD is registered but unreachable: the one checkpoint made since.
-        for rdd_id, rdd in dict(context.getPersistentRDDs()).items():
-            if rdd_id not in before and rdd.rdd().isLocallyCheckpointed():
-                rdd.unpersist(False)
-        raise
-
-
-def has_shuffle(df: DataFrame) -> bool:
-    """Whether the physical plan exchanges rows (a shuffle or a broadcast) or runs subqueries."""
-    pending = [df._jdf.queryExecution().executedPlan()]
-    while pending:
-        node = pending.pop()
-        if node.nodeName() == "AdaptiveSparkPlan":  # its plan as prepared, exchanges included
-            node = node.initialPlan()
-        if "Exchange" in node.nodeName() or node.subqueries().nonEmpty():
-            return True
-        children = node.children()
-        pending.extend(children.apply(i) for i in range(children.size()))
-    return False
-
-
-def known_table_bytes(table: Any) -> int | None:
-    """The Delta table's size, ``None`` when this delta-spark keeps it elsewhere.
-
-    From the latest checksum file (``_delta_log/<version>.crc``, one small read) when there is one.
-    Only without it from the snapshot's state, whose reconstruction (three Spark jobs) the merge
-    needs anyway; run here, those jobs would come before the source is read, on a colder JVM,
-    and take longer than inside the merge.
-    """
-    try:
-        snapshot = table._jdt.deltaLog().unsafeVolatileSnapshot()
-        checksum = snapshot.checksumOpt()
-        size = checksum.get().tableSizeBytes() if checksum.isDefined() else snapshot.sizeInBytes()
-        return int(size)
-    except Exception:  # an internal of delta-spark: without it the join keeps its full partition count
-        return None
-
-
-def estimated_bytes(df: DataFrame) -> int:
-    """The optimizer's size estimate (file sizes for a scan)."""
-    size = df._jdf.queryExecution().optimizedPlan().stats().sizeInBytes()
-    return size if isinstance(size, int) else int(size.toString())  # py4j converts scala.math.BigInt
-
-
-_BYTE_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 1 << 10,
-    "kb": 1 << 10,
-    "m": 1 << 20,
-    "mb": 1 << 20,
-    "g": 1 << 30,
-    "gb": 1 << 30,
-    "t": 1 << 40,
-    "tb": 1 << 40,
-    "p": 1 << 50,
-    "pb": 1 << 50,
-}
-
-
-def parse_bytes(text: str) -> int:
-    """A Spark byte-size setting ("64MB", "1m", "67108864") in bytes."""
-    match = re.fullmatch(r"\s*(\d+)\s*([a-zA-Z]*)\s*", text)
-    if not match or match.group(2).lower() not in _BYTE_UNITS:
-        raise ValueError(f"not a byte size: {text!r}")
-    return int(match.group(1)) * _BYTE_UNITS[match.group(2).lower()]
-
-
-def join_partitions(
-    conf: Callable[[str, str | None], str | None], estimated: int | None, default_parallelism: int
-) -> int:
-    """How many partitions the merge's join gets: what adaptive execution would coalesce it to.
-
-    The same rule as Spark's ``CoalesceShufflePartitions``, applied to the size estimate of source
-    plus table instead of measured shuffle sizes, and never more than the join would start from.
-    With adaptive execution or its coalescing off, or no estimate, the join keeps the partition
-    count it would start from (``spark.sql.shuffle.partitions``).
-    """
-    shuffle_partitions = int(conf("spark.sql.shuffle.partitions", "200") or 200)
-    if _off(conf("spark.sql.adaptive.enabled", "true")) or _off(
-        conf("spark.sql.adaptive.coalescePartitions.enabled", "true")
-    ):
-        return shuffle_partitions
-    initial = int(conf("spark.sql.adaptive.coalescePartitions.initialPartitionNum", None) or shuffle_partitions)
-    if estimated is None:
-        return initial
-    advisory = _setting_bytes(
-        conf,
-        "spark.sql.adaptive.advisoryPartitionSizeInBytes",
-        conf("spark.sql.adaptive.shuffle.targetPostShuffleInputSize", "64MB") or "64MB",
-    )
-    target = advisory
-    if not _off(conf("spark.sql.adaptive.coalescePartitions.parallelismFirst", "true")):
-        minimum_count = int(conf("spark.sql.adaptive.coalescePartitions.minPartitionNum", None) or default_parallelism)
-        minimum_size = _setting_bytes(conf, "spark.sql.adaptive.coalescePartitions.minPartitionSize", "1MB")
-        target = max(minimum_size, min(advisory, math.ceil(estimated / max(1, minimum_count))))
-    # At least two: one partition is planned as a single partition, a layout no join reuses.
-    return min(initial, max(2, math.ceil(estimated / max(1, target))))
-
-
-def _off(setting: str | None) -> bool:
-    return (setting or "").strip().lower() == "false"
-
-
-def _setting_bytes(conf: Callable[[str, str | None], str | None], key: str, default: str) -> int:
-    value = conf(key, None) or default
-    try:
-        return parse_bytes(value)
-    except ValueError:
-        raise ValueError(
-            f'Spark setting {key} = {value!r} is not a byte size; give e.g. "64MB" or a number of '
-            "bytes in spark.conf (pipeline file) or --override spark.conf..."
-        ) from None
+        release_checkpoint(materialized)
