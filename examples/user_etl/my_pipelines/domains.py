@@ -1,6 +1,5 @@
 from pyspark.sql import DataFrame
 from pyspark.sql.functions import udf
-
 from pyspark_pipeline_framework.core import Transform, TransformConfig
 
 
