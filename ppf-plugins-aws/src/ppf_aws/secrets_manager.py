@@ -20,7 +20,6 @@ credential chain).
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import os
 import re

@@ -263,7 +263,7 @@ class Secrets:
             return items if any(items[k] is not value[k] for k in value) else value
         if isinstance(value, (list, tuple)):
             items = [self.resolve_all(item) for item in value]
-            if any(new is not old for new, old in zip(items, value)):
+            if any(new is not old for new, old in zip(items, value, strict=True)):
                 return type(value)(items)
             return value
         return value
