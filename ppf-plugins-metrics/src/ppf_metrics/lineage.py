@@ -34,6 +34,7 @@ from typing import Any
 import attrs
 
 from pyspark_pipeline_framework.core import Hook
+from pyspark_pipeline_framework.core.masking import secret_masker
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core import ConfigError
 from pyspark_pipeline_framework.core import Seconds
@@ -253,9 +254,11 @@ class LineageHook(Hook):
     def _error_facet(error: BaseException | None, message: str | None = None) -> Any:
         from openlineage.client.facet_v2 import error_message_run
 
-        stack = "".join(traceback.format_exception(error)) if error is not None else None
+        masker = secret_masker()  # an error's text may quote a resolved secret value
+        stack = masker.mask("".join(traceback.format_exception(error))) if error is not None else None
         return error_message_run.ErrorMessageRunFacet(
-            message=message or f"{type(error).__name__}: {error}", programmingLanguage="PYTHON", stackTrace=stack)
+            message=masker.mask(message) if message else masker.mask_error(error), programmingLanguage="PYTHON",
+            stackTrace=stack)
 
     @staticmethod
     def _pipeline_datasets(pipeline: Any, context: Any) -> tuple[list[Dataset], list[Dataset]]:

@@ -14,7 +14,8 @@ Switched on by ``hooks { enable_audit_log = true }``.  Settings (all optional)::
 Records are written when the run ends, when every step's row counts are final (outputs are
 lazy: a source's rows are counted by the write downstream): one ``step`` record per step in
 execution order, whatever its status, then one ``run`` record.  Configurations appear with
-secret references kept and secret values masked (:mod:`..core.redaction`).
+secret references kept and secret values masked (:mod:`..core.redaction`); every string of a
+record passes through the secret masker (:mod:`..core.masking`) before any sink sees it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.masking import secret_masker
 from pyspark_pipeline_framework.core.redaction import fingerprint, redact
 from pyspark_pipeline_framework.audit.sinks import DEFAULT_PATH, AuditSink, JsonLinesAuditSink, load_audit_sink
 from pyspark_pipeline_framework.core.datasets import step_datasets
@@ -91,7 +93,8 @@ class AuditLogHook(Hook):
         })
 
     def _emit(self, context: Any, record: dict[str, Any]) -> None:
-        record = {"time": datetime.now(timezone.utc).isoformat(), **record}
+        # Masked once for every sink: an error text may quote a resolved secret value.
+        record = secret_masker().mask_all({"time": datetime.now(timezone.utc).isoformat(), **record})
         for sink_name, sink in self.sinks:
             try:
                 sink.write(record)

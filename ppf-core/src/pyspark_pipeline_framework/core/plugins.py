@@ -23,6 +23,7 @@ from pyspark_pipeline_framework.core import hookspecs
 from pyspark_pipeline_framework.core.entry_points import entry_points
 from pyspark_pipeline_framework.core.errors import ConfigIssue
 from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.secrets import SecretError, Secrets, parse_reference, references_in
 from pyspark_pipeline_framework.core.spec import HooksSettings
 
 PLUGIN_GROUP = "ppf.plugins"
@@ -71,6 +72,9 @@ class LoadedPlugins:
 
     manager: PluginManager
     problems: list[PluginProblem] = attrs.field(factory=list)
+    #: The run's secrets: the built-in ``env`` resolver and every plugin's (the references in hook
+    #: settings are resolved with it, and the run goes on using it).
+    secrets: Secrets = attrs.field(factory=Secrets)
 
 
 def hook_entry_points() -> dict[str, EntryPoint]:
@@ -112,6 +116,8 @@ def load_hook_plugins(
     for name in blocked_plugins():
         manager.set_blocked(name)
     loaded = LoadedPlugins(manager)
+    # Plugins whose settings hold secret references: built last, with the references resolved.
+    deferred: list[tuple[str, str, Any, Any]] = []
 
     for name, ep in sorted(hook_entry_points().items()):
         if manager.is_blocked(name):
@@ -128,18 +134,60 @@ def load_hook_plugins(
             continue
         if not (requested or getattr(plugin_class, "autoload", False)):
             continue
-        manager.register(_instantiate(plugin_class, hooks.settings.get(name)), name=name)
+        settings = hooks.settings.get(name)
+        if holds_references(settings):
+            deferred.append((name, name, plugin_class, settings))
+            continue
+        manager.register(_instantiate(plugin_class, settings), name=name)
 
     importer = import_object or _import_object
     for path in hooks.plugins:
         plugin_class = importer(path)
-        plugin = _instantiate(plugin_class, hooks.settings.get(path))
         name = plugin_class.plugin_name() if isinstance(plugin_class, type) and issubclass(plugin_class, Hook) else path
-        if not manager.is_blocked(name):
-            manager.register(plugin, name=name)
+        if manager.is_blocked(name):
+            continue
+        settings = hooks.settings.get(path)
+        if holds_references(settings):
+            deferred.append((name, path, plugin_class, settings))
+            continue
+        manager.register(_instantiate(plugin_class, settings), name=name)
     for plugin in extra:
         manager.register(plugin)
+    loaded.secrets = _register_with_resolved_settings(manager, deferred)
     return loaded
+
+
+def holds_references(settings: Any) -> bool:
+    return settings is not None and next(references_in(settings), None) is not None
+
+
+def _register_with_resolved_settings(manager: PluginManager, deferred: list[tuple[str, str, Any, Any]]) -> Secrets:
+    """Build the plugins whose settings hold secret references, once the resolvers they need exist.
+
+    A plugin whose references are all of known schemes goes first; each one built may bring new
+    schemes (a Vault plugin whose AppRole secret id is ``secret://env/...``).  What remains when
+    none is ready fails on its first unknown scheme, naming it.
+    """
+    secrets = Secrets.from_plugins(manager)
+    pending = list(deferred)
+    while pending:
+        ready = [item for item in pending if _schemes(item[3]) <= set(secrets.resolvers)] or pending[:1]
+        for name, key, plugin_class, settings in ready:
+            pending.remove((name, key, plugin_class, settings))
+            resolved = secrets.resolve_all(settings, f"pipeline.hooks.{key}")
+            manager.register(_instantiate(plugin_class, resolved), name=name)
+            secrets.add_new_from_plugins(manager)
+    return secrets
+
+
+def _schemes(settings: Any) -> set[str]:
+    schemes = set()
+    for _, reference in references_in(settings):
+        try:
+            schemes.add(parse_reference(reference)[0])
+        except SecretError:
+            schemes.add("")  # never known: reported when it is resolved
+    return schemes
 
 
 def _instantiate(plugin: Any, settings: dict[str, Any] | None) -> object:

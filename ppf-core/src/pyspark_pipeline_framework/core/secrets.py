@@ -241,28 +241,35 @@ class Secrets:
         with self._lock:
             return self._values.setdefault(text, value)
 
-    def resolve_all(self, value: Any) -> Any:
+    def resolve_all(self, value: Any, path: str | None = None) -> Any:
         """``value`` with every reference inside it (attrs fields, dicts, lists) replaced by its secret.
 
-        Returns ``value`` itself when it holds no reference.
+        Returns ``value`` itself when it holds no reference.  With ``path`` (the config path of
+        ``value``), a failure names the config path of the reference as well.
         """
         if is_reference(value):
-            return self.resolve(value)
+            if path is None:
+                return self.resolve(value)
+            try:
+                return self.resolve(value)
+            except SecretError as exc:
+                raise _located(exc, path) from None
         if attrs.has(type(value)):
             changes = {}
             for field in attrs.fields(type(value)):
                 if not field.init:
                     continue
                 current = getattr(value, field.name)
-                resolved = self.resolve_all(current)
+                resolved = self.resolve_all(current, _child_path(path, field.name))
                 if resolved is not current:
                     changes[field.alias or field.name] = resolved
             return attrs.evolve(value, **changes) if changes else value
         if isinstance(value, Mapping):
-            items = {key: self.resolve_all(item) for key, item in value.items()}
+            items = {key: self.resolve_all(item, _child_path(path, str(key))) for key, item in value.items()}
             return items if any(items[k] is not value[k] for k in value) else value
         if isinstance(value, (list, tuple)):
-            items = [self.resolve_all(item) for item in value]
+            items = [self.resolve_all(item, None if path is None else f"{path}[{index}]")
+                     for index, item in enumerate(value)]
             if any(new is not old for new, old in zip(items, value, strict=True)):
                 return type(value)(items)
             return value
@@ -276,3 +283,19 @@ class Secrets:
                 close()
         with self._lock:
             self._values.clear()
+
+
+def _child_path(path: str | None, key: str) -> str | None:
+    if path is None:
+        return None
+    return f"{path}.{key}" if path else key
+
+
+def _located(error: SecretError, path: str) -> SecretError:
+    """The same error, its message led by the config path of the reference."""
+    try:
+        located = type(error)(f"{path}: {error}")
+    except Exception:  # a subclass with another constructor: keep it as it is
+        return error
+    located.__cause__ = error.__cause__
+    return located

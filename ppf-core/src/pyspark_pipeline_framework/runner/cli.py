@@ -64,6 +64,10 @@ OverrideOption = Annotated[
 ]
 
 
+def _check_dict(check) -> dict:
+    return {"path": check.path, "reference": check.reference, "ok": check.ok, "error": check.error}
+
+
 def _fail_config(error) -> None:
     typer.echo(error.render(), err=True)
     raise typer.Exit(EXIT_USAGE)
@@ -122,11 +126,17 @@ def run(
         raise typer.Exit(EXIT_USAGE) from None
     from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
 
+    from pyspark_pipeline_framework.core.masking import secret_masker
+    from pyspark_pipeline_framework.core.secrets import SecretError
+
     try:
         result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
                               ledger=RunLedger(_ledger_dir(ledger_dir)), resume=resume, stop_session=True)
     except ResumeRefused as exc:
         typer.echo(f"error: cannot resume: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except SecretError as exc:  # a reference in spark.conf or hook settings: nothing ran
+        typer.echo(f"error: {secret_masker().mask(str(exc))}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     raise typer.Exit(int(result.exit_code))
 
@@ -196,6 +206,9 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Pipeline files to check.")],
     override: OverrideOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="text, or json for CI.")] = OutputFormat.text,
+    check_secrets: Annotated[
+        bool, typer.Option("--check-secrets", help="Also resolve every secret:// reference (prints no value).")
+    ] = False,
 ) -> None:
     """Check pipeline files completely, without starting Spark."""
     from pyspark_pipeline_framework.core.errors import ConfigError
@@ -214,6 +227,20 @@ def validate(
             if format is OutputFormat.text:
                 typer.echo(f"{path}: INVALID\n{exc.render()}", err=True)
             continue
+        if check_secrets:
+            from pyspark_pipeline_framework.runner.secret_check import check_references
+
+            checks = check_references(pipeline)
+            report[-1]["secrets"] = [_check_dict(c) for c in checks]
+            failed = [c for c in checks if not c.ok]
+            report[-1]["valid"] = not failed
+            if format is OutputFormat.text:
+                for c in failed:
+                    typer.echo(f"{path}: {c.path}: {c.error}", err=True)
+                if failed:
+                    typer.echo(f"{path}: SECRETS FAILED ({len(failed)} of {len(checks)} references)", err=True)
+                    continue
+                typer.echo(f"{path}: {len(checks)} secret references resolved")
         if format is OutputFormat.text:
             typer.echo(f"{path}: OK ({report[-1]['steps']} steps)")
     if format is OutputFormat.json:

@@ -13,7 +13,8 @@ from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, 
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
 from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
 from pyspark_pipeline_framework.core.results import RunResult
-from pyspark_pipeline_framework.runtime.session.builder import build_session, plan_session
+from pyspark_pipeline_framework.core.secrets import Secrets
+from pyspark_pipeline_framework.runtime.session.builder import build_session, plan_session, with_secrets_resolved
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -21,11 +22,13 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
 
 
-def session_plan_for(pipeline: ResolvedPipeline, plugin_manager) -> object:
+def session_plan_for(pipeline: ResolvedPipeline, plugin_manager, secrets: Secrets | None = None) -> object:
+    """The session the pipeline asks for; with ``secrets``, ``spark.conf`` references are resolved."""
     steps = list(pipeline.steps.values())
     component_types = list({step.component_class for step in steps})
     answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types, steps=steps)
-    return plan_session(pipeline.spec.spark, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers])
+    settings = pipeline.spec.spark if secrets is None else with_secrets_resolved(pipeline.spec.spark, secrets)
+    return plan_session(settings, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers])
 
 
 def run_pipeline(
@@ -52,17 +55,18 @@ def run_pipeline(
         if ledger is None:
             raise ResumeRefused("resuming needs the run ledger")
         plan = plan_resume(pipeline, ledger.load(resume))
+    # Hook settings' secret references are resolved here, spark.conf's when the session is built.
     loaded = load_hook_plugins(pipeline.spec.hooks, extra_plugins)
     run = run or RunInfo(pipeline=pipeline.spec.name)
 
     def make_session() -> SparkSession:
         if spark is not None:
             return spark
-        session = build_session(session_plan_for(pipeline, loaded.manager))
+        session = build_session(session_plan_for(pipeline, loaded.manager, loaded.secrets))
         session.sparkContext.setLogLevel("WARN")
         return session
 
-    context = RunContext(run, pipeline.spec, spark_factory=make_session)
+    context = RunContext(run, pipeline.spec, spark_factory=make_session, secrets=loaded.secrets)
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
     context.spark  # the session exists before pipeline_start, as the hook spec promises
@@ -74,5 +78,6 @@ def run_pipeline(
         return PipelineExecutor(pipeline, context, loaded.manager, breakers=breakers, recorder=recorder,
                                 resume=plan).run()
     finally:
+        loaded.secrets.close()  # values forgotten, token renewals stopped
         if stop_session and spark is None and context.has_spark:
             context.spark.stop()
