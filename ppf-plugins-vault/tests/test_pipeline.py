@@ -95,3 +95,43 @@ def test_run_gives_the_component_the_values_and_logs_only_references(openbao, db
     assert (given.user, given.password) == ("etl", "hunter2")
     assert "hunter2" not in repr(given)
     assert "hunter2" not in repr(logs)
+
+
+class UnsealOnRetry(Hook):
+    """Unseals the server when the executor announces a retry, as an operator would meanwhile."""
+
+    def __init__(self, server):
+        super().__init__()
+        self.server = server
+        self.retries = []
+
+    def on_retry(self, step_name, attempt, error):
+        self.retries.append(str(error))
+        self.server.client().sys.submit_unseal_key(self.server.unseal_key)
+
+
+def test_a_sealed_server_is_retried_within_the_steps_policy_and_a_missing_key_is_not(tmp_path, monkeypatch):
+    from ppf_vault.testing import openbao_dev_server
+
+    with openbao_dev_server() as server:
+        server.client().secrets.kv.v2.create_or_update_secret(path="s/db", secret={"user": "etl",
+                                                                                    "password": "hunter2"})
+        monkeypatch.setenv("VAULT_TOKEN", server.root_token)
+        path = pipeline_file(tmp_path, server.url, "s")
+        path.write_text(path.read_text().replace('name = "vault-demo"',
+                                                 'name = "vault-demo"\n  retry { max_attempts = 3, initial_delay = "10ms" }'))
+        pipeline = validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
+        server.client().sys.seal()
+        unseal, outputs = UnsealOnRetry(server), Outputs()
+        manager = load_hook_plugins(pipeline.spec.hooks, [unseal, outputs]).manager
+        result = PipelineExecutor(pipeline, RunContext(RunInfo("vault-demo")), manager).run()
+        assert result.succeeded, result.to_dict()
+        assert result.step("connect").attempts == 2 and "is sealed or down" in unseal.retries[0]
+        assert outputs.by_step["connect"].password == "hunter2"
+
+        path.write_text(path.read_text().replace("s/db#password", "s/db#pasword"))
+        pipeline = validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
+        manager = load_hook_plugins(pipeline.spec.hooks).manager
+        result = PipelineExecutor(pipeline, RunContext(RunInfo("vault-demo")), manager).run()
+        step = result.step("connect")
+        assert step.attempts == 1 and "SecretKeyNotFound" in step.error and "(keys: password, user)" in step.error
