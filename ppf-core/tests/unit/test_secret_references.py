@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from typing import ClassVar
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -60,7 +61,7 @@ class TokenHook(Hook):
     """A hook plugin whose settings hold a token, as a metrics exporter's would."""
 
     name = "token_hook"
-    built: list[dict] = []
+    built: ClassVar[list[dict]] = []
 
     def __init__(self, settings=None):
         super().__init__(settings)
@@ -102,7 +103,7 @@ def test_a_hook_setting_that_cannot_be_resolved_names_its_config_path(monkeypatc
                           plugins=["x.TokenHook"])
     with pytest.raises(SecretNotFound, match=r"^pipeline\.hooks\.x\.TokenHook\.exporter\.token: secret://env/"):
         load_hook_plugins(hooks, import_object=lambda path: TokenHook)
-    with pytest.raises(UnknownSecretScheme, match="'nope'.*install the plugin that provides it"):
+    with pytest.raises(UnknownSecretScheme, match=r"'nope'.*install the plugin that provides it"):
         load_hook_plugins(HooksSettings(settings={"x.TokenHook": {"t": "secret://nope/x"}}, plugins=["x.TokenHook"]),
                           import_object=lambda path: TokenHook)
     with pytest.raises(UnknownSecretScheme, match=r"pip install 'ppf-plugins-vault'"):

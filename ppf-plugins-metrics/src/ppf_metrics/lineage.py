@@ -256,9 +256,9 @@ class LineageHook(Hook):
 
         masker = secret_masker()  # an error's text may quote a resolved secret value
         stack = masker.mask("".join(traceback.format_exception(error))) if error is not None else None
+        text = message if message or error is None else f"{type(error).__name__}: {error}"
         return error_message_run.ErrorMessageRunFacet(
-            message=masker.mask(message) if message else masker.mask_error(error), programmingLanguage="PYTHON",
-            stackTrace=stack)
+            message=masker.mask(text or ""), programmingLanguage="PYTHON", stackTrace=stack)
 
     @staticmethod
     def _pipeline_datasets(pipeline: Any, context: Any) -> tuple[list[Dataset], list[Dataset]]:

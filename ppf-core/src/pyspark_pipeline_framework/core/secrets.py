@@ -268,10 +268,10 @@ class Secrets:
             items = {key: self.resolve_all(item, _child_path(path, str(key))) for key, item in value.items()}
             return items if any(items[k] is not value[k] for k in value) else value
         if isinstance(value, (list, tuple)):
-            items = [self.resolve_all(item, None if path is None else f"{path}[{index}]")
-                     for index, item in enumerate(value)]
-            if any(new is not old for new, old in zip(items, value, strict=True)):
-                return type(value)(items)
+            elements = [self.resolve_all(item, None if path is None else f"{path}[{index}]")
+                        for index, item in enumerate(value)]
+            if any(new is not old for new, old in zip(elements, value, strict=True)):
+                return type(value)(elements)
             return value
         return value
 

@@ -124,10 +124,9 @@ def run(
     except EnvironmentProblem as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
-
     from pyspark_pipeline_framework.core.masking import secret_masker
     from pyspark_pipeline_framework.core.secrets import SecretError
+    from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
 
     try:
         result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
