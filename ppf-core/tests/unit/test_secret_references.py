@@ -233,3 +233,20 @@ def test_a_step_error_quoting_the_value_is_masked_for_hooks_and_logs():
     assert result.step("a").error == f"RuntimeError: cannot log in with {MASK}"
     assert "value-of-leaky-canary" not in repr(logs)
     assert errors.results[0].step("a").error == f"RuntimeError: cannot log in with {MASK}"
+
+
+def test_parallel_steps_asking_for_one_reference_wait_for_a_single_fetch():
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    class Slow(Counting):
+        def resolve(self, reference):
+            time.sleep(0.2)
+            return super().resolve(reference)
+
+    resolver = Slow()
+    secrets = Secrets.from_resolvers([resolver])
+    with ThreadPoolExecutor(4) as pool:
+        values = list(pool.map(secrets.resolve, ["secret://count/db"] * 4 + ["secret://count/other"] * 2))
+    assert values == ["value-of-db"] * 4 + ["value-of-other"] * 2
+    assert sorted(resolver.calls) == ["db", "other"]

@@ -187,6 +187,7 @@ class Secrets:
 
     resolvers: dict[str, SecretResolver] = attrs.field(factory=dict)
     _values: dict[str, Secret] = attrs.field(factory=dict, init=False, repr=False)
+    _fetching: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
     _lock: Any = attrs.field(factory=threading.RLock, init=False, repr=False)
 
     @classmethod
@@ -225,8 +226,17 @@ class Secrets:
         """The value behind one ``secret://...`` reference (fetched on first use, then remembered)."""
         with self._lock:
             known = self._values.get(text)
+            # One lock per reference: parallel steps asking for it wait for one fetch, others go on.
+            fetching = self._fetching.setdefault(text, threading.Lock()) if known is None else None
         if known is not None:
             return known
+        assert fetching is not None
+        with fetching:
+            with self._lock:
+                known = self._values.get(text)
+            return known if known is not None else self._fetch(text)
+
+    def _fetch(self, text: str) -> Secret:
         scheme, reference = parse_reference(text)
         resolver = self.resolvers.get(scheme)
         if resolver is None:
