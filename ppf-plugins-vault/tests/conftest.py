@@ -1,71 +1,73 @@
-"""A fake of Vault for the tests: a tiny HTTP server on 127.0.0.1 speaking the KV v2 read endpoint.
+"""Fixtures of the Vault plugin's tests: a real OpenBao server, and a fake for faults it cannot produce.
 
-No Vault binary can be installed here (none in Debian's packages or on PyPI), so the hvac client
-code is tested against this stand-in, which answers ``GET /v1/<mount>/data/<path>`` the way Vault
-does (200 with ``{"data": {"data": ..., "metadata": ...}}``, 404 with ``{"errors": []}``, 403 for a
-wrong token).  It is a fake, not Vault: policies, leases and every other endpoint are absent.
+OpenBao (the open-source fork of Vault, same API, works with hvac unchanged) runs in dev mode for
+the whole session (``openbao``).  The hand-written fake (``faulty_vault``) exists only for answers
+a healthy server never gives on demand: 5xx errors and a server that does not answer in time.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import attrs
 import pytest
 
-TOKEN = "s.test-token"
+from ppf_vault.testing import openbao_dev_server
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def openbao():
+    """One OpenBao dev server for the session: KV v2 at secret/, root token in ``openbao.root_token``."""
+    with openbao_dev_server() as server:
+        yield server
+
+
+@pytest.fixture
+def vault_token(openbao, monkeypatch):
+    """VAULT_TOKEN holds the root token; VAULT_ADDR and the other VAULT_ variables are unset."""
+    for name in ("VAULT_ADDR", "VAULT_NAMESPACE", "VAULT_CACERT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VAULT_TOKEN", openbao.root_token)
+    return openbao.root_token
+
+
+@pytest.fixture
+def unique():
+    """A fresh name per test, so tests sharing the server never see each other's secrets."""
+    return f"t{next(_names)}"
 
 
 @attrs.define
-class FakeVault:
-    """What the fake serves and what it was asked."""
+class FaultyVault:
+    """What the fake answers (``status`` and ``delay``) and what it was asked."""
 
-    url: str
-    #: "<mount>/<path>" -> the secret's key/value data.
-    secrets: dict[str, dict[str, str]]
+    url: str = ""
+    status: int = 500
+    delay: float = 0.0
     requests: list[str] = attrs.field(factory=list)
 
 
-def _handler(vault: FakeVault) -> type[BaseHTTPRequestHandler]:
+def _handler(vault: FaultyVault) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             vault.requests.append(self.path)
-            if self.headers.get("X-Vault-Token") != TOKEN:
-                return self._send(403, {"errors": ["permission denied"]})
-            mount, sep, path = self.path.split("?")[0].removeprefix("/v1/").partition("/data/")
-            data = vault.secrets.get(f"{mount}/{path}") if sep else None
-            if data is None:
-                return self._send(404, {"errors": []})
-            metadata = {
-                "created_time": "2024-01-01T00:00:00Z",
-                "deletion_time": "",
-                "destroyed": False,
-                "version": 1,
-                "custom_metadata": None,
-            }
-            return self._send(
-                200,
-                {
-                    "request_id": "fake",
-                    "lease_id": "",
-                    "renewable": False,
-                    "lease_duration": 0,
-                    "data": {"data": data, "metadata": metadata},
-                    "wrap_info": None,
-                    "warnings": None,
-                    "auth": None,
-                },
-            )
-
-        def _send(self, status: int, body: dict) -> None:
+            time.sleep(vault.delay)
+            body = {"errors": ["1 error occurred:\n\t* internal error\n\n"]}
             payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(vault.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except OSError:
+                pass  # the client gave up waiting
 
         def log_message(self, *args: object) -> None:
             pass  # keep the test output clean
@@ -74,14 +76,15 @@ def _handler(vault: FakeVault) -> type[BaseHTTPRequestHandler]:
 
 
 @pytest.fixture
-def fake_vault(monkeypatch):
-    """A running fake Vault with two secrets; VAULT_TOKEN holds its token, VAULT_ADDR is unset."""
-    vault = FakeVault("", {"kv/db": {"user": "etl", "password": "hunter2"}, "secret/api": {"key": "k-123"}})
+def faulty_vault(monkeypatch):
+    """A stand-in that answers every request with ``status`` after ``delay`` seconds."""
+    vault = FaultyVault()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(vault))
+    server.daemon_threads = True
     vault.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv("VAULT_TOKEN", TOKEN)
+    monkeypatch.setenv("VAULT_TOKEN", "any")
     monkeypatch.delenv("VAULT_ADDR", raising=False)
     yield vault
     server.shutdown()

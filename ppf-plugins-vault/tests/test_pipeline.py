@@ -1,7 +1,4 @@
-"""The vault plugin inside a pipeline: loaded from its entry point, resolving at run time only.
-
-Vault here is the fake of conftest.py (a stand-in HTTP server), not a real Vault server.
-"""
+"""The vault plugin inside a pipeline: loaded from its entry point, resolving at run time only (OpenBao)."""
 
 from __future__ import annotations
 
@@ -42,7 +39,7 @@ class Outputs(Hook):
         self.by_step[step_name] = result
 
 
-def pipeline_file(tmp_path, vault_url: str):
+def pipeline_file(tmp_path, vault_url: str, unique: str):
     path = tmp_path / "pipeline.conf"
     path.write_text(
         textwrap.dedent(f"""
@@ -53,9 +50,9 @@ def pipeline_file(tmp_path, vault_url: str):
               name = "connect"
               type = "Connection"
               config {{
-                user = "secret://vault/kv/data/db#user"
+                user = "secret://vault/secret/data/{unique}/db#user"
                 # quoted: unquoted, HOCON would read // as a comment
-                password = "secret://vault/kv/data/db#password"
+                password = "secret://vault/{unique}/db#password"
               }}
             }}
           ]
@@ -67,26 +64,35 @@ def pipeline_file(tmp_path, vault_url: str):
     return path
 
 
-def test_validation_keeps_the_reference_and_never_contacts_vault(fake_vault, tmp_path):
-    pipeline = validate(
-        load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection})
+@pytest.fixture
+def db_secret(openbao, vault_token, unique):
+    openbao.client().secrets.kv.v2.create_or_update_secret(
+        path=f"{unique}/db", secret={"user": "etl", "password": "hunter2"}
     )
-    assert pipeline.steps["connect"].config.password == "secret://vault/kv/data/db#password"
-    assert fake_vault.requests == []
+    return unique
 
 
-def test_installed_plugin_loads_from_its_entry_point_with_its_settings(fake_vault, tmp_path):
+def test_validation_keeps_the_reference_and_never_contacts_vault(tmp_path, unique):
+    # An address where nothing listens: validation must not try it.
     pipeline = validate(
-        load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection})
+        load_pipeline_file(pipeline_file(tmp_path, "http://127.0.0.1:9", unique)),
+        InlineRegistry({"Connection": Connection}),
     )
-    assert pipeline.hook_settings["vault"] == VaultSettings(url=fake_vault.url)
+    assert pipeline.steps["connect"].config.password == f"secret://vault/{unique}/db#password"
+
+
+def test_installed_plugin_loads_from_its_entry_point_with_its_settings(openbao, tmp_path, unique):
+    pipeline = validate(
+        load_pipeline_file(pipeline_file(tmp_path, openbao.url, unique)), InlineRegistry({"Connection": Connection})
+    )
+    assert pipeline.hook_settings["vault"] == VaultSettings(url=openbao.url)
     plugin = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).manager.get_plugin("vault")
     assert isinstance(plugin, VaultPlugin)
-    assert plugin.settings.url == fake_vault.url
+    assert plugin.settings.url == openbao.url
 
 
-def test_settings_with_a_typo_are_a_config_error_with_path_file_and_line(tmp_path):
-    path = pipeline_file(tmp_path, "http://vault:8200")
+def test_settings_with_a_typo_are_a_config_error_with_path_file_and_line(tmp_path, unique):
+    path = pipeline_file(tmp_path, "http://vault:8200", unique)
     path.write_text(path.read_text().replace("hooks { vault { url", 'hooks { vault { mout = "kv", url'))
     with pytest.raises(ConfigError) as failure:
         validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
@@ -99,9 +105,16 @@ def test_settings_with_a_typo_are_a_config_error_with_path_file_and_line(tmp_pat
     assert issue.file == str(path) and path.read_text().splitlines()[issue.line - 1].strip().startswith("hooks { vault")
 
 
-def test_run_gives_the_component_the_values_and_logs_only_references(fake_vault, tmp_path):
+def test_an_approle_block_without_its_secret_id_is_a_config_error(tmp_path, unique):
+    path = pipeline_file(tmp_path, "http://vault:8200", unique)
+    path.write_text(path.read_text().replace("hooks { vault { url", "hooks { vault { approle { role_id = r }, url"))
+    with pytest.raises(ConfigError, match=r"pipeline\.hooks\.vault\.approle\.secret_id"):
+        validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
+
+
+def test_run_gives_the_component_the_values_and_logs_only_references(openbao, db_secret, tmp_path):
     pipeline = validate(
-        load_pipeline_file(pipeline_file(tmp_path, fake_vault.url)), InlineRegistry({"Connection": Connection})
+        load_pipeline_file(pipeline_file(tmp_path, openbao.url, db_secret)), InlineRegistry({"Connection": Connection})
     )
     outputs = Outputs()
     manager = load_hook_plugins(pipeline.spec.hooks, [outputs], settings=pipeline.hook_settings).manager
@@ -112,4 +125,47 @@ def test_run_gives_the_component_the_values_and_logs_only_references(fake_vault,
     assert (given.user, given.password) == ("etl", "hunter2")
     assert "hunter2" not in repr(given)
     assert "hunter2" not in repr(logs)
-    assert fake_vault.requests == ["/v1/kv/data/db"]
+
+
+class UnsealOnRetry(Hook):
+    """Unseals the server when the executor announces a retry, as an operator would meanwhile."""
+
+    def __init__(self, server):
+        super().__init__()
+        self.server = server
+        self.retries = []
+
+    def on_retry(self, step_name, attempt, error):
+        self.retries.append(str(error))
+        self.server.client().sys.submit_unseal_key(self.server.unseal_key)
+
+
+def test_a_sealed_server_is_retried_within_the_steps_policy_and_a_missing_key_is_not(tmp_path, monkeypatch):
+    from ppf_vault.testing import openbao_dev_server
+
+    with openbao_dev_server() as server:
+        server.client().secrets.kv.v2.create_or_update_secret(
+            path="s/db", secret={"user": "etl", "password": "hunter2"}
+        )
+        monkeypatch.setenv("VAULT_TOKEN", server.root_token)
+        path = pipeline_file(tmp_path, server.url, "s")
+        path.write_text(
+            path.read_text().replace(
+                'name = "vault-demo"', 'name = "vault-demo"\n  retry { max_attempts = 3, initial_delay = "10ms" }'
+            )
+        )
+        pipeline = validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
+        server.client().sys.seal()
+        unseal, outputs = UnsealOnRetry(server), Outputs()
+        manager = load_hook_plugins(pipeline.spec.hooks, [unseal, outputs]).manager
+        result = PipelineExecutor(pipeline, RunContext(RunInfo("vault-demo")), manager).run()
+        assert result.succeeded, result.to_dict()
+        assert result.step("connect").attempts == 2 and "is sealed or down" in unseal.retries[0]
+        assert outputs.by_step["connect"].password == "hunter2"
+
+        path.write_text(path.read_text().replace("s/db#password", "s/db#pasword"))
+        pipeline = validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
+        manager = load_hook_plugins(pipeline.spec.hooks).manager
+        result = PipelineExecutor(pipeline, RunContext(RunInfo("vault-demo")), manager).run()
+        step = result.step("connect")
+        assert step.attempts == 1 and "SecretKeyNotFound" in step.error and "(keys: password, user)" in step.error

@@ -139,3 +139,26 @@ def test_max_ratio_fails_the_step_before_anything_downstream_writes(spark, tmp_p
     src = result.step("src")
     assert src.status is StepStatus.FAILED and "TooManyDeadRows: 5 of 10 rows (50.0%)" in src.error
     assert not (tmp_path / "out").exists() and not (tmp_path / "dead").exists()
+
+
+def test_a_dead_letter_sinks_secret_references_are_resolved_when_it_writes(spark, tmp_path, monkeypatch):
+    lines = [csv_line(i, "garbage" if i == 3 else "valid") for i in range(1, 6)]
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("PPF_TEST_DEAD_LETTER_PATH", str(tmp_path / "quarantine"))
+    result = run_pipeline_text(
+        textwrap.dedent(f"""
+        pipeline {{
+          name = "dlq-secret"
+          steps = [
+            {{ name = "src", type = CsvSource, config {{ path = "{tmp_path}/in.csv", schema = "{SCHEMA}" }}
+               dead_letter {{ type = ParquetSink, config {{ path = "secret://env/PPF_TEST_DEAD_LETTER_PATH" }} }} }}
+            {{ name = "out", type = ParquetSink, config {{ path = "{tmp_path}/out" }} }}
+          ]
+        }}
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
+    assert result.succeeded, result.to_dict()
+    dead = spark.read.parquet(str(tmp_path / "quarantine")).collect()
+    assert [row["_corrupt_record"] for row in dead] == [csv_line(3, "garbage")]

@@ -3,6 +3,7 @@
     with moto_s3_server() as s3:
         s3.create_bucket("raw-data")
         route_bucket(spark, "raw-data", s3.endpoint)   # this bucket now lives on the moto server
+        s3.create_secret("prod/db", '{"password": "..."}')   # moto serves Secrets Manager too
 
 Needs the ``testing`` extra (``pip install ppf-plugins-aws[testing]``: moto[server], boto3).
 """
@@ -38,16 +39,26 @@ class S3TestServer:
 
     endpoint: str
 
-    def client(self) -> Any:
+    def client(self, service: str = "s3") -> Any:
+        """A boto3 client of ``service`` ("s3", "secretsmanager", "iam"...) on this server, with test keys."""
         import boto3
 
         return boto3.client(
-            "s3",
+            service,
             endpoint_url=self.endpoint,
             region_name=TEST_REGION,
             aws_access_key_id=TEST_ACCESS_KEY,
             aws_secret_access_key=TEST_SECRET_KEY,
         )
+
+    def create_secret(self, name: str, value: str | bytes) -> str:
+        """A Secrets Manager secret (a string, or binary for bytes); returns its ARN."""
+        field = "SecretBinary" if isinstance(value, bytes) else "SecretString"
+        return self.client("secretsmanager").create_secret(Name=name, **{field: value})["ARN"]
+
+    def secrets_manager_settings(self) -> dict[str, str]:
+        """``hooks { aws_secrets_manager { ... } }`` settings that reach this server."""
+        return {"endpoint": self.endpoint, "region": TEST_REGION}
 
     def create_bucket(self, name: str) -> None:
         self.client().create_bucket(Bucket=name)

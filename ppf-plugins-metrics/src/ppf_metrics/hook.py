@@ -10,9 +10,10 @@ start), never when this module is imported.
 from __future__ import annotations
 
 import threading
+import traceback
 from typing import TYPE_CHECKING, Any
 
-from pyspark_pipeline_framework.core import Hook, StepStatus
+from pyspark_pipeline_framework.core import Hook, StepStatus, secret_masker
 
 from .background import InBackground
 from .pushgateway import push_run
@@ -103,7 +104,7 @@ class MetricsHook(Hook[MetricsSettings]):
             self._retries[step_name] = attempt
             span = self._step_spans.get(step_name)
         if span is not None:
-            span.add_event("retry", {"attempt": attempt, "wait_s": wait, "error": f"{type(error).__name__}: {error}"})
+            span.add_event("retry", {"attempt": attempt, "wait_s": wait, "error": secret_masker().mask_error(error)})
 
     def after_step(self, step_name: str, step_result: Any) -> None:
         import time
@@ -127,8 +128,13 @@ class MetricsHook(Hook[MetricsSettings]):
             return
         span.set_attribute("ppf.step.attempts", attempts)
         span.set_attribute("ppf.step.status", "failed")
-        span.record_exception(error)
-        span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+        # The exception's text and traceback may quote a resolved secret value: both are masked.
+        masker = secret_masker()
+        stack = masker.mask("".join(traceback.format_exception(error)))
+        span.record_exception(
+            error, attributes={"exception.message": masker.mask(str(error)), "exception.stacktrace": stack}
+        )
+        span.set_status(Status(StatusCode.ERROR, masker.mask_error(error)))
         span.end()
 
     def _pop_span(self, step_name: str) -> Span | None:

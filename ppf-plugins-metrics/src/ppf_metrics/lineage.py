@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pyspark_pipeline_framework.core import Dataset, Hook, HookSettings, Seconds, step_datasets
+from pyspark_pipeline_framework.core import Dataset, Hook, HookSettings, Seconds, secret_masker, step_datasets
 
 PRODUCER = "https://github.com/ppf/pyspark-pipeline-framework/tree/main/ppf-plugins-metrics"
 _RUN_NAMESPACE = uuid.UUID("8a7d1c0e-4b1f-4f7e-9c3a-6f0c5d2b9e11")
@@ -303,9 +303,11 @@ class LineageHook(Hook[LineageSettings]):
     def _error_facet(error: BaseException | None, message: str | None = None) -> Any:
         from openlineage.client.facet_v2 import error_message_run
 
-        stack = "".join(traceback.format_exception(error)) if error is not None else None
+        masker = secret_masker()  # an error's text may quote a resolved secret value
+        stack = masker.mask("".join(traceback.format_exception(error))) if error is not None else None
+        text = message if message or error is None else f"{type(error).__name__}: {error}"
         return error_message_run.ErrorMessageRunFacet(
-            message=message or f"{type(error).__name__}: {error}", programmingLanguage="PYTHON", stackTrace=stack
+            message=masker.mask(text or ""), programmingLanguage="PYTHON", stackTrace=stack
         )
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""HashiCorp Vault secrets for ppf: ``secret://vault/<mount>/data/<path>#<key>`` in a step's config."""
+"""HashiCorp Vault and OpenBao secrets for ppf: ``secret://vault/<mount>/data/<path>#<key>`` references."""
 
 from pyspark_pipeline_framework.core import lazy_exports
 
@@ -6,6 +6,7 @@ _EXPORTS = {  # public name -> submodule, imported on first use
     "VaultPlugin": "plugin",
     "VaultSecretResolver": "resolver",
     "VaultSettings": "resolver",
+    "AppRoleSettings": "resolver",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

@@ -1,7 +1,8 @@
 """The ``vault`` hook plugin: offers the Vault resolver to every run.
 
-It loads by itself once installed (``autoload``): it is inert until a step's config holds a
-``secret://vault/...`` reference, and only then connects to Vault.  ``hooks { vault { ... } }``
+It loads by itself once installed (``autoload``): it is inert until the pipeline holds a
+``secret://vault/...`` reference, and only then connects to Vault.  References in its own settings
+(the AppRole role id and secret id) are resolved before it is built.  ``hooks { vault { ... } }``
 holds its settings; ``PPF_DISABLE_PLUGINS=vault`` or ``hooks { enable_vault = false }`` switches
 it off.
 """

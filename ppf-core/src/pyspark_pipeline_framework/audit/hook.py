@@ -16,7 +16,8 @@ Switched on by ``hooks { enable_audit_log = true }``.  Settings (all optional)::
 Records are written when the run ends, when every step's row counts are final (outputs are
 lazy: a source's rows are counted by the write downstream): one ``step`` record per step in
 execution order, whatever its status, then one ``run`` record.  Configurations appear with
-secret references kept and secret values masked (:mod:`..core.redaction`).
+secret references kept and secret values masked (:mod:`..core.redaction`); every string of a
+record passes through the secret masker (:mod:`..core.masking`) before any sink sees it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pyspark_pipeline_framework.audit.sinks import (
 )
 from pyspark_pipeline_framework.core.datasets import step_datasets
 from pyspark_pipeline_framework.core.hook import Hook, HookSettings
+from pyspark_pipeline_framework.core.masking import secret_masker
 from pyspark_pipeline_framework.core.redaction import fingerprint, redact
 from pyspark_pipeline_framework.core.results import SUMMARY_METRICS
 
@@ -136,7 +138,8 @@ class AuditLogHook(Hook[AuditLogSettings]):
         )
 
     def _emit(self, context: Any, record: dict[str, Any]) -> None:
-        record = {"time": datetime.now(UTC).isoformat(), **record}
+        # Masked once for every sink: an error text may quote a resolved secret value.
+        record = secret_masker().mask_all({"time": datetime.now(UTC).isoformat(), **record})
         for sink_name, sink in self.sinks:
             try:
                 sink.write(record)

@@ -28,10 +28,24 @@ from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue, Per
 from pyspark_pipeline_framework.core.hook import Hook, HookSettings
 from pyspark_pipeline_framework.core.hookspecs import hookimpl
 from pyspark_pipeline_framework.core.lazy_exports import lazy_exports
+from pyspark_pipeline_framework.core.masking import secret_masker
 from pyspark_pipeline_framework.core.metrics import Metrics
 from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter, ResolvedPipeline, ResolvedStep
 from pyspark_pipeline_framework.core.results import SUMMARY_METRICS, ExitCode, RunResult, StepResult, StepStatus
-from pyspark_pipeline_framework.core.secrets import Secret, SecretError, SecretResolver
+from pyspark_pipeline_framework.core.secrets import (
+    InvalidSecretReference,
+    PermanentSecretError,
+    Secret,
+    SecretAccessDenied,
+    SecretCredentialsInvalid,
+    SecretDecryptionFailed,
+    SecretError,
+    SecretKeyNotFound,
+    SecretNotFound,
+    SecretResolver,
+    SecretUnavailable,
+    key_of,
+)
 from pyspark_pipeline_framework.core.spec import (
     CircuitBreakerSettings,
     DeadLetterSettings,
@@ -61,8 +75,10 @@ __all__ = [
     "Hook",
     "HookSettings",
     "HooksSettings",
+    "InvalidSecretReference",
     "Metrics",
     "PermanentError",
+    "PermanentSecretError",
     "PipelineGraph",
     "PipelineSpec",
     "PpfError",
@@ -74,8 +90,14 @@ __all__ = [
     "RunResult",
     "Seconds",
     "Secret",
+    "SecretAccessDenied",
+    "SecretCredentialsInvalid",
+    "SecretDecryptionFailed",
     "SecretError",
+    "SecretKeyNotFound",
+    "SecretNotFound",
     "SecretResolver",
+    "SecretUnavailable",
     "Sink",
     "SinkConfig",
     "Source",
@@ -90,6 +112,8 @@ __all__ = [
     "Validator",
     "ValidatorConfig",
     "hookimpl",
+    "key_of",
     "lazy_exports",
+    "secret_masker",
     "step_datasets",
 ]

@@ -86,6 +86,9 @@ def ppf_secret_resolvers() -> list[SecretResolver] | None:
 
     Return a list of objects with a ``scheme`` attribute and a ``resolve(reference) -> str``
     method (see :class:`~.secrets.SecretResolver`), or ``None``.  Called once per run, before the
-    first step; resolvers are asked only when a step's config holds a reference of their scheme,
-    so they should connect lazily.  ``ppf validate`` never calls this hook.
+    session is built; resolvers are asked only when the pipeline holds a reference of their
+    scheme, so they should connect lazily.  A resolver may have a ``close()``, called when the
+    run ends.  A plugin's own settings may hold references (an AppRole secret id, AWS keys): they
+    are resolved, with the other plugins' resolvers, before the plugin is built.  ``ppf validate``
+    calls this hook only with ``--check-secrets``.
     """

@@ -27,6 +27,7 @@ from pyspark_pipeline_framework.core import hookspecs
 from pyspark_pipeline_framework.core.entry_points import entry_points
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.secrets import SecretError, Secrets, parse_reference, references_in
 from pyspark_pipeline_framework.core.spec import HooksSettings
 
 PLUGIN_GROUP = "ppf.plugins"
@@ -230,6 +231,9 @@ class LoadedPlugins:
 
     manager: PluginManager
     problems: list[PluginProblem] = attrs.field(factory=list)
+    #: The run's secrets: the built-in ``env`` resolver and every plugin's (the references in hook
+    #: settings are resolved with it, and the run goes on using it).
+    secrets: Secrets = attrs.field(factory=Secrets)
 
 
 @attrs.frozen
@@ -330,8 +334,9 @@ def load_hook_plugins(
         manager.set_blocked(name)
     loaded = LoadedPlugins(manager)
     issues: list[ConfigIssue] = []
-
     paths: dict[int, str] = {}  # id(plugin) -> the config path that brought it in, for messages
+    # Plugins whose settings hold secret references: built last, with the references resolved.
+    deferred: list[_DeferredPlugin] = []
 
     def add(plugin: object, name: str | None, path: str) -> None:
         problems = misnamed_hooks(plugin)
@@ -343,6 +348,13 @@ def load_hook_plugins(
             paths[id(plugin)] = path
         except (pluggy.PluginValidationError, TypeError) as exc:
             issues.append(_rejected(name or repr(plugin), path, exc))
+
+    def build(plugin_class: Any, name: str, key: str, path: str) -> None:
+        plugin_settings = configured.get(key)
+        if holds_references(plugin_settings):
+            deferred.append(_DeferredPlugin(name, key, path, plugin_class, plugin_settings))
+        else:
+            add(_instantiate(plugin_class, plugin_settings), name, path)
 
     for name, ep in sorted(hook_entry_points().items()):
         if manager.is_blocked(name):
@@ -359,21 +371,18 @@ def load_hook_plugins(
             continue
         if not (requested or getattr(plugin_class, "autoload", False)):
             continue
-        add(
-            _instantiate(plugin_class, configured.get(name)),
-            name,
-            f"pipeline.hooks.enable_{name}" if requested else "pipeline.hooks",
-        )
+        build(plugin_class, name, name, f"pipeline.hooks.enable_{name}" if requested else "pipeline.hooks")
 
     importer = import_object or _import_object
     for index, path in enumerate(hooks.plugins):
         plugin_class = importer(path)
-        plugin = _instantiate(plugin_class, configured.get(path))
         name = plugin_class.plugin_name() if isinstance(plugin_class, type) and issubclass(plugin_class, Hook) else path
         if not manager.is_blocked(name):
-            add(plugin, name, f"pipeline.hooks.plugins[{index}]")
+            build(plugin_class, name, path, f"pipeline.hooks.plugins[{index}]")
     for plugin in extra:
         add(plugin, None, "pipeline.hooks")
+    if not issues:
+        loaded.secrets = _add_with_resolved_settings(manager, deferred, add)
     if not issues:
         try:
             manager.check_pending()  # @hookimpl functions whose hook does not exist
@@ -383,6 +392,50 @@ def load_hook_plugins(
     if issues:
         raise ConfigError(issues)
     return loaded
+
+
+def holds_references(settings: Any) -> bool:
+    return settings is not None and next(references_in(settings), None) is not None
+
+
+@attrs.frozen
+class _DeferredPlugin:
+    name: str
+    key: str  # its key under ``pipeline.hooks``
+    path: str  # the config path that brought it in, for messages
+    plugin_class: Any
+    settings: Any
+
+
+def _add_with_resolved_settings(
+    manager: PluginManager, deferred: list[_DeferredPlugin], add: Callable[[object, str | None, str], None]
+) -> Secrets:
+    """Build the plugins whose settings hold secret references, once the resolvers they need exist.
+
+    A plugin whose references are all of known schemes goes first; each one built may bring new
+    schemes (a Vault plugin whose AppRole secret id is ``secret://env/...``).  What remains when
+    none is ready fails on its first unknown scheme, naming it.
+    """
+    secrets = Secrets.from_plugins(manager)
+    pending = list(deferred)
+    while pending:
+        ready = [item for item in pending if _schemes(item.settings) <= set(secrets.resolvers)] or pending[:1]
+        for item in ready:
+            pending.remove(item)
+            resolved = secrets.resolve_all(item.settings, f"pipeline.hooks.{item.key}")
+            add(_instantiate(item.plugin_class, resolved), item.name, item.path)
+            secrets.add_new_from_plugins(manager)
+    return secrets
+
+
+def _schemes(settings: Any) -> set[str]:
+    schemes = set()
+    for _, reference in references_in(settings):
+        try:
+            schemes.add(parse_reference(reference)[0])
+        except SecretError:
+            schemes.add("")  # never known: reported when it is resolved
+    return schemes
 
 
 def _instantiate(plugin: Any, settings: object) -> object:

@@ -40,6 +40,8 @@ jars_app = typer.Typer(help="Manage the local jar cache for air-gapped clusters.
 app.add_typer(jars_app, name="jars")
 runs_app = typer.Typer(help="Read the run ledger: past runs, their steps and outputs.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
+secrets_app = typer.Typer(help="Encrypt values for secret://age/ references, and decrypt them.", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
 
 
 @app.callback()
@@ -95,13 +97,19 @@ def _fail(error: PpfError, doing: str = "") -> NoReturn:
     is ``error: <message>``, with its hint on the next line.
     """
     from pyspark_pipeline_framework.core.errors import ConfigError
+    from pyspark_pipeline_framework.core.masking import secret_masker
 
     if isinstance(error, ConfigError):
-        typer.echo(error.render(), err=True)
+        text = error.render()
     else:
         hint = f"\n    hint: {error.hint}" if error.hint else ""
-        typer.echo(f"error: {doing + ': ' if doing else ''}{error}{hint}", err=True)
+        text = f"error: {doing + ': ' if doing else ''}{error}{hint}"
+    typer.echo(secret_masker().mask(text), err=True)  # an error may quote a value a resolver returned
     raise typer.Exit(EXIT_USAGE)
+
+
+def _check_dict(check) -> dict:
+    return {"path": check.path, "reference": check.reference, "ok": check.ok, "error": check.error}
 
 
 def _echo_notes(pipeline) -> None:
@@ -270,6 +278,9 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Pipeline files to check.")],
     override: OverrideOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="text, or json for CI.")] = OutputFormat.text,
+    check_secrets: Annotated[
+        bool, typer.Option("--check-secrets", help="Also resolve every secret:// reference (prints no value).")
+    ] = False,
 ) -> None:
     """Check pipeline files completely, without starting Spark."""
     from pyspark_pipeline_framework.core.errors import ConfigError
@@ -296,6 +307,20 @@ def validate(
             if format is OutputFormat.text:
                 typer.echo(f"{path}: INVALID\n{exc.render()}", err=True)
             continue
+        if check_secrets:
+            from pyspark_pipeline_framework.runner.secret_check import check_references
+
+            checks = check_references(pipeline)
+            report[-1]["secrets"] = [_check_dict(c) for c in checks]
+            failed = [c for c in checks if not c.ok]
+            report[-1]["valid"] = not failed
+            if format is OutputFormat.text:
+                for c in failed:
+                    typer.echo(f"{path}: {c.path}: {c.error}", err=True)
+                if failed:
+                    typer.echo(f"{path}: SECRETS FAILED ({len(failed)} of {len(checks)} references)", err=True)
+                    continue
+                typer.echo(f"{path}: {len(checks)} secret references resolved")
         if format is OutputFormat.text:
             deferred = len(pipeline.deferred)
             unchecked = f", {deferred} checked only once Spark runs: see the notes" if deferred else ""
@@ -367,6 +392,68 @@ def components_show(name: Annotated[str, typer.Argument(help="A registered name 
     try:
         typer.echo(describe_component(registry, name))
     except ComponentNotFound as exc:
+        _fail(exc)
+
+
+def _read_stdin_value(prompt: str) -> str:
+    """The value from standard input (never the command line, which shell history keeps).
+
+    One trailing newline is dropped (``echo`` adds it); on a terminal the value is asked without echo.
+    """
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt, stream=sys.stderr)
+    text = sys.stdin.read()
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+
+
+@secrets_app.command("encrypt")
+def secrets_encrypt(
+    recipient: Annotated[
+        Optional[list[str]],
+        typer.Option("--recipient", "-r", help="An age recipient (age1...) or SSH public key. Repeatable."),
+    ] = None,
+    recipients_file: Annotated[
+        Optional[Path], typer.Option("--recipients-file", "-R", help="A file of recipients, one a line.")
+    ] = None,
+) -> None:
+    """Encrypt the value on standard input; prints a secret://age/... reference to paste into a pipeline file."""
+    from pyspark_pipeline_framework.core.secrets import SecretError
+    from pyspark_pipeline_framework.encryption.age import encrypt
+
+    recipients = list(recipient or [])
+    if recipients_file is not None:
+        try:
+            recipients += recipients_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            typer.echo(f"error: cannot read {recipients_file}: {exc.strerror}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+    try:
+        typer.echo(encrypt(_read_stdin_value("value to encrypt: "), recipients))
+    except SecretError as exc:
+        _fail(exc)
+
+
+@secrets_app.command("decrypt")
+def secrets_decrypt(
+    identity_file: Annotated[
+        Optional[list[Path]], typer.Option("--identity-file", "-i", help="An age identity file. Repeatable.")
+    ] = None,
+    identity_env: Annotated[
+        str, typer.Option(help="The environment variable holding identities, used as well.")
+    ] = "PPF_AGE_IDENTITY",
+) -> None:
+    """Decrypt the secret://age/... reference (or bare base64) on standard input; prints the value."""
+    from pyspark_pipeline_framework.core.secrets import PREFIX, SecretError
+    from pyspark_pipeline_framework.encryption.age import AgeSettings, decrypt, load_identities
+
+    text = _read_stdin_value("secret://age/... reference: ").strip()
+    text = text.removeprefix(f"{PREFIX}age/")
+    settings = AgeSettings(identity_files=[str(f) for f in identity_file or []], identity_env=identity_env)
+    try:
+        typer.echo(decrypt(text, load_identities(settings)))
+    except SecretError as exc:
         _fail(exc)
 
 

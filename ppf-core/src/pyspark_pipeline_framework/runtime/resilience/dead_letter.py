@@ -84,10 +84,16 @@ class DeadLetterQueue:
         observation = Observation(f"ppf-dead-{uuid.uuid4().hex[:8]}")
         enveloped = enveloped.observe(observation, F.count(F.lit(1)).alias("rows"))
         resolved = self._sinks[step_name]
+        # The sink's secret references are resolved only now, like a step's (once per run: remembered).
+        config = (
+            self._context.secrets.resolve_all(resolved.config, f"dead_letter of step {step_name!r}: config")
+            if self._context.secrets is not None
+            else resolved.config
+        )
         sink = cast(
             "Sink",
             resolved.component_class(
-                resolved.config,
+                config,
                 self._context,  # preflight admits only sinks
                 self._context.logger.bind(step=step_name),
                 step_name=step_name,

@@ -31,6 +31,7 @@ import attrs
 
 from pyspark_pipeline_framework.core.component import ComponentKind
 from pyspark_pipeline_framework.core.errors import PpfError
+from pyspark_pipeline_framework.core.masking import secret_masker
 
 if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
@@ -162,8 +163,9 @@ class RunLedger:
     def write(self, record: Mapping[str, Any]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".run-", dir=self.directory)
+        text = json.dumps(record, indent=2, default=str)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, indent=2, default=str)
+            handle.write(secret_masker().mask(text))  # no resolved secret value reaches the disk
         os.replace(temp, self.path(record["run_id"]))
 
 

@@ -7,12 +7,13 @@ when its last consumer is done.  A failed step (after its retries) stops only wh
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, cast
 
 from pyspark_pipeline_framework.core.component import Component, ComponentKind, Sink
 from pyspark_pipeline_framework.core.errors import DataQualityError
+from pyspark_pipeline_framework.core.masking import secret_masker
 from pyspark_pipeline_framework.core.plugins import PluginManager
 from pyspark_pipeline_framework.core.results import RunResult, StepResult, StepStatus
 from pyspark_pipeline_framework.core.secrets import Secrets
@@ -90,7 +91,7 @@ class PipelineExecutor:
     # -- hooks -------------------------------------------------------------------------------
     def _notify(self, hook: str, **kwargs: Any) -> None:
         def report(plugin: str, error: BaseException) -> None:
-            self._log.warning("hook_failed", hook=hook, plugin=plugin, error=f"{type(error).__name__}: {error}")
+            self._log.warning("hook_failed", hook=hook, plugin=plugin, error=secret_masker().mask_error(error))
 
         self.plugins.notify(hook, report, **kwargs)
 
@@ -212,15 +213,27 @@ class PipelineExecutor:
         self._notify("before_step", step_name=name, step=step, context=self.context)
         log.info("step_started", type=step.type, kind=resolved.component_class.kind)
         started = self._clock()
+        built: list[Component] = []
+        prepared = self._lookahead.take(name)
+        if prepared is not None:
+            built.append(prepared)
+
+        def component_for_attempt() -> Component:
+            # Built within the attempts: a secret store that is down now is tried again by the retry policy.
+            if not built:
+                built.append(self._component(name, log))
+            return built[0]
+
         try:
-            component = self._lookahead.take(name) or self._component(name, log)
-            output = self._attempts(step, component, inputs, result, log)
+            output = self._attempts(step, component_for_attempt, inputs, result, log)
+            component = built[0]
             if component.kind != ComponentKind.SINK:
                 output = self._checkpoint(name, step, output)
         except BaseException as error:
             result.status = StepStatus.FAILED
             result.duration_s = round(self._clock() - started, 3)
-            result.error = f"{type(error).__name__}: {error}"
+            # Masked here, so hooks, the ledger and the audit log all get the masked text.
+            result.error = secret_masker().mask_error(error)
             log.error(
                 "step_failed",
                 attempts=result.attempts,
@@ -252,7 +265,8 @@ class PipelineExecutor:
     def _component(self, name: str, log: Any) -> Component:
         resolved = self.pipeline.steps[name]
         # Secrets are fetched only now, so hooks and logs keep seeing the references.
-        config = self.context.secrets.resolve_all(resolved.config)
+        index = next(i for i, step in enumerate(self.spec.steps) if step.name == name)
+        config = self.context.secrets.resolve_all(resolved.config, f"pipeline.steps[{index}].config")
         component = resolved.component_class(config, self.context, log, step_name=name)
         component.step_name = name
         return component
@@ -315,7 +329,12 @@ class PipelineExecutor:
         return f"{self.spec.name}: {step_name}"
 
     def _attempts(
-        self, step: StepSpec, component: Component, inputs: Mapping[str, Any], result: StepResult, log: Any
+        self,
+        step: StepSpec,
+        component: Callable[[], Component],
+        inputs: Mapping[str, Any],
+        result: StepResult,
+        log: Any,
     ) -> Any:
         policy = step.retry or self.spec.retry or _NO_RETRY
         breaker = None
@@ -340,9 +359,7 @@ class PipelineExecutor:
                 breaker.before_call(state_changed)
 
         def before_retry(attempt: int, wait_s: float, error: Exception) -> None:
-            log.warning(
-                "step_retry", attempt=attempt, wait_s=round(wait_s, 3), error=f"{type(error).__name__}: {error}"
-            )
+            log.warning("step_retry", attempt=attempt, wait_s=round(wait_s, 3), error=secret_masker().mask_error(error))
             self._notify(
                 "on_retry",
                 step_name=step.name,
@@ -355,7 +372,7 @@ class PipelineExecutor:
 
         def attempt_once() -> Any:
             try:
-                output = component.run_step(inputs)
+                output = component().run_step(inputs)
             except Exception:
                 if breaker is not None:
                     breaker.record_failure(state_changed)

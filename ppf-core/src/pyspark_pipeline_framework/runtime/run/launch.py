@@ -8,11 +8,17 @@ from typing import TYPE_CHECKING
 from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.results import RunResult
+from pyspark_pipeline_framework.core.secrets import Secrets
 from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from pyspark_pipeline_framework.runtime.session.builder import SessionPlan, build_session, plan_session
+from pyspark_pipeline_framework.runtime.session.builder import (
+    SessionPlan,
+    build_session,
+    plan_session,
+    with_secrets_resolved,
+)
 from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
 
 if TYPE_CHECKING:
@@ -21,11 +27,13 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
 
 
-def session_plan_for(pipeline: ResolvedPipeline, plugin_manager) -> SessionPlan:
+def session_plan_for(pipeline: ResolvedPipeline, plugin_manager, secrets: Secrets | None = None) -> SessionPlan:
+    """The session the pipeline asks for; with ``secrets``, ``spark.conf`` references are resolved."""
     steps = list(pipeline.steps.values())
     component_types = list({step.component_class for step in steps})
     answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types, steps=steps)
-    return plan_session(pipeline.spec.spark, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers])
+    settings = pipeline.spec.spark if secrets is None else with_secrets_resolved(pipeline.spec.spark, secrets)
+    return plan_session(settings, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers])
 
 
 def resolve_deferred_steps(pipeline: ResolvedPipeline, logger) -> ResolvedPipeline:
@@ -70,17 +78,18 @@ def run_pipeline(
         record = ledger.load(resume)  # an unknown run is refused before Spark starts
         if not pipeline.deferred:  # otherwise once every step is resolved, in the session
             plan = plan_resume(pipeline, record)
+    # Hook settings' secret references are resolved here, spark.conf's when the session is built.
     loaded = load_hook_plugins(pipeline.spec.hooks, extra_plugins, settings=pipeline.hook_settings)
     run = run or RunInfo(pipeline=pipeline.spec.name)
 
     def make_session() -> SparkSession:
         if spark is not None:
             return spark
-        session = build_session(session_plan_for(pipeline, loaded.manager))
+        session = build_session(session_plan_for(pipeline, loaded.manager, loaded.secrets))
         session.sparkContext.setLogLevel("WARN")
         return session
 
-    context = RunContext(run, pipeline.spec, spark_factory=make_session)
+    context = RunContext(run, pipeline.spec, spark_factory=make_session, secrets=loaded.secrets)
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
     _ = context.spark  # the session exists before pipeline_start, as the hook spec promises
@@ -102,5 +111,6 @@ def run_pipeline(
             pipeline, context, loaded.manager, breakers=breakers, recorder=recorder, resume=plan
         ).run()
     finally:
+        loaded.secrets.close()  # values forgotten, token renewals stopped
         if stop_session and spark is None and context.has_spark:
             context.spark.stop()

@@ -5,7 +5,8 @@ Plugins contribute Maven packages and Spark properties through the
 own few defaults (:data:`PPF_DEFAULT_CONF`) below those.  The user's own ``spark.conf`` always
 wins over a plugin or ppf default.  ``PPF_JARS_DIR`` (or the property
 ``ppf.jars.dir``) points at a local jar cache filled by ``ppf jars fetch``: packages found there
-are loaded as local jars and nothing is resolved over the network.
+are loaded as local jars and nothing is resolved over the network.  Secret references in
+``spark.conf`` are resolved just before the session is built (:func:`with_secrets_resolved`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from pyspark_pipeline_framework.core.secrets import Secrets, is_reference
 from pyspark_pipeline_framework.core.spec import SparkSettings
 from pyspark_pipeline_framework.runtime.session.java import require_java
 
@@ -25,6 +27,27 @@ if TYPE_CHECKING:
 
 JARS_DIR_ENV = "PPF_JARS_DIR"
 JARS_DIR_PROPERTY = "ppf.jars.dir"
+REDACTION_PROPERTY = "spark.redaction.regex"
+#: Spark's own default for spark.redaction.regex (Spark 3 and 4), kept when ppf extends it.
+SPARK_DEFAULT_REDACTION = "(?i)secret|password|token|access[.]key"
+
+
+def with_secrets_resolved(settings: SparkSettings, secrets: Secrets) -> SparkSettings:
+    """``spark.conf`` with its ``secret://`` values resolved, and ``spark.redaction.regex`` extended.
+
+    Spark redacts a property whose key (or value) matches ``spark.redaction.regex`` in its UI, its
+    event log and its logs; ppf adds every key that held a reference (for ``spark.hadoop.X`` also
+    ``X``, the Hadoop name), quoted, to the user's regex or Spark's default.
+    """
+    keys = sorted(key for key, value in settings.conf.items() if is_reference(value))
+    if not keys:
+        return settings
+    conf = dict(secrets.resolve_all(dict(settings.conf), "pipeline.spark.conf"))
+    names = sorted({name for key in keys for name in (key, key.removeprefix("spark.hadoop."))})
+    quoted = "|".join(rf"\Q{name}\E" for name in names)
+    conf[REDACTION_PROPERTY] = f"{conf.get(REDACTION_PROPERTY) or SPARK_DEFAULT_REDACTION}|{quoted}"
+    return attrs.evolve(settings, conf=conf)
+
 
 #: Spark properties every session ppf builds gets unless a plugin or the pipeline's ``spark.conf`` sets them.
 PPF_DEFAULT_CONF: Mapping[str, str] = {

@@ -1,7 +1,8 @@
 """Logging set-up: structlog for the pipeline, Spark's own log4j kept quiet.
 
 Readable console lines on a terminal, JSON lines otherwise (or on request); every event carries
-pipeline, run id and step through bound loggers.
+pipeline, run id and step through bound loggers.  Resolved secret values are masked in every line,
+structlog's and the standard library's (:mod:`..core.masking`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+
+from pyspark_pipeline_framework.core.masking import MaskingFilter, mask_log_event
 
 LOG4J_QUIET = Path(__file__).with_name("log4j2-quiet.properties")
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
@@ -35,6 +38,7 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> No
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            mask_log_event,  # after exceptions are text, before anything is rendered
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
@@ -44,6 +48,8 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> No
     logging.basicConfig(
         stream=stream, level=max(numeric, logging.WARNING), force=True, format="%(levelname)s %(name)s: %(message)s"
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskingFilter())
     logging.getLogger("py4j").setLevel(logging.ERROR)
 
 
