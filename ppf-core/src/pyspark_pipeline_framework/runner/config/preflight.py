@@ -20,6 +20,7 @@ from pyspark_pipeline_framework.core.pipeline import ResolvedDeadLetter, Resolve
 from pyspark_pipeline_framework.core.plugins import check_hook_settings
 from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
 from pyspark_pipeline_framework.core.spec import PipelineSpec, StepSpec
+from pyspark_pipeline_framework.core.streaming import streaming_issues
 from pyspark_pipeline_framework.runner.config.reading import PipelineFile
 from pyspark_pipeline_framework.runner.config.locations import SourceLocator
 
@@ -64,6 +65,8 @@ def validate_raw(
     if graph_spec is not None:  # graph problems are reported even when other keys are wrong
         graph, graph_issues = build_graph(graph_spec, kinds)
         issues.extend(graph_issues)
+        if spec is not None and not graph_issues:
+            issues.extend(streaming_issues(spec, graph, resolved))
 
     if issues:
         raise ConfigError(_locate(issues, file, raw_steps))
