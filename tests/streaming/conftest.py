@@ -5,9 +5,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from streaming_support import delta_ids, delta_rows  # noqa: E402,F401  (fixtures)
-
-import pytest  # noqa: E402
+import pytest
+from streaming_support import delta_ids, delta_rows  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="session")

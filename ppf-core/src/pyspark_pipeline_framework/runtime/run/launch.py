@@ -6,17 +6,17 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard
 from pyspark_pipeline_framework.core.context import RunInfo
-from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+from pyspark_pipeline_framework.core.results import RunResult
+from pyspark_pipeline_framework.core.streaming import streaming_plan
+from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
+from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
 from pyspark_pipeline_framework.runtime.run.streaming import StopSignals, StreamingRun
-from pyspark_pipeline_framework.core.streaming import streaming_plan
-from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
-from pyspark_pipeline_framework.core.results import RunResult
 from pyspark_pipeline_framework.runtime.session.builder import build_session, plan_session
+from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

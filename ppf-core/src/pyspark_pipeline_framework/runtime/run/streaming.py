@@ -433,9 +433,14 @@ class StreamingRun:
     def _report_progress(self) -> None:
         """Committed micro-batches from Spark's own progress reports, to the hooks and the run ledger."""
         for state in self._states:
-            if state.handle is None:
-                continue
-            for progress in state.handle.recentProgress:
+            with self._lock:
+                pending = sorted(state.results)
+            if state.handle is None or not pending:
+                continue  # nothing finished since the last look: no call into Spark at all
+            last = state.handle.lastProgress
+            # Usually the last report is the one batch that finished; after a slow poll, look further back.
+            reports = [last] if last is not None and [last.batchId] == pending else state.handle.recentProgress
+            for progress in reports:
                 batch_id = progress.batchId
                 with self._lock:
                     result = state.results.pop(batch_id, None) if batch_id > state.last_reported else None
