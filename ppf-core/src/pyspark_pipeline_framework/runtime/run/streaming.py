@@ -357,13 +357,13 @@ class StreamingRun:
         signals = self._signals
         while True:
             self._report_progress()
+            if signals.requested.is_set():
+                self._stop_gracefully()
+                break
             if any(s.handle is not None and not s.handle.isActive for s in self._states):
                 self._terminated()
                 if self._failed_state() is not None or all(not s.handle.isActive for s in self._states):
                     break
-            if signals.requested.is_set():
-                self._stop_gracefully()
-                break
             signals.requested.wait(_POLL_S)
         self._report_progress()
 
