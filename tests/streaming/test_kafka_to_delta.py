@@ -38,3 +38,21 @@ def test_available_now_writes_every_good_message_once_and_every_bad_one_to_the_d
     assert run_pipeline_text(text, spark=spark, directory=tmp_path).succeeded
     assert sorted(delta_ids(tmp_path / "users")) == sorted(good_ids | more_good)
     assert delta_rows(tmp_path / "dead" / "read") + delta_rows(tmp_path / "dead" / "check") == dead + more_dead
+
+
+def test_kafka_sink_writes_the_key_column_as_key_and_the_other_columns_as_json(spark, kafka_broker, kafka_topic,
+                                                                                tmp_path):
+    import json
+
+    from pyspark_pipeline_framework.testing import run_pipeline_text
+
+    source = tmp_path / "users.parquet"
+    spark.createDataFrame([(1, "ann", 2.5), (2, "bob", None)], "id INT, name STRING, amount DOUBLE") \
+        .coalesce(1).write.parquet(str(source))
+    text = f"""pipeline {{ name = to-kafka, steps = [
+      {{ name = read, type = ParquetSource, config {{ path = "{source}" }} }}
+      {{ name = publish, type = KafkaSink, config {{ bootstrap_servers = "{kafka_broker.bootstrap_servers}",
+         topic = "{kafka_topic}", key_column = id }} }} ] }}"""
+    assert run_pipeline_text(text, spark=spark, directory=tmp_path).succeeded
+    messages = sorted((m.key.decode(), json.loads(m.value)) for m in kafka_broker.consume_all(kafka_topic))
+    assert messages == [("1", {"name": "ann", "amount": 2.5}), ("2", {"name": "bob"})]
