@@ -30,7 +30,9 @@ class KafkaSourceConfig(SourceConfig):
     bootstrap_servers: str
     #: The topic to read; or several with `topics`, or a regular expression with `pattern`.
     topic: str | None = None
+    #: Several topics to read, instead of `topic`.
     topics: list[str] = attrs.field(factory=list)
+    #: A Java regular expression of the topics to read (Spark's subscribePattern), instead of `topic`.
     pattern: str | None = None
     #: Where a query without a checkpoint starts: "earliest" or "latest" (a restarted query resumes
     #: from its checkpoint instead).
