@@ -172,7 +172,7 @@ class KafkaBroker:
         """A kafka-python producer that waits for the broker's acknowledgement of every message."""
         from kafka import KafkaProducer
 
-        return KafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all", linger_ms=5, **settings)
+        return KafkaProducer(bootstrap_servers=self.bootstrap_servers, **{"acks": "all", "linger_ms": 5, **settings})
 
     def produce(self, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
         """Send ``(key, value)`` pairs and wait until all are acknowledged."""
