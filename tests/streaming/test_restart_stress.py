@@ -105,10 +105,14 @@ def test_stopped_and_killed_ten_times_while_a_producer_writes_every_message_land
         for attempt in range(RESTARTS):
             log = tmp_path / f"run-{attempt}.log"
             process = _start(config, tmp_path, env, log)
-            # Stop while starting, or once the query runs, at a random moment in or between batches.
-            if attempt % 3 != 2:
+            # Stop while starting, as the query starts, or once batches commit: at a random moment in
+            # or between batches.
+            if attempt % 3 == 0:
                 assert _wait_for(log, "query_started", process, 900), log.read_text()[-3000:]
                 time.sleep(rng.uniform(0.5, 6.0))
+            elif attempt % 3 == 1:
+                assert _wait_for(log, "micro_batch_committed", process, 900), log.read_text()[-3000:]
+                time.sleep(rng.uniform(0.0, 4.0))
             else:
                 assert _wait_for(log, "streaming_run_starting", process, 300), log.read_text()[-3000:]
                 time.sleep(rng.uniform(1.0, 10.0))
