@@ -18,15 +18,9 @@ ROOT = Path(__file__).parent
 DISTRIBUTIONS = ["ppf-core", "ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics"]
 # pandas with pyarrow, as pyspark[sql] brings them: Python UDFs then take Spark's Arrow path, as in users' jobs.
 TEST_REQUIREMENTS = [
-    "pytest>=8",
-    "pytest-timeout>=2",
-    "hypothesis>=6",
-    "moto[server]>=5",
-    "pyarrow>=15",
-    "pandas>=2.2,<3",
-    "deltalake>=0.20",
-    "build",
-    "import-linter>=2.1",
+    "pytest>=8", "pytest-timeout>=2", "hypothesis>=6", "moto[server]>=5", "pyarrow>=15", "pandas>=2.2,<3",
+    "deltalake>=0.20", "build", "import-linter>=2.1",
+    "kafka-python>=3,<4",  # produces and consumes in the tests against the real Kafka broker
 ]
 LINT_REQUIREMENTS = ["ruff==0.17.6", "import-linter==2.16"]
 TYPECHECK_REQUIREMENTS = ["mypy==2.4.1"]
@@ -55,6 +49,7 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pyspark_pipeline_framework.runtime.session.java")  # clear message if Java is missing
     # Resolve the plugins' Maven packages up front: a network problem shows here, not mid-suite.
     session.run("ppf", "jars", "fetch")
+    session.run("python", "tests/kafka/broker.py", "fetch")  # the Kafka broker's jars, with Maven
     session.run("pytest", *session.posargs)
 
 
