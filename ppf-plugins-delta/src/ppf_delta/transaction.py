@@ -6,6 +6,10 @@ run and the step, so every attempt of one step in one run shares it, while anoth
 another step writing the same table) gets its own id and always writes.  A pipeline re-run after
 a failure is a new run and writes again.
 
+In a streaming pipeline each micro-batch is written with the query and step as application id and
+the batch id as version (:meth:`WriteTransaction.for_component`): a batch replayed after a crash or
+a kill, in a later run, is skipped by Delta if its first attempt committed.
+
 DataFrame writes (append, overwrite) take the id as writer options.  A MERGE has no writer
 options: Delta reads the same pair from the session settings ``spark.databricks.delta.write.txnAppId``
 and ``...txnVersion``, which :meth:`WriteTransaction.for_dml` sets for the one statement.
@@ -35,6 +39,14 @@ class WriteTransaction:
     @classmethod
     def for_step(cls, run_id: str, step_name: str) -> WriteTransaction:
         return cls(f"ppf/{run_id}/{step_name}")
+
+    @classmethod
+    def for_component(cls, context: Any, step_name: str) -> WriteTransaction:
+        """Per micro-batch in a streaming run (the same in every run of the query), else per run and step."""
+        batch = getattr(context, "micro_batch", None)
+        if batch is not None:
+            return cls(batch.transaction_app_id(step_name), batch.batch_id)
+        return cls.for_step(context.run_id, step_name)
 
     def writer_options(self) -> dict[str, str]:
         return {"txnAppId": self.app_id, "txnVersion": str(self.version)}

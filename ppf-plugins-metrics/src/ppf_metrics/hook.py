@@ -116,7 +116,10 @@ class MetricsHook(Hook[MetricsSettings]):
         span.set_attribute("ppf.step.status", "succeeded")
         # Ended at the end of the run, with this end time: a lazy step's rows are known only then.
         with self._lock:
+            earlier = self._succeeded_spans.get(step_name)
             self._succeeded_spans[step_name] = (span, time.time_ns())
+        if earlier is not None:  # the step's span of an earlier micro-batch of a streaming run
+            earlier[0].end(end_time=earlier[1])
 
     def on_step_error(self, step_name: str, error: BaseException) -> None:
         from opentelemetry.trace import Status, StatusCode
@@ -140,6 +143,15 @@ class MetricsHook(Hook[MetricsSettings]):
     def _pop_span(self, step_name: str) -> Span | None:
         with self._lock:
             return self._step_spans.pop(step_name, None)
+
+    def after_micro_batch(self, query_name: str, figures: dict[str, Any], context: Any) -> None:
+        telemetry = self._telemetry.result()
+        attributes = {"ppf.pipeline": context.run.pipeline, "ppf.query": query_name}
+        telemetry.batch_duration.record(figures.get("duration_s") or 0.0, attributes)
+        for key, counter in telemetry.batch_figures.items():
+            value = 1 if key == "batches" else figures.get(key)
+            if isinstance(value, (int, float)):
+                counter.add(value, attributes)
 
     # -- the end of the run ----------------------------------------------------------------------
     def pipeline_end(self, pipeline_name: str, context: Any, result: Any) -> None:

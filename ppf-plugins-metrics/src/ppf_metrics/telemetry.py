@@ -78,6 +78,9 @@ class RunTelemetry:
     step_runs: Counter
     run_duration: Histogram
     step_figures: dict[str, Counter]
+    #: Streaming runs: one record per committed micro-batch (figures from Spark's streaming progress).
+    batch_duration: Histogram
+    batch_figures: dict[str, Counter]
 
     @classmethod
     def build(
@@ -110,7 +113,23 @@ class RunTelemetry:
                 )
                 for key in STEP_FIGURES
             },
+            batch_duration=meter.create_histogram(
+                "ppf.micro_batch.duration", unit="s", description="Wall time of a committed micro-batch"
+            ),
+            batch_figures={
+                key: meter.create_counter(f"ppf.micro_batch.{key}", unit=unit, description=description)
+                for key, unit, description in MICRO_BATCH_FIGURES
+            },
         )
+
+
+#: Counters of streaming runs, per query: key of the ``after_micro_batch`` figures, unit, description.
+MICRO_BATCH_FIGURES = (
+    ("batches", "{batch}", "Micro-batches committed"),
+    ("rows_in", "{row}", "Rows the query read, from Spark's streaming progress"),
+    ("rows_written", "{row}", "Rows the micro-batches' sinks wrote"),
+    ("dead_letter_rows", "{row}", "Rows the micro-batches sent to dead-letter sinks"),
+)
 
 
 def require_exporter_package(settings: MetricsSettings) -> None:

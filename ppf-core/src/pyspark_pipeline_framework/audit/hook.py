@@ -86,6 +86,20 @@ class AuditLogHook(Hook[AuditLogSettings]):
         """The JSON-lines file, when that sink is in use."""
         return next((s.path for _, s in self.sinks if isinstance(s, JsonLinesAuditSink)), None)
 
+    def after_micro_batch(self, query_name, batch_id, figures, context) -> None:
+        """Streaming runs: one ``micro_batch`` record per committed micro-batch, as it commits."""
+        self._emit(
+            context,
+            {
+                "event": "micro_batch",
+                "pipeline": context.run.pipeline,
+                "run_id": context.run_id,
+                "query": query_name,
+                "batch_id": batch_id,
+                **figures,
+            },
+        )
+
     def pipeline_end(self, pipeline, context, result) -> None:
         config = redact(pipeline)
         base = {
@@ -126,7 +140,9 @@ class AuditLogHook(Hook[AuditLogSettings]):
             {
                 "event": "run",
                 **base,
-                "status": "succeeded" if result.succeeded else "failed",
+                "status": ("stopped" if getattr(result, "stopped", False) else "succeeded")
+                if result.succeeded
+                else "failed",
                 "duration_s": result.duration_s,
                 "steps": {s.name: s.status.value for s in result.steps},
                 "inputs": run_inputs,

@@ -125,11 +125,15 @@ class FileSink(Sink[FileSinkConfig]):
         if self.config.partition_by:
             writer = writer.partitionBy(*self.config.partition_by)
         writer = writer.options(**self.config.options)
+        path, mode = self.config.path, self.config.mode
+        batch = getattr(self.context, "micro_batch", None)
+        if batch is not None:
+            # One directory per micro-batch, replaced whole: a batch replayed after a crash rewrites
+            # its own files instead of adding them twice.  Spark reads `batch_id` back as a column.
+            path, mode = f"{path.rstrip('/')}/batch_id={batch.batch_id}", "overwrite"
         # Written to a staging directory and renamed into place: a failed or killed write leaves
         # the previous data intact (see runtime/staged_write.py).
-        write_staged(
-            df.sparkSession, self.config.path, self.config.mode, lambda staging: writer.mode("overwrite").save(staging)
-        )
+        write_staged(df.sparkSession, path, mode, lambda staging: writer.mode("overwrite").save(staging))
 
 
 def _fixed(base: type, fmt: str, doc: str) -> type:

@@ -154,6 +154,15 @@ class Source(Component[ConfigT]):
     kind = ComponentKind.SOURCE
     config_class = SourceConfig
 
+    @classmethod
+    def reads_stream(cls, config: Any) -> bool:
+        """Whether ``read`` returns a streaming DataFrame for this config (decided before the run).
+
+        A pipeline with such a source is a streaming pipeline: the steps downstream of it run once
+        per micro-batch (see ``docs/streaming.md``).
+        """
+        return False
+
     def read(self) -> DataFrame:
         raise NotImplementedError(f"{type(self).__name__} must implement read(self) -> DataFrame")
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.metrics import Metrics
     from pyspark_pipeline_framework.core.secrets import Secrets
     from pyspark_pipeline_framework.core.spec import PipelineSpec
+    from pyspark_pipeline_framework.core.streaming import MicroBatch
 
 
 def new_run_id() -> str:
@@ -65,6 +66,8 @@ class Context(Protocol):
     step_kinds: dict[str, str]
     #: A structlog logger bound to the pipeline and run.
     logger: Any
+    #: In a streaming pipeline, the micro-batch the step runs in (query and batch id); ``None`` otherwise.
+    micro_batch: MicroBatch | None
 
     @property
     def spark(self) -> SparkSession:

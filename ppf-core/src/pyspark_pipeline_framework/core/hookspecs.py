@@ -65,6 +65,19 @@ def on_circuit_state_change(
 
 
 @hookspec
+def after_micro_batch(
+    query_name: str, batch_id: int, figures: dict[str, Any], context: Context, result: RunResult
+) -> None:
+    """A streaming query committed a micro-batch (called once per batch, after Spark's commit).
+
+    ``figures`` come from Spark's streaming progress and the batch's step results, never from extra
+    Spark jobs: ``query``, ``batch_id``, ``rows_in``, ``rows_written``, ``dead_letter_rows``,
+    ``duration_s``, ``input_rows_per_s``, ``processed_rows_per_s``, ``offsets_behind_latest`` (Kafka;
+    ``None`` elsewhere), ``succeeded``.  ``result`` holds the batch's step results.
+    """
+
+
+@hookspec
 def ppf_spark_session_settings(component_types: list[type], steps: list[ResolvedStep]) -> dict[str, Any] | None:
     """Spark settings a plugin needs for the components a pipeline uses.
 

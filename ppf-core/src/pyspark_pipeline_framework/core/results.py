@@ -62,6 +62,8 @@ class RunResult:
     pipeline: str
     steps: list[StepResult]
     duration_s: float = 0.0
+    #: A streaming run that ended because it was asked to stop (SIGTERM, SIGINT), after committing its last batch.
+    stopped: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -103,5 +105,6 @@ class RunResult:
             "skipped": self.by_status(StepStatus.SKIPPED),
             "not_run": self.by_status(StepStatus.NOT_RUN),
             "duration_s": self.duration_s,
+            "stopped": self.stopped,
             "steps": [step.to_dict() for step in self.steps],
         }

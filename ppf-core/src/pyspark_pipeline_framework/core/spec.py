@@ -95,6 +95,28 @@ class StepSpec:
     #: Keep this step's output in the run ledger so ``ppf run --resume`` can reuse it; the
     #: pipeline's ``checkpoint`` when absent.
     checkpoint: bool | None = None
+    #: Streaming pipelines: run this step on the stream itself instead of once per micro-batch
+    #: (stateful operations: windowed aggregation or de-duplication with a watermark, stream-static joins).
+    on_stream: bool = False
+
+
+@attrs.frozen
+class StreamingSettings:
+    """``pipeline.streaming``: how a pipeline whose source is a stream runs its queries.
+
+    The steps downstream of a streaming source run once per micro-batch as an ordinary batch
+    pipeline (Spark's ``foreachBatch``); see ``docs/streaming.md``.
+    """
+
+    #: "available_now" (process what is there, then end), "once" (one micro-batch, then end), or a
+    #: processing-time interval such as "10s" (a micro-batch every 10 s until stopped); when absent,
+    #: each micro-batch starts as soon as the previous one ends.
+    trigger: str | None = None
+    #: Root directory of the queries' checkpoints (any Hadoop URI); each query keeps its own under
+    #: ``<root>/<pipeline>/<step>``.  Restarting with the same root resumes where the last run committed.
+    checkpoint_location: str | None = None
+    #: On SIGTERM or SIGINT, how long the micro-batch in progress may take to finish before the run is cancelled.
+    stop_timeout: Seconds = Seconds(60.0)
 
 
 @attrs.frozen
@@ -136,6 +158,8 @@ class PipelineSpec:
     #: Count each step's rows while Spark computes them anyway (``DataFrame.observe``); no extra job.
     #: Switch off to keep a source's filters pushed down past the observation point.
     observe_rows: bool = True
+    #: Settings of streaming pipelines (those with a streaming source).
+    streaming: StreamingSettings = attrs.field(factory=StreamingSettings)
 
     def step(self, name: str) -> StepSpec:
         for step in self.steps:

@@ -182,6 +182,7 @@ def run(
             ledger=RunLedger(_ledger_dir(ledger_dir)),
             resume=resume,
             stop_session=True,
+            handle_signals=True,
         )
     except PpfError as exc:  # the run could not start: a resume refused, a hook plugin's settings...
         _fail(exc, "cannot resume" if isinstance(exc, ResumeRefused) else "")
@@ -263,6 +264,13 @@ def runs_show(
             + (f"  {figures}" if figures else "")
             + (f"  -> {where}" if where else "")
             + (f"\n      {step['error']}" if step.get("error") else "")
+        )
+    for query, entry in (record.get("streaming") or {}).items():
+        typer.echo(
+            f"  query {query}: last committed batch {entry.get('last_committed_batch')} at "
+            f"{entry.get('last_committed_at')}; {entry.get('batches')} batches in this run, "
+            f"rows_in={entry.get('rows_in')} rows_written={entry.get('rows_written')} "
+            f"dead_letter_rows={entry.get('dead_letter_rows')}  checkpoint {entry.get('checkpoint')}"
         )
 
 

@@ -59,6 +59,16 @@ class TerminalProgress(Hook):
             done, total = self._done, self._total
         self._console.print(f"  {mark} {step_name} ({detail}) [{done}/{total}]")
 
+    def after_micro_batch(self, query_name, figures) -> None:
+        detail = [f"{figures.get('rows_in', 0):,} rows in", f"{figures.get('duration_s', 0):.1f}s"]
+        if figures.get("rows_written") is not None:
+            detail.append(f"{figures['rows_written']:,} written")
+        if figures.get("dead_letter_rows"):
+            detail.append(f"{figures['dead_letter_rows']:,} dead letters")
+        if figures.get("offsets_behind_latest") is not None:
+            detail.append(f"{figures['offsets_behind_latest']:,} offsets behind")
+        self._console.print(f"  [green]●[/green] {query_name} batch {figures.get('batch_id')} ({', '.join(detail)})")
+
     def pipeline_end(self, result) -> None:
         rows = [
             f"{step.name} {step.metrics['rows_out']:,}"
@@ -68,6 +78,8 @@ class TerminalProgress(Hook):
         if rows:  # final only now: lazy steps are counted by the writes downstream
             self._console.print("  rows: " + ", ".join(rows), markup=False)
         status = "[green]succeeded[/green]" if result.succeeded else "[red]failed[/red]"
+        if getattr(result, "stopped", False):
+            status = "[yellow]stopped[/yellow]"
         self._console.print(f"run {result.run_id} {status} in {result.duration_s:.1f}s")
 
 

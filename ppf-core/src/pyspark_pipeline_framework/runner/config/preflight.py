@@ -26,6 +26,7 @@ from pyspark_pipeline_framework.core.plugins import NamedPlugin, check_hook_plug
 from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
 from pyspark_pipeline_framework.core.session_imports import session_needed_condition
 from pyspark_pipeline_framework.core.spec import HooksSettings, PipelineSpec, StepSpec
+from pyspark_pipeline_framework.core.streaming import streaming_issues
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.runner.config.locations import SourceLocator
 from pyspark_pipeline_framework.runner.config.reading import PipelineFile
@@ -86,6 +87,8 @@ def validate_raw(
     if graph_spec is not None:  # graph problems are reported even when other keys are wrong
         graph, graph_issues = build_graph(graph_spec, kinds)
         issues.extend(graph_issues)
+        if spec is not None and not graph_issues:
+            issues.extend(streaming_issues(spec, graph, resolved))
 
     if issues:
         raise ConfigError(_locate(issues, file, raw_steps))

@@ -237,14 +237,34 @@ class RunRecorder:
                 entry.update(status=step.status.value, reason=step.reason, error=step.error)
             if step.metrics:  # final only now: lazy outputs are counted by later writes
                 entry["metrics"] = dict(step.metrics)
-        self.record.update(
-            finished_at=_now(),
-            status="succeeded" if result.succeeded else ("partial" if result.partial else "failed"),
-            exit_code=int(result.exit_code),
-        )
+        status = "succeeded" if result.succeeded else ("partial" if result.partial else "failed")
+        if result.stopped and result.succeeded:
+            status = "stopped"
+        self.record.update(finished_at=_now(), status=status, exit_code=int(result.exit_code))
         if result.succeeded:
             self._remove_checkpoints()
         self.ledger.write(self.record)
+
+    def micro_batch_committed(self, query: str, checkpoint: str | None, figures: Mapping[str, Any]) -> None:
+        """A streaming query committed a micro-batch: the last committed batch per query, and running totals."""
+        with self._lock:
+            queries = self.record.setdefault("streaming", {})
+            entry = queries.setdefault(
+                query, {"checkpoint": checkpoint, "batches": 0, "rows_in": 0, "rows_written": 0, "dead_letter_rows": 0}
+            )
+            entry["batches"] += 1
+            entry["last_committed_batch"] = figures.get("batch_id")
+            entry["last_committed_at"] = _now()
+            for key in ("rows_in", "rows_written", "dead_letter_rows"):
+                entry[key] += figures.get(key) or 0
+            entry["offsets_behind_latest"] = figures.get("offsets_behind_latest")
+            self.ledger.write(self.record)
+
+    def cancelled(self, reason: str) -> None:
+        """The run was cancelled (a second signal, or a stop that took too long)."""
+        with self._lock:
+            self.record.update(finished_at=_now(), status="cancelled", reason=reason)
+            self.ledger.write(self.record)
 
     def _remove_checkpoints(self) -> None:
         """A run that completed leaves nothing to resume: delete its checkpoints and those of

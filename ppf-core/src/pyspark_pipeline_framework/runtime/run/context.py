@@ -34,6 +34,8 @@ class RunContext:
         self.dead_letters: Any = None
         #: Step name -> component kind ("source", "transform", "validator", "sink"); set by the executor.
         self.step_kinds: dict[str, str] = {}
+        #: The micro-batch being processed, in a streaming run (see ``core.streaming.MicroBatch``).
+        self.micro_batch: Any = None
         self._spark_factory = spark_factory
         self._spark: SparkSession | None = None
         if logger is None:

@@ -48,8 +48,11 @@ class PipelineExecutor:
         breakers: BreakerBoard | None = None,
         recorder: RunRecorder | None = None,
         resume: ResumePlan | None = None,
+        pipeline_hooks: bool = True,
     ):
         self.pipeline = pipeline
+        #: Whether ``pipeline_start`` / ``pipeline_end`` are called (not for each micro-batch of a stream).
+        self._pipeline_hooks = pipeline_hooks
         self.spec = pipeline.spec
         self.graph = pipeline.graph
         self.context = context
@@ -100,7 +103,8 @@ class PipelineExecutor:
         started = self._clock()
         order = self.graph.topological_order()
         results = {name: StepResult(name) for name in order}
-        self._notify("pipeline_start", pipeline_name=self.spec.name, pipeline=self.spec, context=self.context)
+        if self._pipeline_hooks:
+            self._notify("pipeline_start", pipeline_name=self.spec.name, pipeline=self.spec, context=self.context)
         self._log.info("pipeline_started", steps=len(order))
         self._lookahead = Lookahead(self._preparable(order), self._prepared_component, self._log)
         try:
@@ -126,13 +130,14 @@ class PipelineExecutor:
             )
             if self._recorder is not None:
                 self._recorder.finished(run_result)
-            self._notify(
-                "pipeline_end",
-                pipeline_name=self.spec.name,
-                pipeline=self.spec,
-                context=self.context,
-                result=run_result,
-            )
+            if self._pipeline_hooks:
+                self._notify(
+                    "pipeline_end",
+                    pipeline_name=self.spec.name,
+                    pipeline=self.spec,
+                    context=self.context,
+                    result=run_result,
+                )
         return run_result
 
     def _schedule(self, order: list[str], results: dict[str, StepResult]) -> None:

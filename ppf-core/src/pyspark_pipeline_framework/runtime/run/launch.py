@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -9,10 +10,12 @@ from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.results import RunResult
 from pyspark_pipeline_framework.core.secrets import Secrets
+from pyspark_pipeline_framework.core.streaming import streaming_plan
 from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
+from pyspark_pipeline_framework.runtime.run.streaming import StopSignals, StreamingRun
 from pyspark_pipeline_framework.runtime.session.builder import (
     SessionPlan,
     build_session,
@@ -59,6 +62,7 @@ def run_pipeline(
     ledger: RunLedger | None = None,
     resume: str | None = None,
     stop_session: bool = False,
+    handle_signals: bool = False,
 ) -> RunResult:
     """Run a pipeline that passed pre-flight; ``spark`` reuses an existing session (tests, notebooks).
 
@@ -69,7 +73,14 @@ def run_pipeline(
     Steps pre-flight deferred (``pipeline.deferred``) are imported and checked as soon as the
     session exists, before any hook or step runs.  ``stop_session`` stops a session this call built
     once the run ends (the CLI does: Spark then shuts down in order, as a hand-written job does).
+    A pipeline with a streaming source runs as a streaming run (:mod:`.streaming`); ``handle_signals``
+    lets it stop gracefully on SIGTERM and SIGINT (only from the main thread; the CLI does).
     """
+    streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
+    if streams is not None and resume is not None:
+        raise ResumeRefused(
+            "a streaming pipeline resumes from its checkpoints by itself: run it again without --resume"
+        )
     plan = None
     record = None
     if resume is not None:
@@ -92,10 +103,17 @@ def run_pipeline(
     context = RunContext(run, pipeline.spec, spark_factory=make_session, secrets=loaded.secrets)
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
+    signals = None
+    if streams is not None and handle_signals and threading.current_thread() is threading.main_thread():
+        # From here on a stop request is honoured, even while the session starts.
+        signals = StopSignals()
+        signals.install()
+        context.logger.info("streaming_run_starting", queries=[q.name for q in streams.queries])
     _ = context.spark  # the session exists before pipeline_start, as the hook spec promises
     try:
         if pipeline.deferred:
             pipeline = resolve_deferred_steps(pipeline, context.logger)
+            streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
             if record is not None:
                 plan = plan_resume(pipeline, record)
         recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None
@@ -107,10 +125,16 @@ def run_pipeline(
                 reused=sorted(plan.reuse_outputs),
                 done=sorted(plan.done),
             )
+        if streams is not None:
+            return StreamingRun(
+                pipeline, streams, context, loaded.manager, recorder=recorder, breakers=breakers, signals=signals
+            ).run()
         return PipelineExecutor(
             pipeline, context, loaded.manager, breakers=breakers, recorder=recorder, resume=plan
         ).run()
     finally:
         loaded.secrets.close()  # values forgotten, token renewals stopped
+        if signals is not None:
+            signals.restore()
         if stop_session and spark is None and context.has_spark:
             context.spark.stop()
