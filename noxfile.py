@@ -18,8 +18,15 @@ ROOT = Path(__file__).parent
 DISTRIBUTIONS = ["ppf-core", "ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics"]
 # pandas with pyarrow, as pyspark[sql] brings them: Python UDFs then take Spark's Arrow path, as in users' jobs.
 TEST_REQUIREMENTS = [
-    "pytest>=8", "pytest-timeout>=2", "hypothesis>=6", "moto[server]>=5", "pyarrow>=15", "pandas>=2.2,<3",
-    "deltalake>=0.20", "build", "import-linter>=2.1",
+    "pytest>=8",
+    "pytest-timeout>=2",
+    "hypothesis>=6",
+    "moto[server]>=5",
+    "pyarrow>=15",
+    "pandas>=2.2,<3",
+    "deltalake>=0.20",
+    "build",
+    "import-linter>=2.1",
     "kafka-python>=3,<4",  # produces and consumes in the tests against the real Kafka broker
 ]
 LINT_REQUIREMENTS = ["ruff==0.17.6", "import-linter==2.16"]

@@ -89,21 +89,42 @@ def hand_run(spark, bootstrap: str, topic: str, work: Path, mode: str, per_batch
             session.conf.set("spark.databricks.delta.write.txnAppId", app_id)
             session.conf.set("spark.databricks.delta.write.txnVersion", str(batch_id))
             try:
-                (DeltaTable.forPath(session, table).alias("t").merge(batch.alias("s"), "t.id = s.id")
-                 .whenMatchedUpdateAll().whenNotMatchedInsertAll().execute())
+                (
+                    DeltaTable.forPath(session, table)
+                    .alias("t")
+                    .merge(batch.alias("s"), "t.id = s.id")
+                    .whenMatchedUpdateAll()
+                    .whenNotMatchedInsertAll()
+                    .execute()
+                )
             finally:
                 session.conf.unset("spark.databricks.delta.write.txnAppId")
                 session.conf.unset("spark.databricks.delta.write.txnVersion")
         else:
-            (batch.write.format("delta").mode("append").option("txnAppId", app_id)
-             .option("txnVersion", str(batch_id)).save(table))
+            (
+                batch.write.format("delta")
+                .mode("append")
+                .option("txnAppId", app_id)
+                .option("txnVersion", str(batch_id))
+                .save(table)
+            )
 
-    stream = (spark.readStream.format("kafka").option("kafka.bootstrap.servers", bootstrap)
-              .option("subscribe", topic).option("startingOffsets", "earliest")
-              .option("maxOffsetsPerTrigger", str(per_batch)).load()
-              .select(F.from_json(F.col("value").cast("string"), SCHEMA).alias("v")).select("v.*"))
-    query = (stream.writeStream.foreachBatch(write).option("checkpointLocation", str(work / "checkpoints"))
-             .trigger(availableNow=True).start())
+    stream = (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", bootstrap)
+        .option("subscribe", topic)
+        .option("startingOffsets", "earliest")
+        .option("maxOffsetsPerTrigger", str(per_batch))
+        .load()
+        .select(F.from_json(F.col("value").cast("string"), SCHEMA).alias("v"))
+        .select("v.*")
+    )
+    query = (
+        stream.writeStream.foreachBatch(write)
+        .option("checkpointLocation", str(work / "checkpoints"))
+        .trigger(availableNow=True)
+        .start()
+    )
     query.awaitTermination()
     if query.exception() is not None:
         raise RuntimeError(str(query.exception()))
@@ -120,8 +141,9 @@ def timed(run, spark, bootstrap: str, topic: str, scratch: Path, mode: str, per_
     return seconds, batches
 
 
-def measure(spark, bootstrap: str, topic: str, messages: int, scratch: Path, mode: str, per_batch: int,
-            pairs: int) -> dict:
+def measure(
+    spark, bootstrap: str, topic: str, messages: int, scratch: Path, mode: str, per_batch: int, pairs: int
+) -> dict:
     runs = {"ppf": [], "hand": []}
     batches = {}
     for pair in range(pairs):
@@ -132,11 +154,19 @@ def measure(spark, bootstrap: str, topic: str, messages: int, scratch: Path, mod
             print(f"  {mode} {per_batch}/batch pair {pair} {side}: {seconds:.2f}s", flush=True)
     ratios = [hand / ppf for ppf, hand in zip(runs["ppf"], runs["hand"])]  # rows/s of ppf over rows/s by hand
     return {
-        "mode": mode, "messages": messages, "rows_per_batch": per_batch, "batches": batches, "seconds": runs,
+        "mode": mode,
+        "messages": messages,
+        "rows_per_batch": per_batch,
+        "batches": batches,
+        "seconds": runs,
         "rows_per_s": {side: round(messages / statistics.median(times)) for side, times in runs.items()},
-        "pair_ratios": [round(r, 3) for r in ratios], "ratio_median": round(statistics.median(ratios), 3),
-        "fixed_cost_ms_per_batch": round(1000 * statistics.median(
-            [(p - h) / max(1, batches.get("ppf", 1)) for p, h in zip(runs["ppf"], runs["hand"])]), 1),
+        "pair_ratios": [round(r, 3) for r in ratios],
+        "ratio_median": round(statistics.median(ratios), 3),
+        "fixed_cost_ms_per_batch": round(
+            1000
+            * statistics.median([(p - h) / max(1, batches.get("ppf", 1)) for p, h in zip(runs["ppf"], runs["hand"])]),
+            1,
+        ),
     }
 
 
@@ -171,9 +201,14 @@ def main() -> None:
         shutil.rmtree(scratch, ignore_errors=True)
     from importlib.metadata import version
 
-    report = {"benchmark": "streaming_kafka_delta", "python": platform.python_version(),
-              "pyspark": version("pyspark"), "cpus": os.cpu_count(), "load_average_at_end": os.getloadavg(),
-              "results": results}
+    report = {
+        "benchmark": "streaming_kafka_delta",
+        "python": platform.python_version(),
+        "pyspark": version("pyspark"),
+        "cpus": os.cpu_count(),
+        "load_average_at_end": os.getloadavg(),
+        "results": results,
+    }
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
 

@@ -14,8 +14,11 @@ GOOD, UNPARSABLE, QUARANTINED = 107, 7, 6  # of the 120 bundled order lines (see
 
 
 def _dead_rows(folder) -> int:
-    return sum(len([line for line in f.read_text().splitlines() if line.strip()])
-               for f in folder.rglob("*.json") if not any(part.startswith(".") for part in f.parts))
+    return sum(
+        len([line for line in f.read_text().splitlines() if line.strip()])
+        for f in folder.rglob("*.json")
+        if not any(part.startswith(".") for part in f.parts)
+    )
 
 
 def test_the_streaming_example_catches_up_writes_each_order_once_and_resumes(tmp_path):
@@ -37,7 +40,12 @@ def test_the_streaming_example_catches_up_writes_each_order_once_and_resumes(tmp
     shutil.move(later / "orders-3.jsonl", project / "incoming" / "orders-3.jsonl")
     second = ppf("run", "--config", "pipeline.conf", *catch_up, cwd=project, env=env)
     assert second.returncode == 0, second.stderr[-3000:]
-    ids = DeltaTable(str(project / "out" / "orders")).to_pyarrow_table(columns=["order_id"]).column("order_id").to_pylist()
+    ids = (
+        DeltaTable(str(project / "out" / "orders"))
+        .to_pyarrow_table(columns=["order_id"])
+        .column("order_id")
+        .to_pylist()
+    )
     assert len(ids) == len(set(ids)) == GOOD
     assert _dead_rows(project / "out" / "dead" / "orders") == UNPARSABLE
     assert _dead_rows(project / "out" / "dead" / "check-orders") == QUARANTINED

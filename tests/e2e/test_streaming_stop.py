@@ -33,9 +33,21 @@ pipeline {
 def _start(tmp_path: Path, timeout: str) -> tuple[subprocess.Popen, Path]:
     (tmp_path / "pipeline.conf").write_text(PIPELINE % {"timeout": timeout})
     log = tmp_path / "run.log"
-    process = subprocess.Popen([str(Path(sys.executable).parent / "ppf"), "run", "--config", "pipeline.conf",
-                                "--log-format", "json", "--ledger-dir", "ledger"], cwd=tmp_path,
-                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "ppf"),
+            "run",
+            "--config",
+            "pipeline.conf",
+            "--log-format",
+            "json",
+            "--ledger-dir",
+            "ledger",
+        ],
+        cwd=tmp_path,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     return process, log
 
 
@@ -53,8 +65,10 @@ def _wait_for_batch_start(process: subprocess.Popen, log: Path, batch_id: int, t
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()[-3000:]
-        if any(e.get("event") == "step_started" and e.get("step") == "slow" and e.get("batch_id") == batch_id
-               for e in _events(log)):
+        if any(
+            e.get("event") == "step_started" and e.get("step") == "slow" and e.get("batch_id") == batch_id
+            for e in _events(log)
+        ):
             return
         time.sleep(0.2)
     raise AssertionError(f"batch {batch_id} did not start:\n{log.read_text()[-3000:]}")

@@ -24,8 +24,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 POM = HERE / "pom.xml"
-KAFKA_VERSION = re.search(r"<artifactId>kafka_2\.13</artifactId>\s*<version>([^<]+)</version>",
-                          POM.read_text()).group(1)
+KAFKA_VERSION = re.search(r"<artifactId>kafka_2\.13</artifactId>\s*<version>([^<]+)</version>", POM.read_text()).group(
+    1
+)
 JARS_DIR_ENV = "PPF_KAFKA_JARS_DIR"
 READY_TIMEOUT_S = 60.0
 
@@ -42,11 +43,15 @@ def fetch_jars() -> Path:
         return target
     mvn = shutil.which("mvn")
     if mvn is None:
-        raise RuntimeError("Maven (`mvn`) is needed to fetch Kafka's jars for the broker fixture: "
-                           "apt-get install maven")
+        raise RuntimeError(
+            "Maven (`mvn`) is needed to fetch Kafka's jars for the broker fixture: apt-get install maven"
+        )
     staging = Path(tempfile.mkdtemp(prefix="kafka-jars-", dir=target.parent if target.parent.exists() else None))
-    done = subprocess.run([mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-                           f"-DoutputDirectory={staging}"], capture_output=True, text=True)
+    done = subprocess.run(
+        [mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies", f"-DoutputDirectory={staging}"],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
         raise RuntimeError(f"mvn could not fetch Kafka {KAFKA_VERSION}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
@@ -89,43 +94,61 @@ class KafkaBroker:
         self.log_file = self.workdir / "broker.log"
 
     def _properties(self) -> str:
-        return "\n".join([
-            "process.roles=broker,controller",
-            "node.id=1",
-            f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
-            f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
-            "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            f"log.dirs={self.workdir / 'data'}",
-            "num.partitions=1",
-            # A single node: internal topics cannot have more replicas than brokers.
-            "offsets.topic.replication.factor=1",
-            "offsets.topic.num.partitions=1",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1",
-            "group.initial.rebalance.delay.ms=0",
-            "auto.create.topics.enable=false",
-            "",
-        ])
+        return "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
+                f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                f"log.dirs={self.workdir / 'data'}",
+                "num.partitions=1",
+                # A single node: internal topics cannot have more replicas than brokers.
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false",
+                "",
+            ]
+        )
 
     def start(self) -> KafkaBroker:
         jars = fetch_jars()
         self.workdir.mkdir(parents=True, exist_ok=True)
         properties = self.workdir / "server.properties"
         properties.write_text(self._properties())
-        java = [shutil.which("java") or "java", "-Xmx256m", "-Xms64m", "-XX:+UseSerialGC",
-                "-Djava.awt.headless=true", "-cp", f"{jars}/*"]
-        formatted = subprocess.run([*java, "kafka.tools.StorageTool", "format", "-t", _cluster_id(),
-                                    "-c", str(properties)], capture_output=True, text=True, timeout=120)
+        java = [
+            shutil.which("java") or "java",
+            "-Xmx256m",
+            "-Xms64m",
+            "-XX:+UseSerialGC",
+            "-Djava.awt.headless=true",
+            "-cp",
+            f"{jars}/*",
+        ]
+        formatted = subprocess.run(
+            [*java, "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(properties)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if formatted.returncode != 0:
             raise RuntimeError(f"formatting the broker's storage failed:\n{formatted.stdout}{formatted.stderr}")
         log = self.log_file.open("wb")
-        self.process = subprocess.Popen([*java, "kafka.Kafka", str(properties)], stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True, preexec_fn=_die_with_parent)
+        self.process = subprocess.Popen(
+            [*java, "kafka.Kafka", str(properties)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
         log.close()
         self._wait_ready()
         return self
@@ -188,8 +211,13 @@ class KafkaBroker:
         """Every message of ``topic`` from the beginning (for checking what a sink wrote)."""
         from kafka import KafkaConsumer
 
-        consumer = KafkaConsumer(topic, bootstrap_servers=self.bootstrap_servers, auto_offset_reset="earliest",
-                                 enable_auto_commit=False, consumer_timeout_ms=int(timeout_s * 1000))
+        consumer = KafkaConsumer(
+            topic,
+            bootstrap_servers=self.bootstrap_servers,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            consumer_timeout_ms=int(timeout_s * 1000),
+        )
         try:
             return list(consumer)
         finally:

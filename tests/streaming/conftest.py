@@ -15,7 +15,11 @@ def local_jar_cache(tmp_path_factory):
     import subprocess
 
     target = tmp_path_factory.mktemp("jars")
-    done = subprocess.run([str(Path(sys.executable).parent / "ppf"), "jars", "fetch", "--dir", str(target)],
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ppf"), "jars", "fetch", "--dir", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return target

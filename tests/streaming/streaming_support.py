@@ -44,8 +44,15 @@ def mixed_messages(start: int, count: int) -> tuple[list[tuple[bytes, bytes]], s
     return messages, good_ids, dead
 
 
-def kafka_to_delta_pipeline(bootstrap: str, topic: str, root, *, trigger: str = "available_now",
-                            max_offsets: int = 100, extra_streaming: str = "") -> str:
+def kafka_to_delta_pipeline(
+    bootstrap: str,
+    topic: str,
+    root,
+    *,
+    trigger: str = "available_now",
+    max_offsets: int = 100,
+    extra_streaming: str = "",
+) -> str:
     """Kafka -> DataQuality (quarantine) -> DeltaSink merge, dead letters to Delta per step."""
     return textwrap.dedent(f"""\
         pipeline {{

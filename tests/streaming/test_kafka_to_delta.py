@@ -10,7 +10,8 @@ pytestmark = [pytest.mark.spark, pytest.mark.services]
 
 @pytest.mark.kafka_partitions(2)
 def test_available_now_writes_every_good_message_once_and_every_bad_one_to_the_dead_letters(
-        spark, kafka_broker, kafka_topic, tmp_path, delta_ids, delta_rows):
+    spark, kafka_broker, kafka_topic, tmp_path, delta_ids, delta_rows
+):
     from pyspark_pipeline_framework.testing import run_pipeline_text
 
     messages, good_ids, dead = mixed_messages(1, 150)
@@ -40,15 +41,17 @@ def test_available_now_writes_every_good_message_once_and_every_bad_one_to_the_d
     assert delta_rows(tmp_path / "dead" / "read") + delta_rows(tmp_path / "dead" / "check") == dead + more_dead
 
 
-def test_kafka_sink_writes_the_key_column_as_key_and_the_other_columns_as_json(spark, kafka_broker, kafka_topic,
-                                                                                tmp_path):
+def test_kafka_sink_writes_the_key_column_as_key_and_the_other_columns_as_json(
+    spark, kafka_broker, kafka_topic, tmp_path
+):
     import json
 
     from pyspark_pipeline_framework.testing import run_pipeline_text
 
     source = tmp_path / "users.parquet"
-    spark.createDataFrame([(1, "ann", 2.5), (2, "bob", None)], "id INT, name STRING, amount DOUBLE") \
-        .coalesce(1).write.parquet(str(source))
+    spark.createDataFrame([(1, "ann", 2.5), (2, "bob", None)], "id INT, name STRING, amount DOUBLE").coalesce(
+        1
+    ).write.parquet(str(source))
     text = f"""pipeline {{ name = to-kafka, steps = [
       {{ name = read, type = ParquetSource, config {{ path = "{source}" }} }}
       {{ name = publish, type = KafkaSink, config {{ bootstrap_servers = "{kafka_broker.bootstrap_servers}",

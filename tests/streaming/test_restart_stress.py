@@ -43,8 +43,11 @@ class Producer(threading.Thread):
         try:
             while not self.stopping.is_set():
                 for _ in range(self.per_second // 10):
-                    producer.send(self.topic, key=str(self.sent).encode(),
-                                  value=json.dumps({"id": self.sent, "payload": f"message {self.sent}"}).encode())
+                    producer.send(
+                        self.topic,
+                        key=str(self.sent).encode(),
+                        value=json.dumps({"id": self.sent, "payload": f"message {self.sent}"}).encode(),
+                    )
                     self.sent += 1
                 time.sleep(0.1)
             producer.flush(timeout=60)
@@ -90,7 +93,8 @@ def _wait_for(log: Path, text: str, process: subprocess.Popen, timeout: float) -
 
 
 def test_stopped_and_killed_ten_times_while_a_producer_writes_every_message_lands_once(
-        kafka_broker, kafka_topic, tmp_path, local_jar_cache):
+    kafka_broker, kafka_topic, tmp_path, local_jar_cache
+):
     from deltalake import DeltaTable
 
     config = tmp_path / "stress.conf"

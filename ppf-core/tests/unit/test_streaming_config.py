@@ -55,7 +55,10 @@ def test_a_batch_pipeline_has_no_streaming_plan_and_its_plan_text_is_unchanged(w
     pipeline = validate(load_pipeline_file(write_conf(text)))
     assert streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps) is None
     assert render_text(pipeline).splitlines() == [
-        "pipeline 'batch': 2 steps", "  1. read [source: ParquetSource]", "  2. load [sink: ParquetSink] <- read"]
+        "pipeline 'batch': 2 steps",
+        "  1. read [source: ParquetSource]",
+        "  2. load [sink: ParquetSink] <- read",
+    ]
     assert "runs" not in render_json(pipeline)
 
 
@@ -102,10 +105,13 @@ def test_on_stream_needs_a_stream_and_a_transform(write_conf):
       { name = clean, type = Filter, on_stream = true, config { condition = "x" } }
       { name = load, type = ParquetSink, config { path = /out } } ] }
     """
-    assert "only applies to steps downstream of a streaming source" in issues_of(
-        write_conf, batch)["pipeline.steps[1].on_stream"].message
+    assert (
+        "only applies to steps downstream of a streaming source"
+        in issues_of(write_conf, batch)["pipeline.steps[1].on_stream"].message
+    )
     on_sink = kafka_pipeline(steps='{ name = clean, type = Filter, config { condition = "id > 0" } }').replace(
-        "{ name = load, type = ParquetSink", "{ name = load, type = ParquetSink, on_stream = true")
+        "{ name = load, type = ParquetSink", "{ name = load, type = ParquetSink, on_stream = true"
+    )
     assert "only transforms run on the stream" in issues_of(write_conf, on_sink)["pipeline.steps[2].on_stream"].message
 
 
@@ -127,8 +133,9 @@ def test_two_queries_never_share_a_checkpoint(write_conf):
 
 
 def test_kafka_source_config_is_checked(write_conf):
-    text = kafka_pipeline().replace('topic = users, schema = "id BIGINT NOT NULL"',
-                                    'topic = users, pattern = "u.*", options { subscribe = x }')
+    text = kafka_pipeline().replace(
+        'topic = users, schema = "id BIGINT NOT NULL"', 'topic = users, pattern = "u.*", options { subscribe = x }'
+    )
     issues = issues_of(write_conf, text)
     assert "give one of topic, topics and pattern" in issues["pipeline.steps[0].config.pattern"].message
     assert "set it there" in issues["pipeline.steps[0].config.options.subscribe"].message

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from typer.testing import CliRunner
 
@@ -22,14 +22,21 @@ PIPELINE = {
 
 
 def _figures(batch_id: int, rows: int) -> dict:
-    return {"query": "orders.read", "batch_id": batch_id, "rows_in": rows, "rows_written": rows - 1,
-            "dead_letter_rows": 1, "duration_s": 0.5, "offsets_behind_latest": 7}
+    return {
+        "query": "orders.read",
+        "batch_id": batch_id,
+        "rows_in": rows,
+        "rows_written": rows - 1,
+        "dead_letter_rows": 1,
+        "duration_s": 0.5,
+        "offsets_behind_latest": 7,
+    }
 
 
 def test_the_ledger_keeps_the_last_committed_batch_of_each_query_and_a_stopped_run(tmp_path):
     pipeline = validate_raw(PIPELINE)
     ledger = RunLedger(tmp_path / "runs")
-    recorder = RunRecorder(ledger, pipeline, "run-1", datetime.now(timezone.utc))
+    recorder = RunRecorder(ledger, pipeline, "run-1", datetime.now(UTC))
     recorder.micro_batch_committed("orders.read", "/chk/orders/read", _figures(41, 10))
     recorder.micro_batch_committed("orders.read", "/chk/orders/read", _figures(42, 20))
     steps = [StepResult("read", StepStatus.SUCCEEDED), StepResult("load", StepStatus.SUCCEEDED)]
@@ -38,8 +45,14 @@ def test_the_ledger_keeps_the_last_committed_batch_of_each_query_and_a_stopped_r
     record = ledger.load("run-1")
     assert record["status"] == "stopped" and record["exit_code"] == 0
     query = record["streaming"]["orders.read"]
-    assert (query["last_committed_batch"], query["batches"], query["rows_in"], query["rows_written"],
-            query["dead_letter_rows"], query["offsets_behind_latest"]) == (42, 2, 30, 28, 2, 7)
+    assert (
+        query["last_committed_batch"],
+        query["batches"],
+        query["rows_in"],
+        query["rows_written"],
+        query["dead_letter_rows"],
+        query["offsets_behind_latest"],
+    ) == (42, 2, 30, 28, 2, 7)
 
     shown = CliRunner().invoke(app, ["runs", "show", "last", "--ledger-dir", str(tmp_path / "runs")])
     assert shown.exit_code == 0
@@ -50,7 +63,7 @@ def test_the_ledger_keeps_the_last_committed_batch_of_each_query_and_a_stopped_r
 
 def test_a_cancelled_run_is_recorded_as_cancelled(tmp_path):
     ledger = RunLedger(tmp_path / "runs")
-    recorder = RunRecorder(ledger, validate_raw(PIPELINE), "run-2", datetime.now(timezone.utc))
+    recorder = RunRecorder(ledger, validate_raw(PIPELINE), "run-2", datetime.now(UTC))
     recorder.cancelled("a second signal arrived")
     record = ledger.load("run-2")
     assert (record["status"], record["reason"]) == ("cancelled", "a second signal arrived")

@@ -47,13 +47,19 @@ class DeltaSourceConfig(SourceConfig):
     def check(self) -> Iterable[tuple[str, str]]:
         yield from check_path_or_table(self.path, self.table)
         if self.streaming:
-            for key, value in (("version", self.version), ("timestamp", self.timestamp),
-                               ("ending_version", self.ending_version), ("ending_timestamp", self.ending_timestamp)):
+            for key, value in (
+                ("version", self.version),
+                ("timestamp", self.timestamp),
+                ("ending_version", self.ending_version),
+                ("ending_timestamp", self.ending_timestamp),
+            ):
                 if value is not None:
                     yield key, "a stream has no end and no time travel; remove it (or streaming = true)"
             if not self.change_data_feed:
-                for key, value in (("starting_version", self.starting_version),
-                                   ("starting_timestamp", self.starting_timestamp)):
+                for key, value in (
+                    ("starting_version", self.starting_version),
+                    ("starting_timestamp", self.starting_timestamp),
+                ):
                     if value is not None:
                         yield key, "only applies with change_data_feed = true (or set it in options as startingVersion)"
             elif self.starting_version is not None and self.starting_timestamp is not None:

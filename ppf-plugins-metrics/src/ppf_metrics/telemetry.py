@@ -114,7 +114,8 @@ class RunTelemetry:
                 for key in STEP_FIGURES
             },
             batch_duration=meter.create_histogram(
-                "ppf.micro_batch.duration", unit="s", description="Wall time of a committed micro-batch"),
+                "ppf.micro_batch.duration", unit="s", description="Wall time of a committed micro-batch"
+            ),
             batch_figures={
                 key: meter.create_counter(f"ppf.micro_batch.{key}", unit=unit, description=description)
                 for key, unit, description in MICRO_BATCH_FIGURES

@@ -86,8 +86,17 @@ class AuditLogHook(Hook[AuditLogSettings]):
 
     def after_micro_batch(self, query_name, batch_id, figures, context) -> None:
         """Streaming runs: one ``micro_batch`` record per committed micro-batch, as it commits."""
-        self._emit(context, {"event": "micro_batch", "pipeline": context.run.pipeline, "run_id": context.run_id,
-                             "query": query_name, "batch_id": batch_id, **figures})
+        self._emit(
+            context,
+            {
+                "event": "micro_batch",
+                "pipeline": context.run.pipeline,
+                "run_id": context.run_id,
+                "query": query_name,
+                "batch_id": batch_id,
+                **figures,
+            },
+        )
 
     def pipeline_end(self, pipeline, context, result) -> None:
         config = redact(pipeline)
@@ -124,16 +133,23 @@ class AuditLogHook(Hook[AuditLogSettings]):
                 },
             )
         failed = [s for s in result.steps if s.error]
-        self._emit(context, {
-            "event": "run", **base,
-            "status": ("stopped" if getattr(result, "stopped", False) else "succeeded") if result.succeeded else "failed",
-            "duration_s": result.duration_s,
-            "steps": {s.name: s.status.value for s in result.steps},
-            "inputs": run_inputs, "outputs": run_outputs,
-            "rows": {s.name: s.metrics.get("rows_out") for s in result.steps if "rows_out" in s.metrics},
-            "error": "; ".join(f"{s.name}: {s.error}" for s in failed) or None,
-            "config": config,
-        })
+        self._emit(
+            context,
+            {
+                "event": "run",
+                **base,
+                "status": ("stopped" if getattr(result, "stopped", False) else "succeeded")
+                if result.succeeded
+                else "failed",
+                "duration_s": result.duration_s,
+                "steps": {s.name: s.status.value for s in result.steps},
+                "inputs": run_inputs,
+                "outputs": run_outputs,
+                "rows": {s.name: s.metrics.get("rows_out") for s in result.steps if "rows_out" in s.metrics},
+                "error": "; ".join(f"{s.name}: {s.error}" for s in failed) or None,
+                "config": config,
+            },
+        )
 
     def _emit(self, context: Any, record: dict[str, Any]) -> None:
         record = {"time": datetime.now(UTC).isoformat(), **record}

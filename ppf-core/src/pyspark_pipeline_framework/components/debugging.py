@@ -40,8 +40,9 @@ class RateSource(Source[RateSourceConfig]):
     def read(self) -> DataFrame:
         config = self.config
         if config.rows_per_batch is not None:
-            reader = self.context.spark.readStream.format("rate-micro-batch").option("rowsPerBatch",
-                                                                                   config.rows_per_batch)
+            reader = self.context.spark.readStream.format("rate-micro-batch").option(
+                "rowsPerBatch", config.rows_per_batch
+            )
         else:
             reader = self.context.spark.readStream.format("rate").option("rowsPerSecond", config.rows_per_second)
         if config.num_partitions is not None:
@@ -62,8 +63,11 @@ class ConsoleSink(Sink[ConsoleSinkConfig]):
     def write(self, df: DataFrame) -> None:
         batch = getattr(self.context, "micro_batch", None)
         if batch is not None:
-            print(f"-------------------------------------------\nBatch: {batch.batch_id}\n"
-                  "-------------------------------------------", flush=True)
+            print(
+                f"-------------------------------------------\nBatch: {batch.batch_id}\n"
+                "-------------------------------------------",
+                flush=True,
+            )
         df.show(self.config.num_rows, truncate=self.config.truncate)
 
 

@@ -20,9 +20,14 @@ if TYPE_CHECKING:
 
 #: The columns Spark's Kafka source gives, passed on as they are when no ``schema`` is set.
 RAW_COLUMNS = ("key", "value", "topic", "partition", "offset", "timestamp")
-_NAMED_OPTIONS = {"kafka.bootstrap.servers": "bootstrap_servers", "subscribe": "topic",
-                  "subscribePattern": "pattern", "assign": "topics", "startingOffsets": "starting_offsets",
-                  "topic": "topic"}
+_NAMED_OPTIONS = {
+    "kafka.bootstrap.servers": "bootstrap_servers",
+    "subscribe": "topic",
+    "subscribePattern": "pattern",
+    "assign": "topics",
+    "startingOffsets": "starting_offsets",
+    "topic": "topic",
+}
 
 
 class KafkaSourceConfig(SourceConfig):
@@ -46,16 +51,18 @@ class KafkaSourceConfig(SourceConfig):
     options: dict[str, str] = attrs.field(factory=dict)
 
     def check(self) -> Iterable[tuple[str, str]]:
-        given = [key for key, value in (("topic", self.topic), ("topics", self.topics), ("pattern", self.pattern))
-                 if value]
+        given = [
+            key for key, value in (("topic", self.topic), ("topics", self.topics), ("pattern", self.pattern)) if value
+        ]
         if not given:
             yield "topic", "name the topic to read (or `topics = [...]`, or a regular expression as `pattern`)"
         elif len(given) > 1:
             yield given[1], f"give one of topic, topics and pattern, not {' and '.join(given)}"
         if not self.bootstrap_servers.strip():
             yield "bootstrap_servers", "must not be empty"
-        yield from _named_in_options(self.options, ("kafka.bootstrap.servers", "subscribe", "subscribePattern",
-                                                    "startingOffsets"))
+        yield from _named_in_options(
+            self.options, ("kafka.bootstrap.servers", "subscribe", "subscribePattern", "startingOffsets")
+        )
 
 
 def _named_in_options(options: dict[str, str], keys: Iterable[str]) -> Iterable[tuple[str, str]]:
@@ -73,9 +80,11 @@ class KafkaSource(Source[KafkaSourceConfig]):
 
     def read(self) -> DataFrame:
         config = self.config
-        reader = (self.context.spark.readStream.format("kafka")
-                  .option("kafka.bootstrap.servers", config.bootstrap_servers)
-                  .option("startingOffsets", config.starting_offsets))
+        reader = (
+            self.context.spark.readStream.format("kafka")
+            .option("kafka.bootstrap.servers", config.bootstrap_servers)
+            .option("startingOffsets", config.starting_offsets)
+        )
         if config.topic:
             reader = reader.option("subscribe", config.topic)
         elif config.topics:
@@ -102,11 +111,18 @@ def parse_json_values(text: Column, ddl: str, keep_bad_rows: bool, df: DataFrame
 
     schema = StructType.fromDDL(ddl)
     required = [field.name for field in schema.fields if not field.nullable]
-    with_corrupt = StructType([*(StructField(f.name, f.dataType, True) for f in schema.fields
-                                 if f.name != CORRUPT_RECORD_COLUMN),
-                               StructField(CORRUPT_RECORD_COLUMN, StringType(), True)])
-    parsed = df.select(text.alias("__ppf_text"), F.from_json(text, with_corrupt, {
-        "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_RECORD_COLUMN}).alias("__ppf_json"))
+    with_corrupt = StructType(
+        [
+            *(StructField(f.name, f.dataType, True) for f in schema.fields if f.name != CORRUPT_RECORD_COLUMN),
+            StructField(CORRUPT_RECORD_COLUMN, StringType(), True),
+        ]
+    )
+    parsed = df.select(
+        text.alias("__ppf_text"),
+        F.from_json(
+            text, with_corrupt, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_RECORD_COLUMN}
+        ).alias("__ppf_json"),
+    )
     columns = [F.col(f"__ppf_json.`{f.name}`").alias(f.name) for f in schema.fields]
     if not keep_bad_rows:
         return parsed.select(*columns)
@@ -147,9 +163,11 @@ class KafkaSink(Sink[KafkaSinkConfig]):
         config = self.config
         others = [F.col(f"`{c}`") for c in df.columns if c != config.key_column]
         key = F.col(f"`{config.key_column}`").cast("string") if config.key_column else F.lit(None).cast("string")
-        (df.select(key.alias("key"), F.to_json(F.struct(*others)).alias("value"))
-         .write.format("kafka")
-         .option("kafka.bootstrap.servers", config.bootstrap_servers)
-         .option("topic", config.topic)
-         .options(**config.options)
-         .save())
+        (
+            df.select(key.alias("key"), F.to_json(F.struct(*others)).alias("value"))
+            .write.format("kafka")
+            .option("kafka.bootstrap.servers", config.bootstrap_servers)
+            .option("topic", config.topic)
+            .options(**config.options)
+            .save()
+        )

@@ -36,5 +36,6 @@ def ppf_spark_session_settings(component_types: list[type], steps: list[Resolved
     from pyspark_pipeline_framework.components.kafka import KafkaSink, KafkaSource
 
     uses_kafka = any(issubclass(t, (KafkaSource, KafkaSink)) for t in component_types) or any(
-        str(getattr(step.config, "format", "")).lower() == "kafka" for step in steps)
+        str(getattr(step.config, "format", "")).lower() == "kafka" for step in steps
+    )
     return {"packages": [kafka_package()]} if uses_kafka else None

@@ -27,7 +27,7 @@ class StreamPathSourceConfig(SourceConfig):
         if not self.path.strip():
             yield "path", "must not be empty"
         if not self.schema.strip():
-            yield "schema", "a streaming file source needs the files' columns, e.g. \"id INT, name STRING\""
+            yield "schema", 'a streaming file source needs the files\' columns, e.g. "id INT, name STRING"'
         if self.max_files_per_trigger is not None and self.max_files_per_trigger < 1:
             yield "max_files_per_trigger", "must be at least 1"
 
@@ -56,7 +56,8 @@ class FileStreamSource(Source[FileStreamSourceConfig]):
         if fmt in ("csv", "json") and dead_letters is not None and dead_letters.configured(self.step_name):
             # Records Spark cannot parse keep their raw text; the streaming run diverts them per micro-batch.
             schema = StructType([f for f in schema.fields if f.name != CORRUPT_RECORD_COLUMN]).add(
-                CORRUPT_RECORD_COLUMN, StringType())
+                CORRUPT_RECORD_COLUMN, StringType()
+            )
             options.update(mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT_RECORD_COLUMN)
         if self.config.max_files_per_trigger is not None:
             options["maxFilesPerTrigger"] = str(self.config.max_files_per_trigger)
@@ -65,11 +66,24 @@ class FileStreamSource(Source[FileStreamSourceConfig]):
 
 def _fixed(fmt: str, doc: str) -> type:
     name = f"{fmt.capitalize()}StreamSource"
-    return type(name, (FileStreamSource,), {"fixed_format": fmt, "config_class": StreamPathSourceConfig,
-                                            "__doc__": doc, "__module__": __name__, "__qualname__": name})
+    return type(
+        name,
+        (FileStreamSource,),
+        {
+            "fixed_format": fmt,
+            "config_class": StreamPathSourceConfig,
+            "__doc__": doc,
+            "__module__": __name__,
+            "__qualname__": name,
+        },
+    )
 
 
 ParquetStreamSource = _fixed("parquet", "Reads new Parquet files of a directory as a stream.")
-CsvStreamSource = _fixed("csv", "Reads new CSV files of a directory as a stream (unparsable lines go to the dead letters).")
-JsonStreamSource = _fixed("json", "Reads new JSON Lines files of a directory as a stream (unparsable lines go to the dead letters).")
+CsvStreamSource = _fixed(
+    "csv", "Reads new CSV files of a directory as a stream (unparsable lines go to the dead letters)."
+)
+JsonStreamSource = _fixed(
+    "json", "Reads new JSON Lines files of a directory as a stream (unparsable lines go to the dead letters)."
+)
 OrcStreamSource = _fixed("orc", "Reads new ORC files of a directory as a stream.")

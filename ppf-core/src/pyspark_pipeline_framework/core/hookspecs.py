@@ -65,8 +65,9 @@ def on_circuit_state_change(
 
 
 @hookspec
-def after_micro_batch(query_name: str, batch_id: int, figures: dict[str, Any], context: Context,
-                      result: RunResult) -> None:
+def after_micro_batch(
+    query_name: str, batch_id: int, figures: dict[str, Any], context: Context, result: RunResult
+) -> None:
     """A streaming query committed a micro-batch (called once per batch, after Spark's commit).
 
     ``figures`` come from Spark's streaming progress and the batch's step results, never from extra

@@ -136,47 +136,83 @@ def streaming_issues(spec: PipelineSpec, graph: PipelineGraph, steps: Mapping[st
             if parse_duration(trigger) <= 0:
                 raise ValueError("a processing-time trigger must be longer than 0s")
         except ValueError as error:
-            issues.append(ConfigIssue("pipeline.streaming.trigger", f"invalid trigger {trigger!r}: {error}",
-                                      'use "available_now", "once" or an interval such as "10s"'))
+            issues.append(
+                ConfigIssue(
+                    "pipeline.streaming.trigger",
+                    f"invalid trigger {trigger!r}: {error}",
+                    'use "available_now", "once" or an interval such as "10s"',
+                )
+            )
     if spec.streaming.stop_timeout <= 0:
         issues.append(ConfigIssue("pipeline.streaming.stop_timeout", "must be longer than 0s"))
     plan = streaming_plan(spec, graph, steps) if set(graph.order) <= set(steps) else None
     if plan is None:
         for step in spec.steps:
             if step.on_stream and step.name in steps:
-                issues.append(ConfigIssue(f"pipeline.steps[{index_of[step.name]}].on_stream",
-                                          "only applies to steps downstream of a streaming source",
-                                          "remove it: this pipeline reads no stream"))
+                issues.append(
+                    ConfigIssue(
+                        f"pipeline.steps[{index_of[step.name]}].on_stream",
+                        "only applies to steps downstream of a streaming source",
+                        "remove it: this pipeline reads no stream",
+                    )
+                )
         return issues
     for step in spec.steps:
         path = f"pipeline.steps[{index_of[step.name]}]"
         kind = graph.kinds.get(step.name)
         where = plan.placement.get(step.name)
         if step.on_stream and kind != "transform":
-            issues.append(ConfigIssue(f"{path}.on_stream", f"only transforms run on the stream; this step is a {kind}",
-                                      "remove on_stream: validators and sinks run once per micro-batch"))
+            issues.append(
+                ConfigIssue(
+                    f"{path}.on_stream",
+                    f"only transforms run on the stream; this step is a {kind}",
+                    "remove on_stream: validators and sinks run once per micro-batch",
+                )
+            )
         elif step.on_stream and where != "stream":
-            issues.append(ConfigIssue(f"{path}.on_stream", "this step reads no stream, or reads a step that runs "
-                                      "per micro-batch", "on-stream steps read the streaming source or other "
-                                      "on-stream steps (and static reference data)"))
+            issues.append(
+                ConfigIssue(
+                    f"{path}.on_stream",
+                    "this step reads no stream, or reads a step that runs per micro-batch",
+                    "on-stream steps read the streaming source or other on-stream steps (and static reference data)",
+                )
+            )
         if where == "static" and not graph.consumers(step.name):
-            issues.append(ConfigIssue(path, "in a streaming pipeline every sink writes what a stream produces; "
-                                      "this one reads no stream", "move this batch branch to a pipeline of its own"))
+            issues.append(
+                ConfigIssue(
+                    path,
+                    "in a streaming pipeline every sink writes what a stream produces; this one reads no stream",
+                    "move this batch branch to a pipeline of its own",
+                )
+            )
         if where == "micro_batch":
             streams = {q.step for q in plan.queries if step.name in q.batch_steps}
             if len(streams) > 1:
-                issues.append(ConfigIssue(path, f"reads micro-batches of several streams ({', '.join(sorted(streams))})",
-                                          "join streams on the stream (on_stream = true) with watermarks"))
+                issues.append(
+                    ConfigIssue(
+                        path,
+                        f"reads micro-batches of several streams ({', '.join(sorted(streams))})",
+                        "join streams on the stream (on_stream = true) with watermarks",
+                    )
+                )
     if spec.streaming.checkpoint_location is None:
-        issues.append(ConfigIssue("pipeline.streaming.checkpoint_location",
-                                  "a streaming pipeline needs a checkpoint location (its queries resume from it)",
-                                  'add streaming { checkpoint_location = "/some/durable/dir" } to the pipeline'))
+        issues.append(
+            ConfigIssue(
+                "pipeline.streaming.checkpoint_location",
+                "a streaming pipeline needs a checkpoint location (its queries resume from it)",
+                'add streaming { checkpoint_location = "/some/durable/dir" } to the pipeline',
+            )
+        )
     seen: dict[str, str] = {}
     for query in plan.queries:
         if query.checkpoint in seen:
-            issues.append(ConfigIssue(f"pipeline.steps[{index_of[query.step]}].name",
-                                      f"its query would share the checkpoint {query.checkpoint} with step "
-                                      f"{seen[query.checkpoint]!r}", "give the steps names that differ in letters or digits"))
+            issues.append(
+                ConfigIssue(
+                    f"pipeline.steps[{index_of[query.step]}].name",
+                    f"its query would share the checkpoint {query.checkpoint} with step {seen[query.checkpoint]!r}",
+                    "give the steps names that differ in letters or digits",
+                )
+            )
         elif query.checkpoint is not None:
             seen[query.checkpoint] = query.step
     return issues

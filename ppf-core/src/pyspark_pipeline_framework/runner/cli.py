@@ -168,9 +168,14 @@ def run(
     from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
 
     try:
-        result = run_pipeline(pipeline, extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
-                              ledger=RunLedger(_ledger_dir(ledger_dir)), resume=resume, stop_session=True,
-                              handle_signals=True)
+        result = run_pipeline(
+            pipeline,
+            extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
+            ledger=RunLedger(_ledger_dir(ledger_dir)),
+            resume=resume,
+            stop_session=True,
+            handle_signals=True,
+        )
     except PpfError as exc:  # the run could not start: a resume refused, a hook plugin's settings...
         _fail(exc, "cannot resume" if isinstance(exc, ResumeRefused) else "")
     raise typer.Exit(int(result.exit_code))
@@ -246,13 +251,19 @@ def runs_show(
             f"  {name:<24} {step.get('status', ''):<10} attempts={step.get('attempts', 0)} {step.get('duration_s', 0)}s"
         )
         figures = _figures_text(step.get("metrics") or {})
-        typer.echo(line + (f"  {figures}" if figures else "") + (f"  -> {where}" if where else "")
-                   + (f"\n      {step['error']}" if step.get("error") else ""))
+        typer.echo(
+            line
+            + (f"  {figures}" if figures else "")
+            + (f"  -> {where}" if where else "")
+            + (f"\n      {step['error']}" if step.get("error") else "")
+        )
     for query, entry in (record.get("streaming") or {}).items():
-        typer.echo(f"  query {query}: last committed batch {entry.get('last_committed_batch')} at "
-                   f"{entry.get('last_committed_at')}; {entry.get('batches')} batches in this run, "
-                   f"rows_in={entry.get('rows_in')} rows_written={entry.get('rows_written')} "
-                   f"dead_letter_rows={entry.get('dead_letter_rows')}  checkpoint {entry.get('checkpoint')}")
+        typer.echo(
+            f"  query {query}: last committed batch {entry.get('last_committed_batch')} at "
+            f"{entry.get('last_committed_at')}; {entry.get('batches')} batches in this run, "
+            f"rows_in={entry.get('rows_in')} rows_written={entry.get('rows_written')} "
+            f"dead_letter_rows={entry.get('dead_letter_rows')}  checkpoint {entry.get('checkpoint')}"
+        )
 
 
 def _figures_text(metrics: dict) -> str:

@@ -31,8 +31,10 @@ def render_text(pipeline: ResolvedPipeline) -> str:
         where = f"  ({PLACEMENT_TEXT[streams.placement[name]]})" if streams is not None else ""
         lines.append(f"  {number}. {name} [{kind}: {step.type}]{reads}{where}")
     for query in streams.queries if streams is not None else ():
-        lines.append(f"  query {query.name}: micro-batches of {query.step!r} -> {', '.join(query.batch_steps)}; "
-                     f"checkpoint {query.checkpoint}")
+        lines.append(
+            f"  query {query.name}: micro-batches of {query.step!r} -> {', '.join(query.batch_steps)}; "
+            f"checkpoint {query.checkpoint}"
+        )
     return "\n".join(lines)
 
 
@@ -66,12 +68,19 @@ def render_json(pipeline: ResolvedPipeline) -> str:
     document = {
         "pipeline": pipeline.spec.name,
         "steps": [
-            {"name": n, "kind": graph.kinds.get(n), "type": pipeline.spec.step(n).type, "inputs": list(graph.inputs[n]),
-             **({"runs": streams.placement[n]} if streams is not None else {})}
+            {
+                "name": n,
+                "kind": graph.kinds.get(n),
+                "type": pipeline.spec.step(n).type,
+                "inputs": list(graph.inputs[n]),
+                **({"runs": streams.placement[n]} if streams is not None else {}),
+            }
             for n in graph.topological_order()
         ],
     }
     if streams is not None:
-        document["queries"] = [{"name": q.name, "step": q.step, "batch_steps": list(q.batch_steps),
-                                "checkpoint": q.checkpoint} for q in streams.queries]
+        document["queries"] = [
+            {"name": q.name, "step": q.step, "batch_steps": list(q.batch_steps), "checkpoint": q.checkpoint}
+            for q in streams.queries
+        ]
     return json.dumps(document, indent=2)

@@ -26,8 +26,8 @@ from pyspark_pipeline_framework.core.plugins import NamedPlugin, check_hook_plug
 from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
 from pyspark_pipeline_framework.core.session_imports import session_needed_condition
 from pyspark_pipeline_framework.core.spec import HooksSettings, PipelineSpec, StepSpec
-from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.core.streaming import streaming_issues
+from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.runner.config.locations import SourceLocator
 from pyspark_pipeline_framework.runner.config.reading import PipelineFile
 

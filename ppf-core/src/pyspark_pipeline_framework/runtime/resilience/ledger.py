@@ -247,8 +247,9 @@ class RunRecorder:
         """A streaming query committed a micro-batch: the last committed batch per query, and running totals."""
         with self._lock:
             queries = self.record.setdefault("streaming", {})
-            entry = queries.setdefault(query, {"checkpoint": checkpoint, "batches": 0, "rows_in": 0,
-                                               "rows_written": 0, "dead_letter_rows": 0})
+            entry = queries.setdefault(
+                query, {"checkpoint": checkpoint, "batches": 0, "rows_in": 0, "rows_written": 0, "dead_letter_rows": 0}
+            )
             entry["batches"] += 1
             entry["last_committed_batch"] = figures.get("batch_id")
             entry["last_committed_at"] = _now()

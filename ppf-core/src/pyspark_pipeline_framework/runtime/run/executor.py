@@ -130,8 +130,13 @@ class PipelineExecutor:
             if self._recorder is not None:
                 self._recorder.finished(run_result)
             if self._pipeline_hooks:
-                self._notify("pipeline_end", pipeline_name=self.spec.name, pipeline=self.spec,
-                             context=self.context, result=run_result)
+                self._notify(
+                    "pipeline_end",
+                    pipeline_name=self.spec.name,
+                    pipeline=self.spec,
+                    context=self.context,
+                    result=run_result,
+                )
         return run_result
 
     def _schedule(self, order: list[str], results: dict[str, StepResult]) -> None:

@@ -70,7 +70,9 @@ def run_pipeline(
     """
     streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
     if streams is not None and resume is not None:
-        raise ResumeRefused("a streaming pipeline resumes from its checkpoints by itself: run it again without --resume")
+        raise ResumeRefused(
+            "a streaming pipeline resumes from its checkpoints by itself: run it again without --resume"
+        )
     plan = None
     record = None
     if resume is not None:
@@ -107,13 +109,20 @@ def run_pipeline(
                 plan = plan_resume(pipeline, record)
         recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None
         if plan is not None:
-            context.logger.info("run_resumed", resumed_from=plan.resumed_from, rerun=sorted(plan.rerun),
-                                reused=sorted(plan.reuse_outputs), done=sorted(plan.done))
+            context.logger.info(
+                "run_resumed",
+                resumed_from=plan.resumed_from,
+                rerun=sorted(plan.rerun),
+                reused=sorted(plan.reuse_outputs),
+                done=sorted(plan.done),
+            )
         if streams is not None:
-            return StreamingRun(pipeline, streams, context, loaded.manager, recorder=recorder, breakers=breakers,
-                                signals=signals).run()
-        return PipelineExecutor(pipeline, context, loaded.manager, breakers=breakers, recorder=recorder,
-                                resume=plan).run()
+            return StreamingRun(
+                pipeline, streams, context, loaded.manager, recorder=recorder, breakers=breakers, signals=signals
+            ).run()
+        return PipelineExecutor(
+            pipeline, context, loaded.manager, breakers=breakers, recorder=recorder, resume=plan
+        ).run()
     finally:
         if signals is not None:
             signals.restore()

@@ -71,7 +71,7 @@ class MicroBatchInput(Source[MicroBatchInputConfig]):
     sink here, once per micro-batch, as a batch file source sends them.
     """
 
-    _dead: dict[str, Any] = {}
+    _dead: dict[str, Any] | None = None
     _kept: DataFrame | None = None
 
     def read(self) -> DataFrame:
@@ -86,8 +86,9 @@ class MicroBatchInput(Source[MicroBatchInputConfig]):
         # Read twice (dead rows now, good rows downstream): kept so the source is asked once.
         self._kept = rows = rows.persist()
         corrupt = F.col(CORRUPT_RECORD_COLUMN).isNotNull()
-        self._dead = dead_letters.send(self.step_name, rows.filter(corrupt), error="unparsable record",
-                                       failed_rules=["parse"])
+        self._dead = dead_letters.send(
+            self.step_name, rows.filter(corrupt), error="unparsable record", failed_rules=["parse"]
+        )
         return rows.filter(~corrupt).drop(CORRUPT_RECORD_COLUMN)
 
     def release(self) -> None:
@@ -96,7 +97,7 @@ class MicroBatchInput(Source[MicroBatchInputConfig]):
             self._kept = None
 
     def step_metrics(self, final: bool = False) -> dict[str, Any]:
-        return dict(self._dead)
+        return dict(self._dead or {})
 
 
 class StopSignals:
@@ -153,9 +154,18 @@ class _QueryState:
 class StreamingRun:
     """Runs one validated streaming pipeline until its queries end, fail or are stopped."""
 
-    def __init__(self, pipeline: ResolvedPipeline, plan: StreamingPlan, context: RunContext, plugins: PluginManager,
-                 *, recorder: RunRecorder | None = None, breakers: BreakerBoard | None = None,
-                 signals: StopSignals | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        pipeline: ResolvedPipeline,
+        plan: StreamingPlan,
+        context: RunContext,
+        plugins: PluginManager,
+        *,
+        recorder: RunRecorder | None = None,
+        breakers: BreakerBoard | None = None,
+        signals: StopSignals | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.pipeline = pipeline
         self.spec = pipeline.spec
         self.plan = plan
@@ -189,8 +199,11 @@ class StreamingRun:
         order = self.pipeline.graph.topological_order()
         self._results = {name: StepResult(name) for name in order}
         self._notify("pipeline_start", pipeline_name=self.spec.name, pipeline=self.spec, context=self.context)
-        self._log.info("streaming_started", queries=[q.name for q in self.plan.queries],
-                       trigger=self.spec.streaming.trigger or "default")
+        self._log.info(
+            "streaming_started",
+            queries=[q.name for q in self.plan.queries],
+            trigger=self.spec.streaming.trigger or "default",
+        )
         try:
             if self._signals.requested.is_set():  # asked to stop while the session started
                 self._stopped = True
@@ -201,15 +214,26 @@ class StreamingRun:
                     self._wait()
         finally:
             self._settle(order)
-            result = RunResult(self.context.run_id, self.spec.name, [self._results[n] for n in order],
-                               round(self._clock() - started, 3), stopped=self._stopped)
-            self._log.info("pipeline_finished", succeeded=result.succeeded, stopped=result.stopped,
-                           exit_code=int(result.exit_code), duration_s=result.duration_s,
-                           batches={s.query.name: s.finished_batches for s in self._states})
+            result = RunResult(
+                self.context.run_id,
+                self.spec.name,
+                [self._results[n] for n in order],
+                round(self._clock() - started, 3),
+                stopped=self._stopped,
+            )
+            self._log.info(
+                "pipeline_finished",
+                succeeded=result.succeeded,
+                stopped=result.stopped,
+                exit_code=int(result.exit_code),
+                duration_s=result.duration_s,
+                batches={s.query.name: s.finished_batches for s in self._states},
+            )
             if self._recorder is not None:
                 self._recorder.finished(result)
-            self._notify("pipeline_end", pipeline_name=self.spec.name, pipeline=self.spec, context=self.context,
-                         result=result)
+            self._notify(
+                "pipeline_end", pipeline_name=self.spec.name, pipeline=self.spec, context=self.context, result=result
+            )
         return result
 
     # -- the stream --------------------------------------------------------------------------
@@ -255,14 +279,17 @@ class StreamingRun:
         for state in self._states:
             query = state.query
             try:
-                writer = (outputs[query.step].writeStream.queryName(query.name)
-                          .foreachBatch(self._batch_function(state)))
+                writer = outputs[query.step].writeStream.queryName(query.name).foreachBatch(self._batch_function(state))
                 if query.checkpoint is not None:
                     writer = writer.option("checkpointLocation", query.checkpoint)
                 state.handle = _with_trigger(writer, self.spec.streaming.trigger).start()
             except Exception as error:
-                self._step_failed(query.step, error, f"step {query.step!r}: Spark cannot run the stream up to this "
-                                  f"step: {type(error).__name__}: {error}")
+                self._step_failed(
+                    query.step,
+                    error,
+                    f"step {query.step!r}: Spark cannot run the stream up to this "
+                    f"step: {type(error).__name__}: {error}",
+                )
                 self._stop_all()
                 return False
             self._log.info("query_started", query=query.name, checkpoint=query.checkpoint, id=str(state.handle.id))
@@ -282,14 +309,32 @@ class StreamingRun:
         names = (query.step, *query.batch_steps)
         steps = {name: self.pipeline.steps[name] for name in query.batch_steps}
         steps[query.step] = ResolvedStep(query.step, MicroBatchInput, MicroBatchInputConfig(frame=None))
-        spec_steps = [attrs.evolve(step, type="micro-batch input", config={}, inputs=[], retry=None,
-                                   circuit_breaker=None, on_failure="fail", on_stream=False)
-                      if step.name == query.step else step for step in self.spec.steps if step.name in names]
+        spec_steps = [
+            attrs.evolve(
+                step,
+                type="micro-batch input",
+                config={},
+                inputs=[],
+                retry=None,
+                circuit_breaker=None,
+                on_failure="fail",
+                on_stream=False,
+            )
+            if step.name == query.step
+            else step
+            for step in self.spec.steps
+            if step.name in names
+        ]
         inputs = {name: () if name == query.step else graph.inputs[name] for name in names}
         kinds = {name: steps[name].component_class.kind for name in names}
         sub_graph = PipelineGraph(tuple(s.name for s in spec_steps), inputs, kinds)
-        return ResolvedPipeline(attrs.evolve(self.spec, steps=spec_steps), sub_graph, steps,
-                                self.pipeline.config_file, self.pipeline.dead_letters)
+        return ResolvedPipeline(
+            attrs.evolve(self.spec, steps=spec_steps),
+            sub_graph,
+            steps,
+            self.pipeline.config_file,
+            self.pipeline.dead_letters,
+        )
 
     def _batch_function(self, state: _QueryState) -> Callable[[DataFrame, int], None]:
         def process(frame: DataFrame, batch_id: int) -> None:
@@ -311,8 +356,10 @@ class StreamingRun:
         if not (result.succeeded or result.partial):
             failed = [s for s in result.steps if s.failed_for_good]
             detail = "; ".join(f"step {s.name!r}: {s.error}" for s in failed) or "a step did not run"
-            error = MicroBatchFailed(f"micro-batch {batch_id} of query {state.query.name} failed ({detail}); it was "
-                                     "not committed and runs again when the pipeline is restarted")
+            error = MicroBatchFailed(
+                f"micro-batch {batch_id} of query {state.query.name} failed ({detail}); it was "
+                "not committed and runs again when the pipeline is restarted"
+            )
             state.failure = error
             raise error
         with self._lock:
@@ -321,16 +368,22 @@ class StreamingRun:
 
     def _run_batch(self, state: _QueryState, frame: DataFrame, batch_id: int) -> RunResult:
         query = state.query
-        context = RunContext(self.context.run, self.spec, spark_factory=lambda: frame.sparkSession,
-                             metrics=self.context.metrics, secrets=self.context.secrets,
-                             logger=self._log.bind(query=query.name, batch_id=batch_id))
+        context = RunContext(
+            self.context.run,
+            self.spec,
+            spark_factory=lambda: frame.sparkSession,
+            metrics=self.context.metrics,
+            secrets=self.context.secrets,
+            logger=self._log.bind(query=query.name, batch_id=batch_id),
+        )
         context.micro_batch = MicroBatch(query.name, batch_id)
         template = state.template
         steps = dict(template.steps)
         steps[query.step] = attrs.evolve(steps[query.step], config=MicroBatchInputConfig(frame=frame))
         pipeline = attrs.evolve(template, steps=steps)
-        result = PipelineExecutor(pipeline, context, self.plugins, breakers=self._breakers, clock=self._clock,
-                                  pipeline_hooks=False).run()
+        result = PipelineExecutor(
+            pipeline, context, self.plugins, breakers=self._breakers, clock=self._clock, pipeline_hooks=False
+        ).run()
         with self._lock:
             state.results[batch_id] = result
             self._add_up(result)
@@ -393,8 +446,12 @@ class StreamingRun:
         timeout = self.spec.streaming.stop_timeout
         deadline = (signals.requested_at or self._clock()) + timeout
         signals.stopping = True
-        self._log.warning("stop_requested", signal=_signal_name(signals.first_signal), stop_timeout_s=timeout,
-                          batches_in_progress=self._in_progress)
+        self._log.warning(
+            "stop_requested",
+            signal=_signal_name(signals.first_signal),
+            stop_timeout_s=timeout,
+            batches_in_progress=self._in_progress,
+        )
         with self._lock:
             while self._in_progress and not signals.cancel and self._clock() < deadline:
                 self._lock.wait(min(_POLL_S, max(0.0, deadline - self._clock())))
@@ -403,9 +460,14 @@ class StreamingRun:
             return
         # A finished batch commits right after its function returns: wait for Spark's progress to show it.
         for state in self._states:
-            while (state.handle is not None and state.handle.isActive and state.last_finished >= 0
-                   and _last_batch_id(state.handle) < state.last_finished and self._clock() < deadline
-                   and not signals.cancel):
+            while (
+                state.handle is not None
+                and state.handle.isActive
+                and state.last_finished >= 0
+                and _last_batch_id(state.handle) < state.last_finished
+                and self._clock() < deadline
+                and not signals.cancel
+            ):
                 time.sleep(0.05)
         self._stop_all()
         self._stopped = True
@@ -451,8 +513,14 @@ class StreamingRun:
                 if self._recorder is not None:
                     self._recorder.micro_batch_committed(state.query.name, state.query.checkpoint, figures)
                 self._log.info("micro_batch_committed", **figures)
-                self._notify("after_micro_batch", query_name=state.query.name, batch_id=batch_id, figures=figures,
-                             context=self.context, result=result)
+                self._notify(
+                    "after_micro_batch",
+                    query_name=state.query.name,
+                    batch_id=batch_id,
+                    figures=figures,
+                    context=self.context,
+                    result=result,
+                )
 
     def _settle(self, order: list[str]) -> None:
         """Steps that ran in no failed batch succeeded; those never reached did not run."""
