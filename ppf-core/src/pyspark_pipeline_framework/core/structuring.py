@@ -24,7 +24,7 @@ from cattrs.errors import (
 
 from pyspark_pipeline_framework.core.durations import parse_duration
 from pyspark_pipeline_framework.core.errors import ConfigIssue
-from pyspark_pipeline_framework.core.spec import HooksSettings, Seconds, SparkSettings
+from pyspark_pipeline_framework.core.spec import HooksBlock, Seconds, SparkSettings
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
@@ -145,7 +145,7 @@ def make_converter() -> cattrs.Converter:
         return attrs.evolve(settings, conf=_flatten_spark_conf(conf))
 
     converter.register_structure_hook(SparkSettings, structure_spark)
-    converter.register_structure_hook(HooksSettings, _structure_hooks)
+    converter.register_structure_hook(HooksBlock, _structure_hooks)
     return converter
 
 
@@ -165,7 +165,7 @@ def _flatten_spark_conf(conf: Mapping[str, Any], prefix: str = "") -> dict[str, 
     return flat
 
 
-def _structure_hooks(value: Any, _: type) -> HooksSettings:
+def _structure_hooks(value: Any, _: type) -> HooksBlock:
     if not isinstance(value, Mapping):
         raise WrongType(f"expected an object {{ ... }}, got {_describe(value)}")
     enabled: dict[str, bool] = {}
@@ -185,7 +185,7 @@ def _structure_hooks(value: Any, _: type) -> HooksSettings:
                 f"hooks.{key}: expected enable_<plugin> = true|false, plugins = [...] "
                 f"or a settings block <plugin> {{ ... }}"
             )
-    return HooksSettings(enabled=enabled, settings=settings, plugins=plugins)
+    return HooksBlock(enabled=enabled, settings=settings, plugins=plugins)
 
 
 def issues_from_exception(exc: BaseException, path: str) -> list[ConfigIssue]:

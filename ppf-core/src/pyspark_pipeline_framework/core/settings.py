@@ -1,0 +1,40 @@
+"""The base of typed settings: a component's ``config { }`` and a hook plugin's ``hooks { <name> { } }``.
+
+A subclass's annotated body becomes a frozen, keyword-only attrs class without a decorator, which
+the strict converter (:mod:`.structuring`) fills from HOCON before any JVM starts;
+:meth:`Settings.check` adds the cross-field rules a type cannot express.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+
+class Settings:
+    """Base of :class:`~.component.ComponentConfig` and :class:`~.hook.HookSettings`."""
+
+    if TYPE_CHECKING:  # set by attrs.define below and in __init_subclass__, which type checkers do not follow
+        __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # slots=False patches the class in place, so the class the user defined is the attrs
+        # class; kw_only lets a base with defaults be extended by fields without defaults.
+        attrs.define(cls, slots=False, frozen=True, kw_only=True)
+
+    def check(self) -> Iterable[tuple[str, str]]:
+        """Cross-field checks, run by ``ppf validate`` before any JVM starts: yield ``(key, message)`` per problem."""
+        return ()
+
+
+attrs.define(Settings, slots=False, frozen=True, kw_only=True)
+
+
+def required_fields(settings_class: type) -> list[str]:
+    """The fields of a settings class that have no default (an empty block does not fill them)."""
+    if not attrs.has(settings_class):
+        return []
+    return [field.name for field in attrs.fields(settings_class) if field.default is attrs.NOTHING]
