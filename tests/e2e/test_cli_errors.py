@@ -263,7 +263,9 @@ def test_an_autoloaded_plugin_whose_settings_need_a_value_is_a_config_error(comm
     assert facts["exit"] == 2 and facts["jvm_started"] is False, done.stderr
     assert "pipeline.hooks.needy: hook plugin 'needy' loads by itself (autoload)" in done.stderr
     assert "its settings need url" in done.stderr
-    assert "hint: add hooks { needy { url = ... } }, or switch it off with hooks { enable_needy = false }" in done.stderr
+    assert (
+        "hint: add hooks { needy { url = ... } }, or switch it off with hooks { enable_needy = false }" in done.stderr
+    )
     assert "Traceback" not in done.stderr and not (example_project / "out").exists()
 
     # Given its settings, or switched off, the same plugin passes.

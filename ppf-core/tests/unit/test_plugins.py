@@ -173,7 +173,9 @@ def test_an_autoloaded_plugin_whose_settings_need_a_value_is_a_config_error_befo
     [issue] = issues
     assert issue.path == "pipeline.hooks.collector"
     assert "loads by itself (autoload)" in issue.message and "need url" in issue.message
-    assert issue.hint == "add hooks { collector { url = ... } }, or switch it off with hooks { enable_collector = false }"
+    assert (
+        issue.hint == "add hooks { collector { url = ... } }, or switch it off with hooks { enable_collector = false }"
+    )
     # The run, given no pre-flight (code that builds its own HooksBlock), says the same instead of a TypeError.
     with pytest.raises(ConfigError) as caught:
         plugins.load_hook_plugins(HooksBlock())

@@ -38,3 +38,25 @@ def required_fields(settings_class: type) -> list[str]:
     if not attrs.has(settings_class):
         return []
     return [field.name for field in attrs.fields(settings_class) if field.default is attrs.NOTHING]
+
+
+def check_problems(settings: object) -> list[tuple[str, str]]:
+    """What ``settings.check()`` finds, as ``(key, message)`` pairs (``key`` empty: the block itself).
+
+    A check that raises, or yields something other than a pair, is reported as a problem of the
+    block rather than escaping as a traceback.
+    """
+    check = getattr(settings, "check", None)
+    if not callable(check):
+        return []
+    try:
+        found = list(check())
+    except Exception as exc:
+        return [("", f"{type(exc).__name__}: {exc}")]
+    problems = []
+    for item in found:
+        if isinstance(item, tuple) and len(item) == 2:
+            problems.append((str(item[0] or ""), str(item[1])))
+        else:
+            problems.append(("", str(item)))
+    return problems

@@ -25,6 +25,7 @@ from pyspark_pipeline_framework.core.pipeline import DeferredStep, ResolvedDeadL
 from pyspark_pipeline_framework.core.plugins import NamedPlugin, check_hook_plugins, hook_settings_path
 from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
 from pyspark_pipeline_framework.core.session_imports import session_needed_condition
+from pyspark_pipeline_framework.core.settings import check_problems
 from pyspark_pipeline_framework.core.spec import HooksBlock, PipelineSpec, StepSpec
 from pyspark_pipeline_framework.core.streaming import streaming_issues
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
@@ -129,10 +130,7 @@ def _resolve_hook_settings(
         except Exception as exc:
             issues.extend(issues_from_exception(exc, path))
             continue
-        try:
-            problems = list(settings.check())
-        except Exception as exc:
-            problems = [("", f"{type(exc).__name__}: {exc}")]
+        problems = check_problems(settings)
         issues.extend(ConfigIssue(f"{path}{'.' + key if key else ''}", message) for key, message in problems)
         if not problems:
             found[plugin.key] = settings
@@ -291,11 +289,7 @@ def _resolve_step(
     except Exception as exc:
         issues.extend(issues_from_exception(exc, f"{path}.config"))
         return None
-    try:
-        check = getattr(config, "check", None)
-        problems = list(check()) if callable(check) else []
-    except Exception as exc:
-        problems = [("", f"{type(exc).__name__}: {exc}")]
+    problems = check_problems(config)
     for key, message in problems:
         issues.append(ConfigIssue(f"{path}.config{'.' + key if key else ''}", message))
     if problems:
