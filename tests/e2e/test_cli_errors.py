@@ -289,9 +289,11 @@ HEAVY = (
 )
 MODULES_PROBE = """
 import json, sys
-from pyspark_pipeline_framework.runner.cli import app
+from importlib.metadata import entry_points
+(ppf,) = entry_points(group="console_scripts", name="ppf")
+sys.argv[0] = "ppf"
 try:
-    app(sys.argv[1:], prog_name="ppf")
+    ppf.load()()
 except SystemExit as exc:
     code = exc.code
 print(json.dumps({"exit": code, "loaded": sorted({m.split(".")[0] for m in sys.modules})}), file=sys.stderr)
