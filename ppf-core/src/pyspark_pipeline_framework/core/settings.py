@@ -8,11 +8,13 @@ the strict converter (:mod:`.structuring`) fills from HOCON before any JVM start
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
 
 import attrs
 
 
+# Type checkers learn from dataclass_transform that subclasses get a keyword-only __init__ of their fields.
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(attrs.field,))
 class Settings:
     """Base of :class:`~.component.ComponentConfig` and :class:`~.hook.HookSettings`."""
 
