@@ -352,10 +352,10 @@ def missing_settings_issue(plugin: Any, key: str) -> ConfigIssue | None:
     if not required:
         return None
     example = "; ".join(f"{field} = ..." for field in required)
+    loads = "loads by itself (autoload) but " if getattr(plugin, "autoload", False) else ""
     return ConfigIssue(
         hook_settings_path(key),
-        f"hook plugin {key!r} loads by itself (autoload) but has no settings block, and its settings "
-        f"need {', '.join(required)}",
+        f"hook plugin {key!r} {loads}has no settings block, and its settings need {', '.join(required)}",
         f"add hooks {{ {key} {{ {example} }} }}, or switch it off with hooks {{ enable_{key} = false }}",
     )
 
