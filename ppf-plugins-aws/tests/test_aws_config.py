@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pyspark_pipeline_framework.core import ConfigError
-from pyspark_pipeline_framework.runner.config.preflight import validate_raw
+from pyspark_pipeline_framework.testing import validate_pipeline
 
 
 def _issues(source: dict, sink: dict | None = None) -> dict[str, str]:
@@ -20,7 +20,7 @@ def _issues(source: dict, sink: dict | None = None) -> dict[str, str]:
     if sink is not None:
         raw["steps"].append({"name": "write", "type": "S3Sink", "config": sink})
     try:
-        validate_raw(raw)
+        validate_pipeline(raw)
     except ConfigError as exc:
         return {issue.path: issue.message for issue in exc.issues}
     return {}
@@ -68,9 +68,12 @@ def test_ppf_validate_reports_a_bucketless_path_without_importing_pyspark(tmp_pa
         'config { path = "s3:///users" } }, { name = w, type = S3Sink, '
         'config { path = "s3://out/x", format = "parquet" } } ] }'
     )
+    # The installed `ppf` command, run in this process so that its imports can be seen.
     code = (
-        "import sys; from pyspark_pipeline_framework.runner.cli import app; sys.argv = ['ppf', 'validate', "
-        f"{str(conf)!r}]\ntry:\n    app()\nexcept SystemExit as e:\n    code = e.code\n"
+        "import sys; from importlib.metadata import entry_points\n"
+        "(ppf,) = entry_points(group='console_scripts', name='ppf')\n"
+        f"sys.argv = ['ppf', 'validate', {str(conf)!r}]\n"
+        "try:\n    ppf.load()()\nexcept SystemExit as e:\n    code = e.code\n"
         "assert 'pyspark' not in sys.modules\nsys.exit(code)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

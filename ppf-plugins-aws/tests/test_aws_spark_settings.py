@@ -10,8 +10,7 @@ import pyspark
 from ppf_aws import S3Source
 from ppf_aws.spark_settings import hadoop_aws_package, ppf_spark_session_settings, s3_conf
 from pyspark_pipeline_framework.components.files import FileSink, FileSinkConfig
-from pyspark_pipeline_framework.core.spec import SparkSettings
-from pyspark_pipeline_framework.runtime.session.builder import plan_session
+from pyspark_pipeline_framework.testing import session_conf, validate_pipeline
 
 
 @attrs.frozen
@@ -55,13 +54,23 @@ def test_aws_endpoint_url_points_s3a_at_a_compatible_store():
 
 def test_users_spark_conf_wins_over_every_plugin_default(monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://from-env:9000")
-    answer = ppf_spark_session_settings(component_types=[S3Source], steps=[])
     user = {
         "spark.hadoop.fs.s3a.endpoint": "http://mine:9000",
         "spark.hadoop.fs.s3.impl": "com.example.MyFs",
         "spark.hadoop.fs.s3a.path.style.access": "false",
     }
-    plan = plan_session(SparkSettings(conf=user), "p", [answer])
+    pipeline = validate_pipeline(
+        {
+            "name": "p",
+            "spark": {"conf": user},
+            "steps": [
+                {"name": "read", "type": "S3Source", "config": {"path": "s3://raw/users"}},
+                {"name": "out", "type": "ParquetSink", "config": {"path": "/tmp/out"}},
+            ],
+        }
+    )
+    conf = session_conf(pipeline)  # what `ppf run` builds the session with, the plugin's answer included
     for key, value in user.items():
-        assert plan.conf[key] == value
-    assert plan.conf["spark.hadoop.fs.s3n.impl"] == "org.apache.hadoop.fs.s3a.S3AFileSystem"
+        assert conf[key] == value
+    assert conf["spark.hadoop.fs.s3n.impl"] == "org.apache.hadoop.fs.s3a.S3AFileSystem"
+    assert conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] == "false"  # the plugin's, from AWS_ENDPOINT_URL

@@ -71,3 +71,22 @@ def test_endpoint_down_fails_with_the_path_named_and_nothing_written(spark, run_
     assert "endpoint" in read.error
     assert result.steps[1].status.name == "NOT_RUN"
     assert not out.exists()
+
+
+def test_a_bucket_setting_already_in_the_session_wins_over_the_steps_option(
+    spark, run_steps, s3_server, bucket, tmp_path
+):
+    from structlog.testing import capture_logs
+
+    route_bucket(spark, bucket, s3_server.endpoint)  # as spark.conf would: the user's setting
+    local = str(tmp_path / "in")
+    spark.createDataFrame(ROWS, "id INT, name STRING").write.parquet(local)
+    dead = f"http://127.0.0.1:{free_port()}"
+    with capture_logs() as logs:
+        result = run_steps(f"""
+            {{ name = read, type = ParquetSource, config {{ path = "{local}" }} }}
+            {{ name = write, type = S3Sink, config {{ path = "s3://{bucket}/users", endpoint = "{dead}" }} }}""")
+    assert result.succeeded, result
+    assert any(key.startswith("users/part-") for key in s3_server.keys(bucket))
+    kept = [e for e in logs if e["event"] == "s3_option_kept"]
+    assert [e["key"] for e in kept] == [f"fs.s3a.bucket.{bucket}.endpoint"]

@@ -23,7 +23,7 @@ from pyspark_pipeline_framework.core.secrets import (
     Secrets,
     SecretUnavailable,
 )
-from pyspark_pipeline_framework.core.spec import HooksSettings
+from pyspark_pipeline_framework.core.spec import HooksBlock
 from pyspark_pipeline_framework.testing import load_and_validate
 
 _names = itertools.count()
@@ -208,7 +208,7 @@ def test_the_standard_aws_environment_is_enough(s3_server, secret_name, monkeypa
 def test_the_installed_plugin_offers_the_scheme_with_its_settings(s3_server, secret_name):
     s3_server.create_secret(secret_name, json.dumps({"password": "hunter2"}))
     settings = settings_for(s3_server)
-    manager = load_hook_plugins(HooksSettings(), settings={"aws_secrets_manager": settings}).manager
+    manager = load_hook_plugins(HooksBlock(), settings={"aws_secrets_manager": settings}).manager
     assert isinstance(manager.get_plugin("aws_secrets_manager"), SecretsManagerPlugin)
     secrets = Secrets.from_plugins(manager)
     assert secrets.resolve(f"secret://aws-sm/{secret_name}#password") == "hunter2"

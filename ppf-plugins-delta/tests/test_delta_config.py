@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from pyspark_pipeline_framework.core import ConfigError
-from pyspark_pipeline_framework.runner.config.preflight import validate_raw
+from pyspark_pipeline_framework.testing import validate_pipeline
 
 
 def _issues(config: dict, type_: str = "DeltaSink") -> dict[str, str]:
@@ -22,7 +22,7 @@ def _issues(config: dict, type_: str = "DeltaSink") -> dict[str, str]:
     if type_ == "DeltaSource":
         raw["steps"] = [raw["steps"][1]]
     try:
-        validate_raw(raw)
+        validate_pipeline(raw)
     except ConfigError as exc:
         return {issue.path: issue.message for issue in exc.issues}
     return {}

@@ -10,7 +10,7 @@ from ppf_delta import DeltaSink
 from ppf_delta.spark_settings import ppf_spark_session_settings
 from pyspark_pipeline_framework.components.files import FileSink, FileSinkConfig
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.core.spec import HooksSettings
+from pyspark_pipeline_framework.core.spec import HooksBlock
 
 
 @attrs.frozen
@@ -38,7 +38,7 @@ def test_core_file_sink_writing_delta_format_gets_delta_settings():
 
 
 def test_plugin_is_loaded_from_its_entry_point_without_being_enabled():
-    manager = load_hook_plugins(HooksSettings()).manager
+    manager = load_hook_plugins(HooksBlock()).manager
     assert manager.get_plugin("delta") is not None
     answers = manager.hook.ppf_spark_session_settings(component_types=[DeltaSink], steps=[])
     assert any(a and "io.delta" in a["packages"][0] for a in answers)

@@ -35,7 +35,7 @@ def test_the_change_feed_of_a_table_streams_into_a_per_batch_pipeline(spark, tmp
 
 def test_a_streaming_delta_source_rejects_time_travel_before_any_jvm(tmp_path):
     from pyspark_pipeline_framework.core import ConfigError
-    from pyspark_pipeline_framework.runner.config.preflight import validate_raw
+    from pyspark_pipeline_framework.testing import validate_pipeline
 
     raw = {
         "name": "p",
@@ -46,6 +46,6 @@ def test_a_streaming_delta_source_rejects_time_travel_before_any_jvm(tmp_path):
         ],
     }
     with pytest.raises(ConfigError) as caught:
-        validate_raw(raw)
+        validate_pipeline(raw)
     (issue,) = caught.value.issues
     assert issue.path == "pipeline.steps[0].config.version" and "no time travel" in issue.message

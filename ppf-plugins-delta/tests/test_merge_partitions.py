@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ppf_delta.compat import join_partitions, parse_bytes
+from pyspark_pipeline_framework.core import ConfigError
 
 MB = 1 << 20
 
@@ -70,9 +71,12 @@ def test_an_unknown_table_size_keeps_the_partition_count_the_join_would_start_fr
     assert join_partitions(settings(), None, default_parallelism=8) == 200
 
 
-def test_a_setting_that_is_not_a_byte_size_is_named_in_the_error():
+def test_a_setting_that_is_not_a_byte_size_is_a_config_error_naming_it_and_never_retried():
     conf = settings(spark_sql_adaptive_advisoryPartitionSizeInBytes="lots")
-    with pytest.raises(
-        ValueError, match=r"spark.sql.adaptive.advisoryPartitionSizeInBytes = 'lots' is not a byte size"
-    ):
+    with pytest.raises(ConfigError) as caught:
         join_partitions(conf, 640 * MB, default_parallelism=2)
+    [issue] = caught.value.issues
+    assert issue.path == 'pipeline.spark.conf."spark.sql.adaptive.advisoryPartitionSizeInBytes"'
+    assert issue.message == "Spark setting spark.sql.adaptive.advisoryPartitionSizeInBytes = 'lots' is not a byte size"
+    assert "64MB" in issue.hint
+    assert caught.value.permanent  # a retry block does not repeat the merge

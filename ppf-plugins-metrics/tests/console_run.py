@@ -11,12 +11,7 @@ import sys
 import structlog
 
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
-from pyspark_pipeline_framework.core.context import RunInfo
-from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-from pyspark_pipeline_framework.runtime.run.context import RunContext
-from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from pyspark_pipeline_framework.testing import InlineRegistry
+from pyspark_pipeline_framework.testing import InlineRegistry, run_without_spark, validate_pipeline
 
 
 class Numbers(Source[SourceConfig]):
@@ -32,7 +27,7 @@ class Discard(Sink[SinkConfig]):
 def main() -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout is the exporter's
     hooks = {"enable_metrics": True, "metrics": json.loads(sys.argv[1])}
-    pipeline = validate_raw(
+    pipeline = validate_pipeline(
         {
             "name": "console",
             "steps": [{"name": "read", "type": "Numbers"}, {"name": "store", "type": "Discard"}],
@@ -40,8 +35,7 @@ def main() -> None:
         },
         InlineRegistry({"Numbers": Numbers, "Discard": Discard}),
     )
-    manager = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).manager
-    result = PipelineExecutor(pipeline, RunContext(RunInfo("console")), manager).run()
+    result = run_without_spark(pipeline)
     sys.exit(0 if result.succeeded else 1)
 
 

@@ -11,11 +11,9 @@ import structlog
 from ppf_metrics_test_pipeline import COMPONENTS, run
 
 from ppf_metrics.lineage import LineageHook, run_uuid
-from pyspark_pipeline_framework.core import Validator, ValidatorConfig
-from pyspark_pipeline_framework.core.errors import ConfigError
+from pyspark_pipeline_framework.core import ConfigError, Validator, ValidatorConfig
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-from pyspark_pipeline_framework.testing import InlineRegistry
+from pyspark_pipeline_framework.testing import InlineRegistry, validate_pipeline
 
 
 class ChecksConfig(ValidatorConfig):
@@ -42,7 +40,7 @@ class Checks(Validator[ChecksConfig]):
 
 def lineage_pipeline(tmp_path, *, fail=False, transport=None, timeout="10s"):
     transport = transport or {"type": "file", "log_file_path": str(tmp_path / "lineage.jsonl"), "append": True}
-    return validate_raw(
+    return validate_pipeline(
         {
             "name": "orders",
             "steps": [
@@ -156,7 +154,7 @@ def test_a_backend_answering_503_does_not_fail_the_run(tmp_path, unavailable_bac
 
 def test_settings_are_checked_before_the_run_with_their_config_path():
     with pytest.raises(ConfigError, match=r"pipeline\.hooks\.lineage\.namespce: unknown key"):
-        validate_raw(
+        validate_pipeline(
             {
                 "name": "p",
                 "steps": [{"name": "read", "type": "Numbers"}],
@@ -165,7 +163,7 @@ def test_settings_are_checked_before_the_run_with_their_config_path():
             InlineRegistry(COMPONENTS),
         )
     with pytest.raises(ConfigError, match=r"pipeline\.hooks\.lineage\.timeout: .*duration"):
-        validate_raw(
+        validate_pipeline(
             {
                 "name": "p",
                 "steps": [{"name": "read", "type": "Numbers"}],

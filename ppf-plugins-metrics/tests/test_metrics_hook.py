@@ -18,14 +18,17 @@ from opentelemetry.trace import StatusCode
 
 from ppf_metrics import MetricsHook
 from ppf_metrics.telemetry import MetricsSettings
-from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
-from pyspark_pipeline_framework.core.context import RunInfo
-from pyspark_pipeline_framework.core.errors import ConfigError
+from pyspark_pipeline_framework.core import (
+    ConfigError,
+    Sink,
+    SinkConfig,
+    Source,
+    SourceConfig,
+    Transform,
+    TransformConfig,
+)
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-from pyspark_pipeline_framework.runtime.run.context import RunContext
-from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from pyspark_pipeline_framework.testing import InlineRegistry
+from pyspark_pipeline_framework.testing import InlineRegistry, run_without_spark, validate_pipeline
 
 
 class NumbersConfig(SourceConfig):
@@ -58,7 +61,7 @@ class Discard(Sink[DiscardConfig]):
 
 
 def pipeline(fail: bool = False, hooks: dict | None = None):
-    return validate_raw(
+    return validate_pipeline(
         {
             "name": "numbers",
             "steps": [
@@ -78,8 +81,7 @@ def pipeline(fail: bool = False, hooks: dict | None = None):
 
 
 def run(validated, *plugins):
-    manager = load_hook_plugins(validated.spec.hooks, plugins, settings=validated.hook_settings).manager
-    return PipelineExecutor(validated, RunContext(RunInfo("numbers")), manager).run()
+    return run_without_spark(validated, plugins=plugins)
 
 
 @pytest.fixture

@@ -9,13 +9,8 @@ from structlog.testing import capture_logs
 
 from ppf_vault import VaultPlugin, VaultSettings
 from pyspark_pipeline_framework.core import ConfigError, Hook, Source, SourceConfig
-from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.runner.config.preflight import validate
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
-from pyspark_pipeline_framework.runtime.run.context import RunContext
-from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from pyspark_pipeline_framework.testing import InlineRegistry
+from pyspark_pipeline_framework.testing import InlineRegistry, load_and_validate, run_without_spark
 
 
 class ConnectionConfig(SourceConfig):
@@ -28,6 +23,9 @@ class Connection(Source[ConnectionConfig]):
 
     def read(self):
         return self.config
+
+
+COMPONENTS = InlineRegistry({"Connection": Connection})
 
 
 class Outputs(Hook):
@@ -74,17 +72,12 @@ def db_secret(openbao, vault_token, unique):
 
 def test_validation_keeps_the_reference_and_never_contacts_vault(tmp_path, unique):
     # An address where nothing listens: validation must not try it.
-    pipeline = validate(
-        load_pipeline_file(pipeline_file(tmp_path, "http://127.0.0.1:9", unique)),
-        InlineRegistry({"Connection": Connection}),
-    )
+    pipeline = load_and_validate(pipeline_file(tmp_path, "http://127.0.0.1:9", unique), registry=COMPONENTS)
     assert pipeline.steps["connect"].config.password == f"secret://vault/{unique}/db#password"
 
 
 def test_installed_plugin_loads_from_its_entry_point_with_its_settings(openbao, tmp_path, unique):
-    pipeline = validate(
-        load_pipeline_file(pipeline_file(tmp_path, openbao.url, unique)), InlineRegistry({"Connection": Connection})
-    )
+    pipeline = load_and_validate(pipeline_file(tmp_path, openbao.url, unique), registry=COMPONENTS)
     assert pipeline.hook_settings["vault"] == VaultSettings(url=openbao.url)
     plugin = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).manager.get_plugin("vault")
     assert isinstance(plugin, VaultPlugin)
@@ -95,7 +88,7 @@ def test_settings_with_a_typo_are_a_config_error_with_path_file_and_line(tmp_pat
     path = pipeline_file(tmp_path, "http://vault:8200", unique)
     path.write_text(path.read_text().replace("hooks { vault { url", 'hooks { vault { mout = "kv", url'))
     with pytest.raises(ConfigError) as failure:
-        validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
+        load_and_validate(path, registry=COMPONENTS)
     [issue] = failure.value.issues
     assert (issue.path, issue.message, issue.hint) == (
         "pipeline.hooks.vault.mout",
@@ -109,17 +102,14 @@ def test_an_approle_block_without_its_secret_id_is_a_config_error(tmp_path, uniq
     path = pipeline_file(tmp_path, "http://vault:8200", unique)
     path.write_text(path.read_text().replace("hooks { vault { url", "hooks { vault { approle { role_id = r }, url"))
     with pytest.raises(ConfigError, match=r"pipeline\.hooks\.vault\.approle\.secret_id"):
-        validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
+        load_and_validate(path, registry=COMPONENTS)
 
 
 def test_run_gives_the_component_the_values_and_logs_only_references(openbao, db_secret, tmp_path):
-    pipeline = validate(
-        load_pipeline_file(pipeline_file(tmp_path, openbao.url, db_secret)), InlineRegistry({"Connection": Connection})
-    )
+    pipeline = load_and_validate(pipeline_file(tmp_path, openbao.url, db_secret), registry=COMPONENTS)
     outputs = Outputs()
-    manager = load_hook_plugins(pipeline.spec.hooks, [outputs], settings=pipeline.hook_settings).manager
     with capture_logs() as logs:
-        result = PipelineExecutor(pipeline, RunContext(RunInfo("vault-demo")), manager).run()
+        result = run_without_spark(pipeline, plugins=[outputs])
     assert result.succeeded, result.to_dict()
     given = outputs.by_step["connect"]
     assert (given.user, given.password) == ("etl", "hunter2")
@@ -154,18 +144,16 @@ def test_a_sealed_server_is_retried_within_the_steps_policy_and_a_missing_key_is
                 'name = "vault-demo"', 'name = "vault-demo"\n  retry { max_attempts = 3, initial_delay = "10ms" }'
             )
         )
-        pipeline = validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
+        pipeline = load_and_validate(path, registry=COMPONENTS)
         server.client().sys.seal()
         unseal, outputs = UnsealOnRetry(server), Outputs()
-        manager = load_hook_plugins(pipeline.spec.hooks, [unseal, outputs]).manager
-        result = PipelineExecutor(pipeline, RunContext(RunInfo("vault-demo")), manager).run()
+        result = run_without_spark(pipeline, plugins=[unseal, outputs])
         assert result.succeeded, result.to_dict()
         assert result.step("connect").attempts == 2 and "is sealed or down" in unseal.retries[0]
         assert outputs.by_step["connect"].password == "hunter2"
 
         path.write_text(path.read_text().replace("s/db#password", "s/db#pasword"))
-        pipeline = validate(load_pipeline_file(path), InlineRegistry({"Connection": Connection}))
-        manager = load_hook_plugins(pipeline.spec.hooks).manager
-        result = PipelineExecutor(pipeline, RunContext(RunInfo("vault-demo")), manager).run()
+        pipeline = load_and_validate(path, registry=COMPONENTS)
+        result = run_without_spark(pipeline)
         step = result.step("connect")
         assert step.attempts == 1 and "SecretKeyNotFound" in step.error and "(keys: password, user)" in step.error

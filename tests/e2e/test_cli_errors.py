@@ -161,7 +161,7 @@ LIGHT = GOOD.replace("my_pipelines.transforms.UserAnonymizer", "Filter").replace
     'pii_fields = ["email"]', 'condition = "true"'
 )
 TYPO_HOOKS = """
-from pyspark_pipeline_framework.core import Hook, hookimpl
+from pyspark_pipeline_framework.core import Hook, HookSettings, hookimpl
 
 
 class TimingHook(Hook):
@@ -174,6 +174,18 @@ class InstalledTypo(Hook):
 
     @hookimpl
     def pipeline_ended(self, pipeline_name):
+        pass
+
+
+class NeedySettings(HookSettings):
+    url: str
+    token_env: str = "NEEDY_TOKEN"
+
+
+class InstalledNeedy(Hook[NeedySettings]):
+    autoload = True
+
+    def pipeline_start(self, pipeline_name):
         pass
 """
 
@@ -217,21 +229,50 @@ def test_a_misspelled_hook_method_exits_2_naming_the_plugin_and_the_hook(command
     assert "did you mean 'before_step'?" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_an_installed_plugin_with_a_misspelled_hook_stops_the_run_before_spark(example_project, tmp_path):
-    # A plugin that loads by itself (autoload) is not named in the file, so the run finds it.
-    (tmp_path / "typo_hooks.py").write_text(TYPO_HOOKS)
-    dist = tmp_path / "typo_hooks-0.1.dist-info"
+def install_plugin(folder, name: str, target: str) -> dict[str, str]:
+    """An installed distribution with one ``ppf.plugins`` entry point, from ``folder`` on PYTHONPATH."""
+    (folder / "typo_hooks.py").write_text(TYPO_HOOKS)
+    dist = folder / f"{name}_hooks-0.1.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: typo-hooks\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[ppf.plugins]\ntypo = typo_hooks:InstalledTypo\n")
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}-hooks\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[ppf.plugins]\n{name} = {target}\n")
+    return {"PYTHONPATH": str(folder)}
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_an_installed_plugin_with_a_misspelled_hook_stops_the_run_before_spark(command, example_project, tmp_path):
+    # A plugin that loads by itself (autoload) is not named in the file: pre-flight checks it all the same.
+    env = install_plugin(tmp_path, "typo", "typo_hooks:InstalledTypo")
     (example_project / "light.conf").write_text(LIGHT)
-    done, facts = probe("run", "-c", "light.conf", cwd=example_project, env={"PYTHONPATH": str(tmp_path)})
+    args = ["run", "-c", "light.conf"] if command == "run" else ["validate", "light.conf"]
+    done, facts = probe(*args, cwd=example_project, env=env)
     assert facts["exit"] == 2 and facts["jvm_started"] is False, done.stderr
     assert (
         "hook plugin 'typo': 'pipeline_ended' is marked @hookimpl but ppf has no hook 'pipeline_ended'" in done.stderr
     )
     assert "did you mean 'pipeline_end'?" in done.stderr and "Traceback" not in done.stderr
     assert not (example_project / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_an_autoloaded_plugin_whose_settings_need_a_value_is_a_config_error(command, example_project, tmp_path):
+    env = install_plugin(tmp_path, "needy", "typo_hooks:InstalledNeedy")
+    (example_project / "light.conf").write_text(LIGHT)
+    args = ["run", "-c", "light.conf"] if command == "run" else ["validate", "light.conf"]
+    done, facts = probe(*args, cwd=example_project, env=env)
+    assert facts["exit"] == 2 and facts["jvm_started"] is False, done.stderr
+    assert "pipeline.hooks.needy: hook plugin 'needy' loads by itself (autoload)" in done.stderr
+    assert "its settings need url" in done.stderr
+    assert (
+        "hint: add hooks { needy { url = ... } }, or switch it off with hooks { enable_needy = false }" in done.stderr
+    )
+    assert "Traceback" not in done.stderr and not (example_project / "out").exists()
+
+    # Given its settings, or switched off, the same plugin passes.
+    for hooks in ('needy { url = "http://collector:4318" }', "enable_needy = false"):
+        (example_project / "light.conf").write_text(with_hooks(LIGHT, hooks))
+        done, facts = probe("validate", "light.conf", cwd=example_project, env=env)
+        assert facts["exit"] == 0, done.stderr
 
 
 HEAVY = (
@@ -248,9 +289,11 @@ HEAVY = (
 )
 MODULES_PROBE = """
 import json, sys
-from pyspark_pipeline_framework.runner.cli import app
+from importlib.metadata import entry_points
+(ppf,) = entry_points(group="console_scripts", name="ppf")
+sys.argv[0] = "ppf"
 try:
-    app(sys.argv[1:], prog_name="ppf")
+    ppf.load()()
 except SystemExit as exc:
     code = exc.code
 print(json.dumps({"exit": code, "loaded": sorted({m.split(".")[0] for m in sys.modules})}), file=sys.stderr)

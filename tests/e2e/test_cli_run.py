@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import textwrap
 
 import pytest
 
-from .conftest import ppf
+from .conftest import BIN, ppf
 
 pytestmark = pytest.mark.e2e
 
@@ -134,7 +133,7 @@ def test_a_failing_step_exits_1_and_reports_it(example_project):
 
 def test_missing_java_is_reported_clearly(example_project):
     done = __import__("subprocess").run(
-        [sys.executable, "-m", "pyspark_pipeline_framework.runner.cli", "run", "-c", "pipelines/user_etl.conf"],
+        [str(BIN / "ppf"), "run", "-c", "pipelines/user_etl.conf"],
         cwd=example_project,
         capture_output=True,
         text=True,

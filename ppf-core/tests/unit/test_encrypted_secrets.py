@@ -21,7 +21,7 @@ from pyspark_pipeline_framework.core.secrets import (
     SecretNotFound,
     Secrets,
 )
-from pyspark_pipeline_framework.core.spec import HooksSettings
+from pyspark_pipeline_framework.core.spec import HooksBlock
 from pyspark_pipeline_framework.encryption.age import AgeSecretResolver, AgeSettings, encrypt
 from pyspark_pipeline_framework.encryption.sops import SopsSecretResolver, SopsSettings
 from pyspark_pipeline_framework.runner.cli import app
@@ -212,6 +212,6 @@ def test_the_age_and_sops_plugins_load_from_core_entry_points(identity, tmp_path
     key, key_file = identity
     file = sops_encrypt(tmp_path, str(key.to_public()))
     settings = {"age": AgeSettings(identity_files=[str(key_file)]), "sops": SopsSettings(age_key_file=str(key_file))}
-    secrets = Secrets.from_plugins(load_hook_plugins(HooksSettings(), settings=settings).manager)
+    secrets = Secrets.from_plugins(load_hook_plugins(HooksBlock(), settings=settings).manager)
     assert secrets.resolve(encrypt("via-age", [str(key.to_public())])) == "via-age"
     assert secrets.resolve(f"secret://sops/{file}#db.password") == "hunter2"

@@ -8,7 +8,7 @@ from structlog.testing import capture_logs
 
 from pyspark_pipeline_framework.core import ConfigError, Hook, HookSettings, hookimpl, plugins
 from pyspark_pipeline_framework.core.plugins import PluginManager, load_hook_plugins, misnamed_hooks
-from pyspark_pipeline_framework.core.spec import HooksSettings
+from pyspark_pipeline_framework.core.spec import HooksBlock
 from pyspark_pipeline_framework.runner.config.preflight import validate
 from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
@@ -233,7 +233,7 @@ def test_helpers_far_from_hook_names_and_private_methods_are_not_problems():
 @pytest.mark.parametrize("plugin", [MarkedTypo, UnmarkedTypo, MarkedModule])
 def test_loading_a_plugin_with_a_misspelled_hook_is_a_config_error(plugin):
     with pytest.raises(ConfigError) as failure:
-        load_hook_plugins(HooksSettings(), extra=[plugin()])
+        load_hook_plugins(HooksBlock(), extra=[plugin()])
     [issue] = failure.value.issues
     assert "is not a ppf hook" in issue.message or "has no hook" in issue.message
     assert issue.hint.startswith("did you mean")
@@ -241,7 +241,7 @@ def test_loading_a_plugin_with_a_misspelled_hook_is_a_config_error(plugin):
 
 def test_an_argument_the_hook_does_not_have_is_a_config_error():
     with pytest.raises(ConfigError, match="step_nme"):
-        load_hook_plugins(HooksSettings(), extra=[WrongArgument()])
+        load_hook_plugins(HooksBlock(), extra=[WrongArgument()])
     [issue] = plugins.plugin_issues(WrongArgument, "wrong", "pipeline.hooks.plugins[0]")  # ppf validate: the class
     assert issue.path == "pipeline.hooks.plugins[0]" and "hook plugin 'wrong' is invalid" in issue.message
     assert "step_nme" in issue.message
@@ -252,7 +252,7 @@ def test_check_pending_is_called_after_registering(monkeypatch):
     # hook of another project's marker style, say), is still reported through check_pending.
     monkeypatch.setattr(plugins, "misnamed_hooks", lambda plugin: [])
     with pytest.raises(ConfigError, match="unknown hook 'befor_step'"):
-        load_hook_plugins(HooksSettings(), extra=[MarkedTypo()])
+        load_hook_plugins(HooksBlock(), extra=[MarkedTypo()])
 
 
 def test_validate_reports_a_misspelled_hook_with_file_and_line(write_conf):

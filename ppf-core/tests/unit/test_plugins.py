@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from pyspark_pipeline_framework.core import Hook, plugins
-from pyspark_pipeline_framework.core.spec import HooksSettings
+from pyspark_pipeline_framework.core import Hook, HookSettings, plugins
+from pyspark_pipeline_framework.core.spec import HooksBlock
 
 
 class Quiet(Hook):
@@ -25,20 +25,20 @@ def broken_ep(name):
 
 def test_plugin_that_fails_to_import_is_reported_and_skipped(monkeypatch):
     monkeypatch.setattr(plugins, "hook_entry_points", lambda: {"broken": broken_ep("broken")})
-    loaded = plugins.load_hook_plugins(HooksSettings())
+    loaded = plugins.load_hook_plugins(HooksBlock())
     assert [(p.name, "nonexistent_lib" in p.error) for p in loaded.problems] == [("broken", True)]
 
 
 def test_plugin_that_the_pipeline_needs_fails_loudly(monkeypatch):
     monkeypatch.setattr(plugins, "hook_entry_points", lambda: {"broken": broken_ep("broken")})
     with pytest.raises(ImportError, match="nonexistent_lib"):
-        plugins.load_hook_plugins(HooksSettings(enabled={"broken": True}))
+        plugins.load_hook_plugins(HooksBlock(enabled={"broken": True}))
 
 
 def test_blocked_plugin_is_never_imported(monkeypatch):
     monkeypatch.setattr(plugins, "hook_entry_points", lambda: {"broken": broken_ep("broken")})
     monkeypatch.setenv("PPF_DISABLE_PLUGINS", "broken")
-    loaded = plugins.load_hook_plugins(HooksSettings(enabled={"broken": True}))
+    loaded = plugins.load_hook_plugins(HooksBlock(enabled={"broken": True}))
     assert loaded.problems == []
 
 
@@ -52,18 +52,16 @@ def test_entry_point_plugins_load_only_when_enabled_or_autoload(monkeypatch):
     }
     monkeypatch.setattr(plugins, "hook_entry_points", lambda: eps)
     names = lambda hooks: sorted(n for n, _ in plugins.load_hook_plugins(hooks).manager.list_name_plugin())  # noqa: E731
-    assert names(HooksSettings()) == ["auto"]
-    assert names(HooksSettings(enabled={"quiet": True})) == ["auto", "quiet"]
-    assert names(HooksSettings(enabled={"auto": False})) == []
+    assert names(HooksBlock()) == ["auto"]
+    assert names(HooksBlock(enabled={"quiet": True})) == ["auto", "quiet"]
+    assert names(HooksBlock(enabled={"auto": False})) == []
 
 
 def test_settings_reach_the_plugin(monkeypatch):
     monkeypatch.setattr(
         plugins, "hook_entry_points", lambda: {"quiet": SimpleNamespace(name="quiet", load=lambda: Quiet)}
     )
-    manager = plugins.load_hook_plugins(
-        HooksSettings(enabled={"quiet": True}, settings={"quiet": {"level": 3}})
-    ).manager
+    manager = plugins.load_hook_plugins(HooksBlock(enabled={"quiet": True}, settings={"quiet": {"level": 3}})).manager
     assert manager.get_plugin("quiet").settings == {"level": 3}
 
 
@@ -77,8 +75,8 @@ def test_settings_for_a_plugin_that_takes_none_are_a_config_error(monkeypatch):
         plugins, "hook_entry_points", lambda: {"plain": SimpleNamespace(name="plain", load=lambda: Settingless)}
     )
     with pytest.raises(ConfigError, match="takes no settings") as caught:
-        plugins.load_hook_plugins(HooksSettings(enabled={"plain": True}, settings={"plain": {"level": 3}}))
-    assert caught.value.issues[0].path == "pipeline.hooks" and caught.value.issues[0].hint
+        plugins.load_hook_plugins(HooksBlock(enabled={"plain": True}, settings={"plain": {"level": 3}}))
+    assert caught.value.issues[0].path == "pipeline.hooks.plain" and caught.value.issues[0].hint
 
 
 class FakeTerminal(io.StringIO):
@@ -150,3 +148,64 @@ def test_progress_display_shows_rows_and_durations_as_steps_finish():
     assert "✔ write (3.2s, 2 attempt(s), 1,200 rows written, 5.0 MiB) [2/2]" in shown[2]
     assert shown[3].strip() == "rows: read 1,500, write 1,200"
     assert "succeeded" in shown[-1]
+
+
+class CollectorSettings(HookSettings):
+    url: str
+    timeout: float = 5.0
+
+
+class Collector(Hook[CollectorSettings]):
+    """Loads by itself, but cannot work without the collector's address."""
+
+    autoload = True
+
+    def pipeline_start(self, pipeline_name):
+        pass
+
+
+def test_an_autoloaded_plugin_whose_settings_need_a_value_is_a_config_error_before_the_run(monkeypatch):
+    from pyspark_pipeline_framework.core import ConfigError
+
+    ep = SimpleNamespace(name="collector", load=lambda: Collector)
+    monkeypatch.setattr(plugins, "hook_entry_points", lambda: {"collector": ep})
+    _, issues = plugins.check_hook_plugins(HooksBlock())  # what `ppf validate` runs
+    [issue] = issues
+    assert issue.path == "pipeline.hooks.collector"
+    assert "loads by itself (autoload)" in issue.message and "need url" in issue.message
+    assert (
+        issue.hint == "add hooks { collector { url = ... } }, or switch it off with hooks { enable_collector = false }"
+    )
+    # The run, given no pre-flight (code that builds its own HooksBlock), says the same instead of a TypeError.
+    with pytest.raises(ConfigError) as caught:
+        plugins.load_hook_plugins(HooksBlock())
+    assert caught.value.issues == [issue]
+    # Switched off, or given its settings, it is fine.
+    assert plugins.check_hook_plugins(HooksBlock(enabled={"collector": False}))[1] == []
+    found, issues = plugins.check_hook_plugins(HooksBlock(settings={"collector": {"url": "http://c:4318"}}))
+    assert issues == [] and [plugin.key for plugin in found] == ["collector"]
+
+
+def test_preflight_checks_autoloaded_plugins_but_skips_those_that_fail_to_import(monkeypatch):
+    class Typo(Hook):
+        autoload = True
+
+        def befor_step(self, step_name):
+            pass
+
+    class NotAutoloaded(Hook):
+        def befor_step(self, step_name):
+            pass
+
+    eps = {
+        "typo": SimpleNamespace(name="typo", load=lambda: Typo),
+        "quiet_typo": SimpleNamespace(name="quiet_typo", load=lambda: NotAutoloaded),
+        "broken": broken_ep("broken"),
+    }
+    monkeypatch.setattr(plugins, "hook_entry_points", lambda: eps)
+    _, issues = plugins.check_hook_plugins(HooksBlock())
+    assert [(issue.path, "'befor_step' is not a ppf hook" in issue.message) for issue in issues] == [
+        ("pipeline.hooks", True)
+    ]
+    monkeypatch.setenv("PPF_DISABLE_PLUGINS", "typo")
+    assert plugins.check_hook_plugins(HooksBlock())[1] == []

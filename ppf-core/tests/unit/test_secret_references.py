@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from typing import ClassVar
 from urllib.parse import quote, quote_plus
 
@@ -24,7 +25,7 @@ from pyspark_pipeline_framework.core.secrets import (
     SecretUnavailable,
     UnknownSecretScheme,
 )
-from pyspark_pipeline_framework.core.spec import HooksSettings, SparkSettings
+from pyspark_pipeline_framework.core.spec import HooksBlock, SparkSettings
 from pyspark_pipeline_framework.runner.config.preflight import validate_raw
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
@@ -77,14 +78,18 @@ class Login(Source[LoginConfig]):
         return self.config.password
 
 
+#: ``hooks.plugins`` names a hook class by dotted path: this module's own TokenHook.
+TOKEN_HOOK = f"{__name__}.TokenHook"
+
+
 def test_hook_settings_are_resolved_before_the_plugin_is_built(monkeypatch):
     monkeypatch.setenv("PPF_TEST_HOOK_TOKEN", "hook-t0ken")
     TokenHook.built.clear()
-    hooks = HooksSettings(
-        settings={"tests.TokenHook": {"token": "secret://env/PPF_TEST_HOOK_TOKEN", "level": 3}},
-        plugins=["tests.TokenHook"],
+    hooks = HooksBlock(
+        settings={TOKEN_HOOK: {"token": "secret://env/PPF_TEST_HOOK_TOKEN", "level": 3}},
+        plugins=[TOKEN_HOOK],
     )
-    loaded = load_hook_plugins(hooks, import_object=lambda path: TokenHook)
+    loaded = load_hook_plugins(hooks)
     assert TokenHook.built == [{"token": "hook-t0ken", "level": 3}]
     assert loaded.secrets.resolve("secret://env/PPF_TEST_HOOK_TOKEN") == "hook-t0ken"
 
@@ -92,24 +97,22 @@ def test_hook_settings_are_resolved_before_the_plugin_is_built(monkeypatch):
 def test_a_hook_setting_may_use_the_scheme_of_another_plugin_whatever_their_order(monkeypatch):
     resolver = Counting()
     TokenHook.built.clear()
-    hooks = HooksSettings(settings={"a.TokenHook": {"token": "secret://count/abc"}}, plugins=["a.TokenHook"])
+    hooks = HooksBlock(settings={TOKEN_HOOK: {"token": "secret://count/abc"}}, plugins=[TOKEN_HOOK])
     # The resolver's plugin is registered after the hook plugins (as an extra): still found first.
-    load_hook_plugins(hooks, [CountingPlugin(resolver)], import_object=lambda path: TokenHook)
+    load_hook_plugins(hooks, [CountingPlugin(resolver)])
     assert TokenHook.built == [{"token": "value-of-abc"}]
 
 
 def test_a_hook_setting_that_cannot_be_resolved_names_its_config_path(monkeypatch):
     monkeypatch.delenv("PPF_TEST_MISSING", raising=False)
-    hooks = HooksSettings(
-        settings={"x.TokenHook": {"exporter": {"token": "secret://env/PPF_TEST_MISSING"}}}, plugins=["x.TokenHook"]
+    hooks = HooksBlock(
+        settings={TOKEN_HOOK: {"exporter": {"token": "secret://env/PPF_TEST_MISSING"}}}, plugins=[TOKEN_HOOK]
     )
-    with pytest.raises(SecretNotFound, match=r"^pipeline\.hooks\.x\.TokenHook\.exporter\.token: secret://env/"):
-        load_hook_plugins(hooks, import_object=lambda path: TokenHook)
+    path = re.escape(f"pipeline.hooks.{TOKEN_HOOK}.exporter.token")
+    with pytest.raises(SecretNotFound, match=rf"^{path}: secret://env/"):
+        load_hook_plugins(hooks)
     with pytest.raises(UnknownSecretScheme, match=r"'nope'.*install the plugin that provides it"):
-        load_hook_plugins(
-            HooksSettings(settings={"x.TokenHook": {"t": "secret://nope/x"}}, plugins=["x.TokenHook"]),
-            import_object=lambda path: TokenHook,
-        )
+        load_hook_plugins(HooksBlock(settings={TOKEN_HOOK: {"t": "secret://nope/x"}}, plugins=[TOKEN_HOOK]))
     with pytest.raises(UnknownSecretScheme, match=r"pip install 'ppf-plugins-vault'"):
         Secrets.from_resolvers([]).resolve("secret://vault/kv/data/db#password")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import pytest
@@ -142,5 +143,16 @@ def test_kafka_source_config_is_checked(write_conf):
 
 
 def test_validating_a_streaming_pipeline_imports_no_pyspark(write_conf):
-    validate(load_pipeline_file(write_conf(kafka_pipeline())))
-    assert "pyspark" not in sys.modules or "pyspark.sql" not in sys.modules
+    # In a fresh process: other unit tests of this one may have imported pyspark already.
+    code = (
+        "import sys\n"
+        "from pyspark_pipeline_framework.runner.config.preflight import validate\n"
+        "from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file\n"
+        "validate(load_pipeline_file(sys.argv[1]))\n"
+        "print('pyspark' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(write_conf(kafka_pipeline()))], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

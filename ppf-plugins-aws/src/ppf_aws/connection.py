@@ -1,10 +1,14 @@
 """How a step reaches its bucket: endpoint, region, path-style access and credentials.
 
-The options become S3A per-bucket settings (``fs.s3a.bucket.<bucket>.*``) on the session's Hadoop
-configuration just before the step first touches the bucket, so steps on different buckets (or
-an S3-compatible store beside AWS) do not disturb each other.  A per-bucket setting that is
-already there (from ``spark.conf`` or an earlier step) is kept: the user's settings always win.
-S3A caches one filesystem per bucket, so settings must be in place before the bucket's first use.
+The options become S3A per-bucket settings (``fs.s3a.bucket.<bucket>.*``) of the session just
+before the step first touches the bucket, so steps on different buckets (or an S3-compatible store
+beside AWS) do not disturb each other.  They are set with ``spark.conf.set``: Spark copies a
+session's SQL settings into the Hadoop configuration of every DataFrame read and write, Delta's
+included, so no handle on the JVM's Hadoop configuration is needed (and Spark Connect works too).
+A per-bucket setting that is already there (``spark.conf`` of the pipeline, as
+``spark.hadoop.fs.s3a.bucket...`` or without the prefix, or an earlier step) is kept: the user's
+settings always win.  S3A caches one filesystem per bucket, so settings must be in place before
+the bucket's first use.
 """
 
 from __future__ import annotations
@@ -89,24 +93,14 @@ class S3ConnectionConfig(ComponentConfig):
 
 
 def apply_bucket_settings(spark: SparkSession, bucket: str, settings: dict[str, str], logger: Any) -> None:
-    """Put ``settings`` on the session's Hadoop configuration for ``bucket``, keeping what is already set."""
-    if not settings:
-        return
-    try:
-        hadoop_conf = spark.sparkContext._jsc.hadoopConfiguration()
-    except Exception:  # Spark Connect: no JVM handle in this process
-        logger.warning(
-            "s3_options_not_applied",
-            bucket=bucket,
-            reason="the session has no Hadoop configuration here (Spark Connect?)",
-            hint=f"set spark.hadoop.fs.s3a.bucket.{bucket}.* in spark.conf instead",
-        )
-        return
+    """Set ``settings`` for ``bucket`` in the session's settings, keeping what is already set."""
     for name, value in settings.items():
         key = f"fs.s3a.bucket.{bucket}.{name}"
-        existing = hadoop_conf.get(key)
+        existing = spark.conf.get(key, None)
+        if existing is None:  # given to the session builder: Spark keeps the spark.hadoop. prefix here
+            existing = spark.conf.get(f"spark.hadoop.{key}", None)
         if existing is None:
-            hadoop_conf.set(key, value)
+            spark.conf.set(key, value)
         elif existing != value:
             shown = "***" if name in SECRET_SETTINGS else value
             logger.warning(

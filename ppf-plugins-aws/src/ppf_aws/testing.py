@@ -115,9 +115,9 @@ def route_bucket(spark: SparkSession, bucket: str, endpoint: str, *, fail_fast: 
     Per bucket, so one shared test session can hold buckets of several stores; set it before
     the bucket's first use, since S3A caches one filesystem per bucket.
     """
-    hadoop_conf = spark.sparkContext._jsc.hadoopConfiguration()
     for name, value in s3a_settings(endpoint, fail_fast=fail_fast).items():
-        hadoop_conf.set(f"fs.s3a.bucket.{bucket}.{name}", value)
+        # Spark copies session settings into the Hadoop configuration of DataFrame reads and writes.
+        spark.conf.set(f"fs.s3a.bucket.{bucket}.{name}", value)
 
 
 def spark_conf_for(endpoint: str, *, fail_fast: bool = False) -> dict[str, str]:

@@ -34,6 +34,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pyspark_pipeline_framework.core import ConfigError, ConfigIssue
+
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
@@ -168,7 +170,14 @@ def _setting_bytes(conf: Callable[[str, str | None], str | None], key: str, defa
     try:
         return parse_bytes(value)
     except ValueError:
-        raise ValueError(
-            f'Spark setting {key} = {value!r} is not a byte size; give e.g. "64MB" or a number of '
-            "bytes in spark.conf (pipeline file) or --override spark.conf..."
+        # A configuration error, not bad weather: retrying the step cannot help.
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    f'pipeline.spark.conf."{key}"',
+                    f"Spark setting {key} = {value!r} is not a byte size",
+                    f'give e.g. "64MB" or a number of bytes in spark.conf (pipeline file) or '
+                    f"--override 'spark.conf.\"{key}\"=64MB'",
+                )
+            ]
         ) from None

@@ -1,18 +1,20 @@
-"""A three-step pipeline of tiny list-passing components (no Spark), run through the real executor."""
+"""A three-step pipeline of tiny list-passing components (no Spark), run as a real run without a session."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig, Transform, TransformConfig
-from pyspark_pipeline_framework.core.context import RunInfo
-from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
-from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.core.results import RunResult
-from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-from pyspark_pipeline_framework.runtime.run.context import RunContext
-from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from pyspark_pipeline_framework.testing import InlineRegistry
+from pyspark_pipeline_framework.core import (
+    ResolvedPipeline,
+    RunResult,
+    Sink,
+    SinkConfig,
+    Source,
+    SourceConfig,
+    Transform,
+    TransformConfig,
+)
+from pyspark_pipeline_framework.testing import InlineRegistry, run_without_spark, validate_pipeline
 
 
 class Numbers(Source[SourceConfig]):
@@ -41,7 +43,7 @@ COMPONENTS = {"Numbers": Numbers, "MaybeFail": MaybeFail, "Discard": Discard}
 
 
 def numbers_pipeline(name: str = "numbers", *, fail: bool = False, hooks: dict | None = None) -> ResolvedPipeline:
-    return validate_raw(
+    return validate_pipeline(
         {
             "name": name,
             "steps": [
@@ -56,5 +58,4 @@ def numbers_pipeline(name: str = "numbers", *, fail: bool = False, hooks: dict |
 
 
 def run(validated: ResolvedPipeline, *plugins: Any) -> RunResult:
-    manager = load_hook_plugins(validated.spec.hooks, plugins, settings=validated.hook_settings).manager
-    return PipelineExecutor(validated, RunContext(RunInfo(validated.spec.name)), manager).run()
+    return run_without_spark(validated, plugins=plugins)

@@ -9,7 +9,7 @@ be ``secret://`` references, resolved when the step starts).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import attrs
 
@@ -109,7 +109,7 @@ def parse_json_values(text: Column, ddl: str, keep_bad_rows: bool, df: DataFrame
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
-    schema = StructType.fromDDL(ddl)
+    schema = cast(StructType, StructType.fromDDL(ddl))  # a StructType for a column list
     required = [field.name for field in schema.fields if not field.nullable]
     with_corrupt = StructType(
         [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -50,7 +50,7 @@ class FileStreamSource(Source[FileStreamSourceConfig]):
         from pyspark.sql.types import StringType, StructType
 
         fmt = self.fixed_format or self.config.format
-        schema = StructType.fromDDL(self.config.schema)
+        schema = cast(StructType, StructType.fromDDL(self.config.schema))  # a StructType for a column list
         options = dict(self.config.options)
         dead_letters = self.context.dead_letters
         if fmt in ("csv", "json") and dead_letters is not None and dead_letters.configured(self.step_name):

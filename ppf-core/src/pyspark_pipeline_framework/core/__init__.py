@@ -7,6 +7,7 @@ is deprecated for at least one minor release before it is removed.  Nothing here
 pyspark, so a pipeline file is checked without a JVM.
 """
 
+from pyspark_pipeline_framework.core import spec as _spec
 from pyspark_pipeline_framework.core.component import (
     Component,
     ComponentConfig,
@@ -24,6 +25,7 @@ from pyspark_pipeline_framework.core.context import Context, RunInfo
 from pyspark_pipeline_framework.core.dag import PipelineGraph
 from pyspark_pipeline_framework.core.datasets import Dataset, StepDatasets, step_datasets
 from pyspark_pipeline_framework.core.dead_letters import CORRUPT_RECORD_COLUMN, ENVELOPE, DeadLetters
+from pyspark_pipeline_framework.core.deprecation import deprecated_names
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue, PermanentError, PpfError
 from pyspark_pipeline_framework.core.hook import Hook, HookSettings
 from pyspark_pipeline_framework.core.hookspecs import hookimpl
@@ -49,7 +51,7 @@ from pyspark_pipeline_framework.core.secrets import (
 from pyspark_pipeline_framework.core.spec import (
     CircuitBreakerSettings,
     DeadLetterSettings,
-    HooksSettings,
+    HooksBlock,
     PipelineSpec,
     RetryPolicy,
     Seconds,
@@ -74,7 +76,7 @@ __all__ = [
     "ExitCode",
     "Hook",
     "HookSettings",
-    "HooksSettings",
+    "HooksBlock",
     "InvalidSecretReference",
     "Metrics",
     "PermanentError",
@@ -117,3 +119,6 @@ __all__ = [
     "secret_masker",
     "step_datasets",
 ]
+
+# Renamed public names keep working, with a DeprecationWarning, for at least one minor release.
+__getattr__ = deprecated_names(__name__, _spec.RENAMED, globals())

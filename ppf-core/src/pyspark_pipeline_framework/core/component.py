@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import enum
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-import attrs
+from pyspark_pipeline_framework.core.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -45,24 +45,8 @@ class ComponentKind(enum.StrEnum):
         return self.value
 
 
-class ComponentConfig:
-    """Base of every component config; subclasses are turned into frozen attrs classes."""
-
-    if TYPE_CHECKING:  # set by attrs.define below and in __init_subclass__, which type checkers do not follow
-        __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # slots=False patches the class in place, so the class the user defined is the attrs
-        # class; kw_only lets a base with defaults be extended by fields without defaults.
-        attrs.define(cls, slots=False, frozen=True, kw_only=True)
-
-    def check(self) -> Iterable[tuple[str, str]]:
-        """Cross-field checks, run before any JVM starts: yield ``(key, message)`` per problem."""
-        return ()
-
-
-attrs.define(ComponentConfig, slots=False, frozen=True, kw_only=True)
+class ComponentConfig(Settings):
+    """Base of every component config; subclasses are turned into frozen attrs classes (keyword-only)."""
 
 
 class SourceConfig(ComponentConfig):

@@ -17,26 +17,15 @@ the same strictness, paths, file and line as a step's config.
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
-import attrs
+from pyspark_pipeline_framework.core.settings import Settings
 
 
-class HookSettings:
+class HookSettings(Settings):
     """Base of typed hook settings; subclasses are turned into frozen attrs classes (keyword-only)."""
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # As for component configs: slots=False keeps the user's class the attrs class.
-        attrs.define(cls, slots=False, frozen=True, kw_only=True)
-
-    def check(self) -> Iterable[tuple[str, str]]:
-        """Cross-field checks, run by ``ppf validate``: yield ``(key, message)`` per problem."""
-        return ()
-
-
-attrs.define(HookSettings, slots=False, frozen=True, kw_only=True)
 
 SettingsT = TypeVar("SettingsT", bound=HookSettings)
 

@@ -19,7 +19,7 @@ import base64
 import json
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -110,7 +110,7 @@ def secret_masker() -> SecretMasker:
     return _MASKER
 
 
-def mask_log_event(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def mask_log_event(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: mask secret values in every field, after exceptions are formatted."""
     if not _MASKER:
         return event_dict

@@ -28,7 +28,8 @@ from pyspark_pipeline_framework.core.entry_points import entry_points
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.hook import Hook
 from pyspark_pipeline_framework.core.secrets import SecretError, Secrets, parse_reference, references_in
-from pyspark_pipeline_framework.core.spec import HooksSettings
+from pyspark_pipeline_framework.core.settings import required_fields
+from pyspark_pipeline_framework.core.spec import HooksBlock
 
 PLUGIN_GROUP = "ppf.plugins"
 BLOCK_ENV = "PPF_DISABLE_PLUGINS"
@@ -252,9 +253,7 @@ def hook_entry_points() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP)}
 
 
-def check_hook_plugins(
-    hooks: HooksSettings, path: str = "pipeline.hooks"
-) -> tuple[list[NamedPlugin], list[ConfigIssue]]:
+def check_hook_plugins(hooks: HooksBlock, path: str = "pipeline.hooks") -> tuple[list[NamedPlugin], list[ConfigIssue]]:
     """Pre-flight: the hook plugins a pipeline names exist, import, and implement only real hooks.
 
     Loading a plugin's entry point imports its plugin class only (never pyspark or the plugin's
@@ -312,13 +311,58 @@ def check_hook_plugins(
                 )
     for plugin in found:
         issues.extend(plugin_issues(plugin.plugin, plugin.key, plugin.path))
+    issues.extend(_autoloaded_plugin_issues(hooks, available, blocked, path))
     return found, issues
 
 
+def _autoloaded_plugin_issues(
+    hooks: HooksBlock, available: Mapping[str, EntryPoint], blocked: set[str], path: str
+) -> list[ConfigIssue]:
+    """The plugins a run loads without being named (``autoload``), checked as the run would build them.
+
+    A plugin that fails to import is left to the run, which skips it with a warning.
+    """
+    issues = []
+    for name, entry_point in sorted(available.items()):
+        if name in hooks.enabled or name in hooks.settings or name in blocked or name in hooks.plugins:
+            continue  # named plugins are checked above; enable_<name> = false keeps it out of the run
+        try:
+            plugin = entry_point.load()
+        except Exception:
+            continue
+        if not getattr(plugin, "autoload", False):
+            continue
+        issues.extend(plugin_issues(plugin, name, path))
+        missing = missing_settings_issue(plugin, name)
+        if missing is not None:
+            issues.append(missing)
+    return issues
+
+
+def hook_settings_path(key: str) -> str:
+    """``pipeline.hooks.<key>``, the key quoted when it is a dotted class path."""
+    return f'pipeline.hooks."{key}"' if "." in key else f"pipeline.hooks.{key}"
+
+
+def missing_settings_issue(plugin: Any, key: str) -> ConfigIssue | None:
+    """The problem of building ``plugin`` without a settings block when its settings class has required fields."""
+    if not (isinstance(plugin, type) and issubclass(plugin, Hook)) or plugin.settings_class is None:
+        return None
+    required = required_fields(plugin.settings_class)
+    if not required:
+        return None
+    example = "; ".join(f"{field} = ..." for field in required)
+    loads = "loads by itself (autoload) but " if getattr(plugin, "autoload", False) else ""
+    return ConfigIssue(
+        hook_settings_path(key),
+        f"hook plugin {key!r} {loads}has no settings block, and its settings need {', '.join(required)}",
+        f"add hooks {{ {key} {{ {example} }} }}, or switch it off with hooks {{ enable_{key} = false }}",
+    )
+
+
 def load_hook_plugins(
-    hooks: HooksSettings,
+    hooks: HooksBlock,
     extra: Iterable[object] = (),
-    import_object: Callable[[str], Any] | None = None,
     settings: Mapping[str, object] | None = None,
 ) -> LoadedPlugins:
     """Build a plugin manager with the built-in, installed and configured hook plugins.
@@ -354,7 +398,7 @@ def load_hook_plugins(
         if holds_references(plugin_settings):
             deferred.append(_DeferredPlugin(name, key, path, plugin_class, plugin_settings))
         else:
-            add(_instantiate(plugin_class, plugin_settings), name, path)
+            add(_instantiate(plugin_class, plugin_settings, key), name, path)
 
     for name, ep in sorted(hook_entry_points().items()):
         if manager.is_blocked(name):
@@ -373,9 +417,8 @@ def load_hook_plugins(
             continue
         build(plugin_class, name, name, f"pipeline.hooks.enable_{name}" if requested else "pipeline.hooks")
 
-    importer = import_object or _import_object
     for index, path in enumerate(hooks.plugins):
-        plugin_class = importer(path)
+        plugin_class = _import_object(path)
         name = plugin_class.plugin_name() if isinstance(plugin_class, type) and issubclass(plugin_class, Hook) else path
         if not manager.is_blocked(name):
             build(plugin_class, name, path, f"pipeline.hooks.plugins[{index}]")
@@ -423,7 +466,7 @@ def _add_with_resolved_settings(
         for item in ready:
             pending.remove(item)
             resolved = secrets.resolve_all(item.settings, f"pipeline.hooks.{item.key}")
-            add(_instantiate(item.plugin_class, resolved), item.name, item.path)
+            add(_instantiate(item.plugin_class, resolved, item.key), item.name, item.path)
             secrets.add_new_from_plugins(manager)
     return secrets
 
@@ -438,10 +481,13 @@ def _schemes(settings: Any) -> set[str]:
     return schemes
 
 
-def _instantiate(plugin: Any, settings: object) -> object:
+def _instantiate(plugin: Any, settings: object, key: str) -> object:
     if not isinstance(plugin, type):
         return plugin  # a module or an instance with @hookimpl functions
     if issubclass(plugin, Hook) and plugin.settings_class is not None:
+        missing = missing_settings_issue(plugin, key) if settings is None else None
+        if missing is not None:
+            raise ConfigError([missing])
         return plugin(settings)  # None: the settings class's defaults
     try:
         takes_settings = len(inspect.signature(plugin).parameters) > 0
@@ -451,7 +497,7 @@ def _instantiate(plugin: Any, settings: object) -> object:
         raise ConfigError(
             [
                 ConfigIssue(
-                    "pipeline.hooks",
+                    hook_settings_path(key),
                     f"hook plugin {plugin.__qualname__} takes no settings, but the pipeline gives it some",
                     "remove its settings block",
                 )

@@ -1,7 +1,7 @@
 """The pipeline file's schema: what a ``pipeline { ... }`` block may contain.
 
 These attrs classes are the single source of truth for the HOCON schema; ``docs/configuration.md``
-documents them and the converter in :mod:`.converter` structures raw HOCON into them.  A step's
+documents them and the converter in :mod:`.structuring` structures raw HOCON into them.  A step's
 own ``config`` block stays a plain mapping here: its schema belongs to the component named by
 ``type`` and is structured in a second pass, once the registry has found that component.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any, Literal, NewType
 
 import attrs
+
+from pyspark_pipeline_framework.core.deprecation import Renamed, deprecated_names
 
 #: Durations are written "5s", "500ms", "2m" and stored as seconds.
 Seconds = NewType("Seconds", float)
@@ -120,12 +122,13 @@ class StreamingSettings:
 
 
 @attrs.frozen
-class HooksSettings:
-    """``pipeline.hooks``: which hook plugins observe the run.
+class HooksBlock:
+    """``pipeline.hooks``: which hook plugins observe the run, and each one's settings block.
 
     ``enable_<name> = true`` switches on the hook plugin registered under ``<name>`` in the
     ``ppf.plugins`` entry-point group; ``<name> { ... }`` holds that plugin's settings;
-    ``plugins = [...]`` lists further hook classes by dotted path.
+    ``plugins = [...]`` lists further hook classes by dotted path.  Not to be confused with
+    :class:`~.hook.HookSettings`, the base of one plugin's own typed settings (a ``<name> { ... }``).
     """
 
     enabled: dict[str, bool] = attrs.field(factory=dict)
@@ -144,7 +147,7 @@ class PipelineSpec:
     steps: list[StepSpec]
     description: str = ""
     spark: SparkSettings = attrs.field(factory=SparkSettings)
-    hooks: HooksSettings = attrs.field(factory=HooksSettings)
+    hooks: HooksBlock = attrs.field(factory=HooksBlock)
     #: Pipeline-wide retry default; a step's own ``retry`` block replaces it.
     retry: RetryPolicy | None = None
     #: Pipeline-wide dead-letter default; a step's own ``dead_letter`` block replaces it.
@@ -166,3 +169,10 @@ class PipelineSpec:
             if step.name == name:
                 return step
         raise KeyError(name)
+
+
+#: Old names of this module's classes, still answered (with a DeprecationWarning) until removed.
+RENAMED = {
+    "HooksSettings": Renamed("HooksBlock", "the pipeline's hooks { } block; HookSettings is a plugin's own settings")
+}
+__getattr__ = deprecated_names(__name__, RENAMED, globals())

@@ -117,10 +117,10 @@ def streaming_plan(spec: PipelineSpec, graph: PipelineGraph, steps: Mapping[str,
         needed = set(per_batch)
         stack = list(per_batch)
         while stack:  # the static steps the per-batch steps read
-            for upstream in graph.inputs[stack.pop()]:
-                if placement[upstream] == "static" and upstream not in needed:
-                    needed.add(upstream)
-                    stack.append(upstream)
+            for producer in graph.inputs[stack.pop()]:
+                if placement[producer] == "static" and producer not in needed:
+                    needed.add(producer)
+                    stack.append(producer)
         checkpoint = f"{root.rstrip('/')}/{slug(spec.name)}/{slug(name)}" if root else None
         queries.append(StreamQuery(f"{spec.name}.{name}", name, tuple(s for s in order if s in needed), checkpoint))
     return StreamingPlan(placement, tuple(queries))

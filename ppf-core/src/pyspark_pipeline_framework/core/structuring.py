@@ -24,13 +24,21 @@ from cattrs.errors import (
 
 from pyspark_pipeline_framework.core.durations import parse_duration
 from pyspark_pipeline_framework.core.errors import ConfigIssue
-from pyspark_pipeline_framework.core.spec import HooksSettings, Seconds, SparkSettings
+from pyspark_pipeline_framework.core.spec import HooksBlock, Seconds, SparkSettings
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
 
 class WrongType(TypeError):
-    """A value of the wrong kind; the message is written for the user."""
+    """A value of the wrong kind; the message is written for the user.
+
+    ``key`` names the entry of the structured block that holds it, where cattrs cannot tell
+    (a block structured by a hook of its own, such as ``hooks``).
+    """
+
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.key = key
 
 
 def _describe(value: Any) -> str:
@@ -110,7 +118,7 @@ def make_converter() -> cattrs.Converter:
         base = list_structure_factory(tp, converter)
 
         def structure(value: Any, t: Any) -> Any:
-            if isinstance(value, (str, bytes, Mapping)):
+            if not isinstance(value, (list, tuple)):
                 raise WrongType(f"expected a list [ ... ], got {_describe(value)}")
             return base(value, t)
 
@@ -133,19 +141,35 @@ def make_converter() -> cattrs.Converter:
 
     converter.register_structure_hook_factory(is_mapping, mapping_hook_factory)
 
+    def is_block(tp: Any) -> bool:
+        return isinstance(tp, type) and attrs.has(tp)
+
+    def block_hook_factory(tp: Any):
+        base = converter.gen_structure_attrs_fromdict(tp)
+
+        def structure(value: Any, t: Any) -> Any:
+            # cattrs would fail inside with "'int' object is not iterable" or "no attribute 'keys'".
+            if not isinstance(value, Mapping):
+                raise WrongType(f"expected an object {{ ... }}, got {_describe(value)}")
+            return base(value, t)
+
+        return structure
+
+    converter.register_structure_hook_factory(is_block, block_hook_factory)
+
     def structure_spark(value: Any, _: type) -> SparkSettings:
         if not isinstance(value, Mapping):
             raise WrongType(f"expected an object {{ ... }}, got {_describe(value)}")
         raw = dict(value)
         conf = raw.pop("conf", {}) or {}
         if not isinstance(conf, Mapping):
-            raise WrongType(f"spark.conf must be an object {{ ... }}, got {_describe(conf)}")
+            raise WrongType(f"expected an object {{ ... }}, got {_describe(conf)}", "conf")
         base = converter.gen_structure_attrs_fromdict(SparkSettings)
         settings = base({**raw, "conf": {}}, SparkSettings)
         return attrs.evolve(settings, conf=_flatten_spark_conf(conf))
 
     converter.register_structure_hook(SparkSettings, structure_spark)
-    converter.register_structure_hook(HooksSettings, _structure_hooks)
+    converter.register_structure_hook(HooksBlock, _structure_hooks)
     return converter
 
 
@@ -165,7 +189,7 @@ def _flatten_spark_conf(conf: Mapping[str, Any], prefix: str = "") -> dict[str, 
     return flat
 
 
-def _structure_hooks(value: Any, _: type) -> HooksSettings:
+def _structure_hooks(value: Any, _: type) -> HooksBlock:
     if not isinstance(value, Mapping):
         raise WrongType(f"expected an object {{ ... }}, got {_describe(value)}")
     enabled: dict[str, bool] = {}
@@ -174,18 +198,22 @@ def _structure_hooks(value: Any, _: type) -> HooksSettings:
     for key, item in value.items():
         if key == "plugins":
             if not isinstance(item, list) or not all(isinstance(p, str) for p in item):
-                raise WrongType("hooks.plugins must be a list of hook class paths")
+                raise WrongType(f"expected a list of hook class paths, got {_describe(item)}", key)
             plugins = list(item)
         elif key.startswith("enable_"):
-            enabled[key[len("enable_") :]] = _structure_bool(item, bool)
+            try:
+                enabled[key[len("enable_") :]] = _structure_bool(item, bool)
+            except WrongType as exc:
+                raise WrongType(str(exc), key) from None
         elif isinstance(item, Mapping):
             settings[key] = dict(item)
         else:
             raise WrongType(
-                f"hooks.{key}: expected enable_<plugin> = true|false, plugins = [...] "
-                f"or a settings block <plugin> {{ ... }}"
+                f"expected enable_<plugin> = true|false, plugins = [...] or a settings block <plugin> {{ ... }}, "
+                f"got {_describe(item)}",
+                key,
             )
-    return HooksSettings(enabled=enabled, settings=settings, plugins=plugins)
+    return HooksBlock(enabled=enabled, settings=settings, plugins=plugins)
 
 
 def issues_from_exception(exc: BaseException, path: str) -> list[ConfigIssue]:
@@ -214,7 +242,7 @@ def _walk(exc: BaseException, path: str) -> Iterator[ConfigIssue]:
         yield ConfigIssue(path, "required key is missing", "add it to the block")
         return
     if isinstance(exc, WrongType):
-        yield ConfigIssue(path, str(exc))
+        yield ConfigIssue(f"{path}.{exc.key}" if exc.key else path, str(exc))
         return
     if isinstance(exc, ValueError) and "Literal" not in str(exc):
         # attrs validators raise from __init__, so cattrs files them under the class; our

@@ -11,6 +11,7 @@ import attrs
 
 from pyspark_pipeline_framework.core.entry_points import entry_points
 from pyspark_pipeline_framework.core.errors import PpfError
+from pyspark_pipeline_framework.core.settings import check_problems
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.quality.builtin_checks import BUILTIN_CHECKS
 from pyspark_pipeline_framework.quality.check import Check, CheckConfig
@@ -79,8 +80,8 @@ def build_checks(raw_checks: Iterable[Mapping[str, Any]]) -> tuple[list[Check], 
             for issue in issues_from_exception(exc, path):
                 problems.append((issue.path, issue.message + (f" ({issue.hint})" if issue.hint else "")))
             continue
-        own = list(config.check())
-        problems.extend((f"{path}.{key}", message) for key, message in own)
+        own = check_problems(config)
+        problems.extend((f"{path}.{key}" if key else path, message) for key, message in own)
         if config.action not in cls.actions:
             problems.append((f"{path}.action", f"a {raw['type']} check can only {' or '.join(cls.actions)}"))
         if not own and config.action in cls.actions:

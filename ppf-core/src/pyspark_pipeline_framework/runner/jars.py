@@ -36,7 +36,7 @@ def installed_plugin_settings() -> list[Mapping[str, Any]]:
     """What every installed plugin asks of a Spark session, as if a pipeline used all components."""
     from pyspark_pipeline_framework.core.plugins import load_hook_plugins
     from pyspark_pipeline_framework.core.registry import ComponentRegistry
-    from pyspark_pipeline_framework.core.spec import HooksSettings
+    from pyspark_pipeline_framework.core.spec import HooksBlock
 
     registry = ComponentRegistry()
     types = []
@@ -45,7 +45,7 @@ def installed_plugin_settings() -> list[Mapping[str, Any]]:
             types.append(registry.entry(name).load())
         except Exception:
             continue
-    manager = load_hook_plugins(HooksSettings()).manager
+    manager = load_hook_plugins(HooksBlock()).manager
     return [a for a in manager.hook.ppf_spark_session_settings(component_types=types, steps=[]) if a]
 
 

@@ -22,10 +22,11 @@ from pyspark_pipeline_framework.core.dag import PipelineGraph, build_graph
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.hook import Hook
 from pyspark_pipeline_framework.core.pipeline import DeferredStep, ResolvedDeadLetter, ResolvedPipeline, ResolvedStep
-from pyspark_pipeline_framework.core.plugins import NamedPlugin, check_hook_plugins
+from pyspark_pipeline_framework.core.plugins import NamedPlugin, check_hook_plugins, hook_settings_path
 from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
 from pyspark_pipeline_framework.core.session_imports import session_needed_condition
-from pyspark_pipeline_framework.core.spec import HooksSettings, PipelineSpec, StepSpec
+from pyspark_pipeline_framework.core.settings import check_problems
+from pyspark_pipeline_framework.core.spec import HooksBlock, PipelineSpec, StepSpec
 from pyspark_pipeline_framework.core.streaming import streaming_issues
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.runner.config.locations import SourceLocator
@@ -108,7 +109,7 @@ def validate_raw(
 
 
 def _resolve_hook_settings(
-    hooks: HooksSettings, plugins: list[NamedPlugin], converter: Any, issues: list[ConfigIssue]
+    hooks: HooksBlock, plugins: list[NamedPlugin], converter: Any, issues: list[ConfigIssue]
 ) -> dict[str, object]:
     """Each named plugin's ``hooks { <name> { ... } }`` structured into its settings class, like a step's config."""
     found: dict[str, object] = {}
@@ -119,7 +120,7 @@ def _resolve_hook_settings(
             if raw is not None:
                 found[plugin.key] = dict(raw)  # a plugin without a settings class takes the block as it is
             continue
-        path = f'pipeline.hooks."{plugin.key}"' if "." in plugin.key else f"pipeline.hooks.{plugin.key}"
+        path = hook_settings_path(plugin.key)
         try:
             attrs.resolve_types(settings_class)
         except Exception:
@@ -129,10 +130,7 @@ def _resolve_hook_settings(
         except Exception as exc:
             issues.extend(issues_from_exception(exc, path))
             continue
-        try:
-            problems = list(settings.check())
-        except Exception as exc:
-            problems = [("", f"{type(exc).__name__}: {exc}")]
+        problems = check_problems(settings)
         issues.extend(ConfigIssue(f"{path}{'.' + key if key else ''}", message) for key, message in problems)
         if not problems:
             found[plugin.key] = settings
@@ -291,11 +289,7 @@ def _resolve_step(
     except Exception as exc:
         issues.extend(issues_from_exception(exc, f"{path}.config"))
         return None
-    try:
-        check = getattr(config, "check", None)
-        problems = list(check()) if callable(check) else []
-    except Exception as exc:
-        problems = [("", f"{type(exc).__name__}: {exc}")]
+    problems = check_problems(config)
     for key, message in problems:
         issues.append(ConfigIssue(f"{path}.config{'.' + key if key else ''}", message))
     if problems:

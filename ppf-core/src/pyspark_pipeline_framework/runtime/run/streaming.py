@@ -381,9 +381,7 @@ class StreamingRun:
         steps = dict(template.steps)
         steps[query.step] = attrs.evolve(steps[query.step], config=MicroBatchInputConfig(frame=frame))
         pipeline = attrs.evolve(template, steps=steps)
-        result = PipelineExecutor(
-            pipeline, context, self.plugins, breakers=self._breakers, clock=self._clock, pipeline_hooks=False
-        ).run()
+        result = PipelineExecutor(pipeline, context, self.plugins, breakers=self._breakers, pipeline_hooks=False).run()
         with self._lock:
             state.results[batch_id] = result
             self._add_up(result)
@@ -415,7 +413,9 @@ class StreamingRun:
                 break
             if any(s.handle is not None and not s.handle.isActive for s in self._states):
                 self._terminated()
-                if self._failed_state() is not None or all(not s.handle.isActive for s in self._states):
+                if self._failed_state() is not None or all(
+                    s.handle is None or not s.handle.isActive for s in self._states
+                ):
                     break
             signals.requested.wait(_POLL_S)
         self._report_progress()
