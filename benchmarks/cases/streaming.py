@@ -27,7 +27,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from benchmarks.harness.idle import wait_until_idle
+from benchmarks.harness.interleave import Run, Side, interleave
 from benchmarks.harness.settings import WORK
 from benchmarks.harness.stats import compare
 from benchmarks.harness.table import Figure
@@ -133,7 +133,8 @@ def hand_run(spark, bootstrap: str, topic: str, work: Path, mode: str, per_batch
         raise RuntimeError(str(query.exception()))
 
 
-def timed(run, spark, bootstrap: str, topic: str, scratch: Path, mode: str, per_batch: int) -> tuple[float, int]:
+def timed(run, spark, bootstrap: str, topic: str, scratch: Path, mode: str, per_batch: int) -> Run:
+    """One query over every message of ``topic`` into a fresh table and checkpoint; its micro-batches in ``details``."""
     work = Path(tempfile.mkdtemp(prefix="run-", dir=scratch))
     os.sync()
     started = time.perf_counter()
@@ -141,38 +142,34 @@ def timed(run, spark, bootstrap: str, topic: str, scratch: Path, mode: str, per_
     seconds = time.perf_counter() - started
     batches = len([p for p in (work / "checkpoints").rglob("commits/*") if p.name.isdigit()])
     shutil.rmtree(work, ignore_errors=True)
-    return seconds, batches
+    return Run(seconds, details={"batches": batches})
 
 
 def _compare(
     spark, bootstrap: str, topic: str, messages: int, scratch: Path, mode: str, per_batch: int, pairs: int
 ) -> dict:
-    runs: dict[str, list[float]] = {"ppf": [], "hand": []}
-    busy: dict[str, list[float]] = {"ppf": [], "hand": []}
-    batches: dict[str, int] = {}
-    for pair in range(pairs):
-        order = [("ppf", ppf_run), ("hand", hand_run)]
-        for side, run in order if pair % 2 == 0 else reversed(order):
-            busy[side].append(round(wait_until_idle(), 3))
-            seconds, batches[side] = timed(run, spark, bootstrap, topic, scratch, mode, per_batch)
-            runs[side].append(round(seconds, 3))
-            print(f"  {mode} {per_batch}/batch pair {pair} {side}: {seconds:.2f}s", flush=True)
-    # Seconds for the same messages: hand / ppf is ppf's rows per second over the hand-written query's.
-    seconds = compare(runs["hand"], runs["ppf"], ("hand", "ppf"))
+    def side(run) -> Side:
+        return Side(lambda _: timed(run, spark, bootstrap, topic, scratch, mode, per_batch))
+
+    runs = interleave(pairs, {"ppf": side(ppf_run), "hand": side(hand_run)})
+    ppf, hand = runs.seconds("ppf"), runs.seconds("hand")
+    batches = runs.runs["ppf"][-1].details["batches"]
     return {
         "mode": mode,
         "messages": messages,
         "rows_per_batch": per_batch,
-        "batches": batches,
-        "rows_per_s": {side: round(messages / statistics.median(times)) for side, times in runs.items()},
-        "throughput_ratio": seconds,
+        "batches": {name: side_runs[-1].details["batches"] for name, side_runs in runs.runs.items()},
+        "rows_per_s": {
+            "ppf": round(messages / statistics.median(ppf)),
+            "hand": round(messages / statistics.median(hand)),
+        },
+        # Seconds for the same messages: hand / ppf is ppf's rows per second over the hand-written query's.
+        "throughput_ratio": compare(hand, ppf, ("hand", "ppf")),
         "fixed_cost_ms_per_batch": round(
-            1000
-            * statistics.median([(p - h) / max(1, batches.get("ppf", 1)) for p, h in zip(runs["ppf"], runs["hand"])]),
-            1,
+            1000 * statistics.median([(p - h) / max(1, batches) for p, h in zip(ppf, hand)]), 1
         ),
-        "seconds": runs,
-        "busy_before": busy,
+        "seconds": {"ppf": [round(s, 3) for s in ppf], "hand": [round(s, 3) for s in hand]},
+        "busy_before": runs.busy_before,
     }
 
 
