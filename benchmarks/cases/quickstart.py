@@ -207,19 +207,21 @@ def ensure_jars() -> Path:
 def plugin_session_settings(jars_dir: Path) -> dict[str, str]:
     """What ``ppf run`` adds to this pipeline's session (``runtime/session/builder.py`` and the plugins' hooks).
 
+    ppf's session defaults (a workaround any hand-written job on the same pyspark needs as well),
     Delta's extension and catalog, S3A for ``s3://`` (and, from the environment, AWS_ENDPOINT_URL),
     and the cached jars of the plugins' packages in the order ppf lists them.  The event-log
     comparison in :func:`measure` fails loudly should ppf's real session ever differ.
     """
     from ppf_aws.spark_settings import hadoop_aws_package, s3_conf
     from ppf_delta.spark_settings import DELTA_CONF, delta_package
+    from pyspark_pipeline_framework.runtime.session.builder import PPF_DEFAULT_CONF
 
     manifest = {}
     for line in (jars_dir / "manifest.txt").read_text().splitlines():
         root, _, files = line.partition(" ")
         manifest[root] = [f for f in files.split(",") if f]
     jar_files = [str(jars_dir / f) for package in (delta_package(), hadoop_aws_package()) for f in manifest[package]]
-    return {**DELTA_CONF, **s3_conf(), "spark.jars": ",".join(dict.fromkeys(jar_files))}
+    return {**PPF_DEFAULT_CONF, **DELTA_CONF, **s3_conf(), "spark.jars": ",".join(dict.fromkeys(jar_files))}
 
 
 # -- the two sides ------------------------------------------------------------------------------
