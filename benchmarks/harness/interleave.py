@@ -1,7 +1,8 @@
-"""Running two sides of a comparison as interleaved pairs: A, B, A, B, ...
+"""Running two sides of a comparison as interleaved pairs in alternating order: A B, B A, A B, ...
 
 A disturbance on a shared machine (another process, the page cache writing back) then hits both
-sides alike.  Before every timed run the side's ``prepare`` does its untimed clean-up, then the
+sides alike, and neither side always runs right after the other (in a shared session the run
+before leaves garbage to collect and caches warmed).  Before every timed run the side's ``prepare`` does its untimed clean-up, then the
 harness waits for idle CPUs (:mod:`benchmarks.harness.idle`) and records how busy they were.
 """
 
@@ -49,12 +50,15 @@ class Runs:
 
 
 def interleave(pairs: int, sides: Mapping[str, Side]) -> Runs:
-    """``pairs`` rounds; in each, every side runs once, in the given order."""
+    """``pairs`` rounds; in each, every side runs once: in the given order, then reversed, and so on."""
     runs: dict[str, list[Run]] = {name: [] for name in sides}
     busy: dict[str, list[float]] = {name: [] for name in sides}
     width = max(len(name) for name in sides)
     for index in range(pairs):
-        for name, side in sides.items():
+        order = list(sides.items())
+        if index % 2:
+            order.reverse()
+        for name, side in order:
             if side.prepare is not None:
                 side.prepare(index)
             busy[name].append(round(wait_until_idle(), 3))

@@ -292,3 +292,14 @@ def test_a_retried_merge_looks_its_table_up_again(run_steps, users_parquet, tabl
     result = run_steps(steps)
     assert result.succeeded and result.steps[-1].attempts == 2
     assert lookups == ["forPath", "forPath"], lookups  # prepare(), then the retry's own
+
+
+def test_a_plain_append_or_overwrite_does_not_look_its_table_up(run_steps, users_parquet, table_path, monkeypatch):
+    """Without a merge or table properties the existing table is not needed: no listing of its log per write."""
+    lookups = _count_lookups(monkeypatch)
+    assert run_steps(_sink_steps(users_parquet(USERS), f'path = "{table_path}", mode = append')).succeeded
+    assert run_steps(_sink_steps(users_parquet(USERS[:1]), f'path = "{table_path}", mode = append')).succeeded
+    assert run_steps(_sink_steps(users_parquet(USERS[:2]), f'path = "{table_path}", mode = overwrite')).succeeded
+    assert lookups == [], lookups
+    assert [r[:2] for r in _rows(table_path)] == [(1, "ann"), (2, "bob")]
+    assert [h["operation"] for h in DeltaTable(table_path).history()] == ["WRITE", "WRITE", "WRITE"]

@@ -83,3 +83,20 @@ def test_the_table_shows_the_latest_record_without_a_variant_and_leaves_the_rest
     assert table.write_into(document, rendered)
     assert document.read_text() == f"# Title\n\n{table.BEGIN}\n{rendered}\n{table.END}\n\n## Method\n"
     assert json.loads((tmp_path / "pipeline.jsonl").read_text().splitlines()[-1])["variant"] == "rows=100"
+
+
+def test_pairs_alternate_which_side_runs_first(harness, monkeypatch):
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.harness import interleave as module
+    finally:
+        sys.path.remove(str(ROOT))
+    monkeypatch.setattr(module, "wait_until_idle", lambda: 0.0)
+    order: list[tuple[str, int]] = []
+
+    def side(name):
+        return module.Side(lambda index: order.append((name, index)) or module.Run(float(index)))
+
+    runs = module.interleave(3, {"ppf": side("ppf"), "hand": side("hand")})
+    assert order == [("ppf", 0), ("hand", 0), ("hand", 1), ("ppf", 1), ("ppf", 2), ("hand", 2)]
+    assert runs.seconds("ppf") == runs.seconds("hand") == [0.0, 1.0, 2.0]

@@ -88,11 +88,20 @@ class DeltaSink(Sink[DeltaSinkConfig]):
     def prepare(self) -> None:
         # Finding the table lists its log (an S3 LIST and GETs): done while earlier steps run.
         config = self.config
-        self._prepared_target = existing_table(self.context.spark, config.path, config.table)
+        if self._needs_target():
+            self._prepared_target = existing_table(self.context.spark, config.path, config.table)
+
+    def _needs_target(self) -> bool:
+        """Only a merge and table properties need the existing table; a plain append or overwrite does not look."""
+        return self.config.mode == "merge" or bool(self.config.table_properties)
 
     def write(self, df: DataFrame) -> None:
         spark = df.sparkSession
         config = self.config
+        if not self._needs_target():
+            self._save(df, config.mode, creating=False)
+            self.logger.info("delta_written", target=describe(config.path, config.table), mode=config.mode)
+            return
         # A table missing at preparation may have been created since (by an earlier step): look again.
         target, self._prepared_target = self._prepared_target, None
         if target is None:
