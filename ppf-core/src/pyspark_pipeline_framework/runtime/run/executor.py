@@ -223,7 +223,10 @@ class PipelineExecutor:
             sc = self.context.spark.sparkContext
         except Exception:  # Spark Connect has no SparkContext: its jobs end with the session
             return
-        sc.cancelJobGroup(job_group(self.context.run_id))
+        try:
+            sc.cancelJobGroup(job_group(self.context.run_id))
+        except Exception as error:  # the JVM is gone already (it got the signal too): nothing left to cancel
+            self._log.warning("spark_jobs_not_cancelled", error=str(error).splitlines()[0][:300] if str(error) else "")
 
     def _not_run(self, result: StepResult, status: StepStatus, reason: str) -> None:
         result.status = status
