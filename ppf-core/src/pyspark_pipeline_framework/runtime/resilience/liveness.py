@@ -50,6 +50,8 @@ def held_by_a_live_process(path: Path) -> bool:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return False
+    except OSError:  # not ours to read: the run cannot be said to be dead, so it is taken as alive
+        return True
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
