@@ -75,7 +75,7 @@ class PipelineExecutor:
         self._clock = clock
         #: Stop requests (installed by the caller); without it the run is never cancelled.
         self._signals = signals or StopSignals(clock)
-        self._jobs_cancelled = False
+        self._cancelling = False
         self._outputs: dict[str, DataFrame | None] = {}
         self._log = context.logger
         self._persisted: set[str] = set()
@@ -203,7 +203,7 @@ class PipelineExecutor:
     ) -> None:
         """The run was asked to stop: no pending step starts, the running steps' Spark jobs are cancelled."""
         running = list(running)
-        if not self._jobs_cancelled:
+        if not self._cancelling:
             self._log.warning(
                 "run_cancelling", signal=self._signals.signal_name, running=sorted(running), not_started=pending
             )
@@ -214,7 +214,7 @@ class PipelineExecutor:
         if running:
             # Again on every poll: a running step may start a job after the previous cancellation.
             self._cancel_spark_jobs()
-        self._jobs_cancelled = True
+        self._cancelling = True
 
     def _cancel_spark_jobs(self) -> None:
         if not self.context.has_spark:
@@ -450,7 +450,8 @@ class PipelineExecutor:
             try:
                 output = component().run_step(inputs)
             except Exception:
-                if breaker is not None:
+                # A cancelled attempt says nothing about the health of what the breaker guards.
+                if breaker is not None and not self._signals.requested.is_set():
                     breaker.record_failure(state_changed)
                 raise
             if breaker is not None:
