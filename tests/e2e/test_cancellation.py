@@ -25,8 +25,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 ROWS = 60
 
 
-def _project(tmp_path: Path) -> Path:
-    """A pipeline overwriting a target that holds earlier data, with a retry policy and the audit log."""
+def _project(tmp_path: Path, checkpoint: bool = False) -> Path:
+    """A pipeline overwriting a target that holds earlier data, with a retry policy and the audit log.
+
+    With ``checkpoint``, the source's and the slow transform's outputs are kept for ``--resume``:
+    then the slow part is the transform's checkpoint write.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -38,6 +42,7 @@ def _project(tmp_path: Path) -> Path:
         textwrap.dedent("""
         pipeline {
           name = "slow-write"
+          checkpoint = %s
           spark { master = "local[1]", conf { "spark.ui.enabled" = "false", "spark.sql.shuffle.partitions" = "1" } }
           retry { max_attempts = 3, initial_delay = "0s" }
           hooks { enable_audit_log = true, audit_log { path = "audit.jsonl" } }
@@ -48,7 +53,8 @@ def _project(tmp_path: Path) -> Path:
             { name = "out", type = ParquetSink, config { path = "target", mode = overwrite } }
           ]
         }
-        """),
+        """)
+        % ("true" if checkpoint else "false"),
         encoding="utf-8",
     )
     return target
@@ -80,16 +86,16 @@ def _staging(tmp_path: Path) -> list[Path]:
     return list(tmp_path.glob(".target.ppf-staging-*"))
 
 
-def _wait_until_writing(process: subprocess.Popen, log: Path, tmp_path: Path, timeout: float = 300) -> None:
-    """Until the sink's step started and Spark writes into its staging directory."""
-    deadline = time.monotonic() + timeout
+def _wait_until_writing(process: subprocess.Popen, log: Path, tmp_path: Path, step: str = "out") -> None:
+    """Until ``step`` started and, for the sink, Spark writes into its staging directory."""
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text(errors="replace")[-3000:]
-        started = any(e.get("event") == "step_started" and e.get("step") == "out" for e in _events(log))
-        if started and _staging(tmp_path):
+        started = any(e.get("event") == "step_started" and e.get("step") == step for e in _events(log))
+        if started and (step != "out" or _staging(tmp_path)):
             return
         time.sleep(0.1)
-    raise AssertionError(f"the write did not start:\n{log.read_text(errors='replace')[-3000:]}")
+    raise AssertionError(f"step {step} did not start:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 def _ledger_record(tmp_path: Path) -> dict:
@@ -179,10 +185,11 @@ def test_a_killed_run_is_shown_as_died(tmp_path):
 
 
 def test_resuming_a_run_that_is_still_running_is_refused(tmp_path):
-    _project(tmp_path)
+    # Resumable otherwise: the source completed and was kept, the slow transform is writing its checkpoint.
+    _project(tmp_path, checkpoint=True)
     process, log = _start(tmp_path)
     try:
-        _wait_until_writing(process, log, tmp_path)
+        _wait_until_writing(process, log, tmp_path, step="slow")
         run_id = _ledger_record(tmp_path)["run_id"]
         for asked in (run_id, "last"):
             resumed = ppf(
