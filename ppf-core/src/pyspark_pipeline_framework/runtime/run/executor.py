@@ -32,6 +32,7 @@ from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
 from pyspark_pipeline_framework.runtime.run.signals import StopSignals
 from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
+from pyspark_pipeline_framework.spark._jvm import only_fatal_spark_logs
 from pyspark_pipeline_framework.spark.jobs import job_group
 
 if TYPE_CHECKING:
@@ -203,7 +204,9 @@ class PipelineExecutor:
     ) -> None:
         """The run was asked to stop: no pending step starts, the running steps' Spark jobs are cancelled."""
         running = list(running)
-        if not self._cancelling:
+        first = not self._cancelling
+        self._cancelling = True
+        if first:
             self._log.warning(
                 "run_cancelling", signal=self._signals.signal_name, running=sorted(running), not_started=pending
             )
@@ -212,19 +215,26 @@ class PipelineExecutor:
             self._not_run(results[name], StepStatus.NOT_RUN, f"the run was cancelled ({self._signals.signal_name})")
         pending.clear()
         if running:
-            # Again on every poll: a running step may start a job after the previous cancellation.
-            self._cancel_spark_jobs()
-        self._cancelling = True
+            # Looked at on every poll: a running step may start a job after the previous cancellation.
+            self._cancel_spark_jobs(first)
 
-    def _cancel_spark_jobs(self) -> None:
+    def _cancel_spark_jobs(self, first: bool) -> None:
+        """Cancel the run's active Spark jobs (none: no call, and no warning from Spark's scheduler)."""
         if not self.context.has_spark:
             return
         try:
             sc = self.context.spark.sparkContext
         except Exception:  # Spark Connect has no SparkContext: its jobs end with the session
             return
+        group = job_group(self.context.run_id)
         try:
-            sc.cancelJobGroup(job_group(self.context.run_id))
+            if first:
+                # What Spark logs from now on is about the jobs being cancelled (a writer aborting with
+                # its Java stack, killed tasks): not for the console of a run that is ending on request.
+                only_fatal_spark_logs(self.context.spark)
+            tracker = sc.statusTracker()
+            if set(tracker.getJobIdsForGroup(group)) & set(tracker.getActiveJobsIds()):
+                sc.cancelJobGroup(group)
         except Exception as error:  # the JVM is gone already (it got the signal too): nothing left to cancel
             self._log.warning("spark_jobs_not_cancelled", error=str(error).splitlines()[0][:300] if str(error) else "")
 
