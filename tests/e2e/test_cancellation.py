@@ -110,8 +110,12 @@ def _ledger_record(tmp_path: Path) -> dict:
 
 @pytest.mark.parametrize(
     ("signum", "to_group", "exit_code"),
-    [(signal.SIGTERM, False, 143), (signal.SIGINT, True, 130)],
-    ids=["SIGTERM to the process", "Ctrl-C (SIGINT to the process group)"],
+    [(signal.SIGTERM, False, 143), (signal.SIGINT, True, 130), (signal.SIGTERM, True, 143)],
+    ids=[
+        "SIGTERM to the process (Kubernetes)",
+        "Ctrl-C (SIGINT to the process group)",
+        "SIGTERM to the process group, the JVM too (systemd, Airflow)",
+    ],
 )
 def test_a_signal_during_a_write_cancels_the_run_and_keeps_the_target(tmp_path, signum, to_group, exit_code):
     import pyarrow.parquet as pq

@@ -150,6 +150,15 @@ def run_pipeline(
         if recorder is not None:
             recorder.close()  # the run no longer holds its ledger entry's lock
         if stop_session and spark is None and context.has_spark:
-            context.spark.stop()
+            _stop_session(context)
         if signals is not None:  # after the session stopped: a signal while it stops is a second one
             signals.restore()
+
+
+def _stop_session(context: RunContext) -> None:
+    """Stop the session; its JVM may be gone already (a SIGTERM sent to the whole process group,
+    as systemd and Airflow do, reaches the JVM too): the run's outcome is recorded by now either way."""
+    try:
+        context.spark.stop()
+    except Exception as error:
+        context.logger.warning("spark_stop_failed", error=str(error).splitlines()[0][:300] if str(error) else "")
