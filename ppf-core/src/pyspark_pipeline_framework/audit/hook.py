@@ -141,7 +141,8 @@ class AuditLogHook(Hook[AuditLogSettings]):
             {
                 "event": "run",
                 **base,
-                "status": _run_status(result),
+                # succeeded, failed, cancelled (by a signal) or stopped (a streaming run); a partial success is failed here.
+                "status": "failed" if result.partial else result.status,
                 "duration_s": result.duration_s,
                 "steps": {s.name: s.status.value for s in result.steps},
                 "inputs": run_inputs,
@@ -161,12 +162,3 @@ class AuditLogHook(Hook[AuditLogSettings]):
                 sink.write(record)
             except Exception as exc:  # one broken sink must not lose the others' records
                 context.logger.warning("audit_sink_failed", sink=sink_name, error=f"{type(exc).__name__}: {exc}")
-
-
-def _run_status(result: Any) -> str:
-    """``succeeded``, ``failed``, ``cancelled`` (a batch run, by a signal) or ``stopped`` (a streaming run)."""
-    if result.cancelled:
-        return "cancelled"
-    if result.succeeded:
-        return "stopped" if result.stopped else "succeeded"
-    return "failed"
