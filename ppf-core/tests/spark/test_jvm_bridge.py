@@ -78,3 +78,17 @@ def test_hadoop_file_system_is_sparks_own(spark, tmp_path):
     target = hadoop_path(str(tmp_path))
     assert target.getFileSystem(conf).exists(target)
     assert conf.get("fs.defaultFS") == spark.sparkContext._jsc.hadoopConfiguration().get("fs.defaultFS")
+
+
+@pytest.mark.spark
+def test_spark_logs_can_be_limited_to_fatal_messages_for_every_logger(spark):
+    log4j = spark._jvm.org.apache.logging.log4j
+    configured = "org.apache.spark.util.Utils"  # a logger with a level of its own (ppf's quiet log4j settings)
+    before = {name: log4j.LogManager.getLogger(name).getLevel() for name in ("", configured)}
+    try:
+        assert _jvm.only_fatal_spark_logs(spark)
+        for name in before:
+            assert log4j.LogManager.getLogger(name).getLevel().toString() == "FATAL"
+    finally:
+        for name, level in before.items():
+            log4j.core.config.Configurator.setLevel(name, level)

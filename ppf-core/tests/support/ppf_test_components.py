@@ -148,5 +148,25 @@ class PreparingSink(Sink[PreparingSinkConfig]):
         WRITTEN[self.step_name] = {"rows": list(df), "prepared_on": self.prepared_on}
 
 
+class SlowWriteConfig(SinkConfig):
+    #: Set when the write starts.
+    started: str = "write_started"
+    #: The write ends with an error when this is set, as Spark's write ends when its job is cancelled.
+    cancel: str = "jobs_cancelled"
+    timeout: float = 20.0
+
+
+class SlowWrite(Sink[SlowWriteConfig]):
+    """A write that lasts until its "jobs" are cancelled (the ``cancel`` signal), counted in ATTEMPTS."""
+
+    def write(self, df):
+        with _lock:
+            ATTEMPTS[self.step_name] += 1
+        SIGNALS[self.config.started].set()
+        if SIGNALS[self.config.cancel].wait(self.config.timeout):
+            raise RuntimeError("[SPARK_JOB_CANCELLED] Job 3 cancelled part of cancelled job group")
+        WRITTEN[self.step_name] = list(df)
+
+
 class KindlessComponent(Component[ComponentConfig]):
     """Derives from Component itself, not from Source, Transform, Validator or Sink: not a step."""

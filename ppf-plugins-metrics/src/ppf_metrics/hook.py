@@ -168,7 +168,9 @@ class MetricsHook(Hook[MetricsSettings]):
             for key, value in _figures(step.metrics).items():
                 if key in telemetry.step_figures:
                     telemetry.step_figures[key].add(value, attributes)
-        run_status = "succeeded" if result.succeeded else "failed"
+        run_status = (
+            "succeeded" if result.succeeded else ("cancelled" if getattr(result, "cancelled", False) else "failed")
+        )
         telemetry.run_duration.record(result.duration_s, {"ppf.pipeline": pipeline_name, "ppf.status": run_status})
 
         with self._lock:
@@ -187,7 +189,8 @@ class MetricsHook(Hook[MetricsSettings]):
             self._run_span.set_attribute("ppf.status", run_status)
             if not result.succeeded:
                 failed = ", ".join(result.by_status(StepStatus.FAILED))
-                self._run_span.set_status(Status(StatusCode.ERROR, f"failed steps: {failed}"))
+                why = "the run was cancelled" if getattr(result, "cancelled", False) else f"failed steps: {failed}"
+                self._run_span.set_status(Status(StatusCode.ERROR, why))
             self._run_span.end()
             self._run_span = None
         # A batch process may exit right after the run: push everything out now, once.  Shutting

@@ -23,6 +23,7 @@ record passes through the secret masker (:mod:`..core.masking`) before any sink 
 from __future__ import annotations
 
 import difflib
+import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -140,15 +141,15 @@ class AuditLogHook(Hook[AuditLogSettings]):
             {
                 "event": "run",
                 **base,
-                "status": ("stopped" if getattr(result, "stopped", False) else "succeeded")
-                if result.succeeded
-                else "failed",
+                # succeeded, failed, cancelled (by a signal) or stopped (a streaming run); a partial success is failed here.
+                "status": "failed" if result.partial else result.status,
                 "duration_s": result.duration_s,
                 "steps": {s.name: s.status.value for s in result.steps},
                 "inputs": run_inputs,
                 "outputs": run_outputs,
                 "rows": {s.name: s.metrics.get("rows_out") for s in result.steps if "rows_out" in s.metrics},
                 "error": "; ".join(f"{s.name}: {s.error}" for s in failed) or None,
+                **({"reason": f"cancelled by {signal.Signals(result.cancelled_by).name}"} if result.cancelled else {}),
                 "config": config,
             },
         )

@@ -26,7 +26,7 @@ from pyspark_pipeline_framework.core.dag import PipelineGraph
 from pyspark_pipeline_framework.core.datasets import Dataset, StepDatasets, step_datasets
 from pyspark_pipeline_framework.core.dead_letters import CORRUPT_RECORD_COLUMN, ENVELOPE, DeadLetters
 from pyspark_pipeline_framework.core.deprecation import deprecated_names
-from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue, PermanentError, PpfError
+from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue, PermanentError, PpfError, RunCancelled
 from pyspark_pipeline_framework.core.hook import Hook, HookSettings
 from pyspark_pipeline_framework.core.hookspecs import hookimpl
 from pyspark_pipeline_framework.core.lazy_exports import lazy_exports
@@ -88,6 +88,7 @@ __all__ = [
     "ResolvedPipeline",
     "ResolvedStep",
     "RetryPolicy",
+    "RunCancelled",
     "RunInfo",
     "RunResult",
     "Seconds",

@@ -92,3 +92,12 @@ class DataQualityError(PermanentError):
     def __init__(self, message: str, metrics: Mapping[str, Any]):
         super().__init__(message)
         self.metrics = dict(metrics)
+
+
+class RunCancelled(PpfError):
+    """The run was cancelled (SIGTERM, SIGINT) while this step ran, or before it started: never retried.
+
+    Hooks see it as the ``error`` of ``on_step_error`` for a step that was running when the run was cancelled.
+    """
+
+    permanent = True

@@ -32,7 +32,7 @@ def pipeline_start(pipeline_name: str, pipeline: PipelineSpec, context: Context)
 
 @hookspec
 def pipeline_end(pipeline_name: str, pipeline: PipelineSpec, context: Context, result: RunResult) -> None:
-    """The run has finished, successfully or not; ``result`` says how each step ended."""
+    """The run has finished, successfully or not (``result.cancelled``: by SIGTERM or SIGINT); ``result`` says how each step ended."""
 
 
 @hookspec
@@ -49,7 +49,7 @@ def after_step(
 
 @hookspec
 def on_step_error(step_name: str, step: StepSpec, context: Context, error: BaseException) -> None:
-    """A step failed for good (after its retries)."""
+    """A step failed for good (after its retries), or was running when the run was cancelled (``RunCancelled``)."""
 
 
 @hookspec

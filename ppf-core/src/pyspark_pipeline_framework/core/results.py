@@ -18,6 +18,8 @@ class StepStatus(enum.StrEnum):
     NOT_RUN = "not_run"
     #: Failed with ``on_failure = skip``, or not run because a step it depends on was skipped.
     SKIPPED = "skipped"
+    #: Running when the run was cancelled (SIGTERM, SIGINT): its Spark jobs were cancelled, its output not committed.
+    CANCELLED = "cancelled"
 
 
 class ExitCode(enum.IntEnum):
@@ -28,6 +30,10 @@ class ExitCode(enum.IntEnum):
     USAGE_OR_CONFIG_ERROR = 2
     #: Every failure was tolerated (``on_failure = skip | continue``): the rest of the run succeeded.
     PARTIAL_SUCCESS = 3
+    #: Cancelled by SIGINT (Ctrl-C): 128 + 2, as a shell reports a process ended by it.
+    INTERRUPTED = 130
+    #: Cancelled by SIGTERM (Kubernetes, systemd, Airflow): 128 + 15.
+    TERMINATED = 143
 
 
 @attrs.define
@@ -64,20 +70,43 @@ class RunResult:
     duration_s: float = 0.0
     #: A streaming run that ended because it was asked to stop (SIGTERM, SIGINT), after committing its last batch.
     stopped: bool = False
+    #: The signal (its number) that cancelled a batch run before every step completed; ``None`` otherwise.
+    cancelled_by: int | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        """The run was cancelled by SIGTERM or SIGINT: no step ran after the request, running ones were cancelled."""
+        return self.cancelled_by is not None
 
     @property
     def succeeded(self) -> bool:
-        return all(step.status is StepStatus.SUCCEEDED for step in self.steps)
+        return not self.cancelled and all(step.status is StepStatus.SUCCEEDED for step in self.steps)
 
     @property
     def partial(self) -> bool:
         """Some steps failed or were skipped, and every such failure was tolerated by ``on_failure``."""
-        return not self.succeeded and not any(
-            step.failed_for_good or step.status is StepStatus.NOT_RUN for step in self.steps
+        return (
+            not self.succeeded
+            and not self.cancelled
+            and not any(
+                step.failed_for_good or step.status in (StepStatus.NOT_RUN, StepStatus.CANCELLED) for step in self.steps
+            )
         )
 
     @property
+    def status(self) -> str:
+        """The run's outcome in one word, as the run ledger records it: ``succeeded``, ``partial``,
+        ``failed``, ``cancelled`` (a batch run, by a signal) or ``stopped`` (a streaming run, by a signal)."""
+        if self.cancelled:
+            return "cancelled"
+        if self.succeeded:
+            return "stopped" if self.stopped else "succeeded"
+        return "partial" if self.partial else "failed"
+
+    @property
     def exit_code(self) -> ExitCode:
+        if self.cancelled:
+            return ExitCode(128 + int(self.cancelled_by or 0))
         if self.succeeded:
             return ExitCode.SUCCESS
         return ExitCode.PARTIAL_SUCCESS if self.partial else ExitCode.PIPELINE_FAILED
@@ -106,5 +135,6 @@ class RunResult:
             "not_run": self.by_status(StepStatus.NOT_RUN),
             "duration_s": self.duration_s,
             "stopped": self.stopped,
+            "cancelled": self.cancelled,
             "steps": [step.to_dict() for step in self.steps],
         }

@@ -4,7 +4,8 @@ Every command imports what it needs inside its body, so ``ppf --help``, ``ppf va
 ``ppf components list`` never import pyspark and never start a JVM.
 
 Exit codes: 0 success, 1 the pipeline ran and a step failed, 2 usage, configuration or
-environment error (nothing ran), 3 partial success (every failure tolerated by ``on_failure``).
+environment error (nothing ran), 3 partial success (every failure tolerated by ``on_failure``),
+130 / 143 cancelled by SIGINT / SIGTERM (128 + the signal's number, as a shell reports it).
 
 Like ``python -m``, every command makes the directory ``ppf`` runs from importable, so a project's
 own package (``type = "my_pipelines.transforms.UserAnonymizer"``) is found when ``ppf`` runs from
@@ -220,6 +221,8 @@ def runs_list(
                             "started_at",
                             "finished_at",
                             "resumed_from",
+                            "pid",
+                            "host",
                         )
                     }
                     for r in records
@@ -253,6 +256,8 @@ def runs_show(
         f"run {record['run_id']}  pipeline {record.get('pipeline')}  {record.get('status')}  "
         f"exit={record.get('exit_code')}  config fingerprint {record.get('fingerprint')}"
     )
+    if record.get("reason"):  # why it was cancelled, or that its process died
+        typer.echo(f"  {record['reason']}")
     for name, step in record.get("steps", {}).items():
         where = step.get("output") or step.get("checkpoint") or ""
         line = (

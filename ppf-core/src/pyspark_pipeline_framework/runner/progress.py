@@ -78,8 +78,10 @@ class TerminalProgress(Hook):
         if rows:  # final only now: lazy steps are counted by the writes downstream
             self._console.print("  rows: " + ", ".join(rows), markup=False)
         status = "[green]succeeded[/green]" if result.succeeded else "[red]failed[/red]"
-        if getattr(result, "stopped", False):
+        if result.stopped:
             status = "[yellow]stopped[/yellow]"
+        elif result.cancelled:
+            status = "[yellow]cancelled[/yellow]"
         self._console.print(f"run {result.run_id} {status} in {result.duration_s:.1f}s")
 
 

@@ -9,7 +9,10 @@ Three promises of ppf need what PySpark does not offer in Python:
 * a bounded wait for an observation (``spark/observations``): ``Observation.get`` blocks with no
   timeout, while the Java observation's future says whether its values are there;
 * atomic file writes (``spark/staged_write``): renames through Hadoop's ``FileSystem``, configured
-  with Spark's own Hadoop configuration.
+  with Spark's own Hadoop configuration;
+* a quiet cancellation (``runtime/run/executor``): ``SparkContext.setLogLevel`` changes only the
+  root logger, while Spark's aborting writers and killed tasks log through loggers that ppf's
+  log4j settings name (``org.apache.spark.util.Utils``); log4j's ``Configurator`` sets them all.
 
 For them this module reads underscore attributes of pyspark (``SparkContext._jsc``,
 ``SparkSession._jsparkSession``, ``SparkSession._jvm``, ``DataFrame._jdf``, ``Observation._jo``)
@@ -70,6 +73,17 @@ def observation_future(observation: Any) -> Any | None:
     attached to a DataFrame; ``None`` before that and under Spark Connect."""
     java_observation = getattr(observation, "_jo", None)
     return None if java_observation is None else java_observation.future()
+
+
+def only_fatal_spark_logs(spark: Any) -> bool:
+    """Let Spark's log4j loggers, every one of them, print only fatal messages from now on;
+    ``False`` without a driver JVM (Spark Connect)."""
+    jvm = getattr(spark, "_jvm", None)
+    if jvm is None:
+        return False
+    log4j = jvm.org.apache.logging.log4j
+    log4j.core.config.Configurator.setAllLevels(log4j.LogManager.ROOT_LOGGER_NAME, log4j.Level.FATAL)
+    return True
 
 
 def hadoop_file_system(spark: Any) -> tuple[Any, Any] | None:

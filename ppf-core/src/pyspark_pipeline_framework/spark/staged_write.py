@@ -17,9 +17,11 @@ write goes straight to the target, as Spark does it.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 from pyspark_pipeline_framework.core.errors import PpfError
 from pyspark_pipeline_framework.spark._jvm import hadoop_file_system
@@ -59,12 +61,23 @@ def write_staged(spark: SparkSession, target: str, mode: str, write: Callable[[s
     name = target_path.getName()
     parent = target_path.getParent()
     staging = hadoop_path(parent, f".{name}{STAGING_MARKER}{uuid.uuid4().hex[:12]}")
+    staging_uri = staging.toString()
     try:
-        write(staging.toString())
+        write(staging_uri)
         _commit(hadoop_path, fs, staging, target_path, parent, name, mode if exists else "error")
     finally:
+        _remove_staging(fs, staging, staging_uri)
+
+
+def _remove_staging(fs: Any, staging: Any, staging_uri: str) -> None:
+    try:
         if fs.exists(staging):
             fs.delete(staging, True)
+    except Exception:
+        # The JVM is gone (a SIGTERM sent to the whole process group reached it too): a staging
+        # directory on the local disk is removed from here; elsewhere it stays, hidden, safe to delete.
+        if staging_uri.startswith("file:"):
+            shutil.rmtree(urlparse(staging_uri).path, ignore_errors=True)
 
 
 def _commit(hadoop_path: Any, fs: Any, staging: Any, target: Any, parent: Any, name: str, mode: str) -> None:

@@ -12,6 +12,10 @@ fingerprint changes when anything upstream of it changes.
 everything downstream of them; completed steps are not run again, and those whose output a
 re-run step reads are read back from their checkpoint (``checkpoint = true``).  Once a run
 succeeds, nothing is left to resume: its checkpoints and those of the runs it resumed are deleted.
+
+**Liveness**: a run's process holds a lock on its entry while the run lives (:mod:`.liveness`);
+a record still ``running`` whose lock nobody holds is read as ``died`` (killed, out of memory),
+and a run that is still alive cannot be resumed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import hashlib
 import json
 import os
 import shutil
+import signal
+import socket
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -32,6 +38,7 @@ import attrs
 from pyspark_pipeline_framework.core.component import ComponentKind
 from pyspark_pipeline_framework.core.errors import PpfError
 from pyspark_pipeline_framework.core.masking import secret_masker
+from pyspark_pipeline_framework.runtime.resilience.liveness import RunLock, held_by_a_live_process
 
 if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
@@ -133,15 +140,38 @@ class RunLedger:
     def path(self, run_id: str) -> Path:
         return self.directory / f"{run_id}.json"
 
+    def lock_path(self, run_id: str) -> Path:
+        """The lock the run's process holds while the run lives (:mod:`.liveness`)."""
+        return self.directory / f"{run_id}.lock"
+
     def runs(self) -> list[dict[str, Any]]:
-        """Every run record, oldest first (run ids sort by start time)."""
+        """Every run record, oldest first (run ids sort by start time); a dead run's status is ``died``."""
         records = []
         for path in sorted(self.directory.glob("*.json")):
-            try:
-                records.append(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
-                continue  # a record being written by another process right now
+            record = self._read(path)
+            if record is not None:
+                records.append(record)
         return records
+
+    def _read(self, path: Path) -> dict[str, Any] | None:
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # a record being written by another process right now
+        if record.get("status") != "running" or held_by_a_live_process(self.lock_path(str(record.get("run_id")))):
+            return record
+        # Read again: the run may have ended between the two reads (its last write comes before the lock is freed).
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if record.get("status") == "running":
+            record["status"] = "died"
+            record["reason"] = (
+                f"the process (pid {record.get('pid')} on {record.get('host')}) ended without finishing the run: "
+                "killed (SIGKILL), out of memory, or its machine stopped"
+            )
+        return record
 
     def load(self, run_id: str) -> dict[str, Any]:
         """A run record by id, or the newest with ``"last"``."""
@@ -153,12 +183,12 @@ class RunLedger:
                     hint="give the ledger directory with --ledger-dir or $PPF_LEDGER_DIR",
                 )
             return records[-1]
-        try:
-            return json.loads(self.path(run_id).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ResumeRefused(
-                f"no run {run_id!r} in {self.directory}", hint="`ppf runs list` shows the runs"
-            ) from None
+        if not self.path(run_id).exists():
+            raise ResumeRefused(f"no run {run_id!r} in {self.directory}", hint="`ppf runs list` shows the runs")
+        record = self._read(self.path(run_id))
+        if record is None:
+            raise ResumeRefused(f"the record of run {run_id!r} in {self.directory} cannot be read")
+        return record
 
     def write(self, record: Mapping[str, Any]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -182,6 +212,9 @@ class RunRecorder:
     ):
         self.ledger = ledger
         self._lock = threading.Lock()  # steps of parallel branches end concurrently
+        # Held before the record is first written: a reader never sees a live run without its lock.
+        self._alive = RunLock(ledger.lock_path(run_id))
+        self._alive.acquire()
         self.fingerprints = step_fingerprints(pipeline)
         self.record: dict[str, Any] = {
             "run_id": run_id,
@@ -192,6 +225,8 @@ class RunRecorder:
             "status": "running",
             "exit_code": None,
             "resumed_from": resume.resumed_from if resume else None,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
             "fingerprint": hashlib.sha256(json.dumps(self.fingerprints, sort_keys=True).encode()).hexdigest()[:16],
             "steps": {name: {"status": "pending", "fingerprint": fp} for name, fp in self.fingerprints.items()},
         }
@@ -237,13 +272,13 @@ class RunRecorder:
                 entry.update(status=step.status.value, reason=step.reason, error=step.error)
             if step.metrics:  # final only now: lazy outputs are counted by later writes
                 entry["metrics"] = dict(step.metrics)
-        status = "succeeded" if result.succeeded else ("partial" if result.partial else "failed")
-        if result.stopped and result.succeeded:
-            status = "stopped"
-        self.record.update(finished_at=_now(), status=status, exit_code=int(result.exit_code))
+        self.record.update(finished_at=_now(), status=result.status, exit_code=int(result.exit_code))
+        if result.cancelled:
+            self.record["reason"] = f"cancelled by {signal.Signals(result.cancelled_by).name}"
         if result.succeeded:
             self._remove_checkpoints()
         self.ledger.write(self.record)
+        self._alive.release()
 
     def micro_batch_committed(self, query: str, checkpoint: str | None, figures: Mapping[str, Any]) -> None:
         """A streaming query committed a micro-batch: the last committed batch per query, and running totals."""
@@ -265,6 +300,15 @@ class RunRecorder:
         with self._lock:
             self.record.update(finished_at=_now(), status="cancelled", reason=reason)
             self.ledger.write(self.record)
+            self._alive.release()
+
+    def close(self) -> None:
+        """The run ends here (also when it could not finish normally): the lock is given up.
+
+        A record still ``running`` then reads as ``died``, which is what happened.
+        """
+        with self._lock:
+            self._alive.release()
 
     def _remove_checkpoints(self) -> None:
         """A run that completed leaves nothing to resume: delete its checkpoints and those of

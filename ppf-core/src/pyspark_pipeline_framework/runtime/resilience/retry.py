@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -114,6 +115,7 @@ def call_with_retries(
     on_attempt: Callable[[int], None] = lambda attempt: None,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
+    stop: threading.Event | None = None,
 ) -> T:
     """Call ``call`` until it succeeds or the policy gives up; then re-raise the last error.
 
@@ -122,6 +124,10 @@ def call_with_retries(
     attempt: a retry whose wait would end after it is not started.  Under
     ``stamina.set_testing(True, ...)`` stamina does not sleep, while ``before_retry`` still sees
     the wait the policy chose: tests capture waits without sleeping.
+
+    ``stop`` is the run's stop request (SIGTERM, SIGINT): once it is set, a failed attempt is not
+    retried (its error is most likely the cancellation of its Spark jobs), and a wait between
+    attempts ends at once with the last error.
     """
     if policy.max_attempts <= 1:  # nothing to retry; the timeout only bounds retries
         on_attempt(1)
@@ -129,14 +135,20 @@ def call_with_retries(
     started = clock()
     attempt_number = 0
 
+    def stopped() -> bool:
+        return stop is not None and stop.is_set()
+
     def backoff_or_give_up(error: Exception) -> bool | float:
-        if attempt_number >= policy.max_attempts or not is_retryable(error, policy.retry_on):
+        if stopped() or attempt_number >= policy.max_attempts or not is_retryable(error, policy.retry_on):
             return False
         wait = delay_before_attempt(policy, attempt_number + 1, rng)
         if policy.timeout is not None and clock() - started + wait > policy.timeout:
             return False
         before_retry(attempt_number, wait, error)
-        return wait
+        if stop is None or _stamina().is_testing():
+            return wait
+        # Slept here rather than by stamina, so that a stop request ends the wait at once.
+        return False if stop.wait(wait) else 0.0
 
     # stamina's own timeout is off: the one above also knows the coming wait, and survives test mode.
     for attempt in _stamina().retry_context(

@@ -2,17 +2,22 @@
 
 A producer read by several steps is persisted so that Spark computes it once, and unpersisted
 when its last consumer is done.  A failed step (after its retries) stops only what depends on it.
+
+A stop request (SIGTERM, SIGINT; see :mod:`.signals`) cancels the run: the run's Spark jobs (its
+job group) are cancelled, a cancelled attempt is not retried, no further step starts, and the
+run ends as ``cancelled`` once its running steps have given up (a staged write removes its
+staging directory as it fails); hooks see the end of the run as usual.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, cast
 
 from pyspark_pipeline_framework.core.component import Component, ComponentKind, Sink
-from pyspark_pipeline_framework.core.errors import DataQualityError
+from pyspark_pipeline_framework.core.errors import DataQualityError, RunCancelled
 from pyspark_pipeline_framework.core.masking import secret_masker
 from pyspark_pipeline_framework.core.plugins import PluginManager
 from pyspark_pipeline_framework.core.results import RunResult, StepResult, StepStatus
@@ -25,7 +30,9 @@ from pyspark_pipeline_framework.runtime.resilience.ledger import ResumePlan, Run
 from pyspark_pipeline_framework.runtime.resilience.retry import call_with_retries
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
+from pyspark_pipeline_framework.runtime.run.signals import StopSignals
 from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
+from pyspark_pipeline_framework.spark._jvm import only_fatal_spark_logs
 from pyspark_pipeline_framework.spark.jobs import job_group
 
 if TYPE_CHECKING:
@@ -34,6 +41,8 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
 
 _NO_RETRY = RetryPolicy(max_attempts=1)
+#: How often the scheduler looks for a stop request while steps run; no Spark job.
+_POLL_S = 0.25
 
 
 class PipelineExecutor:
@@ -49,6 +58,8 @@ class PipelineExecutor:
         recorder: RunRecorder | None = None,
         resume: ResumePlan | None = None,
         pipeline_hooks: bool = True,
+        signals: StopSignals | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.pipeline = pipeline
         #: Whether ``pipeline_start`` / ``pipeline_end`` are called (not for each micro-batch of a stream).
@@ -62,7 +73,10 @@ class PipelineExecutor:
         if context.dead_letters is None:
             context.dead_letters = DeadLetterQueue(getattr(pipeline, "dead_letters", {}), context)
         self.breakers = breakers or BreakerBoard()
-        self._clock = time.monotonic
+        self._clock = clock
+        #: Stop requests (installed by the caller); without it the run is never cancelled.
+        self._signals = signals or StopSignals(clock)
+        self._cancelling = False
         self._outputs: dict[str, DataFrame | None] = {}
         self._log = context.logger
         self._persisted: set[str] = set()
@@ -115,11 +129,20 @@ class PipelineExecutor:
             self._step_metrics.finish(results)  # row counts of lazy outputs are final only now
             log_step_summaries(self._log, [results[n] for n in order])
             self._release_all()
+            # A stop that came once every step had completed cancelled nothing: the run succeeded.
+            cancelled = self._signals.requested.is_set() and any(
+                r.status is not StepStatus.SUCCEEDED for r in results.values()
+            )
             run_result = RunResult(
-                self.context.run_id, self.spec.name, [results[n] for n in order], round(self._clock() - started, 3)
+                self.context.run_id,
+                self.spec.name,
+                [results[n] for n in order],
+                round(self._clock() - started, 3),
+                cancelled_by=self._signals.signal_number if cancelled else None,
             )
             self._log.info(
                 "pipeline_finished",
+                status=run_result.status,
                 succeeded=run_result.succeeded,
                 partial=run_result.partial,
                 exit_code=int(run_result.exit_code),
@@ -127,6 +150,7 @@ class PipelineExecutor:
                 failed=run_result.by_status(StepStatus.FAILED),
                 skipped=run_result.by_status(StepStatus.SKIPPED),
                 not_run=run_result.by_status(StepStatus.NOT_RUN),
+                cancelled=run_result.by_status(StepStatus.CANCELLED),
             )
             if self._recorder is not None:
                 self._recorder.finished(run_result)
@@ -147,6 +171,8 @@ class PipelineExecutor:
         settled: set[str] = set()  # steps whose status is final
         with ThreadPoolExecutor(max_workers=self.spec.max_parallel_steps, thread_name_prefix="ppf-step") as pool:
             while pending or running:
+                if self._signals.requested.is_set():
+                    self._cancel(pending, running.values(), results, settled)
                 for name in list(pending):
                     upstream = [results[u] for u in self.graph.inputs[name] if u in settled]
                     all_settled = len(upstream) == len(self.graph.inputs[name])
@@ -163,7 +189,7 @@ class PipelineExecutor:
                         running[pool.submit(self._run_step, name, results[name])] = name
                 if not running:
                     continue
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                done, _ = wait(running, timeout=_POLL_S, return_when=FIRST_COMPLETED)
                 for future in done:
                     name = running.pop(future)
                     settled.add(name)
@@ -172,6 +198,45 @@ class PipelineExecutor:
                         remaining_consumers[producer] -= 1
                         if remaining_consumers[producer] == 0:
                             self._release(producer)
+
+    def _cancel(
+        self, pending: list[str], running: Iterable[str], results: dict[str, StepResult], settled: set[str]
+    ) -> None:
+        """The run was asked to stop: no pending step starts, the running steps' Spark jobs are cancelled."""
+        running = list(running)
+        first = not self._cancelling
+        self._cancelling = True
+        if first:
+            self._log.warning(
+                "run_cancelling", signal=self._signals.signal_name, running=sorted(running), not_started=pending
+            )
+        for name in pending:
+            settled.add(name)
+            self._not_run(results[name], StepStatus.NOT_RUN, f"the run was cancelled ({self._signals.signal_name})")
+        pending.clear()
+        if running:
+            # Looked at on every poll: a running step may start a job after the previous cancellation.
+            self._cancel_spark_jobs(first)
+
+    def _cancel_spark_jobs(self, first: bool) -> None:
+        """Cancel the run's active Spark jobs (none: no call, and no warning from Spark's scheduler)."""
+        if not self.context.has_spark:
+            return
+        try:
+            sc = self.context.spark.sparkContext
+        except Exception:  # Spark Connect has no SparkContext: its jobs end with the session
+            return
+        group = job_group(self.context.run_id)
+        try:
+            if first:
+                # What Spark logs from now on is about the jobs being cancelled (a writer aborting with
+                # its Java stack, killed tasks): not for the console of a run that is ending on request.
+                only_fatal_spark_logs(self.context.spark)
+            tracker = sc.statusTracker()
+            if set(tracker.getJobIdsForGroup(group)) & set(tracker.getActiveJobsIds()):
+                sc.cancelJobGroup(group)
+        except Exception as error:  # the JVM is gone already (it got the signal too): nothing left to cancel
+            self._log.warning("spark_jobs_not_cancelled", error=str(error).splitlines()[0][:300] if str(error) else "")
 
     def _not_run(self, result: StepResult, status: StepStatus, reason: str) -> None:
         result.status = status
@@ -235,8 +300,11 @@ class PipelineExecutor:
             if component.kind != ComponentKind.SINK:
                 output = self._checkpoint(name, step, output)
         except BaseException as error:
-            result.status = StepStatus.FAILED
             result.duration_s = round(self._clock() - started, 3)
+            if self._signals.requested.is_set() and isinstance(error, Exception):
+                self._step_cancelled(step, result, error, log)
+                return
+            result.status = StepStatus.FAILED
             # Masked here, so hooks, the ledger and the audit log all get the masked text.
             result.error = secret_masker().mask_error(error)
             log.error(
@@ -266,6 +334,17 @@ class PipelineExecutor:
         self._component_metrics(name, component, result)
         log.info("step_succeeded", attempts=result.attempts, duration_s=result.duration_s)
         self._notify("after_step", step_name=name, step=step, context=self.context, result=written, step_result=result)
+
+    def _step_cancelled(self, step: StepSpec, result: StepResult, error: Exception, log: Any) -> None:
+        """A step that ended because the run was cancelled: not a failure of its own, never tolerated."""
+        result.status = StepStatus.CANCELLED
+        result.reason = f"the run was cancelled ({self._signals.signal_name}) while this step ran"
+        # The error is usually Spark's report of the cancelled job: kept for debugging only.
+        log.warning("step_cancelled", attempts=result.attempts, duration_s=result.duration_s, reason=result.reason)
+        log.debug("step_cancelled_error", error=secret_masker().mask_error(error))
+        cancelled = RunCancelled(result.reason)
+        cancelled.__cause__ = error
+        self._notify("on_step_error", step_name=step.name, step=step, context=self.context, error=cancelled)
 
     def _component(self, name: str, log: Any) -> Component:
         resolved = self.pipeline.steps[name]
@@ -358,6 +437,8 @@ class PipelineExecutor:
             )
 
         def before_attempt(attempt: int) -> None:
+            if self._signals.requested.is_set():
+                raise RunCancelled(f"the run was cancelled ({self._signals.signal_name}) before this attempt")
             result.attempts = attempt
             self._step_metrics.attempt_started(step.name)
             if breaker is not None:
@@ -379,7 +460,8 @@ class PipelineExecutor:
             try:
                 output = component().run_step(inputs)
             except Exception:
-                if breaker is not None:
+                # A cancelled attempt says nothing about the health of what the breaker guards.
+                if breaker is not None and not self._signals.requested.is_set():
                     breaker.record_failure(state_changed)
                 raise
             if breaker is not None:
@@ -387,7 +469,12 @@ class PipelineExecutor:
             return output
 
         return call_with_retries(
-            attempt_once, policy, before_retry=before_retry, on_attempt=before_attempt, clock=self._clock
+            attempt_once,
+            policy,
+            before_retry=before_retry,
+            on_attempt=before_attempt,
+            clock=self._clock,
+            stop=self._signals.requested,
         )
 
     # -- shared outputs ----------------------------------------------------------------------

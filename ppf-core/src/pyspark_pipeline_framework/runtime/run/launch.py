@@ -15,7 +15,8 @@ from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import Breake
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from pyspark_pipeline_framework.runtime.run.streaming import StopSignals, StreamingRun
+from pyspark_pipeline_framework.runtime.run.signals import StopSignals
+from pyspark_pipeline_framework.runtime.run.streaming import StreamingRun
 from pyspark_pipeline_framework.runtime.session.builder import (
     SessionPlan,
     build_session,
@@ -73,8 +74,10 @@ def run_pipeline(
     Steps pre-flight deferred (``pipeline.deferred``) are imported and checked as soon as the
     session exists, before any hook or step runs.  ``stop_session`` stops a session this call built
     once the run ends (the CLI does: Spark then shuts down in order, as a hand-written job does).
-    A pipeline with a streaming source runs as a streaming run (:mod:`.streaming`); ``handle_signals``
-    lets it stop gracefully on SIGTERM and SIGINT (only from the main thread; the CLI does).
+    A pipeline with a streaming source runs as a streaming run (:mod:`.streaming`).  ``handle_signals``
+    (only from the main thread; the CLI does) handles SIGTERM and SIGINT (:mod:`.signals`): a batch
+    run is cancelled (``RunResult.cancelled``, exit code 128 + the signal), a streaming run stops
+    gracefully; a second signal ends the process.
     """
     streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
     if streams is not None and resume is not None:
@@ -86,7 +89,13 @@ def run_pipeline(
     if resume is not None:
         if ledger is None:
             raise ResumeRefused("resuming needs the run ledger")
-        record = ledger.load(resume)  # an unknown run is refused before Spark starts
+        record = ledger.load(resume)  # an unknown run, or one still running, is refused before Spark starts
+        if record.get("status") == "running":
+            raise ResumeRefused(
+                f"run {record.get('run_id')} is still running (pid {record.get('pid')} on {record.get('host')}): "
+                "two runs would write the same outputs",
+                hint="wait for it to end, or stop it (SIGTERM) and resume it then",
+            )
         if not pipeline.deferred:  # otherwise once every step is resolved, in the session
             plan = plan_resume(pipeline, record)
     # Hook settings' secret references are resolved here, spark.conf's when the session is built.
@@ -104,13 +113,17 @@ def run_pipeline(
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
     signals = None
-    if streams is not None and handle_signals and threading.current_thread() is threading.main_thread():
+    if handle_signals and threading.current_thread() is threading.main_thread():
         # From here on a stop request is honoured, even while the session starts.
         signals = StopSignals()
         signals.install()
+    if streams is not None and signals is not None:
         context.logger.info("streaming_run_starting", queries=[q.name for q in streams.queries])
-    _ = context.spark  # the session exists before pipeline_start, as the hook spec promises
+    recorder = None
     try:
+        _ = context.spark  # the session exists before pipeline_start, as the hook spec promises
+        if signals is not None:
+            signals.install()  # again: pyspark's context replaced the SIGINT handler with its own
         if pipeline.deferred:
             pipeline = resolve_deferred_steps(pipeline, context.logger)
             streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
@@ -130,11 +143,22 @@ def run_pipeline(
                 pipeline, streams, context, loaded.manager, recorder=recorder, breakers=breakers, signals=signals
             ).run()
         return PipelineExecutor(
-            pipeline, context, loaded.manager, breakers=breakers, recorder=recorder, resume=plan
+            pipeline, context, loaded.manager, breakers=breakers, recorder=recorder, resume=plan, signals=signals
         ).run()
     finally:
         loaded.secrets.close()  # values forgotten, token renewals stopped
-        if signals is not None:
-            signals.restore()
+        if recorder is not None:
+            recorder.close()  # the run no longer holds its ledger entry's lock
         if stop_session and spark is None and context.has_spark:
-            context.spark.stop()
+            _stop_session(context)
+        if signals is not None:  # after the session stopped: a signal while it stops is a second one
+            signals.restore()
+
+
+def _stop_session(context: RunContext) -> None:
+    """Stop the session; its JVM may be gone already (a SIGTERM sent to the whole process group,
+    as systemd and Airflow do, reaches the JVM too): the run's outcome is recorded by now either way."""
+    try:
+        context.spark.stop()
+    except Exception as error:
+        context.logger.warning("spark_stop_failed", error=str(error).splitlines()[0][:300] if str(error) else "")

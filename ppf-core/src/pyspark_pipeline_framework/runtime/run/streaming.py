@@ -6,17 +6,16 @@ of the per-batch steps, in which the on-stream step appears as a source of that 
 retries, dead letters, data-quality checks and merges work per micro-batch exactly as in a batch
 run; sinks see ``context.micro_batch`` and make their writes idempotent with its batch id.
 
-Stopping: the first SIGTERM or SIGINT (when the caller lets the run handle signals, as ``ppf run``
-does) lets the micro-batch in progress finish and commit, then stops every query; the run ends as
-``stopped`` with exit code 0.  A second signal, or ``streaming.stop_timeout`` passing first, cancels
-the run as a batch run is cancelled: Spark's jobs are cancelled and the process ends by the signal.
+Stopping (signals: :mod:`.signals`): the first SIGTERM or SIGINT (when the caller lets the run
+handle signals, as ``ppf run`` does) lets the micro-batch in progress finish and commit, then stops
+every query; the run ends as ``stopped`` with exit code 0.  A second signal, or
+``streaming.stop_timeout`` passing first, cancels the run: Spark's jobs are cancelled, the run is
+recorded as ``cancelled`` and the process ends by the signal.
 A micro-batch that did not commit is processed again when the pipeline is restarted.
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -37,6 +36,7 @@ from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import Breake
 from pyspark_pipeline_framework.runtime.resilience.dead_letter import DeadLetterQueue
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
+from pyspark_pipeline_framework.runtime.run.signals import StopSignals
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -98,45 +98,6 @@ class MicroBatchInput(Source[MicroBatchInputConfig]):
 
     def step_metrics(self, final: bool = False) -> dict[str, Any]:
         return dict(self._dead or {})
-
-
-class StopSignals:
-    """SIGTERM and SIGINT during a streaming run: the first asks to stop, a second to cancel."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
-        self._clock = clock
-        self.requested = threading.Event()
-        self.first_signal: int | None = None
-        self.requested_at: float | None = None
-        self.cancel = False
-        #: Set while a graceful stop waits for the batch in progress: a second signal then cancels it.
-        self.stopping = False
-        self._previous: dict[int, Any] = {}
-
-    def request(self, signum: int | None = None) -> None:
-        if self.requested.is_set():
-            self.cancel = True
-            if not self.stopping:  # nothing to cancel in order yet (the session is starting): end now
-                self.end_process(signum)
-        else:
-            self.first_signal = signum
-            self.requested_at = self._clock()
-        self.requested.set()
-
-    def install(self) -> None:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            self._previous[signum] = signal.signal(signum, lambda number, _frame: self.request(number))
-
-    def end_process(self, signum: int | None = None) -> None:
-        """End the process by the (first) signal, as it would have ended without a handler."""
-        number = self.first_signal or signum or signal.SIGTERM
-        signal.signal(number, signal.SIG_DFL)
-        os.kill(os.getpid(), number)
-
-    def restore(self) -> None:
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-        self._previous.clear()
 
 
 @attrs.define
@@ -448,7 +409,7 @@ class StreamingRun:
         signals.stopping = True
         self._log.warning(
             "stop_requested",
-            signal=_signal_name(signals.first_signal),
+            signal=signals.signal_name,
             stop_timeout_s=timeout,
             batches_in_progress=self._in_progress,
         )
@@ -474,7 +435,7 @@ class StreamingRun:
         self._log.warning("streaming_stopped", batches={s.query.name: s.last_finished for s in self._states})
 
     def _cancel(self, why: str) -> None:
-        """Cancel as a batch run is cancelled: Spark's jobs first, then the process ends by the signal."""
+        """Spark's jobs are cancelled, the run recorded as cancelled, then the process ends by the signal."""
         self._log.error("streaming_cancelled", reason=why)
         try:
             self.context.spark.sparkContext.cancelAllJobs()
@@ -563,10 +524,6 @@ def micro_batch_figures(query: StreamQuery, progress: Any, result: RunResult) ->
 def _last_batch_id(handle: StreamingQuery) -> int:
     progress = handle.lastProgress
     return progress.batchId if progress is not None else -1
-
-
-def _signal_name(signum: int | None) -> str | None:
-    return signal.Signals(signum).name if signum else None
 
 
 def _with_trigger(writer: Any, trigger: str | None) -> Any:
