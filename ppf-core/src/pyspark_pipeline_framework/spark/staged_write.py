@@ -173,14 +173,14 @@ def _try_lock(fs: Any, lock: Any, owner: str) -> bool:
         return True
     try:
         stream = fs.create(lock, False)
+        try:
+            stream.write(bytearray(owner.encode()))
+        finally:
+            stream.close()  # an object store with conditional writes refuses an existing key here
     except Exception as error:
         if java_class_name(error).endswith("FileAlreadyExistsException"):
             return False
         raise
-    try:
-        stream.write(bytearray(owner.encode()))
-    finally:
-        stream.close()
     return True
 
 
