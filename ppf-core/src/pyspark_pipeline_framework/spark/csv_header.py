@@ -54,7 +54,7 @@ def check_csv_header(
     line = next((ln for ln in lines if ln.strip() and not (comment and ln.startswith(comment))), None)
     if line is None:
         return  # an empty file has no header to check
-    header = _split(line.lstrip("\ufeff"), options)
+    header = split_header(line.lstrip("\ufeff"), options)
     sensitive = str(spark.conf.get("spark.sql.caseSensitive", "false")).lower() == "true"
     differences = []
     for position, (in_file, in_schema) in enumerate(zip_longest(header, schema_names), start=1):
@@ -79,7 +79,7 @@ def _shown(name: str | None) -> str:
     return "missing" if name is None else repr(name)
 
 
-def _split(line: str, options: Mapping[str, str]) -> list[str]:
+def split_header(line: str, options: Mapping[str, str]) -> list[str]:
     separator = _option(options, "sep", _option(options, "delimiter", ","))
     separator = "\t" if separator == "\\t" else separator
     quote = _option(options, "quote", '"') or None
