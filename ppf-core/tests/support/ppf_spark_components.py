@@ -96,11 +96,12 @@ class NegativesToDeadLetters(Transform[NegativesToDeadLettersConfig]):
     """Sends rows with a negative ``amount`` to the dead letters, then fails once (a flaky call after the send)."""
 
     produces_dead_letters = True
+    _dead: dict | None = None
 
     def transform(self, df):
         from pathlib import Path
 
-        self.context.dead_letters.send(
+        self._dead = self.context.dead_letters.send(
             self.step_name, df.filter("amount < 0"), error="negative amount", failed_rules=["negative"]
         )
         marker = Path(self.config.fail_once_marker)
@@ -108,3 +109,6 @@ class NegativesToDeadLetters(Transform[NegativesToDeadLettersConfig]):
             marker.touch()
             raise ConnectionError("the service called after the dead letters went away")
         return df.filter("amount >= 0")
+
+    def step_metrics(self, final: bool = False) -> dict:
+        return dict(self._dead or {})

@@ -147,6 +147,8 @@ def _commit_lock(fs: Any, lock: Any) -> Iterator[None]:
     owner = json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "at": time.time()})
     while not _try_lock(fs, lock, owner):
         if _is_stale(fs, lock):
+            # Two waiters breaking one stale lock at the same instant could both take it; a stale
+            # lock exists only when a writer died during its commit, so that is accepted here.
             _unlock(fs, lock)
         else:
             time.sleep(_POLL_S)
