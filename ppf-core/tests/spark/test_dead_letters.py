@@ -238,7 +238,7 @@ def amounts(spark, tmp_path):
 
 
 def test_a_retried_step_writes_its_dead_letters_once(spark, tmp_path, amounts):
-    text = amounts_pipeline(tmp_path, "retry { max_attempts = 2, initial_delay = \"10ms\" }")
+    text = amounts_pipeline(tmp_path, 'retry { max_attempts = 2, initial_delay = "10ms" }')
     result = run_pipeline_text(text, spark=spark, directory=tmp_path)
     assert result.succeeded and result.step("negatives").attempts == 2, result.to_dict()
     dead = dead_rows(spark, tmp_path / "dead")

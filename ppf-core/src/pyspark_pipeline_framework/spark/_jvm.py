@@ -137,3 +137,25 @@ def _first_file(fs: Any, statuses: list[Any]) -> Any | None:
         if found is not None:
             return found
     return None
+
+
+def first_line_of(spark: Any, path: str) -> str | None:
+    """The first line of one file (hidden names included: a commit lock), ``None`` if it is gone."""
+    found = hadoop_file_system(spark)
+    if found is None:
+        return None
+    hadoop_path, conf = found
+    file = hadoop_path(path)
+    try:
+        stream = file.getFileSystem(conf).open(file)
+    except Exception as error:
+        if java_class_name(error).endswith("FileNotFoundException"):
+            return None
+        raise
+    jvm = spark._jvm
+    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "UTF-8"))
+    try:
+        line = reader.readLine()
+        return None if line is None else str(line)
+    finally:
+        reader.close()

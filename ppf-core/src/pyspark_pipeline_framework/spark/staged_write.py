@@ -5,7 +5,7 @@ system, and never inside the target); only when the write has completed is it co
 
 * the commit holds the target's **commit lock**, a marker file ``.<name>.ppf-commit`` next to the
   target created exclusively (``O_EXCL`` on local disks, ``create(overwrite = false)`` through
-  Hadoop elsewhere).  Two writers of one target commit one after the other, and each decides
+  Hadoop elsewhere, read back after a pause on object stores, whose create is not atomic).  Two writers of one target commit one after the other, and each decides
   what its mode means against the target as it is *at commit time*: of two first writes with
   ``mode = error`` one creates the target and the other fails with :class:`TargetExists`; with
   ``overwrite`` the second replaces the first completely.
@@ -22,14 +22,14 @@ to create the target is verified: if a writer that does not take the lock create
 the meantime, the staged directory is moved back out and the commit fails instead of nesting.
 
 Renames go through Hadoop's ``FileSystem`` API: atomic on local disks and HDFS, a copy on object
-stores such as S3 (use a table format such as Delta there; S3's ``create`` is exclusive only with
-conditional writes).  Without a JVM (Spark Connect) the write goes straight to the target, as
+stores such as S3 (use a table format such as Delta there).  Without a JVM (Spark Connect) the write goes straight to the target, as
 Spark does it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import socket
@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pyspark_pipeline_framework.core.errors import PpfError
-from pyspark_pipeline_framework.spark._jvm import hadoop_file_system, java_class_name
+from pyspark_pipeline_framework.spark._jvm import first_line_of, hadoop_file_system, java_class_name
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -50,6 +50,8 @@ LOCK_MARKER = ".ppf-commit"
 #: A commit lock older than this is taken to be left by a writer that died (a commit is renames).
 STALE_LOCK_S = 3600.0
 _POLL_S = 0.1
+#: On file systems other than the local one, how long a new lock settles before it is read back.
+_SETTLE_S = 1.0
 
 
 class TargetExists(PpfError, FileExistsError):
@@ -69,6 +71,7 @@ def write_staged(spark: SparkSession, target: str, mode: str, write: Callable[[s
         write(target)  # Spark Connect: no file-system access from here
         return
     hadoop_path, hadoop_conf = found
+    read_lock = functools.partial(first_line_of, spark)
     target_path = hadoop_path(target)
     fs = target_path.getFileSystem(hadoop_conf)
     target_path = fs.makeQualified(target_path)
@@ -79,7 +82,7 @@ def write_staged(spark: SparkSession, target: str, mode: str, write: Callable[[s
     staging = hadoop_path(parent, f".{name}{STAGING_MARKER}{uuid.uuid4().hex[:12]}")
     try:
         write(staging.toString())
-        with _commit_lock(fs, hadoop_path(parent, f".{name}{LOCK_MARKER}")):
+        with _commit_lock(fs, hadoop_path(parent, f".{name}{LOCK_MARKER}"), read_lock):
             if _skipped(fs, target_path, target, mode):  # another writer created it meanwhile
                 return
             _commit(hadoop_path, fs, staging, target_path, parent, name, mode)
@@ -142,10 +145,10 @@ def _rename(fs: Any, source: Any, destination: Any) -> None:
 
 
 @contextlib.contextmanager
-def _commit_lock(fs: Any, lock: Any) -> Iterator[None]:
+def _commit_lock(fs: Any, lock: Any, read_lock: Callable[[str], str | None]) -> Iterator[None]:
     """Hold the target's commit lock: wait while another live writer holds it, break it if stale."""
-    owner = json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "at": time.time()})
-    while not _try_lock(fs, lock, owner):
+    owner = json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "at": time.time(), "id": uuid.uuid4().hex})
+    while not _try_lock(fs, lock, owner, read_lock):
         if _is_stale(fs, lock):
             # Two waiters breaking one stale lock at the same instant could both take it; a stale
             # lock exists only when a writer died during its commit, so that is accepted here.
@@ -163,7 +166,7 @@ def _local(fs: Any, path: Any) -> str | None:
     return path.toUri().getPath() if fs.getUri().getScheme() == "file" else None
 
 
-def _try_lock(fs: Any, lock: Any, owner: str) -> bool:
+def _try_lock(fs: Any, lock: Any, owner: str, read_lock: Callable[[str], str | None]) -> bool:
     local = _local(fs, lock)
     if local is not None:
         try:
@@ -183,7 +186,11 @@ def _try_lock(fs: Any, lock: Any, owner: str) -> bool:
         if java_class_name(error).endswith("FileAlreadyExistsException"):
             return False
         raise
-    return True
+    # An object store may check for the key and write it in two requests: two writers can both
+    # "create" it, and the later write wins.  After a pause longer than that gap, only the writer
+    # whose content is there holds the lock; the other waits like any other.
+    time.sleep(_SETTLE_S)
+    return read_lock(lock.toString()) == owner
 
 
 def _is_stale(fs: Any, lock: Any) -> bool:
