@@ -47,6 +47,14 @@ CASES = {
         "the steps form a cycle",
         6,
     ),
+    "dead letters on a source that cannot produce them": (
+        GOOD.replace(
+            '"CsvSource", config { path = "data/users.csv", options { header = "true" } } }',
+            '"ParquetSource", config { path = "data" }, dead_letter { type = ParquetSink, config { path = "out/dead" } } }',
+        ),
+        "pipeline.steps[0].dead_letter: ParquetSource cannot produce dead letters",
+        5,
+    ),
     "missing environment variable": (
         GOOD.replace('path = "out/bad"', "path = ${PPF_E2E_UNSET_OUTPUT}"),
         "cannot resolve ${PPF_E2E_UNSET_OUTPUT}",

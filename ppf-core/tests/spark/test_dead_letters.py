@@ -162,3 +162,128 @@ def test_a_dead_letter_sinks_secret_references_are_resolved_when_it_writes(spark
     assert result.succeeded, result.to_dict()
     dead = spark.read.parquet(str(tmp_path / "quarantine")).collect()
     assert [row["_corrupt_record"] for row in dead] == [csv_line(3, "garbage")]
+
+
+def dead_rows(spark, path: Path) -> list:
+    return spark.read.parquet(str(path)).collect() if path.exists() else []
+
+
+def test_running_again_with_the_default_mode_adds_the_new_runs_dead_letters(spark, tmp_path):
+    lines = [csv_line(i, "garbage" if i in (2, 5) else "valid") for i in range(1, 8)]
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = textwrap.dedent(f"""
+        pipeline {{
+          name = "again"
+          dead_letter {{ type = ParquetSink, config {{ path = "{tmp_path}/dead/{{step}}" }} }}
+          steps = [
+            {{ name = "src", type = CsvSource, config {{ path = "{tmp_path}/in.csv", schema = "{SCHEMA}" }} }}
+            {{ name = "out", type = ParquetSink, config {{ path = "{tmp_path}/out", mode = overwrite }} }}
+          ]
+        }}
+    """)
+    first = run_pipeline_text(text, spark=spark, directory=tmp_path)
+    second = run_pipeline_text(text, spark=spark, directory=tmp_path)
+    assert first.succeeded and second.succeeded, second.to_dict()
+    dead = dead_rows(spark, tmp_path / "dead" / "src")
+    assert sorted((r["_ppf_run_id"], r["_corrupt_record"]) for r in dead) == sorted(
+        (run.run_id, csv_line(i, "garbage")) for run in (first, second) for i in (2, 5)
+    )
+
+
+def test_a_step_without_dead_rows_writes_no_dead_letter_dataset(spark, tmp_path):
+    (tmp_path / "in.csv").write_text("\n".join(csv_line(i, "valid") for i in range(1, 6)) + "\n", encoding="utf-8")
+    result = run_pipeline_text(
+        textwrap.dedent(f"""
+        pipeline {{
+          name = "clean"
+          dead_letter {{ type = ParquetSink, config {{ path = "{tmp_path}/dead/{{step}}", mode = error }} }}
+          steps = [
+            {{ name = "src", type = CsvSource, config {{ path = "{tmp_path}/in.csv", schema = "{SCHEMA}" }} }}
+            {{ name = "dq", type = DataQuality, config {{ checks = [
+                {{ type = not_null, columns = [amount], action = quarantine }} ] }} }}
+            {{ name = "out", type = ParquetSink, config {{ path = "{tmp_path}/out" }} }}
+          ]
+        }}
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
+    assert result.succeeded, result.to_dict()
+    assert not (tmp_path / "dead").exists()  # not even an empty dataset: a re-run with mode = error works
+    assert result.step("src").metrics["dead_letter_rows"] == 0 and result.step("dq").metrics["dead_letter_rows"] == 0
+    assert len(spark.read.parquet(str(tmp_path / "out")).collect()) == 5
+
+
+def amounts_pipeline(tmp_path, extra: str = "") -> str:
+    return textwrap.dedent(f"""
+        pipeline {{
+          name = "flaky-dead"
+          {extra}
+          steps = [
+            {{ name = "src", type = ParquetSource, config {{ path = "{tmp_path}/in" }} }}
+            {{ name = "negatives", type = "ppf_spark_components.NegativesToDeadLetters",
+               config {{ fail_once_marker = "{tmp_path}/failed-once" }}
+               dead_letter {{ type = ParquetSink, config {{ path = "{tmp_path}/dead" }} }} }}
+            {{ name = "out", type = ParquetSink, config {{ path = "{tmp_path}/out", mode = overwrite }} }}
+          ]
+        }}
+    """)
+
+
+@pytest.fixture
+def amounts(spark, tmp_path):
+    rows = [(i, f"name{i}", float(-i if i % 4 == 0 else i)) for i in range(1, 21)]
+    spark.createDataFrame(rows, SCHEMA).write.parquet(str(tmp_path / "in"))
+    return sorted(i for i, _, amount in rows if amount < 0)
+
+
+def test_a_retried_step_writes_its_dead_letters_once(spark, tmp_path, amounts):
+    text = amounts_pipeline(tmp_path, 'retry { max_attempts = 2, initial_delay = "10ms" }')
+    result = run_pipeline_text(text, spark=spark, directory=tmp_path)
+    assert result.succeeded and result.step("negatives").attempts == 2, result.to_dict()
+    dead = dead_rows(spark, tmp_path / "dead")
+    assert sorted(r["id"] for r in dead) == amounts  # the failed attempt's dead letters were never written
+    assert {r["_ppf_run_id"] for r in dead} == {result.run_id}
+    assert result.step("negatives").metrics["dead_letter_rows"] == len(amounts)
+
+
+def test_a_resumed_run_writes_the_failed_steps_dead_letters_once(spark, tmp_path, amounts):
+    from pyspark_pipeline_framework.runner.config.preflight import validate
+    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
+    from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+
+    (tmp_path / "pipeline.conf").write_text(amounts_pipeline(tmp_path, "checkpoint = true"), encoding="utf-8")
+    ledger = RunLedger(tmp_path / "ledger")
+    first = run_pipeline(validate(load_pipeline_file(tmp_path / "pipeline.conf")), spark=spark, ledger=ledger)
+    assert first.exit_code == 1 and first.step("negatives").status is StepStatus.FAILED
+    assert dead_rows(spark, tmp_path / "dead") == []  # the failed step's dead letters were not committed
+    resumed = run_pipeline(
+        validate(load_pipeline_file(tmp_path / "pipeline.conf")), spark=spark, ledger=ledger, resume="last"
+    )
+    assert resumed.succeeded and resumed.ran == ["negatives", "out"], resumed.to_dict()
+    assert sorted(r["id"] for r in dead_rows(spark, tmp_path / "dead")) == amounts
+
+
+def test_the_audit_record_of_a_source_has_its_rows_read_and_dead_letter_rows(spark, tmp_path):
+    lines = [csv_line(i, "garbage" if i % 3 == 0 else "valid") for i in range(1, 10)]
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_pipeline_text(
+        textwrap.dedent(f"""
+        pipeline {{
+          name = "audited"
+          dead_letter {{ type = ParquetSink, config {{ path = "{tmp_path}/dead/{{step}}" }} }}
+          steps = [
+            {{ name = "src", type = CsvSource, config {{ path = "{tmp_path}/in.csv", schema = "{SCHEMA}" }} }}
+            {{ name = "out", type = ParquetSink, config {{ path = "{tmp_path}/out" }} }}
+          ]
+          hooks {{ enable_audit_log = true, audit_log {{ path = "{tmp_path}/audit.jsonl" }} }}
+        }}
+    """),
+        spark=spark,
+        directory=tmp_path,
+    )
+    assert result.succeeded, result.to_dict()
+    records = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    source = next(r for r in records if r["event"] == "step" and r["step"] == "src")
+    assert (source["rows_read"], source["dead_letter_rows"], source["rows_out"]) == (9, 3, 6)

@@ -92,3 +92,31 @@ def test_spark_logs_can_be_limited_to_fatal_messages_for_every_logger(spark):
     finally:
         for name, level in before.items():
             log4j.core.config.Configurator.setLevel(name, level)
+
+
+@pytest.mark.spark
+def test_first_lines_reads_the_first_data_file_through_hadoop_codecs(spark, tmp_path):
+    import gzip
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "_SUCCESS").write_text("")
+    (folder / ".hidden.csv").write_text("hidden\n")
+    with gzip.open(folder / "part-1.csv.gz", "wt", encoding="utf-8") as out:
+        out.write("id,name\n1,a\n2,b\n")
+    (folder / "part-2.csv").write_text("other\n")
+    file, lines = _jvm.first_lines(spark, str(folder), "UTF-8", 2)
+    assert file.endswith("part-1.csv.gz") and lines == ["id,name", "1,a"]
+    assert _jvm.first_lines(spark, str(tmp_path / "nothing-*"), "UTF-8", 1) is None
+
+
+@pytest.mark.spark
+def test_java_class_name_names_the_java_exception(spark, tmp_path):
+    hadoop_path, conf = _jvm.hadoop_file_system(spark)
+    path = hadoop_path(str(tmp_path / "exists"))
+    fs = path.getFileSystem(conf)
+    fs.create(path, False).close()
+    with pytest.raises(Exception) as caught:
+        fs.create(path, False)
+    assert _jvm.java_class_name(caught.value) == "org.apache.hadoop.fs.FileAlreadyExistsException"
+    assert _jvm.java_class_name(ValueError("python")) == ""

@@ -82,3 +82,114 @@ def test_append_adds_files_also_into_existing_partitions(spark, tmp_path, source
     assert write(spark, tmp_path, source, target, "append", partition=partition).succeeded
     assert rows(spark, target) == sorted([(i, "new") for i in range(10)] * 2)
     assert sorted(p.name for p in target.iterdir() if p.is_dir()) == ["part=0", "part=1"]
+
+
+def race(spark, target, mode: str, before_commit=None):
+    """Two writers of one new target, each in its own session and thread, both staged before either commits."""
+    import threading
+
+    from pyspark_pipeline_framework.spark import write_staged
+
+    both_staged = threading.Barrier(2, timeout=120)
+    outcomes: dict[str, BaseException | None] = {}
+
+    def writer(tag: str) -> None:
+        session = spark.newSession()
+        rows = session.createDataFrame([(i, tag) for i in range(5)], "id INT, tag STRING")
+
+        def write(staging: str) -> None:
+            rows.write.mode("overwrite").parquet(staging)
+            both_staged.wait()
+            if before_commit is not None:
+                before_commit(tag)
+
+        try:
+            write_staged(session, str(target), mode, write)
+            outcomes[tag] = None
+        except BaseException as error:
+            outcomes[tag] = error
+
+    threads = [threading.Thread(target=writer, args=(tag,)) for tag in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return outcomes
+
+
+def nothing_nested_or_left(tmp_path, target):
+    assert [p.name for p in target.rglob(".*") if not p.name.endswith(".crc")] == []
+    assert leftovers(tmp_path) == []
+
+
+def test_two_concurrent_first_writes_with_mode_error_one_wins_and_the_other_fails(spark, tmp_path):
+    from pyspark_pipeline_framework.spark import TargetExists
+
+    target = tmp_path / "target"
+    outcomes = race(spark, target, "error")
+    failed = {tag: error for tag, error in outcomes.items() if error is not None}
+    assert len(outcomes) == 2 and len(failed) == 1, outcomes
+    ((loser, error),) = failed.items()
+    assert isinstance(error, TargetExists) and "already exists" in str(error)
+    winner = "b" if loser == "a" else "a"
+    assert rows(spark, target) == [(i, winner) for i in range(5)]
+    nothing_nested_or_left(tmp_path, target)
+
+
+def test_two_concurrent_first_overwrites_leave_one_complete_result(spark, tmp_path):
+    target = tmp_path / "target"
+    outcomes = race(spark, target, "overwrite")
+    assert outcomes == {"a": None, "b": None}
+    (winner,) = {tag for _, tag in rows(spark, target)}  # one writer's rows, none of the other's
+    assert rows(spark, target) == [(i, winner) for i in range(5)]
+    nothing_nested_or_left(tmp_path, target)
+
+
+def test_mode_error_is_decided_at_commit_time(spark, tmp_path):
+    from pyspark_pipeline_framework.spark import TargetExists, write_staged
+
+    target = tmp_path / "target"
+    mine = spark.createDataFrame([(1, "mine")], "id INT, tag STRING")
+    theirs = spark.createDataFrame([(2, "theirs")], "id INT, tag STRING")
+
+    def write(staging: str) -> None:
+        mine.write.parquet(staging)
+        theirs.write.parquet(str(target))  # another writer creates the target while this one writes
+
+    with pytest.raises(TargetExists):
+        write_staged(spark, str(target), "error", write)
+    assert rows(spark, target) == [(2, "theirs")]
+    nothing_nested_or_left(tmp_path, target)
+
+
+def lock_of(tmp_path, pid: int):
+    import json
+    import socket
+
+    lock = tmp_path / ".target.ppf-commit"
+    lock.write_text(json.dumps({"host": socket.gethostname(), "pid": pid, "at": 0}), encoding="utf-8")
+    return lock
+
+
+def test_a_commit_lock_left_by_a_dead_process_is_broken(spark, tmp_path, source):
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # reaped: its pid no longer runs
+    lock_of(tmp_path, gone.pid)
+    assert write(spark, tmp_path, source, tmp_path / "target", "error").succeeded
+    assert len(rows(spark, tmp_path / "target")) == 10
+    assert leftovers(tmp_path) == []
+
+
+def test_a_commit_waits_while_a_live_writer_holds_the_lock(spark, tmp_path, source):
+    import os
+    import threading
+    import time
+
+    lock = lock_of(tmp_path, os.getpid())
+    threading.Timer(2.0, lock.unlink).start()
+    started = time.monotonic()
+    assert write(spark, tmp_path, source, tmp_path / "target", "error").succeeded
+    assert time.monotonic() - started >= 2.0
+    assert len(rows(spark, tmp_path / "target")) == 10 and leftovers(tmp_path) == []

@@ -85,3 +85,30 @@ class ForeachBatchSink(Sink[ForeachBatchSinkConfig]):
             .trigger(availableNow=True)
             .start()
         )
+
+
+class NegativesToDeadLettersConfig(TransformConfig):
+    #: While this file does not exist, the step creates it and fails after sending its dead letters.
+    fail_once_marker: str
+
+
+class NegativesToDeadLetters(Transform[NegativesToDeadLettersConfig]):
+    """Sends rows with a negative ``amount`` to the dead letters, then fails once (a flaky call after the send)."""
+
+    produces_dead_letters = True
+    _dead: dict | None = None
+
+    def transform(self, df):
+        from pathlib import Path
+
+        self._dead = self.context.dead_letters.send(
+            self.step_name, df.filter("amount < 0"), error="negative amount", failed_rules=["negative"]
+        )
+        marker = Path(self.config.fail_once_marker)
+        if not marker.exists():
+            marker.touch()
+            raise ConnectionError("the service called after the dead letters went away")
+        return df.filter("amount >= 0")
+
+    def step_metrics(self, final: bool = False) -> dict:
+        return dict(self._dead or {})

@@ -118,6 +118,8 @@ def test_one_record_per_step_then_one_for_the_run(tmp_path):
     assert load["outputs"] == [{"namespace": "s3a://lake", "name": "customers", "kind": "path", "format": None}]
     assert check["inputs"] == check["outputs"] == []
     assert "rows_out" in extract  # present, None here: no Spark DataFrame, nothing observed
+    assert extract["rows_read"] is None and extract["dead_letter_rows"] == 0  # a source's figures, always there
+    assert "rows_read" not in check and "dead_letter_rows" not in check
     assert run["status"] == "succeeded" and run["error"] is None
     assert run["inputs"] == extract["inputs"] and run["outputs"] == load["outputs"]
     assert run["steps"] == {"extract": "succeeded", "check": "succeeded", "load": "succeeded"}

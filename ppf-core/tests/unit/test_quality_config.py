@@ -80,9 +80,10 @@ def test_dead_letter_blocks_are_validated(write_conf):
       name = "dlq"
       dead_letter {{ type = Filter, config {{ path = "x" }} }}
       steps = [
-        {{ name = "src", type = "{T}.Numbers", config {{ values = [1] }}
+        {{ name = "src", type = "{T}.Numbers", config {{ values = [1] }} }}
+        {{ name = "dq", type = DataQuality, config {{ checks = [ {{ type = not_null, columns = [a], action = quarantine }} ] }}
            dead_letter {{ type = ParquetSink, config {{ path = "/dead/{{step}}", mood = append }}, max_ratio = 1.5 }} }}
-        {{ name = "dq", type = DataQuality, config {{ checks = [ {{ type = not_null, columns = [a], action = quarantine }} ] }} }}
+        {{ name = "dq2", type = DataQuality, config {{ checks = [ {{ type = not_null, columns = [a], action = quarantine }} ] }} }}
         {{ name = "out", type = "{T}.Collect" }}
       ]
     }}
@@ -90,8 +91,8 @@ def test_dead_letter_blocks_are_validated(write_conf):
     with pytest.raises(ConfigError) as caught:
         validate(load_pipeline_file(path))
     issues = {issue.path: issue.message for issue in caught.value.issues}
-    assert "between 0 and 1" in issues["pipeline.steps[0].dead_letter.max_ratio"]
-    assert "unknown key" in issues["pipeline.steps[0].dead_letter.config.mood"]
+    assert "between 0 and 1" in issues["pipeline.steps[1].dead_letter.max_ratio"]
+    assert "unknown key" in issues["pipeline.steps[1].dead_letter.config.mood"]
     assert "a transform; a dead-letter queue needs a sink" in issues["pipeline.dead_letter.type"]
     assert len(issues) == 3  # the pipeline-level problem is reported once, not per step
 
@@ -113,17 +114,19 @@ def test_quarantine_needs_a_dead_letter_sink(write_conf):
     assert issue.path == "pipeline.steps[1]" and "no dead-letter sink" in issue.message and issue.line == 5
 
 
-def test_pipeline_dead_letter_gives_each_step_its_own_location(write_conf):
+def test_pipeline_dead_letter_gives_each_step_that_produces_them_its_own_location(write_conf):
     path = write_conf(f"""
     pipeline {{
       name = "dlq"
       dead_letter {{ type = ParquetSink, config {{ path = "/dead/{{step}}", mode = append }} }}
       steps = [
-        {{ name = "src", type = "{T}.Numbers", config {{ values = [1] }} }}
+        {{ name = "src", type = CsvSource, config {{ path = "in.csv" }} }}
+        {{ name = "dq", type = DataQuality, config {{ checks = [ {{ type = not_null, columns = [a], action = quarantine }} ] }} }}
         {{ name = "out", type = "{T}.Collect" }}
       ]
     }}
     """)
     pipeline = validate(load_pipeline_file(path))
     assert pipeline.dead_letters["src"].config.path == "/dead/src"
-    assert pipeline.dead_letters["out"].config.path == "/dead/out"
+    assert pipeline.dead_letters["dq"].config.path == "/dead/dq"
+    assert "out" not in pipeline.dead_letters  # a sink sends no dead letters

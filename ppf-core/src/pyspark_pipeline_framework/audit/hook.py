@@ -68,6 +68,16 @@ class AuditLogSettings(HookSettings):
                 yield f"sink_settings.{name}", f"settings for {name!r}, which is not in sinks: {hint}"
 
 
+def _dead_letter_figures(kind: str | None, metrics: dict[str, Any]) -> dict[str, Any]:
+    """A step's dead-letter rows; for a source also its rows read (passed on + sent to the dead letters)."""
+    dead = metrics.get("dead_letter_rows", 0) or 0
+    figures: dict[str, Any] = {"dead_letter_rows": dead} if dead or kind == "source" else {}
+    if kind == "source":
+        passed_on = metrics.get("rows_out")
+        figures["rows_read"] = None if passed_on is None else passed_on + dead
+    return figures
+
+
 class AuditLogHook(Hook[AuditLogSettings]):
     """Appends who ran what, where, when, on which datasets, and how it ended."""
 
@@ -131,6 +141,7 @@ class AuditLogHook(Hook[AuditLogSettings]):
                     "inputs": [d.to_dict() for d in datasets.inputs],
                     "outputs": [d.to_dict() for d in datasets.outputs],
                     **{key: step_result.metrics[key] for key in SUMMARY_METRICS if key in step_result.metrics},
+                    **_dead_letter_figures(context.step_kinds.get(step.name), step_result.metrics),
                     "error": step_result.error,
                     "config": redact(step.config),
                 },

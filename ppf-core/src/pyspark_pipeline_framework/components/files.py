@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import attrs
 
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
-from pyspark_pipeline_framework.spark import writes_row_for_row
+from pyspark_pipeline_framework.spark import check_csv_header, writes_row_for_row
+from pyspark_pipeline_framework.spark.csv_header import header_checked, with_schema_enforced
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -29,7 +30,13 @@ class PathSourceConfig(SourceConfig):
             yield "path", "must not be empty"
 
 
-class FileSourceConfig(PathSourceConfig):
+class CsvSourceConfig(PathSourceConfig):
+    #: With a header row and a ``schema``: fail when the header names other columns than the schema
+    #: (in order); ``false`` reads the columns by position whatever the header says.
+    check_header: bool = True
+
+
+class FileSourceConfig(CsvSourceConfig):
     #: Any format Spark reads: parquet, csv, json, orc, text, avro (with its package)...
     format: str = "parquet"
 
@@ -38,9 +45,15 @@ class FileSource(Source[FileSourceConfig]):
     """Reads files in any format Spark supports."""
 
     fixed_format: str | None = None
+    produces_dead_letters = True
 
     #: Figures for the step result (rows sent to the dead-letter queue).
     _dead: Mapping[str, Any] = {}
+
+    @classmethod
+    def produces_dead_letters_with(cls, config: Any) -> bool:
+        """Records Spark cannot parse exist only in text formats: CSV and JSON."""
+        return (cls.fixed_format or getattr(config, "format", "")) in ("csv", "json")
 
     def read(self) -> DataFrame:
         fmt = self.fixed_format or self.config.format
@@ -50,10 +63,26 @@ class FileSource(Source[FileSourceConfig]):
         reader = self.context.spark.read.format(fmt)
         if self.config.schema:
             reader = reader.schema(self.config.schema)
-        return reader.options(**self.config.options).load(self.config.path)
+        return reader.options(**self._checked_options(fmt)).load(self.config.path)
 
     def step_metrics(self, final: bool = False) -> dict:
         return dict(self._dead)
+
+    def _checked_options(self, fmt: str) -> dict[str, str]:
+        """The reader options; a CSV header is first checked against the schema (unless switched off)."""
+        options = dict(self.config.options)
+        if fmt != "csv" or not self.config.schema or not header_checked(options):
+            return options
+        if not getattr(self.config, "check_header", True):
+            return options
+        from pyspark.sql.types import StructType
+
+        from pyspark_pipeline_framework.core import CORRUPT_RECORD_COLUMN
+
+        schema = cast(StructType, StructType.fromDDL(self.config.schema))
+        names = [f.name for f in schema.fields if f.name != CORRUPT_RECORD_COLUMN]
+        check_csv_header(self.context.spark, self.config.path, options, names, self.config_path("")[:-1])
+        return with_schema_enforced(options)
 
     def _read_diverting_corrupt_records(self, fmt: str, dead_letters) -> DataFrame:
         """Records Spark cannot parse (PERMISSIVE mode) go to the dead letters with their raw text."""
@@ -64,7 +93,7 @@ class FileSource(Source[FileSourceConfig]):
         from pyspark_pipeline_framework.core import CORRUPT_RECORD_COLUMN as CORRUPT
 
         spark = self.context.spark
-        options = {**self.config.options, "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
+        options = {**self._checked_options(fmt), "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
         if self.config.schema:
             schema = cast(StructType, StructType.fromDDL(self.config.schema))  # a column list parses to a struct
         else:  # inferred as usual, then read again with the raw-text column added
@@ -138,7 +167,10 @@ class FileSink(Sink[FileSinkConfig]):
 
 def _fixed(base: type, fmt: str, doc: str) -> type:
     """A format-specific variant: its config has no `format` key, so none can contradict it."""
-    config = PathSourceConfig if base is FileSource else PathSinkConfig
+    if base is FileSource:
+        config = CsvSourceConfig if fmt == "csv" else PathSourceConfig
+    else:
+        config = PathSinkConfig
     name = f"{fmt.capitalize()}{base.__name__[4:]}"
     return type(
         name,

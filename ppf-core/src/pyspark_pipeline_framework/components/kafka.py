@@ -74,6 +74,13 @@ def _named_in_options(options: dict[str, str], keys: Iterable[str]) -> Iterable[
 class KafkaSource(Source[KafkaSourceConfig]):
     """Reads a Kafka topic as a stream (Spark's Kafka connector); with `schema`, the values parsed from JSON."""
 
+    produces_dead_letters = True
+
+    @classmethod
+    def produces_dead_letters_with(cls, config: Any) -> bool:
+        """Values that do not parse as the schema's JSON: only with a ``schema``."""
+        return config.schema is not None
+
     @classmethod
     def reads_stream(cls, config: Any) -> bool:
         return True

@@ -40,7 +40,14 @@ class DataQuality(Validator[DataQualityConfig]):
     are persisted by that job and read back by the next step, until :meth:`release`).
     """
 
+    produces_dead_letters = True
     _checked: CheckedData | None = None
+
+    @classmethod
+    def produces_dead_letters_with(cls, config: Any) -> bool:
+        """Only a ``quarantine`` check sends rows to the dead letters."""
+        return config.sends_dead_letters()
+
     _dead: Mapping[str, Any] = {}
 
     def validate(self, df: DataFrame) -> DataFrame:

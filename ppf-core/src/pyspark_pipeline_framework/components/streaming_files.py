@@ -41,6 +41,12 @@ class FileStreamSource(Source[FileStreamSourceConfig]):
     """Reads new files of a directory as a stream; unparsable CSV/JSON records go to the dead letters."""
 
     fixed_format: str | None = None
+    produces_dead_letters = True
+
+    @classmethod
+    def produces_dead_letters_with(cls, config: Any) -> bool:
+        """Records Spark cannot parse exist only in text formats: CSV and JSON."""
+        return (cls.fixed_format or getattr(config, "format", "")) in ("csv", "json")
 
     @classmethod
     def reads_stream(cls, config: Any) -> bool:

@@ -77,6 +77,10 @@ class Component(Generic[ConfigT]):
     config_class: ClassVar[type[ComponentConfig]] = ComponentConfig
     #: The name of the step this component runs as; set by the executor before the step runs.
     step_name: str = ""
+    #: Whether this component can send rows to the dead-letter queue (``context.dead_letters``).
+    #: A step's own ``dead_letter`` block on a component that cannot is a configuration error, and
+    #: a pipeline-level ``dead_letter`` applies only to the steps whose component can.
+    produces_dead_letters: ClassVar[bool] = False
 
     def __init__(self, config: ConfigT, context: Context, logger: Any = None, *, step_name: str | None = None):
         self.config = config
@@ -124,6 +128,12 @@ class Component(Generic[ConfigT]):
             args = typing.get_args(base)
             if args and isinstance(args[0], type) and issubclass(args[0], ComponentConfig):
                 cls.config_class = args[0]
+
+    @classmethod
+    def produces_dead_letters_with(cls, config: Any) -> bool:
+        """Whether this component can send dead letters with this config (decided before the run);
+        :attr:`produces_dead_letters` unless a component narrows it (a file source: CSV and JSON only)."""
+        return cls.produces_dead_letters
 
     @classmethod
     def describe(cls) -> str:

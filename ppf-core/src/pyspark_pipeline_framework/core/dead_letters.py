@@ -3,7 +3,8 @@
 Components reach it as ``context.dead_letters``.  A dead row keeps its original columns (or,
 for an unparsable file record, its raw text in :data:`CORRUPT_RECORD_COLUMN`) and gains the
 :data:`ENVELOPE` columns: pipeline, step, run id, the rule(s) it failed, an error message and
-the time it was diverted.
+the time it was diverted.  What a step sends reaches its sink only once the step's attempt has
+succeeded, so a retried step writes its dead letters once.
 """
 
 from __future__ import annotations
@@ -38,5 +39,14 @@ class DeadLetters(Protocol):
     def send(
         self, step_name: str, rows: DataFrame, *, error: str, failed_rules: Column | Sequence[str] = ()
     ) -> dict[str, Any]:
-        """Write ``rows`` with their envelope to the step's sink; figures for the step result."""
+        """Count ``rows`` with their envelope, kept for the step's sink until its attempt succeeds;
+        figures for the step result (``dead_letter_rows``)."""
+        ...
+
+    def commit(self, step_name: str) -> None:
+        """Write what the step's attempt sent (called by the engine once the attempt has succeeded)."""
+        ...
+
+    def discard(self, step_name: str) -> None:
+        """Forget what a failed attempt sent (its retry sends it again)."""
         ...

@@ -6,11 +6,13 @@
   target only once complete (:class:`TargetExists` for ``mode = error``);
 * :func:`job_group`, :func:`jobs_so_far`: the Spark jobs of a run;
 * :func:`read_observed_values`: an observation's values, without blocking for long;
-* :func:`writes_row_for_row`: whether a file format's write counts exactly its input rows.
+* :func:`writes_row_for_row`: whether a file format's write counts exactly its input rows;
+* :func:`check_csv_header`: a CSV file's header against the declared schema (:class:`HeaderMismatch`).
 
 Importing this module does not import pyspark; the helpers do when called.
 """
 
+from pyspark_pipeline_framework.spark.csv_header import HeaderMismatch, check_csv_header
 from pyspark_pipeline_framework.spark.formats import ROW_FOR_ROW_FORMATS, writes_row_for_row
 from pyspark_pipeline_framework.spark.jobs import job_group, jobs_so_far
 from pyspark_pipeline_framework.spark.observations import read_observed_values
@@ -19,8 +21,10 @@ from pyspark_pipeline_framework.spark.staged_write import TargetExists, write_st
 
 __all__ = [
     "ROW_FOR_ROW_FORMATS",
+    "HeaderMismatch",
     "TargetExists",
     "adaptive_execution_off",
+    "check_csv_header",
     "job_group",
     "jobs_so_far",
     "read_observed_values",

@@ -9,7 +9,9 @@ Three promises of ppf need what PySpark does not offer in Python:
 * a bounded wait for an observation (``spark/observations``): ``Observation.get`` blocks with no
   timeout, while the Java observation's future says whether its values are there;
 * atomic file writes (``spark/staged_write``): renames through Hadoop's ``FileSystem``, configured
-  with Spark's own Hadoop configuration;
+  with Spark's own Hadoop configuration, and the Java class of a failed call's exception;
+* a CSV header checked against the declared schema (``components/files``) without a Spark job:
+  the first lines of the first file, read through the same ``FileSystem`` and compression codecs;
 * a quiet cancellation (``runtime/run/executor``): ``SparkContext.setLogLevel`` changes only the
   root logger, while Spark's aborting writers and killed tasks log through loggers that ppf's
   log4j settings name (``org.apache.spark.util.Utils``); log4j's ``Configurator`` sets them all.
@@ -92,3 +94,82 @@ def hadoop_file_system(spark: Any) -> tuple[Any, Any] | None:
     if jvm is None:
         return None
     return jvm.org.apache.hadoop.fs.Path, spark._jsc.hadoopConfiguration()
+
+
+def java_class_name(error: BaseException) -> str:
+    """The Java class of the exception behind a Py4J error (``""`` for a Python exception)."""
+    java_exception = getattr(error, "java_exception", None)
+    if java_exception is None:
+        return ""
+    try:
+        return str(java_exception.getClass().getName())
+    except Exception:
+        return ""
+
+
+def first_lines(spark: Any, path: str, encoding: str, count: int) -> tuple[str, list[str]] | None:
+    """Up to ``count`` lines of the first data file of ``path`` (a file, directory or glob, as Spark
+    lists them: hidden ``_`` / ``.`` names skipped), decompressed by Hadoop's codecs; ``None``
+    without a JVM or when nothing matches."""
+    found = hadoop_file_system(spark)
+    if found is None:
+        return None
+    hadoop_path, conf = found
+    pattern = hadoop_path(path)
+    fs = pattern.getFileSystem(conf)
+    statuses = fs.globStatus(pattern)
+    first = _first_file(fs, sorted(statuses or [], key=lambda s: s.getPath().toString()))
+    if first is None:
+        return None
+    jvm = spark._jvm
+    stream = fs.open(first)
+    codec = jvm.org.apache.hadoop.io.compress.CompressionCodecFactory(conf).getCodec(first)
+    if codec is not None:
+        stream = codec.createInputStream(stream)
+    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, encoding))
+    try:
+        lines = []
+        while len(lines) < count:
+            line = reader.readLine()
+            if line is None:
+                break
+            lines.append(str(line))
+        return first.toString(), lines
+    finally:
+        reader.close()
+
+
+def _first_file(fs: Any, statuses: list[Any]) -> Any | None:
+    for status in statuses:
+        name = status.getPath().getName()
+        if name.startswith(".") or (name.startswith("_") and "=" not in name):  # as Spark's file index
+            continue
+        if not status.isDirectory():
+            return status.getPath()
+        inner = fs.listStatus(status.getPath())
+        found = _first_file(fs, sorted(inner, key=lambda s: s.getPath().toString()))
+        if found is not None:
+            return found
+    return None
+
+
+def first_line_of(spark: Any, path: str) -> str | None:
+    """The first line of one file (hidden names included: a commit lock), ``None`` if it is gone."""
+    found = hadoop_file_system(spark)
+    if found is None:
+        return None
+    hadoop_path, conf = found
+    file = hadoop_path(path)
+    try:
+        stream = file.getFileSystem(conf).open(file)
+    except Exception as error:
+        if java_class_name(error).endswith("FileNotFoundException"):
+            return None
+        raise
+    jvm = spark._jvm
+    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "UTF-8"))
+    try:
+        line = reader.readLine()
+        return None if line is None else str(line)
+    finally:
+        reader.close()

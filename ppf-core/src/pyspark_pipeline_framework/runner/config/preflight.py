@@ -12,6 +12,7 @@ checked, and the resolved pipeline carries a function that checks it all again i
 from __future__ import annotations
 
 import functools
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -150,6 +151,7 @@ def _resolve_dead_letters(
 ) -> dict[str, ResolvedDeadLetter]:
     """Each step's effective dead-letter sink, checked like a step: a sink type and its own config."""
     found: dict[str, ResolvedDeadLetter] = {}
+    paths: dict[str, str] = {}  # step name -> config path of its dead-letter block
     reported: set[str] = set()  # a pipeline-level block's problems are reported once, not per step
     for index, step in enumerate(spec.steps):
         settings = step.dead_letter or spec.dead_letter
@@ -165,6 +167,19 @@ def _resolve_dead_letters(
                         "add dead_letter { type = ParquetSink, config { path = ... } } to the step or the pipeline",
                     )
                 )
+            continue
+        # Unresolved (or deferred) steps are checked as if they could: their own problems are reported elsewhere.
+        produces = component is None or component.component_class.produces_dead_letters_with(component.config)
+        if step.dead_letter is not None and not produces:
+            assert component is not None
+            issues.append(
+                ConfigIssue(
+                    path,
+                    f"{step.type} cannot produce dead letters (with this config), so this block would never be used",
+                    "remove it; dead letters come from CSV and JSON file sources, DataQuality steps with a "
+                    "quarantine check, and components that declare produces_dead_letters",
+                )
+            )
             continue
         problems: list[ConfigIssue] = []
         if settings.max_ratio is not None and not 0.0 <= settings.max_ratio <= 1.0:
@@ -191,17 +206,62 @@ def _resolve_dead_letters(
                 attrs.resolve_types(sink.config_class)
             except Exception:
                 pass
+            raw = _appending_by_default(_with_step_name(settings.config, step.name), sink.config_class)
             try:
-                config = converter.structure(_with_step_name(settings.config, step.name), sink.config_class)
+                config = converter.structure(raw, sink.config_class)
             except Exception as exc:
                 problems.extend(issues_from_exception(exc, f"{path}.config"))
         if path not in reported:
             issues.extend(problems)
         if path.startswith("pipeline.dead_letter"):
             reported.add(path)
-        if sink is not None and config is not None and not problems:
+        if sink is not None and config is not None and not problems and produces:
             found[step.name] = ResolvedDeadLetter(sink, config, settings.max_ratio)
+            paths[step.name] = path
+    issues.extend(_shared_dead_letter_issues(found, paths))
     return found
+
+
+def _appending_by_default(config: Mapping[str, Any], config_class: type) -> dict[str, Any]:
+    """A dead-letter sink's ``mode`` is ``append`` unless given: each run adds its own dead letters
+    (told apart by ``_ppf_run_id``), so running a pipeline again never fails on, or replaces, them."""
+    raw = dict(config)
+    field = attrs.fields_dict(config_class).get("mode") if attrs.has(config_class) else None
+    if field is None or "mode" in raw:
+        return raw
+    allowed = typing.get_args(field.type) if typing.get_origin(field.type) is typing.Literal else ("append",)
+    if "append" in allowed:
+        raw["mode"] = "append"
+    return raw
+
+
+def _shared_dead_letter_issues(found: Mapping[str, ResolvedDeadLetter], paths: Mapping[str, str]) -> list[ConfigIssue]:
+    """Two steps whose dead letters go to one location must append there, or one replaces the other's."""
+    by_location: dict[tuple[str, str], list[str]] = {}
+    for name, dead_letter in found.items():
+        location = getattr(dead_letter.config, "path", None) or getattr(dead_letter.config, "table", None)
+        if isinstance(location, str) and location:
+            by_location.setdefault((dead_letter.component_class.__name__, location), []).append(name)
+    issues = []
+    reported: set[str] = set()
+    for (_, location), steps in by_location.items():
+        modes = {getattr(found[name].config, "mode", "append") for name in steps}
+        if len(steps) < 2 or modes == {"append"}:
+            continue
+        path = paths[steps[-1]]
+        if path in reported:
+            continue
+        reported.add(path)
+        mode = next(m for m in sorted(modes) if m != "append")
+        issues.append(
+            ConfigIssue(
+                f"{path}.config",
+                f"steps {', '.join(map(repr, steps))} send their dead letters to the same location {location} "
+                f"with mode = {mode}: each step's dead letters would replace or collide with the others'",
+                'put "{step}" in the location (one per step, as in path = "/data/dead/{step}"), or set mode = append',
+            )
+        )
+    return issues
 
 
 def _shared_breaker_issues(spec: PipelineSpec) -> list[ConfigIssue]:

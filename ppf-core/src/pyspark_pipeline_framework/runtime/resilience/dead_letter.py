@@ -5,10 +5,18 @@ for an unparsable file record, its raw text in ``_corrupt_record``) and gains an
 pipeline, step, run id, the rule(s) it failed, an error message and the time it was diverted.
 Each step's sink is its own ``dead_letter { ... }`` block or the pipeline's (see
 ``docs/configuration.md``).
+
+Dead letters are never lost and never written twice: :meth:`DeadLetterQueue.send` computes and
+counts a step's dead rows in one Spark job, keeping them (persisted, they are few) without writing
+them; the executor commits them (:meth:`~DeadLetterQueue.commit`) when the step's attempt has
+succeeded, with the step's output, or discards them when it failed.  A retried attempt therefore
+writes its dead rows once, a failed step none (its re-run in a resumed run writes them), and a
+step with no dead rows writes nothing at all, not even an empty dataset.
 """
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -35,6 +43,9 @@ class DeadLetterQueue:
     def __init__(self, sinks: Mapping[str, ResolvedDeadLetter], context: Context):
         self._sinks = dict(sinks)
         self._context = context
+        #: Dead rows of the attempts in progress, by step: (persisted rows, count, error), written on commit.
+        self._pending: dict[str, list[tuple[DataFrame, int, str]]] = {}
+        self._lock = threading.Lock()  # steps of parallel branches send and commit concurrently
 
     def configured(self, step_name: str) -> bool:
         return step_name in self._sinks
@@ -55,10 +66,12 @@ class DeadLetterQueue:
     def send(
         self, step_name: str, rows: DataFrame, *, error: str, failed_rules: Column | Sequence[str] = ()
     ) -> dict[str, Any]:
-        """Write ``rows`` with their envelope to the step's dead-letter sink; returns figures for the step result.
+        """Count ``rows`` with their envelope and keep them for the step's dead-letter sink, which they
+        reach when the step's attempt succeeds (:meth:`commit`); returns figures for the step result.
 
         ``failed_rules`` is an ``array<string>`` column naming each row's rules, or fixed names.
         """
+        from pyspark import StorageLevel
         from pyspark.sql import Observation
         from pyspark.sql import functions as F
 
@@ -81,8 +94,46 @@ class DeadLetterQueue:
                 "_ppf_dead_at": F.current_timestamp(),
             }
         )
+        # Counted by a write that Spark skips (noop), keeping the dead rows for the commit: a step
+        # with none writes nothing, and the count costs no job of its own.
         observation = Observation(f"ppf-dead-{uuid.uuid4().hex[:8]}")
-        enveloped = enveloped.observe(observation, F.count(F.lit(1)).alias("rows"))
+        kept = enveloped.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            kept.observe(observation, F.count(F.lit(1)).alias("rows")).write.format("noop").mode("overwrite").save()
+            dead = int(observation.get["rows"])  # the job has finished: the count is there
+        except BaseException:
+            kept.unpersist()
+            raise
+        if dead == 0:
+            kept.unpersist()
+            return {"dead_letter_rows": 0}
+        with self._lock:
+            self._pending.setdefault(step_name, []).append((kept, dead, error))
+        return {"dead_letter_rows": dead}
+
+    def commit(self, step_name: str) -> None:
+        """Write the dead rows the step's attempt sent, now that the attempt has succeeded."""
+        with self._lock:
+            pending = self._pending.pop(step_name, [])
+        try:
+            while pending:
+                rows, dead, error = pending[0]
+                self._sink(step_name).write(rows)
+                rows.unpersist()
+                pending.pop(0)
+                self._context.logger.warning("dead_letters_written", step=step_name, rows=dead, error=error)
+        finally:
+            for rows, _, _ in pending:  # a failed write: the attempt fails and its retry sends them again
+                rows.unpersist()
+
+    def discard(self, step_name: str) -> None:
+        """Forget the dead rows of a failed attempt: its retry (or a resumed run) sends them again."""
+        with self._lock:
+            pending = self._pending.pop(step_name, [])
+        for rows, _, _ in pending:
+            rows.unpersist()
+
+    def _sink(self, step_name: str) -> Sink:
         resolved = self._sinks[step_name]
         # The sink's secret references are resolved only now, like a step's (once per run: remembered).
         config = (
@@ -90,7 +141,7 @@ class DeadLetterQueue:
             if self._context.secrets is not None
             else resolved.config
         )
-        sink = cast(
+        return cast(
             "Sink",
             resolved.component_class(
                 config,
@@ -99,7 +150,3 @@ class DeadLetterQueue:
                 step_name=step_name,
             ),
         )
-        sink.write(enveloped)
-        written = int(observation.get["rows"])  # the write has finished: the count is there
-        self._context.logger.warning("dead_letters_written", step=step_name, rows=written, error=error)
-        return {"dead_letter_rows": written}

@@ -297,8 +297,6 @@ class PipelineExecutor:
         try:
             output = self._attempts(step, component_for_attempt, inputs, result, log)
             component = built[0]
-            if component.kind != ComponentKind.SINK:
-                output = self._checkpoint(name, step, output)
         except BaseException as error:
             result.duration_s = round(self._clock() - started, 3)
             if self._signals.requested.is_set() and isinstance(error, Exception):
@@ -456,16 +454,27 @@ class PipelineExecutor:
                 error=error,
             )
 
+        dead_letters = self.context.dead_letters
+
         def attempt_once() -> Any:
             try:
-                output = component().run_step(inputs)
-            except Exception:
-                # A cancelled attempt says nothing about the health of what the breaker guards.
-                if breaker is not None and not self._signals.requested.is_set():
-                    breaker.record_failure(state_changed)
+                built = component()
+                try:
+                    output = built.run_step(inputs)
+                except Exception:
+                    # A cancelled attempt says nothing about the health of what the breaker guards.
+                    if breaker is not None and not self._signals.requested.is_set():
+                        breaker.record_failure(state_changed)
+                    raise
+                if breaker is not None:
+                    breaker.record_success(state_changed)
+                if built.kind != ComponentKind.SINK:
+                    output = self._checkpoint(step.name, step, output)
+                # The attempt's dead letters are committed with its output: a failed attempt leaves none.
+                dead_letters.commit(step.name)
+            except BaseException:
+                dead_letters.discard(step.name)
                 raise
-            if breaker is not None:
-                breaker.record_success(state_changed)
             return output
 
         return call_with_retries(

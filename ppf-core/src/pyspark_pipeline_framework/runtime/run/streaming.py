@@ -71,6 +71,7 @@ class MicroBatchInput(Source[MicroBatchInputConfig]):
     sink here, once per micro-batch, as a batch file source sends them.
     """
 
+    produces_dead_letters = True
     _dead: dict[str, Any] | None = None
     _kept: DataFrame | None = None
 
