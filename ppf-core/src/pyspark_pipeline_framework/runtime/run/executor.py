@@ -24,6 +24,7 @@ from pyspark_pipeline_framework.runtime.resilience.dead_letter import DeadLetter
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumePlan, RunRecorder
 from pyspark_pipeline_framework.runtime.resilience.retry import call_with_retries
 from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.isolation import compute_within_step, isolated
 from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
 from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
 from pyspark_pipeline_framework.spark.jobs import job_group
@@ -66,6 +67,8 @@ class PipelineExecutor:
         self._outputs: dict[str, DataFrame | None] = {}
         self._log = context.logger
         self._persisted: set[str] = set()
+        #: Outputs of isolated steps, persisted within their step; unpersisted like shared ones.
+        self._materialized: dict[str, DataFrame] = {}
         #: Components whose output is still read downstream: released (``release()``) after that.
         self._holding: dict[str, Component] = {}
         self._recorder = recorder
@@ -76,6 +79,10 @@ class PipelineExecutor:
         #: Components prepared ahead (``prepare()``); started with the run, none before it.
         self._lookahead = Lookahead((), self._prepared_component, self._log)
         context.step_kinds = {name: step.component_class.kind for name, step in pipeline.steps.items()}
+        #: Steps whose output is computed (and persisted) within the step: see :mod:`.isolation`.
+        self._isolated = frozenset(
+            name for name, step in pipeline.steps.items() if isolated(self.spec.step(name), step.component_class.kind)
+        )
         self._step_metrics = StepMetrics(
             context,
             self.graph,
@@ -375,9 +382,15 @@ class PipelineExecutor:
                 error=error,
             )
 
+        compute_now = step.name in self._isolated
+
         def attempt_once() -> Any:
             try:
                 output = component().run_step(inputs)
+                if compute_now:
+                    output = compute_within_step(output)
+                    if output is not None and getattr(output, "is_cached", False):
+                        self._materialized[step.name] = output
             except Exception:
                 if breaker is not None:
                     breaker.record_failure(state_changed)
@@ -393,6 +406,8 @@ class PipelineExecutor:
     # -- shared outputs ----------------------------------------------------------------------
     def _keep(self, name: str, output: Any) -> Any:
         """Persist an output read by several steps so that Spark computes it once."""
+        if name in self._materialized:
+            return output  # persisted within its step already: every consumer reads that copy
         if output is not None and len(self.graph.consumers(name)) > 1 and not getattr(output, "isStreaming", True):
             from pyspark import StorageLevel
 
@@ -405,6 +420,9 @@ class PipelineExecutor:
         if name in self._persisted and output is not None:
             output.unpersist()
             self._persisted.discard(name)
+        materialized = self._materialized.pop(name, None)
+        if materialized is not None:
+            materialized.unpersist()
         self._outputs.pop(name, None)
         component = self._holding.pop(name, None)
         if component is not None:
@@ -414,5 +432,5 @@ class PipelineExecutor:
                 self._log.warning("step_release_failed", step=name, error=f"{type(error).__name__}: {error}")
 
     def _release_all(self) -> None:
-        for name in list(self._persisted) + list(self._holding):
+        for name in list(self._persisted) + list(self._materialized) + list(self._holding):
             self._release(name)
