@@ -42,6 +42,10 @@ class FileSource(Source[FileSourceConfig]):
     #: Figures for the step result (rows sent to the dead-letter queue).
     _dead: Mapping[str, Any] = {}
 
+    @classmethod
+    def input_paths(cls, config: Any) -> Iterable[tuple[str, str]]:
+        return [("path", config.path)]
+
     def read(self) -> DataFrame:
         fmt = self.fixed_format or self.config.format
         dead_letters = self.context.dead_letters

@@ -163,6 +163,14 @@ class Source(Component[ConfigT]):
         """
         return False
 
+    @classmethod
+    def input_paths(cls, config: Any) -> Iterable[tuple[str, str]]:
+        """``(config key, path)`` of the files or folders this source reads (paths, globs, URIs as written).
+
+        ``ppf run`` checks, before Spark starts, that the local ones (no scheme, or ``file:``) exist.
+        """
+        return ()
+
     def read(self) -> DataFrame:
         raise NotImplementedError(f"{type(self).__name__} must implement read(self) -> DataFrame")
 

@@ -24,6 +24,7 @@ from pyspark_pipeline_framework.runtime.resilience.dead_letter import DeadLetter
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumePlan, RunRecorder
 from pyspark_pipeline_framework.runtime.resilience.retry import call_with_retries
 from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.failures import describe_failure
 from pyspark_pipeline_framework.runtime.run.isolation import compute_within_step, isolated
 from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
 from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
@@ -76,6 +77,8 @@ class PipelineExecutor:
         #: Components that report their own figures (``step_metrics(final)``), read again at the end.
         self._reporting: dict[str, tuple[Any, StepResult]] = {}
         self._checkpoints: dict[str, str] = {}
+        #: Full (masked) tracebacks of failed steps, for the ledger.
+        self._tracebacks: dict[str, str] = {}
         #: Components prepared ahead (``prepare()``); started with the run, none before it.
         self._lookahead = Lookahead((), self._prepared_component, self._log)
         context.step_kinds = {name: step.component_class.kind for name, step in pipeline.steps.items()}
@@ -193,7 +196,9 @@ class PipelineExecutor:
             return
         self._run_component(name, result)
         if self._recorder is not None:
-            self._recorder.step_ended(result, checkpoint=self._checkpoints.get(name))
+            self._recorder.step_ended(
+                result, checkpoint=self._checkpoints.get(name), traceback=self._tracebacks.get(name)
+            )
 
     def _reuse(self, name: str, result: StepResult) -> None:
         """A step that completed in the run being resumed: not run again; its checkpoint is read if needed."""
@@ -244,14 +249,23 @@ class PipelineExecutor:
         except BaseException as error:
             result.status = StepStatus.FAILED
             result.duration_s = round(self._clock() - started, 3)
+            failure = describe_failure(error)
+            masker = secret_masker()
             # Masked here, so hooks, the ledger and the audit log all get the masked text.
-            result.error = secret_masker().mask_error(error)
+            result.error = masker.mask(failure.summary)
+            self._tracebacks[name] = masker.mask(failure.traceback)
             log.error(
                 "step_failed",
                 attempts=result.attempts,
                 duration_s=result.duration_s,
                 error=result.error,
                 on_failure=step.on_failure,
+                **({"user_frames": [masker.mask(f) for f in failure.user_frames]} if failure.user_frames else {}),
+            )
+            log.debug(
+                "step_failure_detail",
+                traceback=self._tracebacks[name],
+                **({"java_stack": masker.mask(failure.java_stack)} if failure.java_stack else {}),
             )
             self._notify("on_step_error", step_name=name, step=step, context=self.context, error=error)
             if isinstance(error, DataQualityError):
@@ -371,7 +385,8 @@ class PipelineExecutor:
                 breaker.before_call(state_changed)
 
         def before_retry(attempt: int, wait_s: float, error: Exception) -> None:
-            log.warning("step_retry", attempt=attempt, wait_s=round(wait_s, 3), error=secret_masker().mask_error(error))
+            summary = secret_masker().mask(describe_failure(error).summary)
+            log.warning("step_retry", attempt=attempt, wait_s=round(wait_s, 3), error=summary)
             self._notify(
                 "on_retry",
                 step_name=step.name,
