@@ -24,7 +24,7 @@ from pyspark_pipeline_framework.runtime.session.builder import (
     plan_session,
     with_secrets_resolved,
 )
-from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
+from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf, spark_log_level
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -116,7 +116,7 @@ def run_pipeline(
                 f"the Spark session could not start: {describe_failure(exc).summary}",
                 hint="Spark's own messages are above; `--log-level debug` shows more",
             ) from exc
-        session.sparkContext.setLogLevel("WARN")
+        session.sparkContext.setLogLevel(spark_log_level())
         return session
 
     context = RunContext(run, pipeline.spec, spark_factory=make_session, secrets=loaded.secrets)
