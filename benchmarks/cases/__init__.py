@@ -11,9 +11,18 @@ import importlib
 from types import ModuleType
 
 #: In the summary table's order: the comparisons with hand-written PySpark first.
-CASES = ("pipeline", "quickstart", "observability", "fan_out", "cli_startup", "validate", "time_to_jvm")
+CASES = ("pipeline", "quickstart", "observability", "isolation", "fan_out", "cli_startup", "validate", "time_to_jvm")
 #: ``python -m benchmarks run`` with no case names: cheap, JVM-free cases first, so a broken set-up shows early.
-RUN_ORDER = ("cli_startup", "validate", "time_to_jvm", "fan_out", "pipeline", "observability", "quickstart")
+RUN_ORDER = (
+    "cli_startup",
+    "validate",
+    "time_to_jvm",
+    "fan_out",
+    "pipeline",
+    "observability",
+    "isolation",
+    "quickstart",
+)
 
 
 def load(name: str) -> ModuleType:
