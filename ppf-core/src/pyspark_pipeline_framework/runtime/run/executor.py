@@ -1,7 +1,8 @@
 """Executing a validated pipeline: steps in dependency order, independent branches in parallel.
 
 A producer read by several steps is persisted so that Spark computes it once, and unpersisted
-when its last consumer is done.  A failed step (after its retries) stops only what depends on it.
+when its last consumer is done; an isolated step (:mod:`.isolation`) computes and persists its
+output within its own attempt.  A failed step (after its retries) stops only what depends on it.
 """
 
 from __future__ import annotations
