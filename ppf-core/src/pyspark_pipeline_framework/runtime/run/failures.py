@@ -174,6 +174,13 @@ def _condition(throwable: Any) -> str:
 
 
 def _short(text: str) -> str:
-    """The first line of ``text`` (Spark appends SQL context and plans below it), at most MESSAGE_CHARS."""
-    first = text.strip().splitlines()[0] if text.strip() else text
-    return first if len(first) <= MESSAGE_CHARS else first[: MESSAGE_CHARS - 1] + "…"
+    """The leading lines of ``text`` up to MESSAGE_CHARS (Spark appends SQL context and plans below its message)."""
+    kept: list[str] = []
+    for line in text.strip().splitlines():
+        if line.startswith("==") or sum(len(k) + 1 for k in kept) + len(line) > MESSAGE_CHARS:
+            break
+        kept.append(line)
+    if not kept:
+        first = text.strip().splitlines()[0] if text.strip() else text
+        return first[: MESSAGE_CHARS - 1] + "…" if len(first) > MESSAGE_CHARS else first
+    return "\n".join(kept)
