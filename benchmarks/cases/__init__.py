@@ -11,7 +11,17 @@ import importlib
 from types import ModuleType
 
 #: In the summary table's order: the comparisons with hand-written PySpark first.
-CASES = ("pipeline", "quickstart", "streaming", "observability", "fan_out", "cli_startup", "validate", "time_to_jvm")
+CASES = (
+    "pipeline",
+    "quickstart",
+    "streaming",
+    "observability",
+    "isolation",
+    "fan_out",
+    "cli_startup",
+    "validate",
+    "time_to_jvm",
+)
 #: ``python -m benchmarks run`` with no case names: cheap, JVM-free cases first, so a broken set-up shows early.
 RUN_ORDER = (
     "cli_startup",
@@ -20,6 +30,7 @@ RUN_ORDER = (
     "fan_out",
     "pipeline",
     "observability",
+    "isolation",
     "quickstart",
     "streaming",
 )

@@ -119,13 +119,14 @@ def test_a_failing_step_exits_1_and_reports_it(example_project):
         "-c",
         "pipelines/user_etl.conf",
         "--override",
-        'steps[0].config.path="data/missing.csv"',
+        # A missing plain path is refused before Spark starts (exit 2); a Hadoop brace glob is Spark's to check.
+        'steps[0].config.path="data/{missing,absent}.csv"',
         cwd=example_project,
     )
     assert done.returncode == 1
     events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     failed = next(e for e in events if e["event"] == "step_failed")
-    assert failed["step"] == "extract-users" and "missing.csv" in failed["error"]
+    assert failed["step"] == "extract-users" and "{missing,absent}.csv" in failed["error"]
     assert events[-1]["failed"] == ["extract-users"]
     assert events[-1]["not_run"] == ["email-domain", "anonymize-pii", "load-warehouse"]
     assert not (example_project / "out" / "users").exists()

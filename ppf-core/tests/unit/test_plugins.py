@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from pyspark_pipeline_framework.core import Hook, HookSettings, plugins
+from pyspark_pipeline_framework.core.errors import ConfigError
 from pyspark_pipeline_framework.core.spec import HooksBlock
 
 
@@ -31,7 +32,9 @@ def test_plugin_that_fails_to_import_is_reported_and_skipped(monkeypatch):
 
 def test_plugin_that_the_pipeline_needs_fails_loudly(monkeypatch):
     monkeypatch.setattr(plugins, "hook_entry_points", lambda: {"broken": broken_ep("broken")})
-    with pytest.raises(ImportError, match="nonexistent_lib"):
+    with pytest.raises(
+        ConfigError, match=r"pipeline.hooks.enable_broken: cannot import hook plugin 'broken'.*nonexistent_lib"
+    ):
         plugins.load_hook_plugins(HooksBlock(enabled={"broken": True}))
 
 

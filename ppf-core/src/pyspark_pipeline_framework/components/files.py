@@ -55,6 +55,10 @@ class FileSource(Source[FileSourceConfig]):
         """Records Spark cannot parse exist only in text formats: CSV and JSON."""
         return (cls.fixed_format or getattr(config, "format", "")) in ("csv", "json")
 
+    @classmethod
+    def input_paths(cls, config: Any) -> Iterable[tuple[str, str]]:
+        return [("path", config.path)]
+
     def read(self) -> DataFrame:
         fmt = self.fixed_format or self.config.format
         dead_letters = self.context.dead_letters

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pyspark_pipeline_framework.core.settings import Settings
@@ -156,6 +156,14 @@ class Source(Component[ConfigT]):
         per micro-batch (see ``docs/streaming.md``).
         """
         return False
+
+    @classmethod
+    def input_paths(cls, config: Any) -> Iterable[tuple[str, str]]:
+        """``(config key, path)`` of the files or folders this source reads (paths, globs, URIs as written).
+
+        ``ppf run`` checks, before Spark starts, that the local ones (no scheme, or ``file:``) exist.
+        """
+        return ()
 
     def read(self) -> DataFrame:
         raise NotImplementedError(f"{type(self).__name__} must implement read(self) -> DataFrame")

@@ -144,6 +144,14 @@ def _kind_issues(spec: PipelineSpec, graph: PipelineGraph) -> list[ConfigIssue]:
                     "use on_failure = skip",
                 )
             )
+        if getattr(spec.step(name), "isolate", None) and kind == ComponentKind.SINK:
+            issues.append(
+                ConfigIssue(
+                    f"{path}.isolate",
+                    "isolate = true computes a step's output within the step, but a sink's write does that already",
+                    "remove isolate from this sink; set it on the step whose failures it should catch",
+                )
+            )
         if kind in (ComponentKind.VALIDATOR, ComponentKind.SINK) and count > 1:
             issues.append(
                 ConfigIssue(

@@ -398,7 +398,12 @@ def load_hook_plugins(
         if holds_references(plugin_settings):
             deferred.append(_DeferredPlugin(name, key, path, plugin_class, plugin_settings))
         else:
-            add(_instantiate(plugin_class, plugin_settings, key), name, path)
+            try:
+                add(_instantiate(plugin_class, plugin_settings, key), name, path)
+            except ConfigError:
+                raise
+            except Exception as exc:  # its constructor failed: a missing dependency, settings it refuses
+                issues.append(_not_set_up(name, path, exc))
 
     for name, ep in sorted(hook_entry_points().items()):
         if manager.is_blocked(name):
@@ -410,7 +415,14 @@ def load_hook_plugins(
             plugin_class = ep.load()
         except Exception as exc:
             if requested:
-                raise
+                issues.append(
+                    ConfigIssue(
+                        f"pipeline.hooks.enable_{name}",
+                        f"cannot import hook plugin {name!r}: {type(exc).__name__}: {exc}",
+                        "reinstall the distribution that provides it",
+                    )
+                )
+                continue
             loaded.problems.append(PluginProblem(name, f"{type(exc).__name__}: {exc}"))
             continue
         if not (requested or getattr(plugin_class, "autoload", False)):
@@ -418,7 +430,17 @@ def load_hook_plugins(
         build(plugin_class, name, name, f"pipeline.hooks.enable_{name}" if requested else "pipeline.hooks")
 
     for index, path in enumerate(hooks.plugins):
-        plugin_class = _import_object(path)
+        try:
+            plugin_class = _import_object(path)
+        except Exception as exc:
+            issues.append(
+                ConfigIssue(
+                    f"pipeline.hooks.plugins[{index}]",
+                    f"cannot import hook plugin {path!r}: {type(exc).__name__}: {exc}",
+                    "give the dotted path of a Hook subclass, e.g. my_package.hooks.MetricsHook",
+                )
+            )
+            continue
         name = plugin_class.plugin_name() if isinstance(plugin_class, type) and issubclass(plugin_class, Hook) else path
         if not manager.is_blocked(name):
             build(plugin_class, name, path, f"pipeline.hooks.plugins[{index}]")
@@ -435,6 +457,14 @@ def load_hook_plugins(
     if issues:
         raise ConfigError(issues)
     return loaded
+
+
+def _not_set_up(name: str, path: str, error: Exception) -> ConfigIssue:
+    return ConfigIssue(
+        path,
+        f"hook plugin {name!r} could not be set up: {type(error).__name__}: {error}",
+        "install what it needs, fix its settings, or switch it off (enable_<name> = false)",
+    )
 
 
 def holds_references(settings: Any) -> bool:
@@ -466,7 +496,13 @@ def _add_with_resolved_settings(
         for item in ready:
             pending.remove(item)
             resolved = secrets.resolve_all(item.settings, f"pipeline.hooks.{item.key}")
-            add(_instantiate(item.plugin_class, resolved, item.key), item.name, item.path)
+            try:
+                plugin = _instantiate(item.plugin_class, resolved, item.key)
+            except (ConfigError, SecretError):
+                raise
+            except Exception as exc:  # its constructor failed: a missing dependency, settings it refuses
+                raise ConfigError([_not_set_up(item.name, item.path, exc)]) from None
+            add(plugin, item.name, item.path)
             secrets.add_new_from_plugins(manager)
     return secrets
 

@@ -100,6 +100,10 @@ class StepSpec:
     #: Streaming pipelines: run this step on the stream itself instead of once per micro-batch
     #: (stateful operations: windowed aggregation or de-duplication with a watermark, stream-static joins).
     on_stream: bool = False
+    #: Compute this step's output within the step (persisted), so that a failure while computing it is
+    #: this step's, retried and tolerated by its own settings.  ``None``: isolated when the step sets
+    #: ``retry``, ``circuit_breaker`` or ``on_failure = skip | continue`` itself.
+    isolate: bool | None = None
 
 
 @attrs.frozen

@@ -143,14 +143,17 @@ def run(
 ) -> None:
     """Run a pipeline (every run is recorded in the run ledger)."""
     from pyspark_pipeline_framework.core.errors import ConfigError, EnvironmentProblem, PpfError
-    from pyspark_pipeline_framework.runner.config.preflight import validate
+    from pyspark_pipeline_framework.runner.config.preflight import check_local_inputs, validate
     from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
     from pyspark_pipeline_framework.runtime.session.logs import configure_logging
 
     progress_shown = log_format is LogFormat.auto and sys.stderr.isatty()
     configure_logging(log_format.value, log_level.value if log_level else ("warning" if progress_shown else "info"))
     try:
-        pipeline = validate(load_pipeline_file(config, override or []))
+        pipeline_file = load_pipeline_file(config, override or [])
+        pipeline = validate(pipeline_file)
+        if resume is None:  # a resumed run reads only the sources it runs again
+            check_local_inputs(pipeline, pipeline_file)
     except ConfigError as exc:
         _fail(exc)
     if log_level is None and pipeline.spec.log_level:  # the file's setting; the CLI option wins

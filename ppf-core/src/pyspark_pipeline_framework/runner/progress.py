@@ -51,7 +51,11 @@ class TerminalProgress(Hook):
         self._finish(step_name, "[green]✔[/green]", ", ".join(detail))
 
     def on_step_error(self, step_name, error) -> None:
-        self._finish(step_name, "[red]✘[/red]", f"{type(error).__name__}: {error}".splitlines()[0][:200])
+        from pyspark_pipeline_framework.core.masking import secret_masker
+        from pyspark_pipeline_framework.runtime.run.failures import describe_failure
+
+        summary = secret_masker().mask(describe_failure(error).summary)  # Spark's errors: the root cause
+        self._finish(step_name, "[red]✘[/red]", summary.splitlines()[0][:200])
 
     def _finish(self, step_name: str, mark: str, detail: str) -> None:
         with self._lock:

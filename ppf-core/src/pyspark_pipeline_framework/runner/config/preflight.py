@@ -12,8 +12,11 @@ checked, and the resolved pipeline carries a function that checks it all again i
 from __future__ import annotations
 
 import functools
+import glob
+import re
 import typing
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -107,6 +110,65 @@ def validate_raw(
         deferred=deferred,
         resolve_in_session=functools.partial(validate_raw, raw, registry, file, in_session=True) if deferred else None,
     )
+
+
+def check_local_inputs(pipeline: ResolvedPipeline, file: PipelineFile | None = None) -> None:
+    """Raise :class:`ConfigError` naming every local input path of a source that does not exist.
+
+    ``ppf run`` calls it before Spark starts (``ppf validate`` does not: CI checks files without
+    their data).  Paths with a scheme other than ``file:`` (``s3a://``, ``hdfs://``...) are left to
+    Spark, and so are paths a sink of the same pipeline writes, and Hadoop brace globs (``{a,b}``).
+    """
+    written = [
+        local
+        for step in pipeline.steps.values()
+        if step.component_class.kind == ComponentKind.SINK
+        and isinstance(getattr(step.config, "path", None), str)
+        and (local := _local_path(step.config.path)) is not None
+    ]
+    issues = []
+    for index, spec_step in enumerate(pipeline.spec.steps):
+        step = pipeline.steps.get(spec_step.name)
+        if step is None or step.component_class.kind != ComponentKind.SOURCE:
+            continue
+        for key, raw in step.component_class.input_paths(step.config):
+            local = _local_path(raw)
+            if local is None or any(local == w or w in local.parents for w in written) or _exists(local):
+                continue
+            where = "" if local.is_absolute() else f" (looked for {local.absolute()})"
+            issues.append(
+                ConfigIssue(
+                    f"pipeline.steps[{index}].config.{key}",
+                    f"input path {raw!r} does not exist{where}",
+                    "check the path; a relative path is read from the directory ppf runs in",
+                )
+            )
+    if issues:
+        raw_steps = file.raw.get("steps") if file is not None else None
+        raise ConfigError(_locate(issues, file, raw_steps))
+
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def _local_path(raw: str) -> Path | None:
+    """The local file system path of ``raw``, or ``None`` for another file system's URI."""
+    match = _SCHEME.match(raw)
+    if match is None:
+        return Path(raw)
+    if match.group(1).lower() != "file":
+        return None
+    rest = raw[match.end() :]
+    return Path("/" + rest.lstrip("/")) if rest.startswith("/") else Path(rest)
+
+
+def _exists(path: Path) -> bool:
+    text = str(path)
+    if "{" in text:  # a Hadoop brace glob, which Python's glob does not know: Spark checks it
+        return True
+    if any(char in text for char in "*?["):
+        return bool(glob.glob(text))
+    return path.exists()
 
 
 def _resolve_hook_settings(

@@ -239,12 +239,23 @@ class RunRecorder:
         }
         self.ledger.write(self.record)
 
-    def step_ended(self, result: StepResult, checkpoint: str | None = None, reused_from: str | None = None) -> None:
+    def step_ended(
+        self,
+        result: StepResult,
+        checkpoint: str | None = None,
+        reused_from: str | None = None,
+        traceback: str | None = None,
+    ) -> None:
+        """Record how a step ended; ``traceback`` is the full (masked) traceback of its error."""
         with self._lock:
-            self._step_ended(result, checkpoint, reused_from)
+            self._step_ended(result, checkpoint, reused_from, traceback)
 
-    def _step_ended(self, result: StepResult, checkpoint: str | None, reused_from: str | None) -> None:
+    def _step_ended(
+        self, result: StepResult, checkpoint: str | None, reused_from: str | None, traceback: str | None
+    ) -> None:
         entry = self.record["steps"][result.name]
+        if traceback:
+            entry["traceback"] = traceback
         entry.update(
             status=result.status.value,
             attempts=result.attempts,

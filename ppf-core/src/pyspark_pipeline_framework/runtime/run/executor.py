@@ -1,7 +1,8 @@
 """Executing a validated pipeline: steps in dependency order, independent branches in parallel.
 
 A producer read by several steps is persisted so that Spark computes it once, and unpersisted
-when its last consumer is done.  A failed step (after its retries) stops only what depends on it.
+when its last consumer is done; an isolated step (:mod:`.isolation`) computes and persists its
+output within its own attempt.  A failed step (after its retries) stops only what depends on it.
 
 A stop request (SIGTERM, SIGINT; see :mod:`.signals`) cancels the run: the run's Spark jobs (its
 job group) are cancelled, a cancelled attempt is not retried, no further step starts, and the
@@ -29,6 +30,8 @@ from pyspark_pipeline_framework.runtime.resilience.dead_letter import DeadLetter
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumePlan, RunRecorder
 from pyspark_pipeline_framework.runtime.resilience.retry import call_with_retries
 from pyspark_pipeline_framework.runtime.run.context import RunContext
+from pyspark_pipeline_framework.runtime.run.failures import describe_failure
+from pyspark_pipeline_framework.runtime.run.isolation import compute_within_step, isolated
 from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
 from pyspark_pipeline_framework.runtime.run.signals import StopSignals
 from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
@@ -80,6 +83,8 @@ class PipelineExecutor:
         self._outputs: dict[str, DataFrame | None] = {}
         self._log = context.logger
         self._persisted: set[str] = set()
+        #: Outputs of isolated steps, persisted within their step; unpersisted like shared ones.
+        self._materialized: dict[str, DataFrame] = {}
         #: Components whose output is still read downstream: released (``release()``) after that.
         self._holding: dict[str, Component] = {}
         self._recorder = recorder
@@ -87,9 +92,15 @@ class PipelineExecutor:
         #: Components that report their own figures (``step_metrics(final)``), read again at the end.
         self._reporting: dict[str, tuple[Any, StepResult]] = {}
         self._checkpoints: dict[str, str] = {}
+        #: Full (masked) tracebacks of failed steps, for the ledger.
+        self._tracebacks: dict[str, str] = {}
         #: Components prepared ahead (``prepare()``); started with the run, none before it.
         self._lookahead = Lookahead((), self._prepared_component, self._log)
         context.step_kinds = {name: step.component_class.kind for name, step in pipeline.steps.items()}
+        #: Steps whose output is computed (and persisted) within the step: see :mod:`.isolation`.
+        self._isolated = frozenset(
+            name for name, step in pipeline.steps.items() if isolated(self.spec.step(name), step.component_class.kind)
+        )
         self._step_metrics = StepMetrics(
             context,
             self.graph,
@@ -251,7 +262,9 @@ class PipelineExecutor:
             return
         self._run_component(name, result)
         if self._recorder is not None:
-            self._recorder.step_ended(result, checkpoint=self._checkpoints.get(name))
+            self._recorder.step_ended(
+                result, checkpoint=self._checkpoints.get(name), traceback=self._tracebacks.get(name)
+            )
 
     def _reuse(self, name: str, result: StepResult) -> None:
         """A step that completed in the run being resumed: not run again; its checkpoint is read if needed."""
@@ -303,14 +316,23 @@ class PipelineExecutor:
                 self._step_cancelled(step, result, error, log)
                 return
             result.status = StepStatus.FAILED
+            failure = describe_failure(error)
+            masker = secret_masker()
             # Masked here, so hooks, the ledger and the audit log all get the masked text.
-            result.error = secret_masker().mask_error(error)
+            result.error = masker.mask(failure.summary)
+            self._tracebacks[name] = masker.mask(failure.traceback)
             log.error(
                 "step_failed",
                 attempts=result.attempts,
                 duration_s=result.duration_s,
                 error=result.error,
                 on_failure=step.on_failure,
+                **({"user_frames": [masker.mask(f) for f in failure.user_frames]} if failure.user_frames else {}),
+            )
+            log.debug(
+                "step_failure_detail",
+                traceback=self._tracebacks[name],
+                **({"java_stack": masker.mask(failure.java_stack)} if failure.java_stack else {}),
             )
             self._notify("on_step_error", step_name=name, step=step, context=self.context, error=error)
             if isinstance(error, DataQualityError):
@@ -443,7 +465,8 @@ class PipelineExecutor:
                 breaker.before_call(state_changed)
 
         def before_retry(attempt: int, wait_s: float, error: Exception) -> None:
-            log.warning("step_retry", attempt=attempt, wait_s=round(wait_s, 3), error=secret_masker().mask_error(error))
+            summary = secret_masker().mask(describe_failure(error).summary)
+            log.warning("step_retry", attempt=attempt, wait_s=round(wait_s, 3), error=summary)
             self._notify(
                 "on_retry",
                 step_name=step.name,
@@ -455,12 +478,17 @@ class PipelineExecutor:
             )
 
         dead_letters = self.context.dead_letters
+        compute_now = step.name in self._isolated
 
         def attempt_once() -> Any:
             try:
                 built = component()
                 try:
                     output = built.run_step(inputs)
+                    if compute_now:
+                        output = compute_within_step(output)
+                        if output is not None and getattr(output, "is_cached", False):
+                            self._materialized[step.name] = output
                 except Exception:
                     # A cancelled attempt says nothing about the health of what the breaker guards.
                     if breaker is not None and not self._signals.requested.is_set():
@@ -489,6 +517,8 @@ class PipelineExecutor:
     # -- shared outputs ----------------------------------------------------------------------
     def _keep(self, name: str, output: Any) -> Any:
         """Persist an output read by several steps so that Spark computes it once."""
+        if name in self._materialized:
+            return output  # persisted within its step already: every consumer reads that copy
         if output is not None and len(self.graph.consumers(name)) > 1 and not getattr(output, "isStreaming", True):
             from pyspark import StorageLevel
 
@@ -501,6 +531,9 @@ class PipelineExecutor:
         if name in self._persisted and output is not None:
             output.unpersist()
             self._persisted.discard(name)
+        materialized = self._materialized.pop(name, None)
+        if materialized is not None:
+            materialized.unpersist()
         self._outputs.pop(name, None)
         component = self._holding.pop(name, None)
         if component is not None:
@@ -510,5 +543,5 @@ class PipelineExecutor:
                 self._log.warning("step_release_failed", step=name, error=f"{type(error).__name__}: {error}")
 
     def _release_all(self) -> None:
-        for name in list(self._persisted) + list(self._holding):
+        for name in list(self._persisted) + list(self._materialized) + list(self._holding):
             self._release(name)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from pyspark_pipeline_framework.core.context import RunInfo
+from pyspark_pipeline_framework.core.errors import EnvironmentProblem, PpfError
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.results import RunResult
 from pyspark_pipeline_framework.core.secrets import Secrets
@@ -15,6 +16,7 @@ from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import Breake
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
+from pyspark_pipeline_framework.runtime.run.failures import describe_failure
 from pyspark_pipeline_framework.runtime.run.signals import StopSignals
 from pyspark_pipeline_framework.runtime.run.streaming import StreamingRun
 from pyspark_pipeline_framework.runtime.session.builder import (
@@ -23,7 +25,7 @@ from pyspark_pipeline_framework.runtime.session.builder import (
     plan_session,
     with_secrets_resolved,
 )
-from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf
+from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf, spark_log_level
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -105,8 +107,25 @@ def run_pipeline(
     def make_session() -> SparkSession:
         if spark is not None:
             return spark
-        session = build_session(session_plan_for(pipeline, loaded.manager, loaded.secrets))
-        session.sparkContext.setLogLevel("WARN")
+        try:
+            plan = session_plan_for(pipeline, loaded.manager, loaded.secrets)
+        except PpfError:
+            raise
+        except Exception as exc:  # a plugin's ppf_spark_session_settings raised
+            raise EnvironmentProblem(
+                f"a plugin failed to say what the Spark session needs: {describe_failure(exc).summary}",
+                hint="reinstall or update the plugin, or switch it off",
+            ) from exc
+        try:
+            session = build_session(plan)
+        except PpfError:
+            raise
+        except Exception as exc:  # the JVM did not start, a package could not be resolved...
+            raise EnvironmentProblem(
+                f"the Spark session could not start: {describe_failure(exc).summary}",
+                hint="Spark's own messages are above; `--log-level debug` shows more",
+            ) from exc
+        session.sparkContext.setLogLevel(spark_log_level())
         return session
 
     context = RunContext(run, pipeline.spec, spark_factory=make_session, secrets=loaded.secrets)

@@ -3,9 +3,10 @@
 Plugins contribute Maven packages and Spark properties through the
 ``ppf_spark_session_settings`` hook, only for the component types the pipeline uses; ppf adds its
 own few defaults (:data:`PPF_DEFAULT_CONF`) below those.  The user's own ``spark.conf`` always
-wins over a plugin or ppf default.  ``PPF_JARS_DIR`` (or the property
-``ppf.jars.dir``) points at a local jar cache filled by ``ppf jars fetch``: packages found there
-are loaded as local jars and nothing is resolved over the network.  Secret references in
+wins over a plugin or ppf default.  Packages are loaded as local jars from the jar cache
+(:mod:`.jar_cache`; ``~/.cache/ppf/jars``, or ``PPF_JARS_DIR`` / the property ``ppf.jars.dir``,
+which ``ppf jars fetch`` fills ahead for air-gapped clusters): a package the cache lacks is
+resolved into it once, quietly, and later sessions start without resolving anything.  Secret references in
 ``spark.conf`` are resolved just before the session is built (:func:`with_secrets_resolved`).
 """
 
@@ -20,12 +21,15 @@ import attrs
 
 from pyspark_pipeline_framework.core.secrets import Secrets, is_reference
 from pyspark_pipeline_framework.core.spec import SparkSettings
+from pyspark_pipeline_framework.runtime.session.jar_cache import DEFAULT_JARS_DIR, JarFetchError, fetch
 from pyspark_pipeline_framework.runtime.session.java import require_java
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 JARS_DIR_ENV = "PPF_JARS_DIR"
+#: ``off`` leaves packages the jar cache lacks to Spark's own resolution (``spark.jars.packages``).
+JARS_CACHE_ENV = "PPF_JARS_CACHE"
 JARS_DIR_PROPERTY = "ppf.jars.dir"
 REDACTION_PROPERTY = "spark.redaction.regex"
 #: Spark's own default for spark.redaction.regex (Spark 3 and 4), kept when ppf extends it.
@@ -119,18 +123,31 @@ def build_session(plan: SessionPlan) -> SparkSession:
     conf = dict(plan.conf)
     jars_dir = conf.pop(JARS_DIR_PROPERTY, None) or os.environ.get(JARS_DIR_ENV)
     if plan.packages:
-        if jars_dir:
-            local_jars, missing = _local_jars(Path(jars_dir), plan.packages)
-            if missing:
-                conf["spark.jars.packages"] = ",".join(missing)
-            if local_jars:
-                existing = [j for j in conf.get("spark.jars", "").split(",") if j]
-                conf["spark.jars"] = ",".join(existing + [str(j) for j in local_jars])
-        else:
-            conf["spark.jars.packages"] = ",".join(plan.packages)
+        local_jars, missing = _cached_jars(Path(jars_dir) if jars_dir else DEFAULT_JARS_DIR, plan.packages)
+        if missing:  # not cached and not resolvable by ppf: Spark resolves them itself, as it would without ppf
+            conf["spark.jars.packages"] = ",".join(missing)
+        if local_jars:
+            existing = [j for j in conf.get("spark.jars", "").split(",") if j]
+            conf["spark.jars"] = ",".join(existing + [str(j) for j in local_jars])
     for key, value in conf.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
+
+
+def _cached_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], list[str]]:
+    """Jars for ``packages`` from the cache, resolving (once) into it the packages it lacks.
+
+    ``PPF_JARS_CACHE=off`` leaves the packages the cache lacks to Spark's own resolution.  A package
+    ppf cannot resolve (no network, say) is left to Spark as well, whose error then says why.
+    """
+    local_jars, missing = _local_jars(jars_dir, packages)
+    if not missing or os.environ.get(JARS_CACHE_ENV, "").lower() in ("off", "false", "0", "no"):
+        return local_jars, missing
+    try:
+        fetch(missing, jars_dir)
+    except (JarFetchError, OSError):
+        return local_jars, missing
+    return _local_jars(jars_dir, packages)
 
 
 def _local_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], list[str]]:

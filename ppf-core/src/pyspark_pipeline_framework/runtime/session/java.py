@@ -15,10 +15,27 @@ MINIMUM_JAVA = 17
 
 
 def java_executable() -> str | None:
+    """The Java Spark starts: ``$JAVA_HOME/bin/java`` when ``JAVA_HOME`` is set (as Spark's launcher does), else ``java`` on PATH."""
     home = os.environ.get("JAVA_HOME")
-    if home and (Path(home) / "bin" / "java").exists():
+    if home:
         return str(Path(home) / "bin" / "java")
     return shutil.which("java")
+
+
+def _java_home_problem(executable: str) -> EnvironmentProblem | None:
+    """The problem of a ``JAVA_HOME`` that holds no runnable ``bin/java``; ``None`` when it does or is unset."""
+    home = os.environ.get("JAVA_HOME")
+    if not home or executable != str(Path(home) / "bin" / "java"):
+        return None
+    if Path(executable).is_file() and os.access(executable, os.X_OK):
+        return None
+    what = "is not executable" if Path(executable).exists() else "does not exist"
+    on_path = shutil.which("java")
+    return EnvironmentProblem(
+        f"JAVA_HOME is {home!r}, but {executable} {what}: Spark starts the Java of JAVA_HOME",
+        hint=f"point JAVA_HOME at a Java {MINIMUM_JAVA}+ installation (the folder that contains bin/java)"
+        + (f", or unset it to use {on_path}" if on_path else ""),
+    )
 
 
 # `ppf run` checks Java before loading plugins and again when building the session: asking
@@ -56,10 +73,14 @@ def require_java() -> None:
             f"Java was not found. Spark needs Java {MINIMUM_JAVA} or newer: install it "
             "(for example `apt-get install openjdk-17-jre-headless`) or set JAVA_HOME."
         )
+    problem = _java_home_problem(executable)
+    if problem is not None:
+        raise problem
     major = java_major_version(executable)
     if major is None:
         raise EnvironmentProblem(
-            f"could not tell the version of Java at {executable}; Spark needs Java {MINIMUM_JAVA}+"
+            f"could not tell the version of Java at {executable}; Spark needs Java {MINIMUM_JAVA}+",
+            hint="check that this Java runs (`java -version`), or point JAVA_HOME at another installation",
         )
     if major < MINIMUM_JAVA:
         raise EnvironmentProblem(

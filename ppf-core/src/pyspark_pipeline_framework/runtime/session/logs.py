@@ -17,8 +17,18 @@ LOG4J_QUIET = Path(__file__).with_name("log4j2-quiet.properties")
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
+#: The level ppf logs at, as last configured: Spark's own log level follows it.
+_configured_level = "info"
+
+
+def spark_log_level() -> str:
+    """Spark's log4j level for a session ppf builds: errors only, warnings too at ppf's debug level."""
+    return "WARN" if _configured_level == "debug" else "ERROR"
+
+
 def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> None:
     """Configure structlog (and route standard-library logging through the same stream)."""
+    global _configured_level
     stream = stream or sys.stderr
     if fmt == "auto":
         fmt = "console" if stream.isatty() else "json"
@@ -27,6 +37,7 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> No
     numeric = _LEVELS.get(level.lower())
     if numeric is None:
         raise ValueError(f"unknown log level {level!r}; use one of {', '.join(_LEVELS)}")
+    _configured_level = level.lower()
     renderer = (
         structlog.dev.ConsoleRenderer(colors=stream.isatty())
         if fmt == "console"
