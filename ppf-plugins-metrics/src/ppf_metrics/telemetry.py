@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -20,7 +20,7 @@ from .prometheus import DEFAULT_FILE, STEP_FIGURES
 from .pushgateway import PushgatewaySettings
 
 if TYPE_CHECKING:
-    from opentelemetry.metrics import Counter, Gauge, Histogram
+    from opentelemetry.metrics import Counter, Histogram
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import MetricReader
     from opentelemetry.sdk.trace import TracerProvider
@@ -101,8 +101,9 @@ class RunTelemetry:
     #: Streaming runs: one record per committed micro-batch (figures from Spark's streaming progress).
     batch_duration: Histogram
     batch_figures: dict[str, Counter]
-    #: What hooks and components recorded through ``context.metrics``, by snapshot key.
-    recorded: dict[str, Histogram | Counter | Gauge]
+    #: What hooks and components recorded through ``context.metrics``, by snapshot key: histograms,
+    #: counters and synchronous gauges (whose class OpenTelemetry's API does not export yet).
+    recorded: dict[str, Any]
     #: The "file" exporter's file.
     out: IO[str] | None = None
 
