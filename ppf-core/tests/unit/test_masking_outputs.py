@@ -117,3 +117,14 @@ def test_a_traceback_the_cli_ends_in_is_printed_masked_with_its_frames_and_chain
     assert f"RuntimeError: jdbc:postgresql://db/app?password={MASK}" in err
     assert f"KeyError: 'inner {MASK}'" in err  # the cause, chained
     assert "Exception in thread w:" in err and f"ValueError: thread saw {MASK}" in err
+
+
+def test_the_terminal_progress_display_shows_a_failed_steps_error_masked_and_as_text():
+    import io
+
+    from pyspark_pipeline_framework.runner.progress import TerminalProgress
+
+    secret_masker().add(VALUE)
+    out = io.StringIO()
+    TerminalProgress(out).on_step_error("load", RuntimeError(f"[bold]login[/bold] refused: {VALUE}\nJava stack..."))
+    assert out.getvalue().strip() == f"✘ load (RuntimeError: [bold]login[/bold] refused: {MASK}) [1/0]"

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.masking import secret_masker
 
 
 class TerminalProgress(Hook):
@@ -51,7 +52,11 @@ class TerminalProgress(Hook):
         self._finish(step_name, "[green]✔[/green]", ", ".join(detail))
 
     def on_step_error(self, step_name, error) -> None:
-        self._finish(step_name, "[red]✘[/red]", f"{type(error).__name__}: {error}".splitlines()[0][:200])
+        from rich.markup import escape
+
+        # Masked before it is cut (no prefix of a secret value left); escaped: "[...]" in it is text.
+        first_line = (secret_masker().mask_error(error).splitlines() or [""])[0][:200]
+        self._finish(step_name, "[red]✘[/red]", escape(first_line))
 
     def _finish(self, step_name: str, mark: str, detail: str) -> None:
         with self._lock:
