@@ -179,7 +179,7 @@ class MetricsHook(Hook[MetricsSettings]):
                     telemetry.step_figures[key].add(value, attributes)
         run_status = "succeeded" if result.succeeded else "failed"
         telemetry.run_duration.record(result.duration_s, {"ppf.pipeline": pipeline_name, "ppf.status": run_status})
-        recorded = context.metrics.snapshot()
+        recorded = context.metrics.snapshot() if getattr(context, "metrics", None) is not None else {}
         for key, instrument in telemetry.recorded.items():
             for name, value in (recorded.get(key) or {}).items():
                 attributes = {"ppf.pipeline": pipeline_name, "ppf.name": name}
