@@ -8,7 +8,7 @@ MERGE = {
     "numTargetRowsInserted": "2",
     "numTargetRowsUpdated": "1",
     "numTargetRowsDeleted": "0",
-    "numOutputBytes": "1234",
+    "numTargetBytesAdded": "1234",
 }
 RESULT = {"num_affected_rows": 3, "num_inserted_rows": 2, "num_updated_rows": 1, "num_deleted_rows": 0}
 
@@ -22,4 +22,4 @@ def test_another_writers_commit_or_a_skipped_merge_gives_no_figure():
     assert _bytes_if_same(RESULT, "MERGE", {**MERGE, "numTargetRowsInserted": "5"}) is None  # another merge
     skipped = {"num_affected_rows": 0, "num_inserted_rows": 0, "num_updated_rows": 0, "num_deleted_rows": 0}
     assert _bytes_if_same(skipped, "MERGE", MERGE) is None
-    assert _bytes_if_same(RESULT, "MERGE", {k: v for k, v in MERGE.items() if k != "numOutputBytes"}) is None
+    assert _bytes_if_same(RESULT, "MERGE", {k: v for k, v in MERGE.items() if k != "numTargetBytesAdded"}) is None

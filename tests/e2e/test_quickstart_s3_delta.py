@@ -181,7 +181,7 @@ def test_quick_start_loads_then_merges_changed_and_new_users(project, s3):
         for family in text_string_to_metric_families((project / ".ppf/metrics/user-etl.prom").read_text())
         for sample in family.samples
     }
-    merged_bytes = int(commit_info(s3, commits(s3)[-1])["operationMetrics"]["numOutputBytes"])
+    merged_bytes = int(commit_info(s3, commits(s3)[-1])["operationMetrics"]["numTargetBytesAdded"])
     assert exported[("ppf_step_bytes_written", "load-warehouse")] == merged_bytes > 0
     assert exported[("ppf_step_rows_written", "load-warehouse")] == 2
     assert exported[("ppf_run_succeeded", None)] == 1

@@ -2,9 +2,11 @@
 
 Spark's task output metrics do not see the files a MERGE writes (Delta runs those jobs under its
 own job descriptions), so ppf's ``bytes_written`` of a merging sink would be 0.  Delta records
-what every commit wrote in the commit itself (``operationMetrics.numOutputBytes``);
-``DeltaTable.history(1)`` reads the latest commit file on the driver and returns it as a local
-DataFrame, whose ``collect`` starts no Spark job.  The merge's own result (the rows it inserted,
+what every commit wrote in the commit itself (a MERGE's ``operationMetrics.numTargetBytesAdded``:
+the bytes of the files it added);
+``DeltaTable.history(1)`` reads the latest commit file on the driver; reading it back costs one
+small Spark job (measured in ``tests/test_delta_sink.py``; which of the two collects starts it is
+not yet pinned down).  The merge's own result (the rows it inserted,
 updated and deleted, also a local DataFrame) tells whether that latest commit is this merge's:
 when another writer committed in between, or Delta skipped the merge because this step's
 transaction had committed already (a retried attempt), the figure is left unknown rather than
@@ -42,9 +44,9 @@ def merge_output_bytes(table: DeltaTable, outcome: DataFrame | None) -> int | No
 
 
 def _bytes_if_same(result: dict[str, Any], operation: str, metrics: dict[str, str]) -> int | None:
-    if operation != "MERGE" or "numOutputBytes" not in metrics:
+    if operation != "MERGE" or "numTargetBytesAdded" not in metrics:
         return None
     for column, metric in _SAME_ROWS.items():
         if column in result and str(result[column]) != metrics.get(metric, "0"):
             return None  # another commit than this merge's
-    return int(metrics["numOutputBytes"])
+    return int(metrics["numTargetBytesAdded"])
