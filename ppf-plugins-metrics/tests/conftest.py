@@ -19,3 +19,9 @@ def _default_structlog():
     structlog.reset_defaults()
     yield
     structlog.configure(**saved)
+
+
+@pytest.fixture(autouse=True)
+def _in_a_fresh_directory(tmp_path, monkeypatch):
+    """The metrics hook writes `.ppf/metrics/<pipeline>.prom` under the working directory by default."""
+    monkeypatch.chdir(tmp_path)

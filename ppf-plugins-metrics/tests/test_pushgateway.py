@@ -105,6 +105,29 @@ def test_a_successful_run_pushes_step_gauges_under_job_and_pipeline(gateway):
     assert success.value > 0
 
 
+def test_what_hooks_recorded_through_context_metrics_is_pushed_too(gateway):
+    from pyspark_pipeline_framework.core import Hook
+
+    class Counting(Hook):
+        def after_step(self, step_name, context):
+            context.metrics.increment("steps.done")
+            context.metrics.gauge(f"last.{step_name}", 1.5)
+
+    assert run(numbers_pipeline("orders-counted", hooks=hooks(gateway.url)), Counting()).succeeded
+    pushed = {
+        (s.name, s.labels["name"]): s.value
+        for name in ("ppf_counter", "ppf_gauge")
+        for s in gateway.samples(name)
+        if s.labels.get("pipeline") == "orders-counted"
+    }
+    assert pushed == {
+        ("ppf_counter", "steps.done"): 3,
+        ("ppf_gauge", "last.read"): 1.5,
+        ("ppf_gauge", "last.check"): 1.5,
+        ("ppf_gauge", "last.store"): 1.5,
+    }
+
+
 def test_a_failed_run_leaves_the_last_success_timestamp_unchanged(gateway):
     def last_success():
         return [

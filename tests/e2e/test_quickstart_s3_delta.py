@@ -110,10 +110,14 @@ def commits(s3) -> list[str]:
     return [k for k in s3.keys("warehouse", "users/_delta_log/") if k.endswith(".json")]
 
 
-def commit_operation(s3, key: str) -> str:
+def commit_info(s3, key: str) -> dict:
     body = s3.client().get_object(Bucket="warehouse", Key=key)["Body"].read().decode()
     actions = [json.loads(line) for line in body.splitlines() if line.strip()]
-    return next(a["commitInfo"]["operation"] for a in actions if "commitInfo" in a)
+    return next(a["commitInfo"] for a in actions if "commitInfo" in a)
+
+
+def commit_operation(s3, key: str) -> str:
+    return commit_info(s3, key)["operation"]
 
 
 def test_fixture_is_the_product_readme_quick_start_verbatim():
@@ -168,6 +172,19 @@ def test_quick_start_loads_then_merges_changed_and_new_users(project, s3):
     assert commit_operation(s3, commits(s3)[-1]) == "MERGE"
     audit = [json.loads(line) for line in (project / ".ppf/audit.jsonl").read_text().splitlines()]
     assert [a["status"] for a in audit if a["event"] == "run"] == ["succeeded", "succeeded"]
+    # `enable_metrics = true` alone: the last run's figures beside the audit log, in Prometheus'
+    # text format; the merge's bytes are those Delta recorded in its commit.
+    from prometheus_client.parser import text_string_to_metric_families
+
+    exported = {
+        (sample.name, sample.labels.get("step")): sample.value
+        for family in text_string_to_metric_families((project / ".ppf/metrics/user-etl.prom").read_text())
+        for sample in family.samples
+    }
+    merged_bytes = int(commit_info(s3, commits(s3)[-1])["operationMetrics"]["numTargetBytesAdded"])
+    assert exported[("ppf_step_bytes_written", "load-warehouse")] == merged_bytes > 0
+    assert exported[("ppf_step_rows_written", "load-warehouse")] == 2
+    assert exported[("ppf_run_succeeded", None)] == 1
 
 
 def test_quick_start_with_s3_endpoint_down_names_the_path_and_writes_nothing(project, s3):

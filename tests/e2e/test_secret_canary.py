@@ -3,11 +3,14 @@
 One canary value is stored in OpenBao (Vault), in moto's Secrets Manager, in an environment
 variable, in an age ciphertext and in a SOPS file.  A pipeline reads it through all five schemes in
 a step's config, through Secrets Manager in ``spark.conf`` and through SOPS in a hook plugin's
-settings, with the audit log, OpenLineage events, the run ledger and Spark's event log on.  It
-runs once successfully and once with the component failing with the value in its error message.
-The component and the hook prove they received the right value (by its hash); then stdout,
-stderr and every file the runs wrote (audit, lineage, ledger, event log, outputs), and the output
-of ``ppf plan`` and ``ppf validate``, are scanned for the canary raw, URL-encoded, base64 and hex.
+settings, with every output on: the JSON log, the audit log, OpenLineage events, the metrics
+plugin (spans and metrics exported to a file, and its default Prometheus file), the run ledger and
+Spark's event log.  It runs once successfully, its first attempt failing with the value in its
+error message and retried, and once failing for good with the value in its message.  The
+component and the hook prove they received the right value (by its hash); then stdout, stderr and
+every file the runs wrote (audit, lineage, telemetry, Prometheus, ledger, event log, outputs), and
+the output of ``ppf plan``, ``ppf validate`` and ``ppf runs show``, are scanned for the canary raw,
+URL-encoded, base64 and hex.
 """
 
 from __future__ import annotations
@@ -52,12 +55,16 @@ class CanaryConfig(SourceConfig):
 
 
 class CanarySource(Source[CanaryConfig]):
+    attempts = 0
+
     def read(self):
         c = self.config
         given = [c.from_vault, c.from_secrets_manager, c.from_env, c.from_age, c.from_sops,
                  self.context.spark.conf.get("spark.ppf.canary")]
         Path("component-received.txt").write_text(" ".join(digest(v) for v in given))
-        if c.fail:
+        type(self).attempts += 1
+        self.context.metrics.increment("canary.attempts")
+        if c.fail or type(self).attempts == 1:  # the first attempt always fails: the retry policy retries it
             raise RuntimeError(f"login refused for password {c.from_vault} (url-encoded: {c.from_env})")
         return self.context.spark.createDataFrame([(1, "ok")], "id INT, status STRING")
 
@@ -167,7 +174,9 @@ def canary_project(stores, tmp_path):
                 from_sops = "secret://sops/{sops_file}#canary"
                 expected_sha256 = "{hashlib.sha256(canary.encode()).hexdigest()}"
                 fail = ${{?CANARY_FAIL}}
-            }} }}
+              }}
+              retry {{ max_attempts = 2, initial_delay = "10ms" }}
+            }}
             {{ name = "store", type = ParquetSink, config {{ path = "out/checked", mode = overwrite }} }}
           ]
           hooks {{
@@ -182,6 +191,8 @@ def canary_project(stores, tmp_path):
             audit_log {{ path = "audit.jsonl" }}
             enable_lineage = true
             lineage {{ transport {{ type = "file", log_file_path = "lineage.jsonl", append = true }} }}
+            enable_metrics = true   # its Prometheus file by default, and spans and metrics to a file
+            metrics {{ exporter = "file", file_path = "telemetry.jsonl" }}
           }}
         }}
     """)
@@ -201,6 +212,8 @@ def test_the_canary_reaches_every_component_and_appears_nowhere(canary_project):
     assert good.returncode == 0, good.stderr[-3000:]
     assert (folder / "component-received.txt").read_text().split() == [digest] * 6  # five schemes and spark.conf
     assert (folder / "hook-received.txt").read_text() == digest
+    retried = [json.loads(line) for line in good.stderr.splitlines() if '"step_retry"' in line]
+    assert [e["error"] for e in retried] == ["RuntimeError: login refused for password *** (url-encoded: ***)"]
     outputs.append(good)
 
     bad = ppf(
@@ -208,6 +221,8 @@ def test_the_canary_reaches_every_component_and_appears_nowhere(canary_project):
     )
     assert bad.returncode == 1, bad.stderr[-3000:]
     assert "RuntimeError: login refused for password *** (url-encoded: ***)" in bad.stderr
+    events = {json.loads(line)["event"] for line in bad.stderr.splitlines() if line.startswith("{")}
+    assert {"step_retry", "step_failed", "step_summary"} <= events
     outputs.append(bad)
 
     for command in (
@@ -235,14 +250,24 @@ def test_the_canary_reaches_every_component_and_appears_nowhere(canary_project):
     event_logs = [
         p for p in written if (folder / "events") in p.parents and b'"SparkListenerEnvironmentUpdate"' in p.read_bytes()
     ]
-    assert {"audit.jsonl", "lineage.jsonl"} <= kinds and len(event_logs) == 2  # one per run
+    assert {"audit.jsonl", "lineage.jsonl", "telemetry.jsonl", "canary.prom"} <= kinds and len(event_logs) == 2
     assert len(list((folder / "ledger").glob("*.json"))) == 2
     leaks = {str(path.relative_to(folder)): hits(path.read_bytes(), forms) for path in written}
     assert not {path: found for path, found in leaks.items() if found}
-    # The scans looked at the right things: the failure is in the ledger, audit and lineage (masked),
-    # and Spark's event log lists the property with its value redacted.
-    for record in ("audit.jsonl", "lineage.jsonl"):
-        assert "login refused for password ***" in (folder / record).read_text()
+    # The scans looked at the right things: the failure is in the ledger, audit, lineage and the
+    # spans (retry events, exception events with their stack trace: masked), `ppf runs show`
+    # prints it, and Spark's event log lists the property with its value redacted.
+    for record in ("audit.jsonl", "lineage.jsonl", "telemetry.jsonl"):
+        assert "login refused for password ***" in (folder / record).read_text(), record
+    assert "login refused for password ***" in "".join(p.read_text() for p in (folder / "ledger").glob("*.json"))
+    assert "login refused for password ***" in outputs[5].stdout  # ppf runs show last: the failed run
+    spans = [json.loads(line) for line in (folder / "telemetry.jsonl").read_text().splitlines()]
+    step_events = [e for span in spans if span.get("name") == "step check" for e in span["events"]]
+    assert [e["name"] for e in step_events] == ["retry", "retry", "exception"]
+    assert "exception.stacktrace" in step_events[-1]["attributes"]
+    assert (
+        'ppf_counter{pipeline="canary",name="canary.attempts"} 2.0' in (folder / ".ppf/metrics/canary.prom").read_text()
+    )
     environment = next(
         json.loads(line)
         for path in event_logs

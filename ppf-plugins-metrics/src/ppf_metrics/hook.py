@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark_pipeline_framework.core import Hook, StepStatus, secret_masker
 
 from .background import InBackground
+from .prometheus import write_run_file
 from .pushgateway import push_run
 from .telemetry import MetricsSettings, RunTelemetry, require_exporter_package
 
@@ -43,8 +44,15 @@ class MetricsHook(Hook[MetricsSettings]):
     can carry the step's final row counts (``ppf.step.rows_out``...): a lazy step's rows are
     counted by a later write.
 
-    With ``pushgateway { url = ... }`` the run's figures are also pushed to a Prometheus
-    Pushgateway when it ends (:mod:`.pushgateway`).
+    What hooks and components record through ``context.metrics`` is exported too, when the run
+    ends (attributes ``ppf.pipeline``, ``ppf.name``): ``ppf.timer.duration`` (histogram, seconds),
+    ``ppf.row_count`` and ``ppf.gauge`` (gauges), ``ppf.counter`` (counter).
+
+    Where it all goes: by default the run's figures are written in Prometheus' text format to
+    ``prometheus_file`` (``.ppf/metrics/<pipeline>.prom``, :mod:`.prometheus`), and spans and
+    OpenTelemetry metrics go wherever ``exporter`` says (nowhere by default).  With
+    ``pushgateway { url = ... }`` the figures are also pushed to a Prometheus Pushgateway when
+    the run ends (:mod:`.pushgateway`).
 
     ``span_exporter`` and ``metric_reader`` add destinations besides the configured exporter, for
     tests (OpenTelemetry's in-memory exporter and reader) or an application's own telemetry.
@@ -155,6 +163,7 @@ class MetricsHook(Hook[MetricsSettings]):
 
     # -- the end of the run ----------------------------------------------------------------------
     def pipeline_end(self, pipeline_name: str, context: Any, result: Any) -> None:
+        from opentelemetry.metrics import Counter, Histogram
         from opentelemetry.trace import Status, StatusCode
 
         telemetry = self._telemetry.result()
@@ -172,6 +181,16 @@ class MetricsHook(Hook[MetricsSettings]):
             "succeeded" if result.succeeded else ("cancelled" if getattr(result, "cancelled", False) else "failed")
         )
         telemetry.run_duration.record(result.duration_s, {"ppf.pipeline": pipeline_name, "ppf.status": run_status})
+        recorded = context.metrics.snapshot() if getattr(context, "metrics", None) is not None else {}
+        for key, instrument in telemetry.recorded.items():
+            for name, value in (recorded.get(key) or {}).items():
+                attributes = {"ppf.pipeline": pipeline_name, "ppf.name": name}
+                if isinstance(instrument, Counter):
+                    instrument.add(value, attributes)
+                elif isinstance(instrument, Histogram):
+                    instrument.record(value, attributes)
+                else:
+                    instrument.set(value, attributes)
 
         with self._lock:
             succeeded, self._succeeded_spans = self._succeeded_spans, {}
@@ -195,10 +214,11 @@ class MetricsHook(Hook[MetricsSettings]):
             self._run_span = None
         # A batch process may exit right after the run: push everything out now, once.  Shutting
         # down (rather than leaving it to exit) also stops a second export at interpreter exit.
-        telemetry.tracer_provider.shutdown()
-        telemetry.meter_provider.shutdown()
+        telemetry.shutdown()
+        if self.settings.prometheus_file is not None:
+            write_run_file(self.settings.prometheus_file, pipeline_name, result, recorded, context.logger)
         if self.settings.pushgateway is not None:
-            push_run(self.settings.pushgateway, pipeline_name, result, context.logger)
+            push_run(self.settings.pushgateway, pipeline_name, result, context.logger, recorded)
 
 
 def _figures(metrics: Any) -> dict[str, int | float]:

@@ -9,20 +9,16 @@ A push never fails the pipeline: errors are logged, and the HTTP call is bounded
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from pyspark_pipeline_framework.core import Seconds
 
+from .prometheus import run_registry
+
 if TYPE_CHECKING:
-    from prometheus_client import CollectorRegistry
-
     from pyspark_pipeline_framework.core import RunResult
-
-#: Step figures of ``StepResult.metrics`` pushed as gauges ``ppf_step_<key>``, when Spark reported them.
-STEP_FIGURES = ("rows_in", "rows_out", "rows_written", "rows_quarantined", "bytes_written")
 
 
 @attrs.frozen
@@ -39,45 +35,15 @@ class PushgatewaySettings:
     timeout: Seconds = Seconds(5.0)
 
 
-def run_registry(pipeline_name: str, result: RunResult, now: float | None = None) -> CollectorRegistry:
-    """The gauges of one run: per step, per run, and the last-success timestamp if it succeeded."""
-    from prometheus_client import CollectorRegistry, Gauge
-
-    now = time.time() if now is None else now
-    registry = CollectorRegistry()
-    step_gauges = {
-        "duration_seconds": Gauge(
-            "ppf_step_duration_seconds", "Wall time of a step, all attempts", ["step"], registry=registry
-        ),
-        "attempts": Gauge("ppf_step_attempts", "Attempts a step took", ["step"], registry=registry),
-        "succeeded": Gauge(
-            "ppf_step_succeeded", "1 if the step succeeded, else 0", ["step", "status"], registry=registry
-        ),
-    }
-    figures = {
-        key: Gauge(f"ppf_step_{key}", f"Step figure {key} as Spark reported it", ["step"], registry=registry)
-        for key in STEP_FIGURES
-    }
-    for step in result.steps:
-        step_gauges["duration_seconds"].labels(step.name).set(step.duration_s)
-        step_gauges["attempts"].labels(step.name).set(step.attempts)
-        step_gauges["succeeded"].labels(step.name, step.status.value).set(1 if step.status.value == "succeeded" else 0)
-        for key, gauge in figures.items():
-            value = step.metrics.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                gauge.labels(step.name).set(value)
-    Gauge("ppf_run_duration_seconds", "Wall time of the run", registry=registry).set(result.duration_s)
-    Gauge("ppf_run_succeeded", "1 if the run succeeded, else 0", registry=registry).set(1 if result.succeeded else 0)
-    Gauge("ppf_run_last_run_timestamp_seconds", "When the last run ended", registry=registry).set(now)
-    if result.succeeded:
-        Gauge("ppf_run_last_success_timestamp_seconds", "When the last successful run ended", registry=registry).set(
-            now
-        )
-    return registry
-
-
-def push_run(settings: PushgatewaySettings, pipeline_name: str, result: RunResult, log: Any) -> bool:
-    """Push the run's gauges; ``False`` (and a warning) if the Pushgateway could not be reached."""
+def push_run(
+    settings: PushgatewaySettings,
+    pipeline_name: str,
+    result: RunResult,
+    log: Any,
+    recorded: dict[str, Any] | None = None,
+) -> bool:
+    """Push the run's gauges (:func:`.prometheus.run_registry`, with ``recorded``: a ``context.metrics``
+    snapshot); ``False`` (and a warning) if the Pushgateway could not be reached."""
     from prometheus_client import pushadd_to_gateway
 
     grouping_key = {**settings.grouping_key, "pipeline": pipeline_name}
@@ -85,7 +51,7 @@ def push_run(settings: PushgatewaySettings, pipeline_name: str, result: RunResul
         pushadd_to_gateway(
             settings.url,
             job=settings.job,
-            registry=run_registry(pipeline_name, result),
+            registry=run_registry(pipeline_name, result, recorded),
             grouping_key=grouping_key,
             timeout=settings.timeout,
         )

@@ -2,18 +2,22 @@
 
 Each run gets providers of its own rather than OpenTelemetry's global ones, so ppf neither takes
 over an application's telemetry set-up nor leaks spans between runs in one process.  With no
-``exporter`` setting nothing leaves the process.
+``exporter`` setting no OpenTelemetry data leaves the process; the run's figures still reach the
+Prometheus text file (``prometheus_file``, see :mod:`.prometheus`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from pyspark_pipeline_framework.core import ConfigError, ConfigIssue, HookSettings
 
-from .pushgateway import STEP_FIGURES, PushgatewaySettings
+from .prometheus import DEFAULT_FILE, STEP_FIGURES
+from .pushgateway import PushgatewaySettings
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import Counter, Histogram
@@ -29,9 +33,16 @@ INSTRUMENTATION = "ppf_metrics"
 class MetricsSettings(HookSettings):
     """``hooks { metrics { ... } }``; every key is optional."""
 
-    #: Where spans and metrics go: "none" (the default: recorded, never sent), "console"
-    #: (printed to stdout at the end of the run) or "otlp" (needs ppf-plugins-metrics[otlp]).
-    exporter: Literal["none", "console", "otlp"] = "none"
+    #: The run's figures in Prometheus' text format, replaced at the end of every run
+    #: (node_exporter's textfile collector reads such files); ``{pipeline}`` is the pipeline's
+    #: name.  ``null`` writes no file.
+    prometheus_file: str | None = DEFAULT_FILE
+    #: Where OpenTelemetry spans and metrics go: "none" (the default: recorded, never sent),
+    #: "console" (printed to stdout at the end of the run), "file" (JSON lines appended to
+    #: ``file_path``) or "otlp" (needs ppf-plugins-metrics[otlp]).
+    exporter: Literal["none", "console", "file", "otlp"] = "none"
+    #: exporter = "file": the file spans and metrics are appended to, one JSON object a line.
+    file_path: str | None = None
     #: The OpenTelemetry service.name resource attribute.
     service_name: str = "ppf"
     #: OTLP endpoint; OpenTelemetry's OTEL_EXPORTER_OTLP_ENDPOINT applies when unset.
@@ -39,13 +50,22 @@ class MetricsSettings(HookSettings):
     #: Push each finished run's figures to a Prometheus Pushgateway (see :mod:`.pushgateway`).
     pushgateway: PushgatewaySettings | None = None
 
+    def check(self) -> Iterable[tuple[str, str]]:
+        if self.exporter == "file" and not self.file_path:
+            yield "file_path", 'exporter = "file" needs the file to write to, e.g. file_path = "telemetry.jsonl"'
+        if self.file_path and self.exporter != "file":
+            yield "file_path", f'only applies with exporter = "file" (exporter is {self.exporter!r})'
+        if self.prometheus_file is not None and not self.prometheus_file.strip():
+            yield "prometheus_file", "is empty; give a file name, or null to write no file"
+
 
 def build_providers(
     settings: MetricsSettings,
     span_exporter: SpanExporter | None = None,
     metric_reader: MetricReader | None = None,
-) -> tuple[TracerProvider, MeterProvider]:
-    """Providers exporting as ``settings`` say, plus the given exporter and reader (tests, embedding)."""
+) -> tuple[TracerProvider, MeterProvider, IO[str] | None]:
+    """Providers exporting as ``settings`` say, plus the given exporter and reader (tests, embedding),
+    and the file the "file" exporter writes to (closed by :meth:`RunTelemetry.shutdown`)."""
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
@@ -53,17 +73,17 @@ def build_providers(
 
     resource = Resource.create({"service.name": settings.service_name})
     readers: list[MetricReader] = [] if metric_reader is None else [metric_reader]
-    configured_span_exporter, configured_reader = _exporters(settings)
+    configured_span_exporter, configured_reader, out = _exporters(settings)
     if configured_reader is not None:
         readers.append(configured_reader)
 
     tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
-    if configured_span_exporter is not None:
+    if configured_span_exporter is not None:  # batched: a step never waits for an export
         tracer_provider.add_span_processor(BatchSpanProcessor(configured_span_exporter))
     if span_exporter is not None:
         tracer_provider.add_span_processor(SimpleSpanProcessor(span_exporter))
     # The hook shuts both down when the run ends; an exit handler would export a second time.
-    return tracer_provider, MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False)
+    return tracer_provider, MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False), out
 
 
 @attrs.frozen
@@ -81,6 +101,18 @@ class RunTelemetry:
     #: Streaming runs: one record per committed micro-batch (figures from Spark's streaming progress).
     batch_duration: Histogram
     batch_figures: dict[str, Counter]
+    #: What hooks and components recorded through ``context.metrics``, by snapshot key: histograms,
+    #: counters and synchronous gauges (whose class OpenTelemetry's API does not export yet).
+    recorded: dict[str, Any]
+    #: The "file" exporter's file.
+    out: IO[str] | None = None
+
+    def shutdown(self) -> None:
+        """Export everything once and stop (an exit handler would export a second time)."""
+        self.tracer_provider.shutdown()
+        self.meter_provider.shutdown()
+        if self.out is not None:
+            self.out.close()
 
     @classmethod
     def build(
@@ -89,7 +121,7 @@ class RunTelemetry:
         span_exporter: SpanExporter | None = None,
         metric_reader: MetricReader | None = None,
     ) -> RunTelemetry:
-        tracer_provider, meter_provider = build_providers(settings, span_exporter, metric_reader)
+        tracer_provider, meter_provider, out = build_providers(settings, span_exporter, metric_reader)
         meter = meter_provider.get_meter(INSTRUMENTATION)
         return cls(
             tracer_provider=tracer_provider,
@@ -120,6 +152,17 @@ class RunTelemetry:
                 key: meter.create_counter(f"ppf.micro_batch.{key}", unit=unit, description=description)
                 for key, unit, description in MICRO_BATCH_FIGURES
             },
+            recorded={
+                "durations": meter.create_histogram(
+                    "ppf.timer.duration", unit="s", description="Seconds measured by a context.metrics timer"
+                ),
+                "row_counts": meter.create_gauge(
+                    "ppf.row_count", unit="{row}", description="Rows recorded with context.metrics.record_row_count"
+                ),
+                "counters": meter.create_counter("ppf.counter", description="A context.metrics counter"),
+                "gauges": meter.create_gauge("ppf.gauge", description="The last value of a context.metrics gauge"),
+            },
+            out=out,
         )
 
 
@@ -151,21 +194,33 @@ def require_exporter_package(settings: MetricsSettings) -> None:
         ) from None
 
 
-def _exporters(settings: MetricsSettings) -> tuple[SpanExporter | None, MetricReader | None]:
+def _exporters(settings: MetricsSettings) -> tuple[SpanExporter | None, MetricReader | None, IO[str] | None]:
     from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 
     # Metrics are pushed once, by force_flush at the end of the run; a batch job has no use for
     # periodic exports, so the interval is simply longer than any run.
     once = 24 * 3600 * 1000
     if settings.exporter == "none":
-        return None, None
-    if settings.exporter == "console":
+        return None, None, None
+    if settings.exporter in ("console", "file"):
         from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
         from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
-        return ConsoleSpanExporter(), PeriodicExportingMetricReader(
-            ConsoleMetricExporter(), export_interval_millis=once
+        if settings.exporter == "console":
+            return (
+                ConsoleSpanExporter(),
+                PeriodicExportingMetricReader(ConsoleMetricExporter(), export_interval_millis=once),
+                None,
+            )
+        path = Path(str(settings.file_path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        out = path.open("a", encoding="utf-8")
+        to_file = ConsoleSpanExporter(out=out, formatter=lambda span: span.to_json(indent=None) + "\n")
+        reader = PeriodicExportingMetricReader(
+            ConsoleMetricExporter(out=out, formatter=lambda data: data.to_json(indent=None) + "\n"),
+            export_interval_millis=once,
         )
+        return to_file, reader, out
     require_exporter_package(settings)
     from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -173,4 +228,4 @@ def _exporters(settings: MetricsSettings) -> tuple[SpanExporter | None, MetricRe
     endpoint = settings.otlp_endpoint
     spans = OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces") if endpoint else OTLPSpanExporter()
     metrics = OTLPMetricExporter(endpoint=f"{endpoint.rstrip('/')}/v1/metrics") if endpoint else OTLPMetricExporter()
-    return spans, PeriodicExportingMetricReader(metrics, export_interval_millis=once)
+    return spans, PeriodicExportingMetricReader(metrics, export_interval_millis=once), None

@@ -4,7 +4,8 @@
 ppf writes passes through :meth:`SecretMasker.mask` first: the structlog processor and the
 standard-library logging filter (:func:`mask_log_event`, :class:`MaskingFilter`), the error
 strings of step results (what hooks, the ledger, the audit log and lineage see), the ledger
-writer and the audit sinks.  A value is masked in the forms in which it usually leaks: as
+writer, the audit sinks, and the tracebacks Python prints for an uncaught exception
+(:func:`masked_traceback`, :func:`install_masking_excepthooks`).  A value is masked in the forms in which it usually leaks: as
 written, URL-encoded (``quote`` and ``quote_plus``), JSON-escaped, base64 (standard and
 URL-safe, with and without padding) and hex (either case).  Values shorter than
 :data:`MIN_LENGTH` are not masked: masking ``"1"`` everywhere would garble every number.
@@ -18,7 +19,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 import threading
+import traceback
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -132,8 +135,31 @@ class MaskingFilter:
             record.msg = _MASKER.mask(record.getMessage())
             record.args = None
             if record.exc_info:
-                import traceback
-
                 record.exc_text = _MASKER.mask("".join(traceback.format_exception(*record.exc_info)))
                 record.exc_info = None
         return True
+
+
+def masked_traceback(error: BaseException) -> str:
+    """The traceback Python would print for ``error`` (chained exceptions included), masked."""
+    return _MASKER.mask("".join(traceback.format_exception(error)))
+
+
+def install_masking_excepthooks() -> None:
+    """Tracebacks of uncaught exceptions, in the main thread and in others, printed masked.
+
+    The command line installs them: an exception nobody caught may quote a resolved value.
+    """
+
+    def main_thread(exc_type: type[BaseException], error: BaseException, tb: Any) -> None:
+        sys.stderr.write(_MASKER.mask("".join(traceback.format_exception(exc_type, error, tb))))
+
+    def other_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit or args.exc_value is None:
+            return
+        name = args.thread.name if args.thread is not None else threading.get_ident()
+        text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+        sys.stderr.write(f"Exception in thread {name}:\n{_MASKER.mask(text)}")
+
+    sys.excepthook = main_thread
+    threading.excepthook = other_thread

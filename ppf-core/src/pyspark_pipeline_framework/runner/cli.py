@@ -506,13 +506,25 @@ def jars_fetch(
 
 def main() -> None:
     """Entry point of the ``ppf`` script."""
-    app()
+    _run_app()
 
 
 def run_alias() -> None:
     """Entry point of ``ppf-run``, the compatible name of ``ppf run``."""
     sys.argv = [sys.argv[0], "run", *sys.argv[1:]]
-    app()
+    _run_app()
+
+
+def _run_app() -> None:
+    """The Typer app, with every traceback it ends in printed masked (it may quote a resolved secret)."""
+    from pyspark_pipeline_framework.core.masking import install_masking_excepthooks, masked_traceback
+
+    install_masking_excepthooks()  # other threads; Typer puts its own hook in place for the main one
+    try:
+        app()
+    except Exception as error:  # what no command turned into a message: a bug, shown as Python would
+        sys.stderr.write(masked_traceback(error))
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

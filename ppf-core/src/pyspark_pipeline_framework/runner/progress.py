@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.masking import secret_masker
 
 
 class TerminalProgress(Hook):
@@ -51,11 +52,15 @@ class TerminalProgress(Hook):
         self._finish(step_name, "[green]✔[/green]", ", ".join(detail))
 
     def on_step_error(self, step_name, error) -> None:
-        from pyspark_pipeline_framework.core.masking import secret_masker
+        from rich.markup import escape
+
         from pyspark_pipeline_framework.runtime.run.failures import describe_failure
 
-        summary = secret_masker().mask(describe_failure(error).summary)  # Spark's errors: the root cause
-        self._finish(step_name, "[red]✘[/red]", summary.splitlines()[0][:200])
+        # Spark's errors reduced to their root cause; masked before it is cut (no prefix of a secret
+        # value left); escaped: "[...]" in it is text.
+        summary = secret_masker().mask(describe_failure(error).summary)
+        first_line = (summary.splitlines() or [""])[0][:200]
+        self._finish(step_name, "[red]✘[/red]", escape(first_line))
 
     def _finish(self, step_name: str, mark: str, detail: str) -> None:
         with self._lock:

@@ -28,6 +28,7 @@ from pyspark_pipeline_framework.core.dag import PipelineGraph
 from pyspark_pipeline_framework.core.dead_letters import CORRUPT_RECORD_COLUMN
 from pyspark_pipeline_framework.core.durations import parse_duration
 from pyspark_pipeline_framework.core.errors import PpfError
+from pyspark_pipeline_framework.core.masking import secret_masker
 from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline, ResolvedStep
 from pyspark_pipeline_framework.core.results import SUMMARY_METRICS, RunResult, StepResult, StepStatus
 from pyspark_pipeline_framework.core.secrets import Secrets
@@ -151,7 +152,7 @@ class StreamingRun:
 
     def _notify(self, hook: str, **kwargs: Any) -> None:
         def report(plugin: str, error: BaseException) -> None:
-            self._log.warning("hook_failed", hook=hook, plugin=plugin, error=f"{type(error).__name__}: {error}")
+            self._log.warning("hook_failed", hook=hook, plugin=plugin, error=secret_masker().mask_error(error))
 
         self.plugins.notify(hook, report, **kwargs)
 
@@ -260,8 +261,9 @@ class StreamingRun:
     def _step_failed(self, name: str, error: BaseException, message: str) -> None:
         result = self._results[name]
         result.status = StepStatus.FAILED
-        result.error = message
-        self._log.error("step_failed", step=name, error=message)
+        # Masked here, as the batch executor masks its steps' errors: hooks and the ledger get this text.
+        result.error = secret_masker().mask(message)
+        self._log.error("step_failed", step=name, error=result.error)
         self._notify("on_step_error", step_name=name, step=self.spec.step(name), context=self.context, error=error)
 
     # -- micro-batches -----------------------------------------------------------------------
@@ -399,7 +401,8 @@ class StreamingRun:
             state.failure = error
             if not any(self._results[n].status is StepStatus.FAILED for n in state.query.batch_steps):
                 self._step_failed(state.query.step, error, f"query {state.query.name} failed: {error}")
-            self._log.error("query_failed", query=state.query.name, error=str(error).splitlines()[0][:500])
+            first_line = secret_masker().mask(str(error)).splitlines()[0][:500]  # masked whole, then cut
+            self._log.error("query_failed", query=state.query.name, error=first_line)
         if self._failed_state() is not None:
             self._stop_all()
 
@@ -452,7 +455,9 @@ class StreamingRun:
                 try:
                     state.handle.stop()
                 except Exception as error:
-                    self._log.warning("query_stop_failed", query=state.query.name, error=str(error)[:300])
+                    self._log.warning(
+                        "query_stop_failed", query=state.query.name, error=secret_masker().mask(str(error))[:300]
+                    )
 
     def _report_progress(self) -> None:
         """Committed micro-batches from Spark's own progress reports, to the hooks and the run ledger."""
