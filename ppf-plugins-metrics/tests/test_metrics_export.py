@@ -17,13 +17,8 @@ from structlog.testing import capture_logs
 
 from ppf_metrics import MetricsHook
 from pyspark_pipeline_framework.core import Hook, Source, SourceConfig, secret_masker
-from pyspark_pipeline_framework.core.context import RunInfo
 from pyspark_pipeline_framework.core.errors import ConfigError
-from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-from pyspark_pipeline_framework.runtime.run.context import RunContext
-from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
-from pyspark_pipeline_framework.testing import InlineRegistry
+from pyspark_pipeline_framework.testing import InlineRegistry, run_without_spark, validate_pipeline
 
 VALUE = "metrics-canary/Pa55+word="
 
@@ -63,7 +58,7 @@ class QuickStartHook(Hook):
 
 def pipeline(name: str = "api pull", *, hooks: dict | None = None, **config):
     ApiSource.attempts = 0
-    return validate_raw(
+    return validate_pipeline(
         {
             "name": name,
             "steps": [
@@ -82,9 +77,8 @@ def pipeline(name: str = "api pull", *, hooks: dict | None = None, **config):
 
 def run(validated, *plugins):
     """Run with the metrics plugin found through its entry point (``enable_metrics = true``)."""
-    manager = load_hook_plugins(validated.spec.hooks, plugins, settings=validated.hook_settings).manager
     with capture_logs() as logs:
-        result = PipelineExecutor(validated, RunContext(RunInfo(validated.spec.name)), manager).run()
+        result = run_without_spark(validated, plugins=plugins)
     return result, logs
 
 
