@@ -171,6 +171,7 @@ class FileSink(Sink[FileSinkConfig]):
 
 def _fixed(base: type, fmt: str, doc: str) -> type:
     """A format-specific variant: its config has no `format` key, so none can contradict it."""
+    config: type
     if base is FileSource:
         config = CsvSourceConfig if fmt == "csv" else PathSourceConfig
     else:

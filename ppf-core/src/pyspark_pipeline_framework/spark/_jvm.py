@@ -128,7 +128,7 @@ def first_lines(spark: Any, path: str, encoding: str, count: int) -> tuple[str, 
         stream = codec.createInputStream(stream)
     reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, encoding))
     try:
-        lines = []
+        lines: list[str] = []
         while len(lines) < count:
             line = reader.readLine()
             if line is None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from pyspark_pipeline_framework.core.component import ComponentKind
+from pyspark_pipeline_framework.core.component import ComponentKind, Source
 from pyspark_pipeline_framework.core.dag import PipelineGraph, build_graph
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.hook import Hook
@@ -123,13 +123,13 @@ def check_local_inputs(pipeline: ResolvedPipeline, file: PipelineFile | None = N
         local
         for step in pipeline.steps.values()
         if step.component_class.kind == ComponentKind.SINK
-        and isinstance(getattr(step.config, "path", None), str)
-        and (local := _local_path(step.config.path)) is not None
+        and isinstance(sink_path := getattr(step.config, "path", None), str)
+        and (local := _local_path(sink_path)) is not None
     ]
     issues = []
     for index, spec_step in enumerate(pipeline.spec.steps):
         step = pipeline.steps.get(spec_step.name)
-        if step is None or step.component_class.kind != ComponentKind.SOURCE:
+        if step is None or not issubclass(step.component_class, Source):
             continue
         for key, raw in step.component_class.input_paths(step.config):
             local = _local_path(raw)

@@ -284,7 +284,7 @@ class RunRecorder:
             if step.metrics:  # final only now: lazy outputs are counted by later writes
                 entry["metrics"] = dict(step.metrics)
         self.record.update(finished_at=_now(), status=result.status, exit_code=int(result.exit_code))
-        if result.cancelled:
+        if result.cancelled_by is not None:
             self.record["reason"] = f"cancelled by {signal.Signals(result.cancelled_by).name}"
         if result.succeeded:
             self._remove_checkpoints()

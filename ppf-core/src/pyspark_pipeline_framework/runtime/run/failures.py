@@ -63,9 +63,9 @@ def _framework_roots() -> tuple[str, ...]:
     """Folders of ppf and of Spark's Python side: never the user's code, wherever they are installed."""
     roots = {str(Path(__file__).resolve().parents[2])}  # the pyspark_pipeline_framework package
     for name in ("pyspark", "py4j"):
-        module = sys.modules.get(name)
-        if module is not None and getattr(module, "__file__", None):
-            roots.add(str(Path(module.__file__).resolve().parent))
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if file:
+            roots.add(str(Path(file).resolve().parent))
     return tuple(sorted(roots))
 
 
