@@ -9,7 +9,6 @@ import attrs
 
 from pyspark_pipeline_framework.core import Sink, SinkConfig
 
-from .commit_metrics import merge_output_bytes
 from .merge_source import checked_merge_source
 from .target import check_path_or_table, describe, existing_table
 from .transaction import WriteTransaction
@@ -85,12 +84,6 @@ class DeltaSink(Sink[DeltaSinkConfig]):
 
     #: The table found by :meth:`prepare`, used by the first attempt only (a retry looks again).
     _prepared_target: DeltaTable | None = None
-    #: Bytes the last merge wrote, from Delta's commit (:mod:`.commit_metrics`); ``None``: not a merge, or unknown.
-    _merged_bytes: int | None = None
-
-    def step_metrics(self, final: bool = False) -> dict[str, int]:
-        """A merge's ``bytes_written``, from Delta's record of its commit (Spark's task metrics miss it)."""
-        return {} if self._merged_bytes is None else {"bytes_written": self._merged_bytes}
 
     def prepare(self) -> None:
         # Finding the table lists its log (an S3 LIST and GETs): done while earlier steps run.
@@ -177,10 +170,7 @@ class DeltaSink(Sink[DeltaSinkConfig]):
         if config.merge_schema:
             builder = builder.withSchemaEvolution()
         with WriteTransaction.for_component(self.context, self.step_name).for_dml(spark):
-            outcome = builder.execute()
-        written = merge_output_bytes(target, outcome)
-        if written is not None:  # unknown after a retry whose merge Delta skipped: the first commit is the step's
-            self._merged_bytes = written
+            builder.execute()
 
     def _guarded(self, df: DataFrame) -> DataFrame:
         if not self.config.check_unique_keys:

@@ -3,7 +3,9 @@
 Spark already counts what every write task writes (``outputBytes``, ``outputRecords`` of a
 stage); its status store keeps them for the Spark UI and REST API.  The executor tags a step's
 jobs with the run's job group and the description ``"<pipeline>: <step>"``, so the stages of
-the jobs with that description are the step's.  Reading them costs a few calls to the driver's
+the jobs with that description are the step's, and so are those of the jobs a library runs on the
+step's behalf under a description built on it (Delta's MERGE writes its files in jobs described
+``"Delta: <pipeline>: <step>: Writing modified data ..."``).  Reading them costs a few calls to the driver's
 JVM (:mod:`pyspark_pipeline_framework.spark._jvm`) and no Spark job.  The store is filled from
 Spark's listener bus, so we wait (bounded) for the bus to drain; if it does not, or the store is
 unavailable (Spark Connect), the figures are reported as missing.  Sinks that write outside
@@ -13,6 +15,7 @@ report ``0`` bytes: that is Spark's figure.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -48,7 +51,7 @@ def written_output(
         found = False
         for job_id in sc.statusTracker().getJobIdsForGroup(job_group):
             job = store.job(job_id)
-            if not job.description().isDefined() or job.description().get() != description:
+            if not job.description().isDefined() or not of_step(job.description().get(), description):
                 continue
             if job_id in earlier_jobs or job.status().toString() != "SUCCEEDED":
                 continue
@@ -63,6 +66,16 @@ def written_output(
         return WrittenOutput(total_bytes, total_records) if found else None
     except Exception:
         return None
+
+
+def of_step(job_description: str, step_description: str) -> bool:
+    """Whether a job described ``job_description`` ran for the step described ``step_description``.
+
+    Its own description, or one a library built on it: a prefix (``"Delta: "``) and a suffix after
+    ``": "`` or ``" - "``, which is how Spark libraries nest what they do inside the caller's description.
+    """
+    pattern = rf"(?:^|: ){re.escape(step_description)}(?:$|: | - )"
+    return re.search(pattern, job_description) is not None
 
 
 def drain_listener_bus(spark: Any) -> bool:
