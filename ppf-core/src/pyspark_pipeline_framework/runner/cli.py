@@ -33,6 +33,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    # Sub-commands inherit the help option names from this context.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 components_app = typer.Typer(help="List and describe the installed components.", no_args_is_help=True)
 app.add_typer(components_app, name="components")
@@ -81,7 +83,9 @@ LedgerOption = Annotated[
     Optional[Path],
     typer.Option("--ledger-dir", help="The run ledger directory (default: $PPF_LEDGER_DIR or .ppf/runs)."),
 ]
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The pipeline file (HOCON).")]
+ConfigOption = Annotated[
+    Optional[Path], typer.Option("--config", "-c", help="The pipeline file (HOCON); the same as giving FILE.")
+]
 OverrideOption = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -120,7 +124,10 @@ def _echo_notes(pipeline) -> None:
 
 @app.command()
 def run(
-    config: ConfigOption,
+    file: Annotated[
+        Optional[Path], typer.Argument(metavar="FILE", help="The pipeline file (HOCON).", show_default=False)
+    ] = None,
+    config: ConfigOption = None,
     override: OverrideOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the plan; start no Spark.")] = False,
     log_format: Annotated[LogFormat, typer.Option(help="Log lines as console text or JSON.")] = LogFormat.auto,
@@ -141,6 +148,7 @@ def run(
     ledger_dir: LedgerOption = None,
 ) -> None:
     """Run a pipeline (every run is recorded in the run ledger)."""
+    config = _one_pipeline_file(file, config)
     from pyspark_pipeline_framework.core.errors import ConfigError, EnvironmentProblem, PpfError
     from pyspark_pipeline_framework.runner.config.preflight import validate
     from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
@@ -189,6 +197,17 @@ def run(
     raise typer.Exit(int(result.exit_code))
 
 
+def _one_pipeline_file(argument: Optional[Path], option: Optional[Path]) -> Path:
+    """The file given as ``FILE`` (like ``validate`` and ``plan``) or as ``--config`` (the compatible spelling)."""
+    if argument is None and option is None:
+        raise typer.BadParameter("give the pipeline file: `ppf run FILE` (or --config FILE)", param_hint="FILE")
+    if argument is not None and option is not None and argument != option:
+        raise typer.BadParameter(
+            f"two pipeline files given: {argument} and --config {option}; give one", param_hint="FILE"
+        )
+    return argument or option  # type: ignore[return-value]  # one of them is set
+
+
 def _ledger_dir(option: Optional[Path]) -> Path:
     import os
 
@@ -228,9 +247,12 @@ def runs_list(
             )
         )
         return
-    for r in records:
-        resumed = f"  (resumes {r['resumed_from']})" if r.get("resumed_from") else ""
-        typer.echo(f"{r['run_id']}  {r.get('pipeline')}  {r.get('status')}  exit={r.get('exit_code')}{resumed}")
+    if not records:
+        typer.echo(f"no runs recorded in {_ledger_dir(ledger_dir)}")
+        return
+    from pyspark_pipeline_framework.runner.run_table import run_table
+
+    typer.echo(run_table(records))
 
 
 @runs_app.command("show")
@@ -502,9 +524,13 @@ def main() -> None:
 
 
 def run_alias() -> None:
-    """Entry point of ``ppf-run``, the compatible name of ``ppf run``."""
-    sys.argv = [sys.argv[0], "run", *sys.argv[1:]]
-    app()
+    """Entry point of ``ppf-run``, the compatible name of ``ppf run``: the ``run`` command on its own.
+
+    Called as a command of its own (not as ``ppf run``), its usage line reads ``ppf-run [OPTIONS]``.
+    """
+    _working_directory_importable()  # the group's callback, which a lone command does not run
+    command = typer.main.get_command(app).commands["run"]  # type: ignore[attr-defined]  # a click Group
+    command.main(prog_name="ppf-run", help_option_names=["-h", "--help"])
 
 
 if __name__ == "__main__":
