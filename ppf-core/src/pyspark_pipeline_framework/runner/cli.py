@@ -46,8 +46,28 @@ secrets_app = typer.Typer(help="Encrypt values for secret://age/ references, and
 app.add_typer(secrets_app, name="secrets")
 
 
+def _print_version(value: bool) -> None:
+    if not value:
+        return
+    from pyspark_pipeline_framework.runner.doctor import version_lines
+
+    typer.echo("\n".join(version_lines()))
+    raise typer.Exit()
+
+
 @app.callback()
-def _working_directory_importable() -> None:
+def _working_directory_importable(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            expose_value=False,
+            callback=_print_version,
+            help="Print the versions of ppf, Python, pyspark and Java, and exit.",
+        ),
+    ] = False,
+) -> None:
     # Runs once before every command; see the module docstring.
     import os
 
@@ -385,6 +405,23 @@ def plan(
     }[format]
     typer.echo(render(pipeline))
     _echo_notes(pipeline)
+
+
+@app.command()
+def doctor(
+    format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
+) -> None:
+    """Check the installation: versions, plugins (compatible? importable?), the jar cache. Starts no Spark.
+
+    Exits 2 when something is broken (a plugin that does not fit this ppf-core or fails to import,
+    no Java, no pyspark); warnings alone exit 0.
+    """
+    from pyspark_pipeline_framework.runner.doctor import diagnose, render_text
+
+    report = diagnose()
+    typer.echo(json.dumps(report.to_dict(), indent=2) if format is OutputFormat.json else render_text(report))
+    if report.broken:
+        raise typer.Exit(EXIT_USAGE)
 
 
 @components_app.command("list")

@@ -125,6 +125,22 @@ def read_manifest(jars_dir: Path) -> dict[str, list[str]]:
     return listed
 
 
+def cached_packages(jars_dir: Path, packages: Iterable[str]) -> dict[str, bool]:
+    """Whether the cache holds each package, by the rule sessions use: every jar its manifest line lists."""
+    listed = read_manifest(jars_dir)
+    return {
+        package: (package in listed and all((jars_dir / name).is_file() for name in listed[package]))
+        or _single_jar(jars_dir, package).is_file()
+        for package in packages
+    }
+
+
+def _single_jar(jars_dir: Path, coordinate: str) -> Path:
+    # A jar dropped into the cache by hand, without a manifest line: <artifact>-<version>.jar
+    _group, artifact, version = [*coordinate.split(":"), "", ""][:3]
+    return jars_dir / f"{artifact}-{version}.jar"
+
+
 def fetch(packages: Iterable[str], jars_dir: Path) -> dict[str, list[str]]:
     """Copy each package's jars into ``jars_dir`` and record them in its manifest."""
     jars_dir.mkdir(parents=True, exist_ok=True)
