@@ -109,7 +109,7 @@ def diagnose() -> Report:
     findings: list[Finding] = []
     environment = _environment(findings)
     distributions = _distributions(findings, environment.ppf)
-    jars_dir, packages = _jar_packages(findings)
+    jars_dir, packages = _jar_packages(findings, [d.name for d in distributions if not d.compatible])
     return Report(environment, distributions, jars_dir, packages, list(dict.fromkeys(findings)))
 
 
@@ -334,12 +334,12 @@ def _import_failure(
     )
 
 
-def _jar_packages(findings: list[Finding]) -> tuple[str, list[JarPackage]]:
+def _jar_packages(findings: list[Finding], incompatible: list[str]) -> tuple[str, list[JarPackage]]:
     from pyspark_pipeline_framework.runner.jars import DEFAULT_JARS_DIR, cached_packages, installed_plugin_packages
 
     jars_dir = Path(os.environ.get("PPF_JARS_DIR") or DEFAULT_JARS_DIR)
     try:
-        packages = installed_plugin_packages()
+        packages = installed_plugin_packages(leave_out=incompatible)
     except Exception as exc:  # a broken plugin (reported above, by name) stops the listing
         findings.append(
             Finding(

@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,12 @@ class JarFetchError(PpfError, RuntimeError):
     """A package could not be resolved; the message says which and why."""
 
 
-def installed_plugin_settings() -> list[Mapping[str, Any]]:
-    """What every installed plugin asks of a Spark session, as if a pipeline used all components."""
-    from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+def installed_plugin_settings(leave_out: Collection[str] = ()) -> list[Mapping[str, Any]]:
+    """What every installed plugin asks of a Spark session, as if a pipeline used all components.
+
+    The distributions named in ``leave_out`` are not imported (``ppf doctor``'s incompatible ones).
+    """
+    from pyspark_pipeline_framework.core.plugins import hook_entry_points, load_hook_plugins
     from pyspark_pipeline_framework.core.registry import ComponentRegistry
     from pyspark_pipeline_framework.core.spec import HooksSettings
 
@@ -42,16 +45,23 @@ def installed_plugin_settings() -> list[Mapping[str, Any]]:
     types = []
     for name in registry.names():
         try:
-            types.append(registry.entry(name).load())
+            entry = registry.entry(name)
+            if entry.distribution not in leave_out:
+                types.append(entry.load())
         except Exception:
             continue
-    manager = load_hook_plugins(HooksSettings()).manager
+    switched_off = {
+        name: False
+        for name, ep in hook_entry_points().items()
+        if getattr(ep, "dist", None) is not None and ep.dist.metadata["Name"] in leave_out  # type: ignore[union-attr]
+    }
+    manager = load_hook_plugins(HooksSettings(enabled=switched_off)).manager
     return [a for a in manager.hook.ppf_spark_session_settings(component_types=types, steps=[]) if a]
 
 
-def installed_plugin_packages() -> list[str]:
+def installed_plugin_packages(leave_out: Collection[str] = ()) -> list[str]:
     packages: list[str] = []
-    for answer in installed_plugin_settings():
+    for answer in installed_plugin_settings(leave_out):
         for package in answer.get("packages", ()):
             if package not in packages:
                 packages.append(str(package))
