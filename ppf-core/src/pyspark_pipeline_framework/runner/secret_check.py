@@ -51,7 +51,7 @@ def check_references(pipeline: ResolvedPipeline) -> list[ReferenceCheck]:
     if not found:
         return []
     try:
-        loaded = load_hook_plugins(pipeline.spec.hooks)
+        loaded = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings)
     except SecretError as exc:  # a hook setting's reference: the plugin that needs it cannot be built
         message = secret_masker().mask_error(exc)
         failed_path = str(exc).split(":", 1)[0]
