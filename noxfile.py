@@ -186,7 +186,7 @@ from pathlib import Path
 from ppf_aws.testing import moto_s3_server
 from ppf_vault.testing import openbao_dev_server
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.core.spec import HooksSettings
+from pyspark_pipeline_framework.testing import load_and_validate
 with openbao_dev_server() as bao, moto_s3_server() as moto:
     bao.client().secrets.kv.v2.create_or_update_secret(path="wheels", secret={"password": "from-openbao"})
     moto.create_secret("wheels", json.dumps({"password": "from-moto"}))
@@ -203,7 +203,8 @@ with openbao_dev_server() as bao, moto_s3_server() as moto:
     assert done.returncode == 0 and "3 secret references resolved" in done.stdout, done
     assert "from-openbao" not in done.stdout + done.stderr and "from-moto" not in done.stdout + done.stderr
     os.environ.update(VAULT_TOKEN=bao.root_token, SM_KEY="testing")
-    secrets = load_hook_plugins(HooksSettings(settings=hooks)).secrets
+    pipeline = load_and_validate(folder / "p.conf")  # the plugins' settings structured, as a run does
+    secrets = load_hook_plugins(pipeline.spec.hooks, settings=pipeline.hook_settings).secrets
     assert secrets.resolve("secret://vault/wheels#password") == "from-openbao"
     assert secrets.resolve("secret://aws-sm/wheels#password") == "from-moto"
     print("secrets OK: a Vault reference (OpenBao) and a Secrets Manager reference (moto) from the wheels")
