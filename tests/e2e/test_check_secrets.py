@@ -70,3 +70,27 @@ def test_plain_validate_contacts_no_secret_store(tmp_path):
     path = write(tmp_path)
     done, _ = probe("validate", path, cwd=tmp_path, env={})
     assert done.returncode == 0 and "OK (2 steps)" in done.stdout and "secret" not in done.stdout
+
+
+def test_a_hook_plugin_with_typed_settings_gets_them_structured(tmp_path):
+    # `hooks { age { ... } }` is an AgeSettings: the plugins are built from pre-flight's structured settings.
+    from pyrage import x25519
+
+    from pyspark_pipeline_framework.encryption.age import encrypt
+
+    key = x25519.Identity.generate()
+    (tmp_path / "key.txt").write_text(f"{key}\n", encoding="utf-8")
+    reference = encrypt("age-c4n4ry", [str(key.to_public())])
+    (tmp_path / "pipeline.conf").write_text(
+        f"""
+        pipeline {{
+          name = "typed-hook-settings"
+          steps = [ {{ name = "extract", type = "CsvSource", config {{ path = "in.csv", options {{ password = "{reference}" }} }} }} ]
+          hooks {{ age {{ identity_files = ["key.txt"], identity_env = "PPF_E2E_NO_AGE_KEYS" }} }}
+        }}
+        """,
+        encoding="utf-8",
+    )
+    done, facts = probe("validate", "--check-secrets", "pipeline.conf", cwd=tmp_path)
+    assert facts["exit"] == 0, done.stderr
+    assert "1 secret references resolved" in done.stdout and "age-c4n4ry" not in done.stdout + done.stderr

@@ -18,11 +18,13 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyspark_pipeline_framework.core.errors import PpfError
 
 EXIT_USAGE = 2
@@ -34,6 +36,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    # Sub-commands inherit the help option names from this context.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 components_app = typer.Typer(help="List and describe the installed components.", no_args_is_help=True)
 app.add_typer(components_app, name="components")
@@ -45,8 +49,28 @@ secrets_app = typer.Typer(help="Encrypt values for secret://age/ references, and
 app.add_typer(secrets_app, name="secrets")
 
 
+def _print_version(value: bool) -> None:
+    if not value:
+        return
+    from pyspark_pipeline_framework.runner.doctor import version_lines
+
+    typer.echo("\n".join(version_lines()))
+    raise typer.Exit()
+
+
 @app.callback()
-def _working_directory_importable() -> None:
+def _working_directory_importable(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            expose_value=False,
+            callback=_print_version,
+            help="Print the versions of ppf, Python, pyspark and Java, and exit.",
+        ),
+    ] = False,
+) -> None:
     # Runs once before every command; see the module docstring.
     import os
 
@@ -82,7 +106,9 @@ LedgerOption = Annotated[
     Optional[Path],
     typer.Option("--ledger-dir", help="The run ledger directory (default: $PPF_LEDGER_DIR or .ppf/runs)."),
 ]
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The pipeline file (HOCON).")]
+ConfigOption = Annotated[
+    Optional[Path], typer.Option("--config", "-c", help="The pipeline file (HOCON); the same as giving FILE.")
+]
 OverrideOption = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -121,7 +147,10 @@ def _echo_notes(pipeline) -> None:
 
 @app.command()
 def run(
-    config: ConfigOption,
+    file: Annotated[
+        Optional[Path], typer.Argument(metavar="FILE", help="The pipeline file (HOCON).", show_default=False)
+    ] = None,
+    config: ConfigOption = None,
     override: OverrideOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the plan; start no Spark.")] = False,
     log_format: Annotated[LogFormat, typer.Option(help="Log lines as console text or JSON.")] = LogFormat.auto,
@@ -142,6 +171,7 @@ def run(
     ledger_dir: LedgerOption = None,
 ) -> None:
     """Run a pipeline (every run is recorded in the run ledger)."""
+    config = _one_pipeline_file(file, config)
     from pyspark_pipeline_framework.core.errors import ConfigError, EnvironmentProblem, PpfError
     from pyspark_pipeline_framework.runner.config.preflight import check_local_inputs, validate
     from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
@@ -193,6 +223,17 @@ def run(
     raise typer.Exit(int(result.exit_code))
 
 
+def _one_pipeline_file(argument: Optional[Path], option: Optional[Path]) -> Path:
+    """The file given as ``FILE`` (like ``validate`` and ``plan``) or as ``--config`` (the compatible spelling)."""
+    if argument is None and option is None:
+        raise typer.BadParameter("give the pipeline file: `ppf run FILE` (or --config FILE)", param_hint="FILE")
+    if argument is not None and option is not None and argument != option:
+        raise typer.BadParameter(
+            f"two pipeline files given: {argument} and --config {option}; give one", param_hint="FILE"
+        )
+    return argument or option  # type: ignore[return-value]  # one of them is set
+
+
 def _ledger_dir(option: Optional[Path]) -> Path:
     import os
 
@@ -234,9 +275,12 @@ def runs_list(
             )
         )
         return
-    for r in records:
-        resumed = f"  (resumes {r['resumed_from']})" if r.get("resumed_from") else ""
-        typer.echo(f"{r['run_id']}  {r.get('pipeline')}  {r.get('status')}  exit={r.get('exit_code')}{resumed}")
+    if not records:
+        typer.echo(f"no runs recorded in {_ledger_dir(ledger_dir)}")
+        return
+    from pyspark_pipeline_framework.runner.run_table import run_table
+
+    typer.echo(run_table(records))
 
 
 @runs_app.command("show")
@@ -371,6 +415,23 @@ def plan(
     }[format]
     typer.echo(render(pipeline))
     _echo_notes(pipeline)
+
+
+@app.command()
+def doctor(
+    format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
+) -> None:
+    """Check the installation: versions, plugins (compatible? importable?), the jar cache. Starts no Spark.
+
+    Exits 2 when something is broken (a plugin that does not fit this ppf-core or fails to import,
+    no Java, no pyspark); warnings alone exit 0.
+    """
+    from pyspark_pipeline_framework.runner.doctor import diagnose, render_text
+
+    report = diagnose()
+    typer.echo(json.dumps(report.to_dict(), indent=2) if format is OutputFormat.json else render_text(report))
+    if report.broken:
+        raise typer.Exit(EXIT_USAGE)
 
 
 @components_app.command("list")
@@ -510,18 +571,26 @@ def main() -> None:
 
 
 def run_alias() -> None:
-    """Entry point of ``ppf-run``, the compatible name of ``ppf run``."""
-    sys.argv = [sys.argv[0], "run", *sys.argv[1:]]
-    _run_app()
+    """Entry point of ``ppf-run``, the compatible name of ``ppf run``: the ``run`` command on its own.
+
+    Called as a command of its own (not as ``ppf run``), its usage line reads ``ppf-run [OPTIONS]``.
+    """
+
+    def run_command() -> None:
+        _working_directory_importable()  # the group's callback, which a lone command does not run
+        command = typer.main.get_command(app).commands["run"]  # type: ignore[attr-defined]  # a click Group
+        command.main(prog_name="ppf-run", help_option_names=["-h", "--help"])
+
+    _run_app(run_command)
 
 
-def _run_app() -> None:
+def _run_app(entry: Callable[[], Any] = app) -> None:
     """The Typer app, with every traceback it ends in printed masked (it may quote a resolved secret)."""
     from pyspark_pipeline_framework.core.masking import install_masking_excepthooks, masked_traceback
 
     install_masking_excepthooks()  # other threads; Typer puts its own hook in place for the main one
     try:
-        app()
+        entry()
     except Exception as error:  # what no command turned into a message: a bug, shown as Python would
         sys.stderr.write(masked_traceback(error))
         raise SystemExit(1) from None

@@ -11,7 +11,8 @@ Spark loads its own copies first anyway.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pyspark_pipeline_framework.runtime.session.jar_cache import (
@@ -32,6 +33,7 @@ __all__ = [
     "SPARK_IVY_CACHE",
     "JarFetchError",
     "artifact_name",
+    "cached_packages",
     "fetch",
     "installed_plugin_packages",
     "installed_plugin_settings",
@@ -41,9 +43,12 @@ __all__ = [
 ]
 
 
-def installed_plugin_settings() -> list[Mapping[str, Any]]:
-    """What every installed plugin asks of a Spark session, as if a pipeline used all components."""
-    from pyspark_pipeline_framework.core.plugins import load_hook_plugins
+def installed_plugin_settings(leave_out: Collection[str] = ()) -> list[Mapping[str, Any]]:
+    """What every installed plugin asks of a Spark session, as if a pipeline used all components.
+
+    The distributions named in ``leave_out`` are not imported (``ppf doctor``'s incompatible ones).
+    """
+    from pyspark_pipeline_framework.core.plugins import hook_entry_points, load_hook_plugins
     from pyspark_pipeline_framework.core.registry import ComponentRegistry
     from pyspark_pipeline_framework.core.spec import HooksBlock
 
@@ -51,17 +56,40 @@ def installed_plugin_settings() -> list[Mapping[str, Any]]:
     types = []
     for name in registry.names():
         try:
-            types.append(registry.entry(name).load())
+            entry = registry.entry(name)
+            if entry.distribution not in leave_out:
+                types.append(entry.load())
         except Exception:
             continue
-    manager = load_hook_plugins(HooksBlock()).manager
+    switched_off = {
+        name: False
+        for name, ep in hook_entry_points().items()
+        if getattr(ep, "dist", None) is not None and ep.dist.metadata["Name"] in leave_out  # type: ignore[union-attr]
+    }
+    manager = load_hook_plugins(HooksBlock(enabled=switched_off)).manager
     return [a for a in manager.hook.ppf_spark_session_settings(component_types=types, steps=[]) if a]
 
 
-def installed_plugin_packages() -> list[str]:
+def installed_plugin_packages(leave_out: Collection[str] = ()) -> list[str]:
     packages: list[str] = []
-    for answer in installed_plugin_settings():
+    for answer in installed_plugin_settings(leave_out):
         for package in answer.get("packages", ()):
             if package not in packages:
                 packages.append(str(package))
     return packages
+
+
+def cached_packages(jars_dir: Path, packages: Iterable[str]) -> dict[str, bool]:
+    """Whether the cache holds each package, by the rule sessions use: every jar its manifest line lists."""
+    listed = read_manifest(jars_dir)
+    return {
+        package: (package in listed and all((jars_dir / name).is_file() for name in listed[package]))
+        or _single_jar(jars_dir, package).is_file()
+        for package in packages
+    }
+
+
+def _single_jar(jars_dir: Path, coordinate: str) -> Path:
+    # A jar dropped into the cache by hand, without a manifest line: <artifact>-<version>.jar
+    _group, artifact, version = [*coordinate.split(":"), "", ""][:3]
+    return jars_dir / f"{artifact}-{version}.jar"

@@ -40,23 +40,31 @@ def _java_home_problem(executable: str) -> EnvironmentProblem | None:
 
 # `ppf run` checks Java before loading plugins and again when building the session: asking
 # each executable once per process saves a JVM start (`java -version`) on every run.
-@functools.cache
-def java_major_version(executable: str) -> int | None:
-    # A JDK's `release` file names its version: reading it costs nothing, `java -version` a JVM start.
+def java_release_version(executable: str) -> str | None:
+    """The version a JDK's ``release`` file names (``17.0.15``): read without starting a JVM."""
     release = Path(executable).resolve().parent.parent / "release"
     if release.is_file():
         match = re.search(r'^JAVA_VERSION="([^"]+)"', release.read_text(errors="replace"), re.MULTILINE)
         if match:
-            return _major(match.group(1))
+            return match.group(1)
+    return None
+
+
+@functools.cache
+def java_major_version(executable: str) -> int | None:
+    # Reading the `release` file costs nothing, `java -version` a JVM start.
+    released = java_release_version(executable)
+    if released is not None:
+        return major_version(released)
     try:
         out = subprocess.run([executable, "-version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
     match = re.search(r'version "([^"]+)"', out.stderr + out.stdout)
-    return _major(match.group(1)) if match else None
+    return major_version(match.group(1)) if match else None
 
 
-def _major(version: str) -> int | None:
+def major_version(version: str) -> int | None:
     """17 for "17.0.15" or "17", 8 for the old "1.8.0_392" spelling."""
     match = re.match(r"(\d+)(?:\.(\d+))?", version)
     if not match:

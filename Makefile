@@ -1,0 +1,32 @@
+# Developer commands: each target calls a nox session (noxfile.py), so `make` and CI run the same thing.
+# `make check` = lint, typecheck and the whole test suite.  nox: python3 -m pip install nox
+NOX ?= python3 -m nox
+
+.PHONY: install-dev test test-unit test-spark test-cov lint format typecheck check
+
+install-dev:  ## a development virtualenv in .venv: every distribution editable, the test and lint tools
+	$(NOX) -s dev
+
+test:  ## the whole suite: unit, Spark and end-to-end tests
+	$(NOX) -s tests
+
+test-unit:  ## the tests that need no JVM
+	$(NOX) -s unit
+
+test-spark:  ## the tests that run Spark
+	$(NOX) -s spark
+
+test-cov:  ## the whole suite with coverage; the report in htmlcov/
+	$(NOX) -s cov
+
+lint:  ## ruff (lint and format check) and the layer contract (import-linter)
+	$(NOX) -s lint
+
+format:  ## ruff's fixes and ruff format
+	$(NOX) -s format
+
+typecheck:  ## mypy on the public packages
+	$(NOX) -s typecheck
+
+check:  ## everything CI checks
+	$(NOX) -s lint typecheck tests
