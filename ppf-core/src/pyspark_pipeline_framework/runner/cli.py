@@ -365,6 +365,33 @@ def plan(
     _echo_notes(pipeline)
 
 
+class SchemaFormat(StrEnum):
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def schema(
+    format: Annotated[
+        SchemaFormat,
+        typer.Option("--format", help="json: the JSON Schema for editors and CI; markdown: the component reference."),
+    ] = SchemaFormat.json,
+    distribution: Annotated[
+        Optional[list[str]],
+        typer.Option("--distribution", "-d", help="markdown: only the components of this distribution. Repeatable."),
+    ] = None,
+) -> None:
+    """Print a JSON Schema (draft 2020-12) of the pipeline file, with every installed component, check and hook."""
+    if format is SchemaFormat.markdown:
+        from pyspark_pipeline_framework.runner.reference import component_reference
+
+        typer.echo(component_reference(distributions=distribution or None), nl=False)
+        return
+    from pyspark_pipeline_framework.runner.schema import pipeline_schema
+
+    typer.echo(json.dumps(pipeline_schema(), indent=2))
+
+
 @components_app.command("list")
 def components_list(
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
