@@ -244,7 +244,7 @@ def _component_defs(builder: SchemaBuilder, registry: ComponentRegistry) -> dict
             builder.defs[key] = {"type": "object", "title": name, "description": f"Not described: {why}."}
         else:
             description = f"{name} ({cls.kind}). {first_paragraph(cls.describe())}".strip()
-            builder.defs[key] = builder.object_schema(cls.config_class, description)
+            builder.defs[key] = {**builder.object_schema(cls.config_class, description), "title": name}
         found[name] = f"#/$defs/{key}"
     return found
 
