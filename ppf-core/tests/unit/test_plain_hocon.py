@@ -125,6 +125,7 @@ def test_a_plain_value_replaced_by_an_object_is_left_to_pyhocon():
         "a = local[2]",
         'a = ["x", ""]',
         "a = [[1, null]]",
+        'a = "tab\there"',
     ],
 )
 def test_anything_beyond_plain_hocon_is_left_to_pyhocon(text):
@@ -142,7 +143,7 @@ _SCALARS = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: round(f, 3)),
     st.booleans(),
     st.none(),
-    st.text(st.characters(blacklist_characters='"\\\n\r$', blacklist_categories=("Cs",)), max_size=12),
+    st.text(st.characters(blacklist_characters='"\\\n\r\t$', blacklist_categories=("Cs",)), max_size=12),
     _NAMES,
 )
 _VALUES = st.recursive(

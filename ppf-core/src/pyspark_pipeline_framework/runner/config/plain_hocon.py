@@ -13,8 +13,9 @@ import re
 from typing import Any
 
 # A key: dot-separated simple names, or one quoted name (which may hold dots).
-_KEY = re.compile(r'[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*|"[^"\\\n$]+"')
-_QUOTED = re.compile(r'"[^"\\\n]*"')
+# Quoted text holds no tab: pyparsing expands tabs to spaces before pyhocon sees the text.
+_KEY = re.compile(r'[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*|"[^"\\\n\t$]+"')
+_QUOTED = re.compile(r'"[^"\\\n\t]*"')
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?")
 # An unquoted string that cannot be a keyword, number, duration, path expression or comment.
 _UNQUOTED = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.-]+)*")
