@@ -86,14 +86,16 @@ def component_reference(registry: ComponentRegistry | None = None, distributions
         fields = fields_of(cls.config_class)
         lines += [*_table(fields), ""] if fields else ["No config keys.", ""]
     checks = {
-        name: cls for name, cls in check_classes().items() if not distributions or _distribution(cls) in distributions
+        name: check
+        for name, check in check_classes().items()
+        if not distributions or _distribution(check) in distributions
     }
     if checks:
         lines += ["#### Data-quality checks", ""]
-        for name, cls in checks.items():
-            summary = first_paragraph(cls.__doc__)
-            lines += [f"`{name}` ({cls.level} check).{' ' + summary if summary else ''}", ""]
-            lines += [*_table(fields_of(cls.config_class)), ""]
+        for name, check in checks.items():
+            summary = first_paragraph(check.__doc__)
+            lines += [f"`{name}` ({check.level} check).{' ' + summary if summary else ''}", ""]
+            lines += [*_table(fields_of(check.config_class)), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

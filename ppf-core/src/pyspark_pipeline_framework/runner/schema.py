@@ -13,6 +13,7 @@ open object: its config is checked by ``ppf run``.  Nothing here imports pyspark
 
 from __future__ import annotations
 
+import functools
 import json
 import types
 import typing
@@ -128,14 +129,14 @@ class SchemaBuilder:
         properties: dict[str, Any] = {}
         required = []
         for field in fields_of(cls):
-            schema = dict(self.type_schema(field.type, field.metadata))
+            described = dict(self.type_schema(field.type, field.metadata))
             if field.description:
-                schema["description"] = field.description
+                described["description"] = field.description
             if field.default is not attrs.NOTHING:
-                schema["default"] = field.default
+                described["default"] = field.default
             if field.required:
                 required.append(field.name)
-            properties[field.name] = schema
+            properties[field.name] = described
         properties.update(extra or {})
         schema: dict[str, Any] = {"type": "object", "title": cls.__name__}
         text = description or first_paragraph(cls.__doc__)
@@ -146,8 +147,8 @@ class SchemaBuilder:
             schema["required"] = required
         return schema
 
-    def type_schema(self, tp: Any, metadata: Mapping[str, Any] = attrs.NOTHING) -> dict[str, Any]:  # type: ignore[assignment]
-        if metadata is not attrs.NOTHING and metadata and metadata.get(CHECK_LIST) and self._check_reference:
+    def type_schema(self, tp: Any, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        if metadata and metadata.get(CHECK_LIST) and self._check_reference:
             return {"type": "array", "items": {"$ref": self._check_reference}}
         if tp is Seconds:
             return dict(_DURATION)
@@ -305,14 +306,17 @@ def _spark_schema(builder: SchemaBuilder) -> dict[str, Any]:
     return schema
 
 
+def _settings_schema(builder: SchemaBuilder, name: str, settings_class: type) -> dict[str, Any]:
+    description = first_paragraph(settings_class.__doc__) or f"Settings of the hook plugin {name!r}."
+    return builder.object_schema(settings_class, description)
+
+
 def _hooks_schema(builder: SchemaBuilder) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "plugins": {"type": "array", "items": {"type": "string"}, "description": "Further hook classes by dotted path."}
     }
     for name, ep in sorted(hook_entry_points().items()):
-        enable = dict(_BOOLEAN)
-        enable["description"] = f"Switch on the hook plugin {name!r} ({ep.value})."
-        properties[f"enable_{name}"] = enable
+        properties[f"enable_{name}"] = {**_BOOLEAN, "description": f"Switch on the hook plugin {name!r} ({ep.value})."}
         try:
             plugin = ep.load()
         except Exception as exc:
@@ -322,9 +326,8 @@ def _hooks_schema(builder: SchemaBuilder) -> dict[str, Any]:
         if settings_class is None:
             properties[name] = {"type": "object", "description": f"Settings of the hook plugin {name!r}."}
         else:
-            description = first_paragraph(settings_class.__doc__) or f"Settings of the hook plugin {name!r}."
             properties[name] = builder.reference(
-                f"hook.{name}", lambda cls=settings_class, text=description: builder.object_schema(cls, text)
+                f"hook.{name}", functools.partial(_settings_schema, builder, name, settings_class)
             )
     return {
         "type": "object",
