@@ -26,7 +26,14 @@ EXAMPLES = sorted(
     [*REPOSITORY.glob("examples/**/*.conf"), *REPOSITORY.glob("tests/e2e/quickstart/**/*.conf")],
 )
 #: The corpus files the fast reader must read itself; every other one is left to pyhocon.
-PLAIN = {"plain_chain.conf", "plain_merging.conf", "plain_values.conf", "invalid_keys.conf", "error_no_pipeline.conf"}
+PLAIN = {
+    "plain_chain.conf",
+    "plain_comments.conf",
+    "plain_merging.conf",
+    "plain_values.conf",
+    "invalid_keys.conf",
+    "error_no_pipeline.conf",
+}
 
 
 @pytest.fixture(autouse=True)
