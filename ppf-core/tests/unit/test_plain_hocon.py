@@ -18,7 +18,7 @@ from pyhocon import ConfigFactory
 from pyspark_pipeline_framework.core.errors import ConfigError
 from pyspark_pipeline_framework.runner.config.plain_hocon import read_plain_hocon
 from pyspark_pipeline_framework.runner.config.preflight import validate
-from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file, parse_override
 
 CORPUS = Path(__file__).parent / "hocon_corpus"
 REPOSITORY = Path(__file__).resolve().parents[3]
@@ -190,3 +190,34 @@ def test_generated_plain_documents_read_as_pyhocon_reads_them(document, style):
     plain = read_plain_hocon(text)
     assert plain is not None, text  # every spelling generated here is plain HOCON
     assert json.dumps(plain) == json.dumps(_pyhocon(text)), text
+
+
+@pytest.mark.parametrize("value", ["null", "true", "false", "4", "-1.5", "007", "1e3", '"x"', '"a b"', '""', "[1, 2]"])
+def test_override_values_are_what_pyhocon_makes_of_them(value):
+    parsed = parse_override(f"spark.master={value}")[1]
+    expected = ConfigFactory.parse_string(f"v = {value}").get("v")
+    assert (type(parsed), parsed) == (type(expected), expected)
+
+
+def test_a_plain_file_is_read_and_validated_without_pyhocon(tmp_path):
+    # pyhocon's grammar is what made large files slow: a plain file must not need it at all.
+    import subprocess
+    import sys
+
+    steps = ",\n".join(
+        f'{{ name = "s{i}", type = Filter, config {{ condition = "id > {i}" }} }}' for i in range(1, 200)
+    )
+    path = tmp_path / "chain.conf"
+    path.write_text(
+        f'pipeline {{\n  name = chain\n  steps = [\n{{ name = "s0", type = ParquetSource, config {{ path = in }} }},\n'
+        f"{steps},\n{{ name = out, type = ParquetSink, config {{ path = out }} }}\n  ]\n}}\n"
+    )
+    script = (
+        "import sys\n"
+        "from pyspark_pipeline_framework.runner.config.preflight import validate\n"
+        "from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file\n"
+        f"pipeline = validate(load_pipeline_file({str(path)!r}, ['spark.master=local[1]', 'max_parallel_steps=2']))\n"
+        "print(len(pipeline.spec.steps), 'pyhocon' in sys.modules, 'pyparsing' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.stdout.split() == ["201", "False", "False"], done.stderr
