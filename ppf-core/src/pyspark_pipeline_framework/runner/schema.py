@@ -23,15 +23,13 @@ from typing import Any, Literal
 import attrs
 
 from pyspark_pipeline_framework.core.component import CHECK_LIST
-from pyspark_pipeline_framework.core.entry_points import entry_points
 from pyspark_pipeline_framework.core.hook import Hook
 from pyspark_pipeline_framework.core.plugins import hook_entry_points
 from pyspark_pipeline_framework.core.registry import COMPATIBLE_PREFIX, ComponentRegistry
 from pyspark_pipeline_framework.core.session_imports import session_needed_condition
 from pyspark_pipeline_framework.core.spec import HooksSettings, PipelineSpec, Seconds, SparkSettings
-from pyspark_pipeline_framework.quality.builtin_checks import BUILTIN_CHECKS
 from pyspark_pipeline_framework.quality.check import Check
-from pyspark_pipeline_framework.quality.registry import CHECK_GROUP
+from pyspark_pipeline_framework.quality.registry import check_names, resolve_check
 from pyspark_pipeline_framework.runner.field_docs import field_docs
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -251,15 +249,14 @@ def _component_defs(builder: SchemaBuilder, registry: ComponentRegistry) -> dict
 
 
 def check_classes() -> dict[str, type[Check]]:
-    classes: dict[str, type[Check]] = dict(BUILTIN_CHECKS)
-    for ep in entry_points(group=CHECK_GROUP):
+    """Every check ``type`` the quality registry knows (built in and ``ppf.checks``), with its class."""
+    classes: dict[str, type[Check]] = {}
+    for name in check_names():
         try:
-            loaded = ep.load()
+            classes[name] = resolve_check(name)
         except Exception:
             continue  # `ppf validate` reports a check that cannot be imported where it is used
-        if isinstance(loaded, type) and issubclass(loaded, Check):
-            classes.setdefault(ep.name, loaded)
-    return dict(sorted(classes.items()))
+    return classes
 
 
 def _check_defs(builder: SchemaBuilder) -> dict[str, str]:
