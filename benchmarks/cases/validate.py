@@ -2,28 +2,63 @@
 
 A pipeline of N steps: a parquet source, N-2 built-in transforms (``Filter`` and
 ``SelectColumns`` alternating), a parquet sink.  Whole-process wall time: HOCON parsing,
-structuring and pre-flight checks.
+structuring and pre-flight checks.  Interleaved with the same command reading the file with
+pyhocon alone (how ``ppf validate`` read every file before its plain-HOCON reader), both through
+``validate_with.py`` so that both start alike.  The same comparison in one warm process (reading
+and checking only, as an editor integration or ``ppf validate`` of many files sees it) is reported
+beside it: a whole process of 100 steps is mostly Python's and the CLI's start-up.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
 from benchmarks.harness.idle import wait_until_idle
-from benchmarks.harness.settings import PPF, WORK
-from benchmarks.harness.stats import median, spread
-from benchmarks.harness.table import seconds_figure
+from benchmarks.harness.settings import PYTHON, WORK
+from benchmarks.harness.stats import compare, median, spread
+from benchmarks.harness.table import Figure, seconds_figure
 from benchmarks.harness.timing import wall_time
 
+DRIVER = str(Path(__file__).with_name("validate_with.py"))
+
 STEP_COUNTS = (100, 1000)
-DEFAULT_PAIRS = 5  # runs of each size: nothing to pair with
+DEFAULT_PAIRS = 5  # pairs of each size: ppf's reader, then pyhocon alone
+
+
+def _versus_pyhocon(steps: int, in_process: bool = False) -> Figure:
+    key = f"{steps}_steps_{'in_process' if in_process else 'vs_pyhocon'}"
+
+    def cell(record: dict) -> str:
+        f = record["figures"].get(key)
+        if f is None:
+            return "not measured (a record from before the comparison)"
+        shown = (f"{v * 1000:.0f} ms" if in_process else f"{v:.2f} s" for v in f["medians_s"].values())
+        interval = f["ratio_interval_90"]
+        spread90 = f"; 90 % interval {interval[0]:.3f}-{interval[1]:.3f}" if interval else ""
+        return f"**{f['ratio']:.3f}** over {len(f['pair_ratios'])} pairs (medians {' / '.join(shown)}{spread90})"
+
+    def met(record: dict) -> bool | None:
+        f = record["figures"].get(key)
+        return None if f is None else f["ratio"] <= 0.25
+
+    where = "in one warm process, reading and checking" if in_process else "whole process"
+    return Figure(f"`ppf validate`, {steps:,} steps: ppf's reader / pyhocon alone, {where}", "<= 0.25", cell, met)
+
+
 FIGURES = [
     seconds_figure(
         "[`ppf validate`](../benchmarks/cases/validate.py), 100 steps, whole process", "< 1 s", "100_steps", 1.0
     ),
     seconds_figure("`ppf validate`, 1,000 steps, whole process", "(reported)", "1000_steps"),
+    _versus_pyhocon(100),
+    _versus_pyhocon(1000),
+    _versus_pyhocon(100, in_process=True),
+    _versus_pyhocon(1000, in_process=True),
 ]
+IN_PROCESS_RUNS = 20  # alternating pairs in one process, after one warm-up run of each reader
 
 
 def chain_config(steps: int) -> str:
@@ -48,6 +83,10 @@ def chain_config(steps: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _output(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
 def write_chain_config(steps: int) -> Path:
     path = WORK / "configs" / f"chain-{steps}.conf"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,15 +98,30 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     figures, raw = {}, {}
     for steps in STEP_COUNTS:
         config = write_chain_config(steps)
-        times, busy = [], []
+        plain, pyhocon, busy = [], [], []
         for _ in range(pairs):
             busy.append(round(wait_until_idle(), 3))
-            times.append(wall_time([PPF, "validate", str(config)]))
+            plain.append(wall_time([PYTHON, DRIVER, "plain", str(config)]))
+            busy.append(round(wait_until_idle(), 3))
+            pyhocon.append(wall_time([PYTHON, DRIVER, "pyhocon", str(config)]))
         figures[f"{steps}_steps"] = {
             "runs": pairs,
-            "median_s": round(median(times), 3),
-            "range_s": [round(v, 3) for v in spread(times)],
+            "median_s": round(median(plain), 3),
+            "range_s": [round(v, 3) for v in spread(plain)],
         }
-        raw[f"{steps}_steps"] = {"seconds": [round(t, 3) for t in times], "busy_before": busy}
-        print(f"  validate {steps:>5} steps: median {median(times):.2f} s", file=sys.stderr)
-    return {"runs": pairs, "params": {"steps": list(STEP_COUNTS)}, "figures": figures, "raw": raw}
+        figures[f"{steps}_steps_vs_pyhocon"] = compare(plain, pyhocon, ("plain", "pyhocon"))
+        busy.append(round(wait_until_idle(), 3))
+        warm = json.loads(_output([PYTHON, DRIVER, "in-process", str(config), str(IN_PROCESS_RUNS)]))
+        figures[f"{steps}_steps_in_process"] = compare(warm["plain"], warm["pyhocon"], ("plain", "pyhocon"))
+        raw[f"{steps}_steps"] = {
+            "seconds": [round(t, 3) for t in plain],
+            "pyhocon_seconds": [round(t, 3) for t in pyhocon],
+            "in_process_seconds": {side: [round(t, 4) for t in values] for side, values in warm.items()},
+            "busy_before": busy,
+        }
+        print(
+            f"  validate {steps:>5} steps: median {median(plain):.2f} s, with pyhocon alone {median(pyhocon):.2f} s; "
+            f"in one process {median(warm['plain']):.3f} s and {median(warm['pyhocon']):.3f} s",
+            file=sys.stderr,
+        )
+    return {"pairs": pairs, "params": {"steps": list(STEP_COUNTS)}, "figures": figures, "raw": raw}

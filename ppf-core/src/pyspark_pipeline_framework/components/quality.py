@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from pyspark_pipeline_framework.core import Validator, ValidatorConfig
+from pyspark_pipeline_framework.core.component import CHECK_LIST
 from pyspark_pipeline_framework.quality.registry import build_checks
 
 if TYPE_CHECKING:
@@ -19,7 +22,7 @@ _REPORT_WAIT_S = 2.0
 
 class DataQualityConfig(ValidatorConfig):
     #: The checks, each { type = <check>, <its keys>, action = fail|warn|drop|quarantine, tolerance = 0.0 }.
-    checks: list[dict[str, Any]]
+    checks: list[dict[str, Any]] = attrs.field(metadata={CHECK_LIST: True})
 
     def check(self) -> Iterable[tuple[str, str]]:
         if not self.checks:

@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.context import Context
 
 
+#: attrs field metadata marking a list of data-quality checks (``{ type = <check>, ... }``), so that
+#: ``ppf schema`` describes each element by the config class of its check type.
+CHECK_LIST = "ppf.check_list"
+
+
 class ComponentKind(enum.StrEnum):
     """What a step does, which decides where it may stand in the pipeline graph.
 

@@ -133,7 +133,8 @@ def _kind_issues(spec: PipelineSpec, graph: PipelineGraph) -> list[ConfigIssue]:
                     "put a source before it, or name the step it reads with `inputs = [...]`",
                 )
             )
-        if getattr(spec.step(name), "on_failure", "fail") == "continue" and (
+        # spec.steps[index_of[name]] is spec.step(name) (the first of that name) without a scan per step.
+        if getattr(spec.steps[index_of[name]], "on_failure", "fail") == "continue" and (
             kind == ComponentKind.SOURCE or (kind == ComponentKind.TRANSFORM and count > 1)
         ):
             issues.append(

@@ -57,11 +57,18 @@ class ComponentRegistry:
 
     def __init__(self, eps: Iterable[EntryPoint] | None = None):
         found: dict[str, list[ComponentEntry]] = defaultdict(list)
+        # Reading a distribution's metadata parses its METADATA file: once per distribution, not per component.
+        owners: dict[int, tuple[str, str]] = {}
         for ep in entry_points(group=COMPONENT_GROUP) if eps is None else eps:
             dist = getattr(ep, "dist", None)
-            entry = ComponentEntry(
-                ep.name, ep.value, dist.metadata["Name"] if dist else "?", dist.version if dist else "?"
-            )
+            if dist is None:
+                owner = ("?", "?")
+            else:
+                if id(dist) not in owners:
+                    metadata = dist.metadata
+                    owners[id(dist)] = (metadata["Name"], metadata.get("Version") or dist.version)
+                owner = owners[id(dist)]
+            entry = ComponentEntry(ep.name, ep.value, *owner)
             if entry not in found[ep.name]:
                 found[ep.name].append(entry)
         self._entries = dict(found)

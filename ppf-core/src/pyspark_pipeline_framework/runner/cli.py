@@ -434,6 +434,51 @@ def doctor(
         raise typer.Exit(EXIT_USAGE)
 
 
+class SchemaFormat(StrEnum):
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def schema(
+    format: Annotated[
+        SchemaFormat,
+        typer.Option("--format", help="json: the JSON Schema for editors and CI; markdown: the component reference."),
+    ] = SchemaFormat.json,
+    distribution: Annotated[
+        Optional[list[str]],
+        typer.Option("--distribution", "-d", help="markdown: only the components of this distribution. Repeatable."),
+    ] = None,
+    into: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--into", help="markdown: rewrite the part of this Markdown file between the component-reference markers."
+        ),
+    ] = None,
+) -> None:
+    """Print a JSON Schema (draft 2020-12) of the pipeline file, with every installed component, check and hook."""
+    if format is SchemaFormat.markdown:
+        from pyspark_pipeline_framework.runner.reference import component_reference, write_into
+
+        reference = component_reference(distributions=distribution or None)
+        if into is None:
+            typer.echo(reference, nl=False)
+            return
+        try:
+            changed = write_into(into, reference)
+        except (OSError, ValueError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        typer.echo(f"{into}: component reference {'rewritten' if changed else 'already up to date'}")
+        return
+    if into is not None:
+        typer.echo("error: --into writes the markdown reference; add --format markdown", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    from pyspark_pipeline_framework.runner.schema import pipeline_schema
+
+    typer.echo(json.dumps(pipeline_schema(), indent=2))
+
+
 @components_app.command("list")
 def components_list(
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,

@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 
 import attrs
 
 from pyspark_pipeline_framework.core.registry import ComponentRegistry
+from pyspark_pipeline_framework.runner.field_docs import field_docs
 
 
 def _type_name(tp: object) -> str:
     if isinstance(tp, type):
         return tp.__name__
     return re.sub(r"\btyping\.|\bbuiltins\.", "", str(tp))
-
-
-def _field_docs(cls: type) -> dict[str, str]:
-    """``#: comment`` lines above a field, the attrs/Sphinx convention."""
-    docs: dict[str, str] = {}
-    for klass in reversed(cls.__mro__):
-        try:
-            source = inspect.getsource(klass)
-        except (OSError, TypeError):
-            continue
-        pending: list[str] = []
-        for line in source.splitlines():
-            stripped = line.strip()
-            if stripped.startswith("#:"):
-                pending.append(stripped[2:].strip())
-                continue
-            match = re.match(r"(\w+)\s*:", stripped)
-            if match and pending:
-                docs[match.group(1)] = " ".join(pending)
-            pending = []
-    return docs
 
 
 def describe_component(registry: ComponentRegistry, name: str) -> str:
@@ -53,7 +32,7 @@ def describe_component(registry: ComponentRegistry, name: str) -> str:
     except Exception:
         pass
     fields = attrs.fields(config_class)
-    docs = _field_docs(config_class)
+    docs = field_docs(config_class)
     lines.append(f"  config ({config_class.__name__}):" if fields else "  config: no fields")
     for field in fields:
         if field.default is attrs.NOTHING:

@@ -1,4 +1,4 @@
-"""Reading a pipeline file with pyhocon: includes, substitutions, environment and overrides.
+"""Reading a pipeline file: HOCON with includes, substitutions, environment, and overrides.
 
 ``--override spark.master=local[2]`` keys are relative to the ``pipeline`` block, as in the README's examples.
 An override value is parsed as HOCON when it looks like a number, boolean, null, list, object or
@@ -16,9 +16,11 @@ from typing import Any
 import attrs
 
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
+from pyspark_pipeline_framework.runner.config.plain_hocon import read_plain_hocon
 
 _HOCON_LITERAL = re.compile(r"""^\s*(-?\d+(\.\d+)?([eE][-+]?\d+)?|true|false|null|\[.*\]|\{.*\}|".*")\s*$""", re.S)
 _LINE_COL = re.compile(r"\(line:\s*(\d+),\s*col:\s*(\d+)\)")
+_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*")
 
 
 @attrs.frozen
@@ -51,6 +53,9 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 def _parse_value(value: str) -> Any:
     if _HOCON_LITERAL.match(value):
+        plain = read_plain_hocon(f"v = {value}")
+        if plain is not None and not isinstance(plain["v"], (dict, list)):
+            return plain["v"]
         from pyhocon import ConfigFactory
 
         try:
@@ -60,38 +65,24 @@ def _parse_value(value: str) -> Any:
     return value
 
 
-def load_pipeline_file(path: str | Path, overrides: Sequence[str] = ()) -> PipelineFile:
-    """Parse, include, apply overrides, resolve substitutions; every error is a :class:`ConfigError`."""
-    from pyhocon import ConfigFactory, ConfigTree
-    from pyhocon.config_parser import ConfigParser
-    from pyhocon.exceptions import ConfigException
+def load_pipeline_file(path: str | Path, overrides: Sequence[str] = (), *, plain_reader: bool = True) -> PipelineFile:
+    """Parse, include, apply overrides, resolve substitutions; every error is a :class:`ConfigError`.
 
+    A file in plain HOCON is read by the fast reader of :mod:`.plain_hocon`, any other with pyhocon
+    (``plain_reader=False``: always with pyhocon, as the tests and the benchmark compare both).
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError([ConfigIssue("--config", f"file not found: {path}", "check the path")])
     parsed_overrides = [parse_override(o) for o in overrides]
-    try:
-        tree = ConfigFactory.parse_file(str(path), resolve=False)
-    except ConfigException as exc:
-        raise ConfigError([_syntax_issue(path, exc)]) from None
-    except Exception as exc:  # pyparsing's errors carry line and column
-        raise ConfigError([_syntax_issue(path, exc)]) from None
-
     # Plain keys merge before substitution (so ${...} sees them); keys that address a list element
     # (steps[2].config.path, or steps.<step name>.config.path) are applied to the resolved data.
     element_overrides = [(k, v) for k, v in parsed_overrides if _addresses_element(k)]
     plain_overrides = [(k, v) for k, v in parsed_overrides if not _addresses_element(k)]
-    if plain_overrides:
-        override_tree = ConfigTree()
-        for key, value in plain_overrides:
-            override_tree.put(f"pipeline.{key}", value)
-        tree = ConfigTree.merge_configs(tree, override_tree)
-    try:
-        ConfigParser.resolve_substitutions(tree)
-    except ConfigException as exc:
-        raise ConfigError([_substitution_issue(path, exc)]) from None
 
-    plain = tree.as_plain_ordered_dict()
+    plain = _read_plain(path, plain_overrides) if plain_reader else None
+    if plain is None:
+        plain = _read_with_pyhocon(path, plain_overrides)
     if "pipeline" not in plain or not isinstance(plain["pipeline"], dict):
         raise ConfigError(
             [
@@ -104,6 +95,54 @@ def load_pipeline_file(path: str | Path, overrides: Sequence[str] = ()) -> Pipel
     for key, value in element_overrides:
         _set_element(raw, key, value)
     return PipelineFile(path, raw, (path, *_included_files(path)))
+
+
+def _read_plain(path: Path, overrides: list[tuple[str, Any]]) -> dict[str, Any] | None:
+    """The file read by the fast reader with the overrides merged in, or ``None`` when pyhocon must read it."""
+    if not all(_SIMPLE_KEY.fullmatch(key) and isinstance(value, (str, int, float)) for key, value in overrides):
+        return None  # object, list and null overrides merge as pyhocon merges them
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    plain = read_plain_hocon(text)
+    if plain is None:
+        return None
+    for key, value in overrides:
+        node = plain
+        *parents, last = ["pipeline", *key.split(".")]
+        for name in parents:
+            child = node.setdefault(name, {})
+            if not isinstance(child, dict):
+                return None  # a value replaced by an object: pyhocon's rules decide
+            node = child
+        if isinstance(node.get(last), dict):
+            return None
+        node[last] = value
+    return plain
+
+
+def _read_with_pyhocon(path: Path, overrides: list[tuple[str, Any]]) -> dict[str, Any]:
+    from pyhocon import ConfigFactory, ConfigTree
+    from pyhocon.config_parser import ConfigParser
+    from pyhocon.exceptions import ConfigException
+
+    try:
+        tree = ConfigFactory.parse_file(str(path), resolve=False)
+    except ConfigException as exc:
+        raise ConfigError([_syntax_issue(path, exc)]) from None
+    except Exception as exc:  # pyparsing's errors carry line and column
+        raise ConfigError([_syntax_issue(path, exc)]) from None
+    if overrides:
+        override_tree = ConfigTree()
+        for key, value in overrides:
+            override_tree.put(f"pipeline.{key}", value)
+        tree = ConfigTree.merge_configs(tree, override_tree)
+    try:
+        ConfigParser.resolve_substitutions(tree)
+    except ConfigException as exc:
+        raise ConfigError([_substitution_issue(path, exc)]) from None
+    return tree.as_plain_ordered_dict()
 
 
 def _addresses_element(key: str) -> bool:
