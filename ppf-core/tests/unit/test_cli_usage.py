@@ -117,7 +117,7 @@ def test_runs_list_has_a_header_with_start_duration_and_status(tmp_path):
         "daily",
         "2026-11-30",
         "11:00:00",
-        "running",
+        "died",  # "running" in its record, but no process holds the run's lock
         "20261130T101500-aaaa",
     ]
-    assert first.index("succeeded") == header.index("STATUS") == second.index("running")
+    assert first.index("succeeded") == header.index("STATUS") == second.index("died")

@@ -182,7 +182,9 @@ def run(
     try:
         pipeline_file = load_pipeline_file(config, override or [])
         pipeline = validate(pipeline_file)
-        if resume is None:  # a resumed run reads only the sources it runs again
+        # A dry run, like `ppf validate`, checks the configuration, not the data; a resumed run reads
+        # only the sources it runs again.
+        if resume is None and not dry_run:
             check_local_inputs(pipeline, pipeline_file)
     except ConfigError as exc:
         _fail(exc)

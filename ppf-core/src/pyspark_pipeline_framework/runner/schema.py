@@ -27,7 +27,7 @@ from pyspark_pipeline_framework.core.hook import Hook
 from pyspark_pipeline_framework.core.plugins import hook_entry_points
 from pyspark_pipeline_framework.core.registry import COMPATIBLE_PREFIX, ComponentRegistry
 from pyspark_pipeline_framework.core.session_imports import session_needed_condition
-from pyspark_pipeline_framework.core.spec import HooksSettings, PipelineSpec, Seconds, SparkSettings
+from pyspark_pipeline_framework.core.spec import HooksBlock, PipelineSpec, Seconds, SparkSettings
 from pyspark_pipeline_framework.quality.check import Check
 from pyspark_pipeline_framework.quality.registry import check_names, resolve_check
 from pyspark_pipeline_framework.runner.field_docs import field_docs
@@ -202,7 +202,7 @@ def pipeline_schema(registry: ComponentRegistry | None = None) -> dict[str, Any]
     )
 
     builder.reference("SparkSettings", lambda: _spark_schema(builder))
-    builder.reference("HooksSettings", lambda: _hooks_schema(builder))
+    builder.reference("HooksBlock", lambda: _hooks_schema(builder))
     builder.type_schema(PipelineSpec)
     builder.defs["StepSpec"]["allOf"] = step_choice["allOf"]
     builder.defs["StepSpec"]["properties"]["type"] = step_choice["properties"]["type"]
@@ -328,8 +328,8 @@ def _hooks_schema(builder: SchemaBuilder) -> dict[str, Any]:
             )
     return {
         "type": "object",
-        "title": "HooksSettings",
-        "description": first_paragraph(HooksSettings.__doc__),
+        "title": "HooksBlock",
+        "description": first_paragraph(HooksBlock.__doc__),
         "properties": properties,
         "patternProperties": {"^enable_": _BOOLEAN},
         # Settings of a plugin listed by dotted path in `plugins`.
