@@ -24,8 +24,9 @@ from benchmarks.harness.timing import fresh, settle, wall_time
 
 DEFAULT_PAIRS = 7
 FIGURES = [
+    # The price of isolation, measured and documented (docs/configuration.md#isolated-steps); no bound is promised.
     ratio_figure(
-        "[Isolation](../benchmarks/cases/isolation.py): 3-step pipeline, transform isolated / lazy, wall time", 1.25
+        "[Isolation](../benchmarks/cases/isolation.py): 3-step pipeline, transform isolated / lazy, wall time", None
     ),
     jobs_figure(
         "Isolation: Spark jobs, isolated / lazy", "one more", lambda isolated, lazy: max(isolated) == min(lazy) + 1

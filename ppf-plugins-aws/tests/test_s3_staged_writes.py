@@ -59,6 +59,7 @@ def test_two_concurrent_first_writes_give_one_result_and_nothing_nested(spark, s
 
     def writer(tag: str) -> None:
         session = spark.newSession()
+        route_bucket(session, bucket, s3_server.endpoint)  # a new session starts from the context's settings
         rows = session.createDataFrame([(i, tag) for i in range(3)], "id INT, tag STRING")
 
         def write(staging: str) -> None:

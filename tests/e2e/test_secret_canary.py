@@ -265,9 +265,16 @@ def test_the_canary_reaches_every_component_and_appears_nowhere(canary_project):
     step_events = [e for span in spans if span.get("name") == "step check" for e in span["events"]]
     assert [e["name"] for e in step_events] == ["retry", "retry", "exception"]
     assert "exception.stacktrace" in step_events[-1]["attributes"]
-    assert (
-        'ppf_counter{pipeline="canary",name="canary.attempts"} 2.0' in (folder / ".ppf/metrics/canary.prom").read_text()
-    )
+    from prometheus_client.parser import text_string_to_metric_families
+
+    exported = (folder / ".ppf/metrics/canary.prom").read_text()
+    counters = {
+        sample.labels["name"]: sample.value
+        for family in text_string_to_metric_families(exported)
+        for sample in family.samples
+        if sample.name == "ppf_counter" and sample.labels.get("pipeline") == "canary"
+    }
+    assert counters == {"canary.attempts": 2.0}, exported
     environment = next(
         json.loads(line)
         for path in event_logs

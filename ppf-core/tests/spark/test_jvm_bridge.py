@@ -78,6 +78,12 @@ def test_hadoop_file_system_is_sparks_own(spark, tmp_path):
     target = hadoop_path(str(tmp_path))
     assert target.getFileSystem(conf).exists(target)
     assert conf.get("fs.defaultFS") == spark.sparkContext._jsc.hadoopConfiguration().get("fs.defaultFS")
+    # Settings of the session, set at run time, are in it too, as in the session's own writes.
+    spark.conf.set("fs.ppf-bridge-test.setting", "seen")
+    try:
+        assert _jvm.hadoop_file_system(spark)[1].get("fs.ppf-bridge-test.setting") == "seen"
+    finally:
+        spark.conf.unset("fs.ppf-bridge-test.setting")
 
 
 @pytest.mark.spark

@@ -55,3 +55,30 @@ def test_frames_of_installed_libraries_count_only_when_nothing_else_is_left():
         )
         == []
     )
+
+
+def test_a_spark_error_quoting_a_python_traceback_is_reduced_to_the_python_exception(user_module):
+    """A foreachBatch function that raised: Spark's StreamingQueryException quotes the Python traceback."""
+    _, path = user_module
+
+    class CapturedException(Exception):
+        pass
+
+    class StreamingQueryException(CapturedException):
+        pass
+
+    text = (
+        "[STREAM_FAILED] Query [id = 1, runId = 2] terminated with exception: [FOREACH_BATCH_USER_FUNCTION_ERROR] "
+        "An error occurred in the user provided function in foreach batch sink. Reason: An exception was raised "
+        + "by the Python Proxy. "
+        * 20
+        + "Return Message: Traceback (most recent call last):\n"
+        f'  File "{path}", line 7, in batch\n'
+        '    raise ValueError("the batch was refused")\n'
+        "ValueError: the batch was refused\n"
+        "\n\tat org.apache.spark.sql.execution.streaming.StreamExecution.runStream(StreamExecution.scala:1)\n"
+    )
+    failure = describe_failure(StreamingQueryException(text))
+    assert failure.summary.startswith("StreamingQueryException: [STREAM_FAILED] Query")
+    assert failure.summary.endswith("Python raised ValueError: the batch was refused")
+    assert failure.user_frames == (f"{path}:7 in batch",)

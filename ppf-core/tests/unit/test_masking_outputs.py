@@ -128,3 +128,19 @@ def test_the_terminal_progress_display_shows_a_failed_steps_error_masked_and_as_
     out = io.StringIO()
     TerminalProgress(out).on_step_error("load", RuntimeError(f"[bold]login[/bold] refused: {VALUE}\nJava stack..."))
     assert out.getvalue().strip() == f"✘ load (RuntimeError: [bold]login[/bold] refused: {MASK}) [1/0]"
+
+
+def test_an_error_whose_text_cannot_be_read_is_still_described_masked():
+    """A Py4J error asks the JVM for its text; after a SIGTERM to the process group the JVM is gone."""
+
+    class Py4JJavaError(Exception):
+        def __str__(self):
+            raise ConnectionRefusedError(111, "Connection refused")
+
+    secret_masker().add(VALUE)
+    try:
+        text = secret_masker().mask_error(Py4JJavaError(f"An error occurred while calling o42.save with {VALUE}.\n"))
+    finally:
+        secret_masker().forget([VALUE])
+    assert text.startswith(f"Py4JJavaError: An error occurred while calling o42.save with {MASK}.")
+    assert "JVM is gone" in text and VALUE not in text

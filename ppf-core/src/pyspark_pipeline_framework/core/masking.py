@@ -94,8 +94,13 @@ class SecretMasker:
         return value
 
     def mask_error(self, error: BaseException) -> str:
-        """``"ErrorType: message"`` of an exception, masked."""
-        return self.mask(f"{type(error).__name__}: {error}")
+        """``"ErrorType: message"`` of an exception, masked; never raises."""
+        try:
+            message = str(error)
+        except Exception:  # a Py4J error asks the JVM for its text, and the JVM may be gone (SIGTERM to the group)
+            first = error.args[0] if error.args and isinstance(error.args[0], str) else ""
+            message = f"{first.strip()} (the rest of the message is unreadable: {type(error).__name__}'s JVM is gone)"
+        return self.mask(f"{type(error).__name__}: {message}")
 
     def forget(self, values: Iterable[str] = ()) -> None:
         """Stop masking ``values`` (tests); with none given, forget all."""

@@ -9,7 +9,9 @@ Three promises of ppf need what PySpark does not offer in Python:
 * a bounded wait for an observation (``spark/observations``): ``Observation.get`` blocks with no
   timeout, while the Java observation's future says whether its values are there;
 * atomic file writes (``spark/staged_write``): renames through Hadoop's ``FileSystem``, configured
-  with Spark's own Hadoop configuration, and the Java class of a failed call's exception;
+  as the session's own reads and writes are (``SessionState.newHadoopConf``: the context's Hadoop
+  configuration with the session's settings, such as per-bucket S3 credentials set at run time),
+  and the Java class of a failed call's exception;
 * a CSV header checked against the declared schema (``components/files``) without a Spark job:
   the first lines of the first file, read through the same ``FileSystem`` and compression codecs;
 * a quiet cancellation (``runtime/run/executor``): ``SparkContext.setLogLevel`` changes only the
@@ -89,11 +91,11 @@ def only_fatal_spark_logs(spark: Any) -> bool:
 
 
 def hadoop_file_system(spark: Any) -> tuple[Any, Any] | None:
-    """Hadoop's ``Path`` class and Spark's Hadoop configuration (for ``Path.getFileSystem``)."""
+    """Hadoop's ``Path`` class and the Hadoop configuration the session's own reads and writes use."""
     jvm = getattr(spark, "_jvm", None)
     if jvm is None:
         return None
-    return jvm.org.apache.hadoop.fs.Path, spark._jsc.hadoopConfiguration()
+    return jvm.org.apache.hadoop.fs.Path, spark._jsparkSession.sessionState().newHadoopConf()
 
 
 def java_class_name(error: BaseException) -> str:

@@ -73,6 +73,7 @@ def of_step(job_description: str, step_description: str) -> bool:
 
     Its own description, or one a library built on it: a prefix (``"Delta: "``) and a suffix after
     ``": "`` or ``" - "``, which is how Spark libraries nest what they do inside the caller's description.
+    A step whose name is another step's followed by ``" - "`` would also match that step's jobs.
     """
     pattern = rf"(?:^|: ){re.escape(step_description)}(?:$|: | - )"
     return re.search(pattern, job_description) is not None

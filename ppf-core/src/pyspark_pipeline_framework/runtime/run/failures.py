@@ -112,7 +112,32 @@ def _spark_root_cause(error: BaseException) -> tuple[str, str, list[str]] | None
     if java_exception is not None:
         return _java_root_cause(error, java_exception)
     if _class_named(error, "CapturedException") or _class_named(error, "PySparkException"):
-        return _short(f"{type(error).__name__}: {error}"), "", []
+        text = f"{type(error).__name__}: {error}"
+        raised = _python_callback_error(text)
+        if raised is not None:  # Python code Spark called back (a foreachBatch function) raised it
+            exception, frames = raised
+            head = text.splitlines()[0]
+            head = head if len(head) <= 120 else head[:120] + "…"
+            return _short(f"{head} Python raised {exception}"), text, frames
+        return _short(text), "", []
+    return None
+
+
+def _python_callback_error(text: str) -> tuple[str, list[str]] | None:
+    """The exception line and the user's frames of a Python traceback quoted in a Spark error's text."""
+    lines = text.splitlines()
+    start = next(
+        (i for i, line in enumerate(lines) if line.rstrip().endswith("Traceback (most recent call last):")), None
+    )
+    if start is None:
+        return None
+    frames = []
+    for line in lines[start + 1 :]:
+        match = _FRAME_LINE.match(line)
+        if match:
+            frames.append((match["file"], int(match["line"]), match["function"].strip()))
+        elif line.strip() and not line.startswith((" ", "\t")):
+            return line.strip(), user_frames(frames)
     return None
 
 
