@@ -198,6 +198,8 @@ def test_merge_step_failing_after_its_commit_and_retried_commits_once(
     assert _rows(table_path) == [(1, "ann", "eu"), (2, "bobby", "us"), (3, "cid", "eu"), (4, "dan", "us")]
     assert _version(table_path) == 1  # the append, then one MERGE: the retried merge was skipped
     assert [h["operation"] for h in DeltaTable(table_path).history()] == ["MERGE", "WRITE"]
+    # The attempt whose merge Delta skipped wrote nothing; the failed first attempt's jobs do not count.
+    assert result.steps[-1].metrics.get("bytes_written") == 0
 
 
 def test_merge_schema_is_opt_in(run_steps, users_parquet, table_path):

@@ -34,6 +34,17 @@ def ppf(*args, cwd, env=None, command="ppf", timeout=600):
     )
 
 
+def log_events(log: Path) -> list[dict]:
+    """The JSON log events a ``ppf ... --log-format json`` run wrote to ``log`` so far (other lines skipped)."""
+    events = []
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            continue
+    return events
+
+
 def probe(*args, cwd, env=None):
     """Run the CLI in-process via cli_probe.py; returns (completed, facts about pyspark/JVM)."""
     done = subprocess.run(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, ppf
+from .conftest import BIN, log_events, ppf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
@@ -72,16 +72,6 @@ def _start(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
     return process, log
 
 
-def _events(log: Path) -> list[dict]:
-    events = []
-    for line in log.read_text(errors="replace").splitlines():
-        try:
-            events.append(json.loads(line))
-        except ValueError:
-            continue
-    return events
-
-
 def _staging(tmp_path: Path) -> list[Path]:
     return list(tmp_path.glob(".target.ppf-staging-*"))
 
@@ -96,7 +86,7 @@ def _wait_until_writing(process: subprocess.Popen, log: Path, tmp_path: Path, st
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text(errors="replace")[-3000:]
-        started = any(e.get("event") == "step_started" and e.get("step") == step for e in _events(log))
+        started = any(e.get("event") == "step_started" and e.get("step") == step for e in log_events(log))
         if started and (step != "out" or _tasks_writing(tmp_path)):
             return
         time.sleep(0.1)
@@ -139,7 +129,7 @@ def test_a_signal_during_a_write_cancels_the_run_and_keeps_the_target(tmp_path, 
     # Cancelled, not waited for: an uncancelled write lasts ROWS seconds (and a retried one three times that).
     assert took < ROWS / 2, f"the run took {took:.0f}s to end after the signal"
 
-    events = _events(log)
+    events = log_events(log)
     names = [e.get("event") for e in events]
     assert "run_cancelling" in names and "step_cancelled" in names
     assert "step_retry" not in names  # retry = 3 attempts, and the cancelled attempt was not retried

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import log_events
+
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
 # Each micro-batch takes about 4 s (two rows, each sleeping 2 s in one task), so a signal sent
@@ -51,23 +53,13 @@ def _start(tmp_path: Path, timeout: str) -> tuple[subprocess.Popen, Path]:
     return process, log
 
 
-def _events(log: Path) -> list[dict]:
-    events = []
-    for line in log.read_text(errors="replace").splitlines():
-        try:
-            events.append(json.loads(line))
-        except ValueError:
-            continue
-    return events
-
-
 def _wait_for_batch_start(process: subprocess.Popen, log: Path, batch_id: int, timeout: float = 400) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()[-3000:]
         if any(
             e.get("event") == "step_started" and e.get("step") == "slow" and e.get("batch_id") == batch_id
-            for e in _events(log)
+            for e in log_events(log)
         ):
             return
         time.sleep(0.2)
@@ -85,7 +77,7 @@ def test_sigterm_finishes_the_batch_in_progress_commits_it_and_exits_0(tmp_path)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=120) == 0, log.read_text()[-3000:]
 
-    events = _events(log)
+    events = log_events(log)
     names = [e.get("event") for e in events]
     assert "stop_requested" in names and "streaming_stopped" in names
     committed = [e["batch_id"] for e in events if e.get("event") == "micro_batch_committed"]
@@ -105,4 +97,4 @@ def test_a_second_signal_cancels_the_batch_in_progress_and_ends_the_process_by_t
     assert process.wait(timeout=120) == -signal.SIGTERM, log.read_text()[-3000:]
     record = _ledger_record(tmp_path)
     assert (record["status"], record["reason"]) == ("cancelled", "a second signal arrived")
-    assert not any(e.get("event") == "micro_batch_committed" and e.get("batch_id") == 1 for e in _events(log))
+    assert not any(e.get("event") == "micro_batch_committed" and e.get("batch_id") == 1 for e in log_events(log))

@@ -131,14 +131,22 @@ def _python_callback_error(text: str) -> tuple[str, list[str]] | None:
     )
     if start is None:
         return None
+    body = lines[start + 1 :]
+    # The exception line: the first one after the frames that is not indented.
+    end = next((i for i, line in enumerate(body) if line.strip() and not line.startswith((" ", "\t"))), None)
+    if end is None:
+        return None
+    return body[end].strip(), user_frames(_quoted_frames(body[:end]))
+
+
+def _quoted_frames(lines: list[str]) -> list[tuple[str, int, str]]:
+    """``(file, line, function)`` of the ``File "...", line N, in f`` lines of a traceback quoted as text."""
     frames = []
-    for line in lines[start + 1 :]:
+    for line in lines:
         match = _FRAME_LINE.match(line)
         if match:
             frames.append((match["file"], int(match["line"]), match["function"].strip()))
-        elif line.strip() and not line.startswith((" ", "\t")):
-            return line.strip(), user_frames(frames)
-    return None
+    return frames
 
 
 def _class_named(error: BaseException, name: str) -> bool:
@@ -149,11 +157,7 @@ def _udf_error(error: BaseException) -> tuple[str, str, list[str]]:
     """A Python UDF raised on an executor: its exception and frames, from the worker's traceback text."""
     text = str(error)
     lines = text.splitlines()
-    frames = []
-    for line in lines:
-        match = _FRAME_LINE.match(line)
-        if match:
-            frames.append((match["file"], int(match["line"]), match["function"].strip()))
+    frames = _quoted_frames(lines)
     last = next(
         (line.strip() for line in reversed(lines) if line.strip() and not line.startswith((" ", "\t"))),
         text.strip(),
