@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pyspark_pipeline_framework.runner.jars import artifact_name, fetch, read_manifest
-from pyspark_pipeline_framework.runtime.session.builder import _local_jars
+from pyspark_pipeline_framework.runner.jars import artifact_name, cached_jars, cached_packages, fetch, read_manifest
 
 
 @pytest.mark.parametrize(
@@ -28,9 +27,21 @@ def test_fetch_copies_a_package_with_its_dependencies_and_sessions_find_them(tmp
     listed = fetch([coordinate], tmp_path)
     assert "io.delta_delta-storage-4.4.0.jar" in listed[coordinate]
     assert read_manifest(tmp_path) == listed
-    jars, missing = _local_jars(tmp_path, [coordinate, "org.example:absent:1.0"])
+    jars, missing = cached_jars(tmp_path, [coordinate, "org.example:absent:1.0"])
     assert missing == ["org.example:absent:1.0"]
     assert {j.name for j in jars} == set(listed[coordinate]) and all(j.is_file() for j in jars)
+    assert cached_packages(tmp_path, [coordinate, "org.example:absent:1.0"]) == {
+        coordinate: True,
+        "org.example:absent:1.0": False,
+    }
+    (tmp_path / listed[coordinate][0]).unlink()  # one jar of the package gone: not cached any more
+    assert cached_packages(tmp_path, [coordinate]) == {coordinate: False}
+
+
+def test_a_jar_dropped_into_the_cache_by_hand_counts_as_cached(tmp_path: Path):
+    (tmp_path / "absent-1.0.jar").write_bytes(b"PK")
+    jars, missing = cached_jars(tmp_path, ["org.example:absent:1.0"])
+    assert (jars, missing) == ([tmp_path / "absent-1.0.jar"], [])
 
 
 def test_fetch_leaves_out_jars_pyspark_ships(tmp_path: Path):

@@ -21,6 +21,7 @@ from pyspark_pipeline_framework.runtime.session.jar_cache import (
     SPARK_IVY_CACHE,
     JarFetchError,
     artifact_name,
+    cached_jars,
     fetch,
     ivy_jar,
     read_manifest,
@@ -33,6 +34,7 @@ __all__ = [
     "SPARK_IVY_CACHE",
     "JarFetchError",
     "artifact_name",
+    "cached_jars",
     "cached_packages",
     "fetch",
     "installed_plugin_packages",
@@ -80,16 +82,7 @@ def installed_plugin_packages(leave_out: Collection[str] = ()) -> list[str]:
 
 
 def cached_packages(jars_dir: Path, packages: Iterable[str]) -> dict[str, bool]:
-    """Whether the cache holds each package, by the rule sessions use: every jar its manifest line lists."""
-    listed = read_manifest(jars_dir)
-    return {
-        package: (package in listed and all((jars_dir / name).is_file() for name in listed[package]))
-        or _single_jar(jars_dir, package).is_file()
-        for package in packages
-    }
-
-
-def _single_jar(jars_dir: Path, coordinate: str) -> Path:
-    # A jar dropped into the cache by hand, without a manifest line: <artifact>-<version>.jar
-    _group, artifact, version = [*coordinate.split(":"), "", ""][:3]
-    return jars_dir / f"{artifact}-{version}.jar"
+    """Whether the cache holds each package, by the rule sessions use (:func:`.jar_cache.cached_jars`)."""
+    packages = list(packages)
+    _jars, missing = cached_jars(jars_dir, packages)
+    return {package: package not in missing for package in packages}

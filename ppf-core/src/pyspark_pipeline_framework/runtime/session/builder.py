@@ -21,7 +21,7 @@ import attrs
 
 from pyspark_pipeline_framework.core.secrets import Secrets, is_reference
 from pyspark_pipeline_framework.core.spec import SparkSettings
-from pyspark_pipeline_framework.runtime.session.jar_cache import DEFAULT_JARS_DIR, JarFetchError, fetch
+from pyspark_pipeline_framework.runtime.session.jar_cache import DEFAULT_JARS_DIR, JarFetchError, cached_jars, fetch
 from pyspark_pipeline_framework.runtime.session.java import require_java
 
 if TYPE_CHECKING:
@@ -104,12 +104,6 @@ def plan_session(
     )
 
 
-def _jar_file(jars_dir: Path, coordinate: str) -> Path | None:
-    _group, artifact, version = coordinate.split(":")[:3]
-    candidate = jars_dir / f"{artifact}-{version}.jar"
-    return candidate if candidate.is_file() else None
-
-
 def build_session(plan: SessionPlan) -> SparkSession:
     """Start (or join) the Spark session described by ``plan``."""
     require_java()
@@ -123,7 +117,7 @@ def build_session(plan: SessionPlan) -> SparkSession:
     conf = dict(plan.conf)
     jars_dir = conf.pop(JARS_DIR_PROPERTY, None) or os.environ.get(JARS_DIR_ENV)
     if plan.packages:
-        local_jars, missing = _cached_jars(Path(jars_dir) if jars_dir else DEFAULT_JARS_DIR, plan.packages)
+        local_jars, missing = _cached_or_fetched_jars(Path(jars_dir) if jars_dir else DEFAULT_JARS_DIR, plan.packages)
         if missing:  # not cached and not resolvable by ppf: Spark resolves them itself, as it would without ppf
             conf["spark.jars.packages"] = ",".join(missing)
         if local_jars:
@@ -134,37 +128,17 @@ def build_session(plan: SessionPlan) -> SparkSession:
     return builder.getOrCreate()
 
 
-def _cached_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], list[str]]:
+def _cached_or_fetched_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], list[str]]:
     """Jars for ``packages`` from the cache, resolving (once) into it the packages it lacks.
 
     ``PPF_JARS_CACHE=off`` leaves the packages the cache lacks to Spark's own resolution.  A package
     ppf cannot resolve (no network, say) is left to Spark as well, whose error then says why.
     """
-    local_jars, missing = _local_jars(jars_dir, packages)
+    local_jars, missing = cached_jars(jars_dir, packages)
     if not missing or os.environ.get(JARS_CACHE_ENV, "").lower() in ("off", "false", "0", "no"):
         return local_jars, missing
     try:
         fetch(missing, jars_dir)
     except (JarFetchError, OSError):
         return local_jars, missing
-    return _local_jars(jars_dir, packages)
-
-
-def _local_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], list[str]]:
-    """Jars for ``packages`` and their dependencies as listed in the cache's manifest."""
-    manifest = jars_dir / "manifest.txt"
-    listed: dict[str, list[str]] = {}
-    if manifest.is_file():
-        for line in manifest.read_text().splitlines():
-            root, _, files = line.partition(" ")
-            listed[root] = [f for f in files.split(",") if f]
-    jars: list[Path] = []
-    missing: list[str] = []
-    for package in packages:
-        if package in listed and all((jars_dir / f).is_file() for f in listed[package]):
-            jars.extend(jars_dir / f for f in listed[package])
-        elif (jar := _jar_file(jars_dir, package)) is not None:
-            jars.append(jar)
-        else:
-            missing.append(package)
-    return list(dict.fromkeys(jars)), missing
+    return cached_jars(jars_dir, packages)

@@ -109,6 +109,26 @@ def read_manifest(jars_dir: Path) -> dict[str, list[str]]:
     return listed
 
 
+def cached_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], list[str]]:
+    """The cached jars of ``packages`` (with their dependencies), and the packages the cache lacks.
+
+    A package is cached when every jar its manifest line lists is there, or when its own jar
+    ``<artifact>-<version>.jar`` was dropped into the cache by hand, without a manifest line.
+    """
+    listed = read_manifest(jars_dir)
+    jars: list[Path] = []
+    missing: list[str] = []
+    for package in packages:
+        _group, artifact, version = [*package.split(":"), "", ""][:3]
+        if package in listed and all((jars_dir / name).is_file() for name in listed[package]):
+            jars.extend(jars_dir / name for name in listed[package])
+        elif (jars_dir / f"{artifact}-{version}.jar").is_file():
+            jars.append(jars_dir / f"{artifact}-{version}.jar")
+        else:
+            missing.append(package)
+    return list(dict.fromkeys(jars)), missing
+
+
 def fetch(packages: Iterable[str], jars_dir: Path) -> dict[str, list[str]]:
     """Copy each package's jars into ``jars_dir`` and record them in its manifest."""
     packages = list(packages)
