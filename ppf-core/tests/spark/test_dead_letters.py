@@ -265,6 +265,71 @@ def test_a_resumed_run_writes_the_failed_steps_dead_letters_once(spark, tmp_path
     assert sorted(r["id"] for r in dead_rows(spark, tmp_path / "dead")) == amounts
 
 
+def continued_pipeline(tmp_path, query: str, out_mode: str = "overwrite") -> str:
+    """``negatives`` runs on the input of ``enrich``, which fails with ``on_failure = continue`` while its query is wrong."""
+    return textwrap.dedent(f"""
+        pipeline {{
+          name = "continued"
+          checkpoint = true
+          steps = [
+            {{ name = "src", type = ParquetSource, config {{ path = "{tmp_path}/in" }} }}
+            {{ name = "enrich", type = SqlTransform, on_failure = continue, config {{ query = "{query}" }} }}
+            {{ name = "negatives", type = "ppf_spark_components.NegativesToDeadLetters",
+               config {{ fail_once_marker = "{tmp_path}/failed-once" }}
+               dead_letter {{ type = ParquetSink, config {{ path = "{tmp_path}/dead" }} }} }}
+            {{ name = "out", type = ParquetSink, config {{ path = "{tmp_path}/out", mode = {out_mode} }} }}
+          ]
+        }}
+    """)
+
+
+@pytest.mark.parametrize("out_mode", ["overwrite", "append"])
+def test_resuming_a_partial_success_never_appends_dead_letters_or_output_twice(spark, tmp_path, amounts, out_mode):
+    from pyspark_pipeline_framework.runner.config.preflight import validate
+    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+    from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
+    from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+
+    (tmp_path / "failed-once").touch()  # negatives does not fail: only enrich does
+    conf = tmp_path / "pipeline.conf"
+    conf.write_text(continued_pipeline(tmp_path, "SELECT no_such_column FROM src", out_mode), encoding="utf-8")
+    ledger = RunLedger(tmp_path / "ledger")
+    first = run_pipeline(validate(load_pipeline_file(conf)), spark=spark, ledger=ledger)
+    assert first.exit_code == 3 and first.step("negatives").status is StepStatus.SUCCEEDED, first.to_dict()
+    assert sorted(r["id"] for r in dead_rows(spark, tmp_path / "dead")) == amounts
+    assert ledger.load(first.run_id)["steps"]["negatives"]["dead_letters_written"] == len(amounts)
+
+    conf.write_text(continued_pipeline(tmp_path, "SELECT * FROM src", out_mode), encoding="utf-8")  # fixed
+    with pytest.raises(ResumeRefused) as refused:
+        run_pipeline(validate(load_pipeline_file(conf)), spark=spark, ledger=ledger, resume="last")
+    message = str(refused.value)
+    assert f"step 'negatives' appended {len(amounts)} dead letters to {tmp_path}/dead" in message
+    assert ("step 'out' appended its output" in message) == (out_mode == "append")
+    assert first.run_id in refused.value.hint
+    # Nothing was written again.
+    assert sorted(r["id"] for r in dead_rows(spark, tmp_path / "dead")) == amounts
+
+
+def test_resuming_a_partial_success_without_appended_rows_reruns_the_continued_branch(spark, tmp_path):
+    from pyspark_pipeline_framework.runner.config.preflight import validate
+    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
+    from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+
+    spark.createDataFrame([(i, f"name{i}", float(i)) for i in range(1, 6)], SCHEMA).write.parquet(str(tmp_path / "in"))
+    (tmp_path / "failed-once").touch()
+    conf = tmp_path / "pipeline.conf"
+    conf.write_text(continued_pipeline(tmp_path, "SELECT no_such_column FROM src"), encoding="utf-8")
+    ledger = RunLedger(tmp_path / "ledger")
+    first = run_pipeline(validate(load_pipeline_file(conf)), spark=spark, ledger=ledger)
+    assert first.exit_code == 3 and "dead_letters_written" not in ledger.load(first.run_id)["steps"]["negatives"]
+
+    conf.write_text(continued_pipeline(tmp_path, "SELECT id, name, amount * 10 AS amount FROM src"), encoding="utf-8")
+    resumed = run_pipeline(validate(load_pipeline_file(conf)), spark=spark, ledger=ledger, resume="last")
+    assert resumed.succeeded and resumed.ran == ["enrich", "negatives", "out"], resumed.to_dict()
+    assert sorted(r["amount"] for r in spark.read.parquet(str(tmp_path / "out")).collect()) == [10, 20, 30, 40, 50]
+
+
 def test_the_audit_record_of_a_source_has_its_rows_read_and_dead_letter_rows(spark, tmp_path):
     lines = [csv_line(i, "garbage" if i % 3 == 0 else "valid") for i in range(1, 10)]
     (tmp_path / "in.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -85,6 +85,41 @@ def test_resume_plan_reruns_failed_steps_and_dependents(write_conf, tmp_path):
         plan_resume(pipeline(write_conf, amount=7), record)
 
 
+def continued(write_conf, mode):
+    return validate(
+        load_pipeline_file(
+            write_conf(f"""
+    pipeline {{
+      name = "continued"
+      steps = [
+        {{ name = "numbers", type = "{T}.Numbers", config {{ values = [1, 2] }} }}
+        {{ name = "plus", type = "{T}.Add", on_failure = continue, config {{ amount = 1 }} }}
+        {{ name = "out", type = ParquetSink, config {{ path = "/data/out", mode = {mode} }} }}
+      ]
+    }}
+    """)
+        )
+    )
+
+
+@pytest.mark.parametrize("mode", ["append", "overwrite"])
+def test_a_resume_never_reruns_a_sink_that_appended_on_a_continued_input(write_conf, tmp_path, mode):
+    fingerprints = step_fingerprints(continued(write_conf, mode))
+    statuses = {"numbers": "succeeded", "plus": "failed", "out": "succeeded"}  # plus continued: out ran anyway
+    record = {
+        "run_id": "r1",
+        "pipeline": "continued",
+        "steps": {name: {"status": s, "fingerprint": fingerprints[name]} for name, s in statuses.items()},
+    }
+    record["steps"]["numbers"]["checkpoint"] = str(tmp_path)
+    if mode == "overwrite":
+        assert plan_resume(continued(write_conf, mode), record).rerun == {"plus", "out"}
+        return
+    with pytest.raises(ResumeRefused, match="step 'out' appended its output to /data/out") as refused:
+        plan_resume(continued(write_conf, mode), record)
+    assert "_ppf_run_id = 'r1'" in refused.value.hint
+
+
 def test_cli_refuses_to_resume_an_unknown_run_before_spark_starts(write_conf, tmp_path):
     # A subprocess: `ppf run` configures process-wide logging, which must not leak into other tests.
     import os

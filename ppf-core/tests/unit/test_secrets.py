@@ -160,3 +160,46 @@ def test_validation_keeps_references_unresolved(monkeypatch):
         InlineRegistry({"Login": Login}),
     )
     assert pipeline.steps["login"].config.password == "secret://env/PPF_TEST_MISSING"
+
+
+class Renewer:
+    """A resolver with a token renewal to stop at the end of the run."""
+
+    def __init__(self, scheme: str, fails: bool):
+        self.scheme, self.fails, self.closed = scheme, fails, False
+
+    def resolve(self, reference):
+        return reference
+
+    def close(self):
+        self.closed = True
+        if self.fails:
+            raise ConnectionError("the token could not be revoked")
+
+
+def test_a_resolver_failing_to_close_stops_neither_the_others_nor_the_runs_clean_up(tmp_path):
+    import signal
+
+    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
+    from pyspark_pipeline_framework.runtime.resilience.liveness import held_by_a_live_process
+    from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+
+    failing, other = Renewer("failing", fails=True), Renewer("other", fails=False)
+
+    class Renewers(Hook):
+        def ppf_secret_resolvers(self):
+            return [failing, other]
+
+    pipeline = validate_raw(
+        {"name": "p", "steps": [{"name": "login", "type": "Login", "config": {"user": "u", "password": "p"}}]},
+        InlineRegistry({"Login": Login}),
+    )
+    ledger = RunLedger(tmp_path / "runs")
+    handler_before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(ConnectionError, match="revoked"):
+        run_pipeline(pipeline, spark=object(), extra_plugins=[Renewers()], ledger=ledger, handle_signals=True)
+    assert failing.closed and other.closed
+    assert signal.getsignal(signal.SIGTERM) is handler_before  # the run's handlers were taken back
+    [record] = ledger.runs()
+    assert record["status"] == "succeeded"  # the run itself ended; only the clean-up failed
+    assert not held_by_a_live_process(ledger.lock_path(record["run_id"]))

@@ -292,13 +292,22 @@ class Secrets:
         return value
 
     def close(self) -> None:
-        """The run is over: resolvers with a ``close()`` (a token renewer) stop; values are forgotten."""
+        """The run is over: values are forgotten; resolvers with a ``close()`` (a token renewer) stop.
+
+        Every resolver is closed even when one fails; the first failure is raised afterwards.
+        """
+        with self._lock:
+            self._values.clear()
+        failures = []
         for resolver in self.resolvers.values():
             close = getattr(resolver, "close", None)
             if callable(close):
-                close()
-        with self._lock:
-            self._values.clear()
+                try:
+                    close()
+                except Exception as error:
+                    failures.append(error)
+        if failures:
+            raise failures[0]
 
 
 def _child_path(path: str | None, key: str) -> str | None:

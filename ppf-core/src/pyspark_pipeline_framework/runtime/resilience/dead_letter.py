@@ -111,20 +111,23 @@ class DeadLetterQueue:
             self._pending.setdefault(step_name, []).append((kept, dead, error))
         return {"dead_letter_rows": dead}
 
-    def commit(self, step_name: str) -> None:
-        """Write the dead rows the step's attempt sent, now that the attempt has succeeded."""
+    def commit(self, step_name: str) -> int:
+        """Write the dead rows the step's attempt sent, now that the attempt has succeeded; returns their number."""
         with self._lock:
             pending = self._pending.pop(step_name, [])
+        written = 0
         try:
             while pending:
                 rows, dead, error = pending[0]
                 self._sink(step_name).write(rows)
                 rows.unpersist()
                 pending.pop(0)
+                written += dead
                 self._context.logger.warning("dead_letters_written", step=step_name, rows=dead, error=error)
         finally:
             for rows, _, _ in pending:  # a failed write: the attempt fails and its retry sends them again
                 rows.unpersist()
+        return written
 
     def discard(self, step_name: str) -> None:
         """Forget the dead rows of a failed attempt: its retry (or a resumed run) sends them again."""

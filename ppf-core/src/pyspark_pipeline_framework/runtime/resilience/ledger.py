@@ -12,6 +12,8 @@ fingerprint changes when anything upstream of it changes.
 everything downstream of them; completed steps are not run again, and those whose output a
 re-run step reads are read back from their checkpoint (``checkpoint = true``).  Once a run
 succeeds, nothing is left to resume: its checkpoints and those of the runs it resumed are deleted.
+A resume that would re-run a step which already appended in that run (it ran on the input of a
+step that failed with ``on_failure = continue``) is refused: its rows would be written twice.
 
 **Liveness**: a run's process holds a lock on its entry while the run lives (:mod:`.liveness`);
 a record still ``running`` whose lock nobody holds is read as ``died`` (killed, out of memory),
@@ -98,6 +100,7 @@ def plan_resume(pipeline: ResolvedPipeline, record: Mapping[str, Any]) -> Resume
             rerun.add(name)
     if not rerun:
         raise ResumeRefused(f"run {record.get('run_id')} completed every step; there is nothing to resume")
+    _refuse_appending_again(pipeline, record, rerun)
     reuse: dict[str, str] = {}
     done: set[str] = set()
     changed = []
@@ -123,6 +126,36 @@ def plan_resume(pipeline: ResolvedPipeline, record: Mapping[str, Any]) -> Resume
             f"since run {record.get('run_id')}; their outputs no longer match it. Run again without --resume"
         )
     return ResumePlan(str(record.get("run_id")), frozenset(rerun), reuse, frozenset(done))
+
+
+def _refuse_appending_again(pipeline: ResolvedPipeline, record: Mapping[str, Any], rerun: set[str]) -> None:
+    """A step that succeeded but must run again (it ran on the input of a step that failed with
+    ``on_failure = continue``) must not append what it appended in that run a second time."""
+    run_id = record.get("run_id")
+    appended = []
+    for name in pipeline.graph.topological_order():
+        old = record.get("steps", {}).get(name) or {}
+        if name not in rerun or old.get("status") != "succeeded":
+            continue
+        step = pipeline.steps.get(name)
+        if (
+            step is not None
+            and step.component_class.kind == ComponentKind.SINK
+            and getattr(step.config, "mode", None) == "append"
+        ):
+            appended.append(f"step {name!r} appended its output to {_sink_location(step.config)}")
+        dead_letter = pipeline.dead_letters.get(name)
+        written = old.get("dead_letters_written")
+        if written and getattr(dead_letter.config if dead_letter else None, "mode", "append") == "append":
+            where = _sink_location(dead_letter.config) if dead_letter else None
+            appended.append(f"step {name!r} appended {written} dead letters to {where}")
+    if appended:
+        raise ResumeRefused(
+            f"resuming run {run_id} would re-run steps that already wrote in it, and append the same rows again: "
+            f"{'; '.join(appended)} (they ran on the input of a step that failed with on_failure = continue)",
+            hint=f"remove what run {run_id} appended there (dead letters carry _ppf_run_id = {run_id!r}) and run "
+            "again without --resume, or write those outputs with mode = overwrite",
+        )
 
 
 class RunLedger:
@@ -245,15 +278,23 @@ class RunRecorder:
         checkpoint: str | None = None,
         reused_from: str | None = None,
         traceback: str | None = None,
+        dead_letters_written: int = 0,
     ) -> None:
         """Record how a step ended; ``traceback`` is the full (masked) traceback of its error."""
         with self._lock:
-            self._step_ended(result, checkpoint, reused_from, traceback)
+            self._step_ended(result, checkpoint, reused_from, traceback, dead_letters_written)
 
     def _step_ended(
-        self, result: StepResult, checkpoint: str | None, reused_from: str | None, traceback: str | None
+        self,
+        result: StepResult,
+        checkpoint: str | None,
+        reused_from: str | None,
+        traceback: str | None,
+        dead_letters_written: int,
     ) -> None:
         entry = self.record["steps"][result.name]
+        if dead_letters_written:
+            entry["dead_letters_written"] = dead_letters_written
         if traceback:
             entry["traceback"] = traceback
         entry.update(

@@ -92,6 +92,8 @@ class PipelineExecutor:
         #: Components that report their own figures (``step_metrics(final)``), read again at the end.
         self._reporting: dict[str, tuple[Any, StepResult]] = {}
         self._checkpoints: dict[str, str] = {}
+        #: Dead letters each step committed, by step name (a resume must not write them twice).
+        self._dead_letters_written: dict[str, int] = {}
         #: Full (masked) tracebacks of failed steps, for the ledger.
         self._tracebacks: dict[str, str] = {}
         #: Components prepared ahead (``prepare()``); started with the run, none before it.
@@ -263,7 +265,10 @@ class PipelineExecutor:
         self._run_component(name, result)
         if self._recorder is not None:
             self._recorder.step_ended(
-                result, checkpoint=self._checkpoints.get(name), traceback=self._tracebacks.get(name)
+                result,
+                checkpoint=self._checkpoints.get(name),
+                traceback=self._tracebacks.get(name),
+                dead_letters_written=self._dead_letters_written.get(name, 0),
             )
 
     def _reuse(self, name: str, result: StepResult) -> None:
@@ -499,7 +504,9 @@ class PipelineExecutor:
                 if built.kind != ComponentKind.SINK:
                     output = self._checkpoint(step.name, step, output)
                 # The attempt's dead letters are committed with its output: a failed attempt leaves none.
-                dead_letters.commit(step.name)
+                written = dead_letters.commit(step.name)
+                if written:
+                    self._dead_letters_written[step.name] = written
             except BaseException:
                 dead_letters.discard(step.name)
                 raise

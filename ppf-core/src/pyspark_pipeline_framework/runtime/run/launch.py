@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
+
+
+_STREAMING_RESUME = "a streaming pipeline resumes from its checkpoints by itself: run it again without --resume"
 
 
 def session_plan_for(pipeline: ResolvedPipeline, plugin_manager, secrets: Secrets | None = None) -> SessionPlan:
@@ -83,9 +87,7 @@ def run_pipeline(
     """
     streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
     if streams is not None and resume is not None:
-        raise ResumeRefused(
-            "a streaming pipeline resumes from its checkpoints by itself: run it again without --resume"
-        )
+        raise ResumeRefused(_STREAMING_RESUME)
     plan = None
     record = None
     if resume is not None:
@@ -131,24 +133,31 @@ def run_pipeline(
     context = RunContext(run, pipeline.spec, spark_factory=make_session, secrets=loaded.secrets)
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
-    signals = None
-    if handle_signals and threading.current_thread() is threading.main_thread():
-        # From here on a stop request is honoured, even while the session starts.
-        signals = StopSignals()
-        signals.install()
-    if streams is not None and signals is not None:
-        context.logger.info("streaming_run_starting", queries=[q.name for q in streams.queries])
-    recorder = None
-    try:
+    with contextlib.ExitStack() as cleanup:  # every step of the clean-up runs, even when one fails
+        signals = None
+        if handle_signals and threading.current_thread() is threading.main_thread():
+            # From here on a stop request is honoured, even while the session starts.
+            signals = StopSignals()
+            signals.install()
+            cleanup.callback(signals.restore)  # last: a signal while the session stops is a second one
+        if stop_session and spark is None:
+            cleanup.callback(_stop_session, context)
+        cleanup.callback(loaded.secrets.close)  # values forgotten, token renewals stopped
+        if streams is not None and signals is not None:
+            context.logger.info("streaming_run_starting", queries=[q.name for q in streams.queries])
         _ = context.spark  # the session exists before pipeline_start, as the hook spec promises
         if signals is not None:
             signals.install()  # again: pyspark's context replaced the SIGINT handler with its own
         if pipeline.deferred:
             pipeline = resolve_deferred_steps(pipeline, context.logger)
             streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
+            if streams is not None and resume is not None:
+                raise ResumeRefused(_STREAMING_RESUME)
             if record is not None:
                 plan = plan_resume(pipeline, record)
         recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None
+        if recorder is not None:
+            cleanup.callback(recorder.close)  # the run no longer holds its ledger entry's lock
         if plan is not None:
             context.logger.info(
                 "run_resumed",
@@ -164,19 +173,14 @@ def run_pipeline(
         return PipelineExecutor(
             pipeline, context, loaded.manager, breakers=breakers, recorder=recorder, resume=plan, signals=signals
         ).run()
-    finally:
-        loaded.secrets.close()  # values forgotten, token renewals stopped
-        if recorder is not None:
-            recorder.close()  # the run no longer holds its ledger entry's lock
-        if stop_session and spark is None and context.has_spark:
-            _stop_session(context)
-        if signals is not None:  # after the session stopped: a signal while it stops is a second one
-            signals.restore()
 
 
 def _stop_session(context: RunContext) -> None:
-    """Stop the session; its JVM may be gone already (a SIGTERM sent to the whole process group,
-    as systemd and Airflow do, reaches the JVM too): the run's outcome is recorded by now either way."""
+    """Stop the session this run built, if it started.  Its JVM may be gone already (a SIGTERM sent
+    to the whole process group, as systemd and Airflow do, reaches the JVM too): the run's outcome
+    is recorded by now either way."""
+    if not context.has_spark:
+        return
     try:
         context.spark.stop()
     except Exception as error:
