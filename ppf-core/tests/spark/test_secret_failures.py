@@ -56,9 +56,9 @@ def test_a_missing_secret_fails_the_sink_at_once_and_writes_nothing(spark, tmp_p
     out = result.step("out")
     assert out.status is StepStatus.FAILED and out.attempts == 1
     assert (
-        "SecretNotFound: pipeline.steps[1].config.options.compression: secret://env/PPF_TEST_UNSET_COMPRESSION"
-        in out.error
-    )
+        f"SecretNotFound: {tmp_path}/pipeline.conf:7: pipeline.steps[1].config.options.compression: "
+        "secret://env/PPF_TEST_UNSET_COMPRESSION" in out.error
+    ), out.error
     assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out*"))
 
 

@@ -203,3 +203,29 @@ def test_a_resolver_failing_to_close_stops_neither_the_others_nor_the_runs_clean
     [record] = ledger.runs()
     assert record["status"] == "succeeded"  # the run itself ended; only the clean-up failed
     assert not held_by_a_live_process(ledger.lock_path(record["run_id"]))
+
+
+def test_a_reference_that_does_not_resolve_at_run_time_names_its_file_and_line(write_conf, monkeypatch):
+    from pyspark_pipeline_framework.runner.config.preflight import validate
+    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+    from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+
+    monkeypatch.delenv("PPF_TEST_ABSENT", raising=False)
+    path = write_conf("""
+    pipeline {
+      name = "located"
+      steps = [
+        { name = "numbers", type = "ppf_test_components.Numbers", config { values = [1] } }
+        {
+          name = "out"
+          type = ParquetSink
+          config {
+            path = "secret://env/PPF_TEST_ABSENT"
+          }
+        }
+      ]
+    }
+    """)
+    result = run_pipeline(validate(load_pipeline_file(path)), spark=object())
+    assert result.step("out").status is StepStatus.FAILED
+    assert f"{path}:9: pipeline.steps[1].config.path: " in result.step("out").error, result.step("out").error

@@ -75,3 +75,11 @@ class ResolvedPipeline:
     #: Supplied by whoever checked the pipeline: checks it again once a Spark session exists and
     #: returns it with every step resolved, or raises :class:`~.errors.ConfigError`.
     resolve_in_session: Callable[[], ResolvedPipeline] | None = attrs.field(default=None, eq=False, repr=False)
+    #: Supplied by whoever read the pipeline file: the ``"file:line"`` of a config path, for the
+    #: messages of errors found while running (a secret reference that does not resolve).
+    locate: Callable[[str], str | None] | None = attrs.field(default=None, eq=False, repr=False)
+
+    def config_path(self, step_name: str) -> str:
+        """The config path of a step's ``config`` block, as messages name it: ``pipeline.steps[2].config``."""
+        index = next(i for i, step in enumerate(self.spec.steps) if step.name == step_name)
+        return f"pipeline.steps[{index}].config"

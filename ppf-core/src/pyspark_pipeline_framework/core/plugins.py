@@ -364,13 +364,15 @@ def load_hook_plugins(
     hooks: HooksBlock,
     extra: Iterable[object] = (),
     settings: Mapping[str, object] | None = None,
+    locate: Callable[[str], str | None] | None = None,
 ) -> LoadedPlugins:
     """Build a plugin manager with the built-in, installed and configured hook plugins.
 
     ``settings`` holds each plugin's structured settings by key (``ResolvedPipeline.hook_settings``);
     without it, the raw blocks of ``hooks.settings`` are given, which only plugins without a
     settings class accept.  A plugin with a hook implementation that matches no hook raises
-    :class:`ConfigError`.
+    :class:`ConfigError`.  ``locate`` gives the ``"file:line"`` of a config path, for the
+    messages of secret references that fail to resolve (the run's :class:`Secrets` keeps it).
     """
     configured: Mapping[str, object] = hooks.settings if settings is None else settings
     manager = PluginManager()
@@ -447,7 +449,7 @@ def load_hook_plugins(
     for plugin in extra:
         add(plugin, None, "pipeline.hooks")
     if not issues:
-        loaded.secrets = _add_with_resolved_settings(manager, deferred, add)
+        loaded.secrets = _add_with_resolved_settings(manager, deferred, add, locate)
     if not issues:
         try:
             manager.check_pending()  # @hookimpl functions whose hook does not exist
@@ -481,7 +483,10 @@ class _DeferredPlugin:
 
 
 def _add_with_resolved_settings(
-    manager: PluginManager, deferred: list[_DeferredPlugin], add: Callable[[object, str | None, str], None]
+    manager: PluginManager,
+    deferred: list[_DeferredPlugin],
+    add: Callable[[object, str | None, str], None],
+    locate: Callable[[str], str | None] | None = None,
 ) -> Secrets:
     """Build the plugins whose settings hold secret references, once the resolvers they need exist.
 
@@ -490,6 +495,7 @@ def _add_with_resolved_settings(
     none is ready fails on its first unknown scheme, naming it.
     """
     secrets = Secrets.from_plugins(manager)
+    secrets.locate = locate
     pending = list(deferred)
     while pending:
         ready = [item for item in pending if _schemes(item.settings) <= set(secrets.resolvers)] or pending[:1]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -187,6 +187,8 @@ class Secrets:
     """
 
     resolvers: dict[str, SecretResolver] = attrs.field(factory=dict)
+    #: ``"file:line"`` of a config path, when the pipeline came from a file: a failure then names it.
+    locate: Callable[[str], str | None] | None = attrs.field(default=None, eq=False, repr=False)
     _values: dict[str, Secret] = attrs.field(factory=dict, init=False, repr=False)
     _fetching: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
     _lock: Any = attrs.field(factory=threading.RLock, init=False, repr=False)
@@ -268,7 +270,7 @@ class Secrets:
             try:
                 return self.resolve(value)
             except SecretError as exc:
-                raise _located(exc, path) from None
+                raise _located(exc, path, self.locate) from None
         if attrs.has(type(value)):
             changes = {}
             for field in attrs.fields(type(value)):
@@ -316,10 +318,11 @@ def _child_path(path: str | None, key: str) -> str | None:
     return f"{path}.{key}" if path else key
 
 
-def _located(error: SecretError, path: str) -> SecretError:
-    """The same error, its message led by the config path of the reference."""
+def _located(error: SecretError, path: str, locate: Callable[[str], str | None] | None) -> SecretError:
+    """The same error, its message led by the config path of the reference (and its file and line)."""
+    where = locate(path) if locate is not None else None
     try:
-        located = type(error)(f"{path}: {error}")
+        located = type(error)(f"{where + ': ' if where else ''}{path}: {error}")
     except Exception:  # a subclass with another constructor: keep it as it is
         return error
     located.__cause__ = error.__cause__

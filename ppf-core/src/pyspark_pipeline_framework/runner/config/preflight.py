@@ -15,7 +15,7 @@ import functools
 import glob
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,7 @@ def validate_raw(
         hook_settings,
         deferred=deferred,
         resolve_in_session=functools.partial(validate_raw, raw, registry, file, in_session=True) if deferred else None,
+        locate=_file_and_line(file, raw_steps) if file else None,
     )
 
 
@@ -430,6 +431,22 @@ def _deferred_step(raw_step: Mapping[str, Any], path: str, error: BaseException)
         'or give types as objects (LongType()) rather than DDL strings ("long")',
     )
     return DeferredStep(str(raw_step["name"]), str(raw_step["type"]), reason, note)
+
+
+def _file_and_line(file: PipelineFile, raw_steps: Any) -> Callable[[str], str | None]:
+    """``"file:line"`` of a config path in the pipeline's file(s), read only when first asked."""
+    locator: list[SourceLocator] = []
+
+    def locate(path: str) -> str | None:
+        if not locator:
+            steps = raw_steps if isinstance(raw_steps, list) else []
+            names = [str(s.get("name", "")) if isinstance(s, Mapping) else "" for s in steps]
+            locator.append(SourceLocator(file.sources, names))
+        where, line = locator[0].locate(path)
+        where = where or str(file.path)
+        return f"{where}:{line}" if line else where
+
+    return locate
 
 
 def _locate(issues: list[ConfigIssue], file: PipelineFile | None, raw_steps: Any) -> list[ConfigIssue]:

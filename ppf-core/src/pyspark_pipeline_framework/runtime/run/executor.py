@@ -374,8 +374,7 @@ class PipelineExecutor:
     def _component(self, name: str, log: Any) -> Component:
         resolved = self.pipeline.steps[name]
         # Secrets are fetched only now, so hooks and logs keep seeing the references.
-        index = next(i for i, step in enumerate(self.spec.steps) if step.name == name)
-        config = self.context.secrets.resolve_all(resolved.config, f"pipeline.steps[{index}].config")
+        config = self.context.secrets.resolve_all(resolved.config, self.pipeline.config_path(name))
         component = resolved.component_class(config, self.context, log, step_name=name)
         component.step_name = name
         return component

@@ -103,7 +103,9 @@ def run_pipeline(
         if not pipeline.deferred:  # otherwise once every step is resolved, in the session
             plan = plan_resume(pipeline, record)
     # Hook settings' secret references are resolved here, spark.conf's when the session is built.
-    loaded = load_hook_plugins(pipeline.spec.hooks, extra_plugins, settings=pipeline.hook_settings)
+    loaded = load_hook_plugins(
+        pipeline.spec.hooks, extra_plugins, settings=pipeline.hook_settings, locate=pipeline.locate
+    )
     run = run or RunInfo(pipeline=pipeline.spec.name)
 
     def make_session() -> SparkSession:

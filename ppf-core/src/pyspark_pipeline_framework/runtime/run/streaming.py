@@ -235,7 +235,7 @@ class StreamingRun:
     def _component(self, name: str, context: Any = None) -> Component:
         resolved = self.pipeline.steps[name]
         context = context or self.context
-        config = context.secrets.resolve_all(resolved.config)
+        config = context.secrets.resolve_all(resolved.config, self.pipeline.config_path(name))
         return resolved.component_class(config, context, context.logger.bind(step=name), step_name=name)
 
     def _start_queries(self, outputs: Mapping[str, Any]) -> bool:
