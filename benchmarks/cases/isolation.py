@@ -18,7 +18,6 @@ from benchmarks.harness.dataset import ensure_dataset
 from benchmarks.harness.event_log import single_event_log, summarize
 from benchmarks.harness.interleave import Run, Side, interleave
 from benchmarks.harness.settings import PPF, ROOT, ROWS, WORK
-from benchmarks.harness.stats import compare
 from benchmarks.harness.table import jobs_figure, ratio_figure
 from benchmarks.harness.timing import fresh, settle, wall_time
 
@@ -60,15 +59,4 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
         pairs,
         {side: Side(lambda _, side=side: run_side(side, source, work / side)) for side in ("isolated", "lazy")},
     )
-    return {
-        "pairs": pairs,
-        "params": {"rows": ROWS},
-        "figures": {
-            **compare(runs.seconds("isolated"), runs.seconds("lazy"), ("isolated", "lazy")),
-            "jobs": {"isolated": runs.jobs("isolated"), "lazy": runs.jobs("lazy")},
-        },
-        "raw": {
-            "seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
-            "busy_before": runs.busy_before,
-        },
-    }
+    return runs.record("isolated", "lazy", {"rows": ROWS})

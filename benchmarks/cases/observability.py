@@ -33,7 +33,6 @@ from benchmarks.harness.dataset import ensure_dataset
 from benchmarks.harness.event_log import single_event_log, summarize
 from benchmarks.harness.interleave import Run, Side, interleave
 from benchmarks.harness.settings import PPF, ROOT, ROWS, WORK
-from benchmarks.harness.stats import compare
 from benchmarks.harness.table import jobs_figure, ratio_figure
 from benchmarks.harness.timing import fresh, settle, wall_time
 
@@ -132,17 +131,7 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
         if gateway is not None:
             gateway.terminate()
             gateway.wait()
-    return {
-        "pairs": pairs,
-        "params": {"rows": ROWS},
-        **({"variant": f"PPF_BENCH_OBS={COMPARED}"} if COMPARED != "all" else {}),
-        "figures": {
-            **compare(runs.seconds("on"), runs.seconds("off"), ("on", "off")),
-            "jobs": {"on": runs.jobs("on"), "off": runs.jobs("off")},
-            "pushgateway": gateway_url is not None,
-        },
-        "raw": {
-            "seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
-            "busy_before": runs.busy_before,
-        },
-    }
+    record = runs.record("on", "off", {"rows": ROWS}, pushgateway=gateway_url is not None)
+    if COMPARED != "all":
+        record["variant"] = f"PPF_BENCH_OBS={COMPARED}"
+    return record

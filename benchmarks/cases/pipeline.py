@@ -16,7 +16,6 @@ from benchmarks.harness.dataset import ensure_dataset
 from benchmarks.harness.event_log import single_event_log, summarize
 from benchmarks.harness.interleave import Run, Side, interleave
 from benchmarks.harness.settings import BASELINES, MASTER, PPF, PYTHON, ROOT, ROWS, WORK, spark_conf
-from benchmarks.harness.stats import compare
 from benchmarks.harness.table import jobs_figure, ratio_figure
 from benchmarks.harness.timing import fresh, settle, wall_time
 
@@ -95,15 +94,4 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
             "hand": Side(lambda _: run_handwritten(source, work / "hand")),
         },
     )
-    return {
-        "pairs": pairs,
-        "params": {"rows": ROWS},
-        "figures": {
-            **compare(runs.seconds("ppf"), runs.seconds("hand"), ("ppf", "hand")),
-            "jobs": {"ppf": runs.jobs("ppf"), "hand": runs.jobs("hand")},
-        },
-        "raw": {
-            "seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
-            "busy_before": runs.busy_before,
-        },
-    }
+    return runs.record("ppf", "hand", {"rows": ROWS})

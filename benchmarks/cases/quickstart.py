@@ -30,7 +30,7 @@ from pathlib import Path
 from benchmarks.harness.event_log import jobs, single_event_log, spark_properties, timeline
 from benchmarks.harness.interleave import Run, Side, interleave
 from benchmarks.harness.settings import BASELINES, MASTER, PPF, PYTHON, QS_ROWS, ROOT, WORK, spark_conf
-from benchmarks.harness.stats import compare, median
+from benchmarks.harness.stats import median
 from benchmarks.harness.table import jobs_figure, ratio_figure
 from benchmarks.harness.timing import fresh, settle, wall_time
 
@@ -341,23 +341,19 @@ def measure(pairs: int = DEFAULT_PAIRS, rows: int = QS_ROWS) -> dict:
         }
         for side, side_runs in runs.runs.items()
     }
-    return {
-        "pairs": pairs,
-        "params": {"table_rows": len(initial), "batch_rows": len(batch)},
-        **({"variant": "--override " + " --override ".join(PPF_OVERRIDES)} if PPF_OVERRIDES else {}),
-        "figures": {
-            **compare(runs.seconds("ppf"), runs.seconds("hand"), ("ppf", "hand")),
-            "jobs": {"ppf": runs.jobs("ppf"), "hand": runs.jobs("hand")},
-            "phase_medians_s": phase_medians,
-        },
-        "raw": {
-            "seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
-            "busy_before": runs.busy_before,
+    record = runs.record(
+        "ppf", "hand", {"table_rows": len(initial), "batch_rows": len(batch)}, phase_medians_s=phase_medians
+    )
+    if PPF_OVERRIDES:
+        record["variant"] = "--override " + " --override ".join(PPF_OVERRIDES)
+    record["raw"].update(
+        {
             "phases": {side: [run.details["phases"] for run in side_runs] for side, side_runs in runs.runs.items()},
             # The last run's jobs of each side, in order: which jobs make up a difference in counts.
             "job_list": {side: side_runs[-1].details["job_list"] for side, side_runs in runs.runs.items()},
             "ppf_extra_overrides": PPF_OVERRIDES,
             # Identical on both sides (checked after every pair), per-run values left out.
             "effective_spark_properties": properties["ppf"],
-        },
-    }
+        }
+    )
+    return record

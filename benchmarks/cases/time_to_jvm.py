@@ -86,7 +86,6 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     from benchmarks.harness.dataset import ensure_dataset
     from benchmarks.harness.interleave import Run, Side, interleave
     from benchmarks.harness.settings import MASTER, PYTHON, ROOT, ROWS, WORK
-    from benchmarks.harness.stats import compare
 
     source = ensure_dataset()
     run_dir = WORK / "time_to_jvm"
@@ -109,15 +108,7 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
         return Run(float(done.stdout.split()[-1]))
 
     runs = interleave(pairs, {side: Side(lambda _, side=side: probe(side)) for side in commands})
-    return {
-        "pairs": pairs,
-        "params": {"rows": ROWS},
-        "figures": compare(runs.seconds("ppf"), runs.seconds("hand"), ("ppf", "hand")),
-        "raw": {
-            "seconds": {side: [round(s, 3) for s in runs.seconds(side)] for side in runs.runs},
-            "busy_before": runs.busy_before,
-        },
-    }
+    return runs.record("ppf", "hand", {"rows": ROWS})
 
 
 if __name__ == "__main__":

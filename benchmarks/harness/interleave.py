@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from benchmarks.harness.idle import wait_until_idle
+from benchmarks.harness.stats import compare
 
 
 @attrs.frozen
@@ -47,6 +48,25 @@ class Runs:
     def jobs(self, side: str) -> list[int]:
         """The distinct job counts of a side (one value when every run agreed)."""
         return sorted({run.jobs for run in self.runs[side] if run.jobs is not None})
+
+    def record(self, subject: str, baseline: str, params: Mapping[str, Any], **figures: Any) -> dict[str, Any]:
+        """The results record of a case timing ``subject`` against ``baseline``: the ratio of their
+        wall times, each side's Spark jobs (when counted), any further ``figures``, and the raw runs."""
+        seconds = {side: self.seconds(side) for side in self.runs}
+        jobs = {side: self.jobs(side) for side in (subject, baseline)}
+        return {
+            "pairs": len(seconds[subject]),
+            "params": dict(params),
+            "figures": {
+                **compare(seconds[subject], seconds[baseline], (subject, baseline)),
+                **({"jobs": jobs} if any(jobs.values()) else {}),
+                **figures,
+            },
+            "raw": {
+                "seconds": {side: [round(s, 3) for s in values] for side, values in seconds.items()},
+                "busy_before": self.busy_before,
+            },
+        }
 
 
 def interleave(pairs: int, sides: Mapping[str, Side]) -> Runs:

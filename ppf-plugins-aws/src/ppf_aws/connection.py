@@ -53,21 +53,7 @@ class S3ConnectionConfig(ComponentConfig):
     session_token: str | None = None
 
     def check(self) -> Iterable[tuple[str, str]]:
-        if self.endpoint is not None and "://" not in self.endpoint:
-            yield "endpoint", f"{self.endpoint!r} is not a URL; write http://host:port or https://host"
-        if self.credentials == "profile" and not self.profile:
-            yield "profile", 'credentials = "profile" needs the profile name'
-        if self.credentials != "profile" and self.profile:
-            yield "profile", 'only applies with credentials = "profile"'
-        keys = {"access_key_id": self.access_key_id, "secret_access_key": self.secret_access_key}
-        if self.credentials == "keys":
-            for key, value in keys.items():
-                if not value:
-                    yield key, 'credentials = "keys" needs access_key_id and secret_access_key'
-        else:
-            for key, value in {**keys, "session_token": self.session_token}.items():
-                if value:
-                    yield key, 'only applies with credentials = "keys"'
+        return access_issues(self)
 
     def bucket_settings(self) -> dict[str, str]:
         """S3A settings (without the ``fs.s3a.bucket.<name>.`` prefix) these options ask for."""
@@ -109,3 +95,23 @@ def apply_bucket_settings(spark: SparkSession, bucket: str, settings: dict[str, 
                 wanted=shown,
                 reason="already set by spark.conf or an earlier step; the existing value wins",
             )
+
+
+def access_issues(options: Any) -> Iterable[tuple[str, str]]:
+    """What is wrong with ``endpoint`` and the credential settings of ``options`` (an S3
+    connection's or a Secrets Manager scheme's), as ``(key, message)`` pairs."""
+    if options.endpoint is not None and "://" not in options.endpoint:
+        yield "endpoint", f"{options.endpoint!r} is not a URL; write http://host:port or https://host"
+    if options.credentials == "profile" and not options.profile:
+        yield "profile", 'credentials = "profile" needs the profile name'
+    if options.credentials != "profile" and options.profile:
+        yield "profile", 'only applies with credentials = "profile"'
+    keys = {"access_key_id": options.access_key_id, "secret_access_key": options.secret_access_key}
+    if options.credentials == "keys":
+        for key, value in keys.items():
+            if not value:
+                yield key, 'credentials = "keys" needs access_key_id and secret_access_key'
+    else:
+        for key, value in {**keys, "session_token": options.session_token}.items():
+            if value:
+                yield key, 'only applies with credentials = "keys"'

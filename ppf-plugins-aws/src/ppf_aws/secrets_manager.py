@@ -43,7 +43,7 @@ from pyspark_pipeline_framework.core import (
     key_of,
 )
 
-from .connection import Credentials
+from .connection import Credentials, access_issues
 
 SCHEME = "aws-sm"
 
@@ -89,21 +89,7 @@ class SecretsManagerSettings(HookSettings):
     timeout: float = 10.0
 
     def check(self) -> Iterable[tuple[str, str]]:
-        if self.endpoint is not None and "://" not in self.endpoint:
-            yield "endpoint", f"{self.endpoint!r} is not a URL; write http://host:port or https://host"
-        if self.credentials == "profile" and not self.profile:
-            yield "profile", 'credentials = "profile" needs the profile name'
-        if self.credentials != "profile" and self.profile:
-            yield "profile", 'only applies with credentials = "profile"'
-        keys = {"access_key_id": self.access_key_id, "secret_access_key": self.secret_access_key}
-        if self.credentials == "keys":
-            for key, value in keys.items():
-                if not value:
-                    yield key, 'credentials = "keys" needs access_key_id and secret_access_key'
-        else:
-            for key, value in {**keys, "session_token": self.session_token}.items():
-                if value:
-                    yield key, 'only applies with credentials = "keys"'
+        return access_issues(self)
 
 
 @attrs.frozen

@@ -27,6 +27,7 @@ from pyspark_pipeline_framework.core import hookspecs
 from pyspark_pipeline_framework.core.entry_points import entry_points
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.hook import Hook
+from pyspark_pipeline_framework.core.masking import secret_masker
 from pyspark_pipeline_framework.core.secrets import SecretError, Secrets, parse_reference, references_in
 from pyspark_pipeline_framework.core.settings import required_fields
 from pyspark_pipeline_framework.core.spec import HooksBlock
@@ -72,6 +73,14 @@ class PluginManager(pluggy.PluginManager):
                 f"hook plugin {name or plugin!r} must be hashable; an attrs or dataclass hook needs eq=False"
             )
         return super().register(plugin, name)
+
+    def notify_logging_failures(self, hook_name: str, log: Any, **kwargs: Any) -> None:
+        """:meth:`notify`, each failure logged to ``log`` as ``hook_failed`` with its error masked."""
+
+        def report(plugin: str, error: BaseException) -> None:
+            log.warning("hook_failed", hook=hook_name, plugin=plugin, error=secret_masker().mask_error(error))
+
+        self.notify(hook_name, report, **kwargs)
 
     def notify(self, hook_name: str, on_error: Callable[[str, BaseException], None], **kwargs: Any) -> None:
         """Call a notification hook through pluggy; one failing implementation never stops the others.

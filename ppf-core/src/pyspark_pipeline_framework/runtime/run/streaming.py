@@ -151,10 +151,7 @@ class StreamingRun:
         self._states = [_QueryState(query, self._per_batch_pipeline(query)) for query in plan.queries]
 
     def _notify(self, hook: str, **kwargs: Any) -> None:
-        def report(plugin: str, error: BaseException) -> None:
-            self._log.warning("hook_failed", hook=hook, plugin=plugin, error=secret_masker().mask_error(error))
-
-        self.plugins.notify(hook, report, **kwargs)
+        self.plugins.notify_logging_failures(hook, self._log, **kwargs)
 
     # -- the run -----------------------------------------------------------------------------
     def run(self) -> RunResult:
