@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,15 @@ def log_events(log: Path) -> list[dict]:
         except ValueError:
             continue
     return events
+
+
+def runs_table_row(stdout: str, run_id: str) -> dict[str, str]:
+    """The columns of ``run_id``'s line in the table ``ppf runs list`` prints, by header name."""
+    header, *lines = stdout.splitlines()
+    line = next(line for line in lines if line.startswith(f"{run_id} "))
+    columns = list(re.finditer(r"\S+(?: \S+)*", header))  # names such as "RUN ID" hold one space
+    ends = [column.start() for column in columns[1:]] + [None]
+    return {column.group(): line[column.start() : end].strip() for column, end in zip(columns, ends, strict=True)}
 
 
 def probe(*args, cwd, env=None):

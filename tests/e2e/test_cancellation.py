@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, log_events, ppf
+from .conftest import BIN, log_events, ppf, runs_table_row
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
@@ -165,7 +165,8 @@ def test_a_signal_during_a_write_cancels_the_run_and_keeps_the_target(tmp_path, 
     assert "RejectedExecutionException" not in stderr and "Traceback" not in stderr
 
     listed = ppf("runs", "list", "--ledger-dir", "ledger", cwd=tmp_path)
-    assert f"{record['run_id']}  slow-write  cancelled  exit={exit_code}" in listed.stdout
+    row = runs_table_row(listed.stdout, record["run_id"])
+    assert (row["PIPELINE"], row["STATUS"], row["EXIT"]) == ("slow-write", "cancelled", str(exit_code)), listed.stdout
 
 
 def test_a_killed_run_is_shown_as_died(tmp_path):
@@ -181,7 +182,8 @@ def test_a_killed_run_is_shown_as_died(tmp_path):
 
     listed = ppf("runs", "list", "--ledger-dir", "ledger", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
-    assert f"{run_id}  slow-write  died" in listed.stdout
+    row = runs_table_row(listed.stdout, run_id)
+    assert (row["PIPELINE"], row["STATUS"]) == ("slow-write", "died"), listed.stdout
     shown = ppf("runs", "show", run_id, "--ledger-dir", "ledger", cwd=tmp_path)
     assert "died" in shown.stdout and f"pid {process.pid}" in shown.stdout
 
