@@ -6,7 +6,7 @@ Built by ``python3 -m nox -s docs`` (``make docs``) with warnings as errors.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, ClassVar
 
 from pygments.lexer import RegexLexer, bygroups
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Text, Whitespace
@@ -51,10 +51,10 @@ class HoconLexer(RegexLexer):
     """HOCON (the pipeline files): comments, keys, strings, substitutions, numbers and durations."""
 
     name = "HOCON"
-    aliases = ["hocon"]
-    filenames = ["*.conf"]
+    aliases = ("hocon",)
+    filenames = ("*.conf",)
 
-    tokens = {
+    tokens: ClassVar[dict[str, list]] = {
         "root": [
             (r"\s+", Whitespace),
             (r"(#|//).*?$", Comment.Single),

@@ -13,11 +13,16 @@ fence's info string says what a sample is; after the language, words may follow:
     a HOCON block that is deliberately part of a pipeline: parsed, not validated.
 ``exit=N``
     a shell block that is expected to end with status ``N``.
+``project=DIR``
+    the block runs in a copy of the repository's ``DIR`` (``examples/user_etl``), for a sample that
+    uses an example's own modules.
 
 By language:
 
 * ``python``: executed in a subprocess (the directory is the working directory and on
-  ``sys.path``), unless written to a file: a module is compiled, and runs where it is used.
+  ``sys.path``) after the document's earlier Python samples, so a sample may use what an earlier
+  one defined, as a reader would; a sample written to a file is a module: compiled, and run where
+  it is used.
 * ``hocon``: parsed; a whole pipeline (a ``pipeline`` block with ``steps``) is checked with
   ``ppf validate``.
 * ``bash``, ``console``: run with ``bash -e`` (``console``: the lines after ``$ ``); the ``ppf``
@@ -33,6 +38,7 @@ import json
 import os
 import py_compile
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -60,6 +66,7 @@ class Sample:
     markers: set[str] = field(default_factory=set)
     file: str | None = None
     exit_code: int = 0
+    project: str | None = None
 
     @property
     def where(self) -> str:
@@ -90,6 +97,8 @@ def samples_of(document: Path) -> list[Sample]:
                 sample.file = value
             elif key == "exit":
                 sample.exit_code = int(value)
+            elif key == "project":
+                sample.project = value
             elif word in MARKERS:
                 sample.markers.add(word)
             else:
@@ -129,8 +138,11 @@ def is_whole_pipeline(config) -> bool:
     return hasattr(pipeline, "get") and pipeline.get("steps", None) is not None
 
 
-def problem_of(sample: Sample, directory: Path) -> str | None:
-    """What is wrong with running ``sample`` in ``directory`` (its files already written), or None."""
+def problem_of(sample: Sample, directory: Path, before: str = "") -> str | None:
+    """What is wrong with running ``sample`` in ``directory`` (its files already written), or None.
+
+    ``before`` is the Python code that runs before a Python sample: the document's earlier samples.
+    """
     language = sample.language
     if language == "python":
         if sample.file:
@@ -139,8 +151,8 @@ def problem_of(sample: Sample, directory: Path) -> str | None:
             except py_compile.PyCompileError as error:
                 return str(error)
             return None
-        done = run([sys.executable, "-"], directory, stdin=sample.text)
-        return None if done.returncode == 0 else done.stdout + done.stderr
+        done = run([sys.executable, "-"], directory, stdin=before + sample.text)
+        return None if done.returncode == 0 else f"exit {done.returncode}\n{done.stdout}{done.stderr}"
     if language == "hocon":
         fragment = "fragment" in sample.markers
         try:
@@ -177,12 +189,20 @@ def test_the_samples_of_the_document_run(document, tmp_path):
             target = tmp_path / sample.file
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(sample.text, encoding="utf-8")
-    problems = []
+    problems, python = [], ""
     for sample in samples:
         if sample.language in RUNS and "skip" not in sample.markers:
-            problem = problem_of(sample, tmp_path)
+            directory = tmp_path
+            if sample.project:
+                directory = tmp_path / "projects" / sample.project
+                if not directory.exists():
+                    ignore = shutil.ignore_patterns("out", "__pycache__", ".ppf")
+                    shutil.copytree(ROOT / sample.project, directory, ignore=ignore)
+            problem = problem_of(sample, directory, python)
             if problem:
                 problems.append(f"{sample.where} ({sample.language}): {problem}")
+            elif sample.language == "python" and not sample.file:
+                python += sample.text
     assert not problems, "\n\n".join(problems)
 
 
