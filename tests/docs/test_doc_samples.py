@@ -80,16 +80,19 @@ def samples_of(document: Path) -> list[Sample]:
     found, index = [], 0
     while index < len(lines):
         opening = FENCE.match(lines[index])
-        if not opening or not opening["info"].strip() or opening["info"].strip().startswith("{"):
+        if not opening:
             index += 1
             continue
-        indent, fence = opening["indent"], opening["fence"]
+        indent, fence, info = opening["indent"], opening["fence"], opening["info"].strip()
         end = next(
             (i for i in range(index + 1, len(lines)) if lines[i].strip() == fence and lines[i].startswith(indent)),
             len(lines),
         )
+        if not info or info.startswith("{"):  # output, diagrams; MyST directives ({toctree}, {include})
+            index = end + 1
+            continue
         body = "\n".join(line[len(indent) :] for line in lines[index + 1 : end]) + "\n"
-        language, *words = opening["info"].split()
+        language, *words = info.split()
         sample = Sample(document, index + 1, language.lower(), body)
         for word in words:
             key, _, value = word.partition("=")
@@ -211,7 +214,7 @@ def test_the_info_strings_are_read_as_documented(tmp_path):
     document.write_text(
         "Create `conf/a.conf`:\n\n```hocon\npipeline { }\n```\n\n"
         "```hocon fragment file=b.conf\nsteps = []\n```\n\n"
-        "  ```bash skip exit=2\n  ppf run\n  ```\n\n```\nplain\n```\n\n```{toctree}\nx\n```\n"
+        "  ```bash skip exit=2\n  ppf run\n  ```\n\n```\nplain\n```python\n```\n\n```{toctree}\nx\n```\n"
     )
     first, second, third = samples_of(document)
     assert (first.language, first.file, first.markers) == ("hocon", "conf/a.conf", set())
