@@ -269,6 +269,6 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def docs(session: nox.Session) -> None:
     """The docs site (Sphinx with MyST) in docs/_build/html; a warning fails the build."""
-    # autodoc imports the public modules, so the distributions are installed (without their tests' tools).
-    session.install("-r", "docs/requirements.txt", PYSPARK, *[arg for dist in DISTRIBUTIONS for arg in ("-e", dist)])
+    # autodoc imports ppf-core's public modules (and reads their pyspark type hints).
+    session.install("-r", "docs/requirements.txt", PYSPARK, "-e", "ppf-core")
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html", *session.posargs)
