@@ -24,7 +24,8 @@ By language:
   one defined, as a reader would; a sample written to a file is a module: compiled, and run where
   it is used.
 * ``hocon``: parsed; a whole pipeline (a ``pipeline`` block with ``steps``) is checked with
-  ``ppf validate``.
+  ``ppf validate``, and so is a step (an object with ``name`` and ``type``) or a ``steps = [...]``
+  list, as the steps of a pipeline after a CSV source (the input of a transform, validator or sink).
 * ``bash``, ``console``: run with ``bash -e`` (``console``: the lines after ``$ ``); the ``ppf``
   on ``PATH`` is the installed one.
 * ``json``, ``toml``: parsed.
@@ -141,6 +142,21 @@ def is_whole_pipeline(config) -> bool:
     return hasattr(pipeline, "get") and pipeline.get("steps", None) is not None
 
 
+#: Put before a step sample, so that a transform, validator or sink has an input to read.
+SAMPLE_INPUT = {"name": "sample-input", "type": "CsvSource", "config": {"path": "in.csv"}}
+
+
+def steps_of(config) -> list | None:
+    """A step sample's steps as plain data: one step (``name`` and ``type``), or a ``steps = [...]`` list."""
+    from pyhocon import HOCONConverter
+
+    if "name" in config and "type" in config:
+        return [json.loads(HOCONConverter.to_json(config))]
+    if list(config) == ["steps"]:
+        return json.loads(HOCONConverter.to_json(config))["steps"]
+    return None
+
+
 def problem_of(sample: Sample, directory: Path, before: str = "") -> str | None:
     """What is wrong with running ``sample`` in ``directory`` (its files already written), or None.
 
@@ -162,11 +178,18 @@ def problem_of(sample: Sample, directory: Path, before: str = "") -> str | None:
             config = ConfigFactory.parse_string(sample.text, resolve=False)
         except Exception as error:  # pyhocon's parse errors have no common base
             return f"not valid HOCON: {error}"
-        if fragment or not is_whole_pipeline(config):
+        if fragment:
             return None
+        if is_whole_pipeline(config):
+            text = sample.text
+        else:
+            steps = steps_of(config)
+            if steps is None:
+                return None
+            text = json.dumps({"pipeline": {"name": "sample", "steps": [SAMPLE_INPUT, *steps]}}, indent=2)
         target = directory / (sample.file or f"sample-{sample.line}.conf")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(sample.text, encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
         done = run([str(BIN / "ppf"), "validate", str(target.relative_to(directory))], directory)
         return None if done.returncode == 0 else f"ppf validate: exit {done.returncode}\n{done.stdout}{done.stderr}"
     if language in ("bash", "console"):
@@ -225,5 +248,11 @@ def test_the_info_strings_are_read_as_documented(tmp_path):
 def test_a_wrong_sample_is_reported(tmp_path):
     wrong = Sample(ROOT / "README.md", 1, "hocon", 'pipeline { name = "x", steps = [ { name = a, type = Nope } ] }\n')
     assert "ppf validate: exit 2" in problem_of(wrong, tmp_path)
+    misspelled = Sample(
+        ROOT / "README.md", 2, "hocon", 'steps = [ { name = a, type = Filter, config { conditon = "x > 1" } } ]\n'
+    )
+    assert "conditon" in problem_of(misspelled, tmp_path)
+    right = Sample(ROOT / "README.md", 3, "hocon", '{ name = a, type = Filter, config { condition = "x > 1" } }\n')
+    assert problem_of(right, tmp_path) is None
     assert problem_of(Sample(ROOT / "README.md", 1, "python", "raise SystemExit(3)\n"), tmp_path)
     assert problem_of(Sample(ROOT / "README.md", 1, "hocon", "a = {\n"), tmp_path).startswith("not valid HOCON")
