@@ -28,7 +28,8 @@ MAKE_TARGETS = {
     "test-cov": ["cov"],
     "lint": ["lint"],
     "format": ["format"],
-    "check": ["lint", "typecheck", "tests"],
+    "docs": ["docs"],
+    "check": ["lint", "typecheck", "docs", "tests"],
 }
 
 
