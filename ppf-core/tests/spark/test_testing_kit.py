@@ -169,6 +169,7 @@ def test_log_events_and_hook_calls_of_a_run_are_captured_by_the_fixtures(spark, 
     run = run_pipeline(text, spark=spark, sources={"numbers": spark.range(2)}, plugins=[ppf_hook_calls])
     assert run.succeeded
     assert ppf_hook_calls.names() == [
+        "ppf_secret_resolvers",  # the session is given: ppf_spark_session_settings is not asked
         "pipeline_start",
         "before_step",
         "after_step",
