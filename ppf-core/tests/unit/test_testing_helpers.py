@@ -5,7 +5,7 @@ from __future__ import annotations
 import ppf_test_components as c
 import pytest
 
-from pyspark_pipeline_framework.core import ConfigError, Hook, Source, SourceConfig, StepStatus
+from pyspark_pipeline_framework.core import ConfigError, Source, SourceConfig, StepStatus
 from pyspark_pipeline_framework.testing import (
     InlineRegistry,
     load_and_validate,
@@ -23,18 +23,6 @@ PIPELINE = {
         {"name": "out", "type": "Collect"},
     ],
 }
-
-
-class Calls(Hook):
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def before_step(self, step_name):
-        self.seen.append(("before", step_name))
-
-    def pipeline_end(self, pipeline_name, result):
-        self.seen.append(("end", pipeline_name, result.succeeded))
 
 
 class SparkReader(Source[SourceConfig]):
@@ -59,12 +47,14 @@ def test_a_file_is_checked_with_the_given_components(write_conf):
     assert sorted(load_and_validate(path, registry=COMPONENTS).steps) == ["n", "o"]
 
 
-def test_run_without_spark_runs_every_step_and_hook_and_builds_no_session():
-    calls = Calls()
-    result = run_without_spark(validate_pipeline(PIPELINE, COMPONENTS), plugins=[calls], run_id="r-1")
+def test_run_without_spark_runs_every_step_and_hook_and_builds_no_session(ppf_hook_calls):
+    result = run_without_spark(validate_pipeline(PIPELINE, COMPONENTS), plugins=[ppf_hook_calls], run_id="r-1")
     assert result.succeeded and result.run_id == "r-1"
     assert c.WRITTEN["out"] == [11, 12]
-    assert calls.seen == [("before", "numbers"), ("before", "plus"), ("before", "out"), ("end", "sums", True)]
+    assert [call["step_name"] for call in ppf_hook_calls.of("before_step")] == ["numbers", "plus", "out"]
+    (end,) = ppf_hook_calls.of("pipeline_end")
+    assert end["pipeline_name"] == "sums" and end["result"].succeeded
+    assert "ppf_spark_session_settings" not in ppf_hook_calls.names()  # no session was planned
 
     registry = InlineRegistry({"Reader": SparkReader, "Collect": c.Collect})
     pipeline = {"name": "s", "steps": [{"name": "read", "type": "Reader"}, {"name": "out", "type": "Collect"}]}
