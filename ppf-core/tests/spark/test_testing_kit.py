@@ -227,3 +227,24 @@ def test_assert_dataframe_equal_says_what_differs_in_schema_and_rows(spark):
         AssertionError, match=r"row 0:\n    expected \{id=1, name='ann'\}\n    actual   \{id=3, name='cy'\}"
     ):
         assert_dataframe_equal(shuffled, expected, check_order=True)
+
+
+def test_a_captured_sink_of_a_streaming_pipeline_receives_every_micro_batch(spark, tmp_path):
+    for batch, ids in enumerate([(1, 2), (3,)]):
+        spark.createDataFrame([(i,) for i in ids], "id INT").write.parquet(str(tmp_path / "in" / f"batch={batch}"))
+    text = f"""
+    pipeline {{
+      name = "stream"
+      streaming {{ trigger = "available_now", checkpoint_location = "{tmp_path / "checkpoints"}" }}
+      steps = [
+        {{ name = "events", type = "ParquetStreamSource",
+           config {{ path = "{tmp_path / "in"}/*", schema = "id INT", max_files_per_trigger = 1 }} }}
+        {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / "out"}", mode = "append" }} }}
+      ]
+    }}
+    """
+    run = run_pipeline(text, spark=spark)
+    assert run.succeeded, run.result.to_dict()
+    assert not (tmp_path / "out").exists()
+    assert len(run.hook_calls.of("after_micro_batch")) > 1  # so the rows below come from several batches
+    assert_dataframe_equal(run.sink("out"), spark.createDataFrame([(1,), (2,), (3,)], "id INT"))

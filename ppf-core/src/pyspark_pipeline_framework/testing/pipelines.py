@@ -22,9 +22,10 @@ anyway, e.g. pytest's ``pythonpath = ["."]`` setting, or an installed project.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -270,24 +271,27 @@ def run_pipeline(
 
     An unknown or wrong-kind step name raises ``ValueError`` naming the steps there are.
     """
-    path = _pipeline_path(config)
-    pipeline = load_and_validate(path, overrides, registry=registry)
-    frames = CapturedFrames()
-    replace = _Replacements(dict(sources or {}), capture_sinks, frames)
-    replace.check(pipeline)
-    ready = replace.apply(pipeline)
-    calls = HookCalls()
-    result = run_validated(ready, spark=spark, plugins=[calls, *plugins], run_id=run_id)
+    with _pipeline_path(config) as path:
+        pipeline = load_and_validate(path, overrides, registry=registry)
+        frames = CapturedFrames()
+        replace = _Replacements(dict(sources or {}), capture_sinks, frames)
+        replace.check(pipeline)
+        ready = replace.apply(pipeline)
+        calls = HookCalls()
+        result = run_validated(ready, spark=spark, plugins=[calls, *plugins], run_id=run_id)
     return PipelineRun(result, ready, calls, replace.captured(pipeline), frames)
 
 
-def _pipeline_path(config: str | Path) -> Path:
+@contextlib.contextmanager
+def _pipeline_path(config: str | Path) -> Iterator[Path]:
+    """The file to read: ``config`` itself, or HOCON text written to a temporary file for the run."""
     if isinstance(config, Path) or ("{" not in config and "\n" not in config):
-        return Path(config)
-    folder = Path(tempfile.mkdtemp(prefix="ppf-test-"))
-    path = folder / "pipeline.conf"
-    path.write_text(config, encoding="utf-8")
-    return path
+        yield Path(config)
+        return
+    with tempfile.TemporaryDirectory(prefix="ppf-test-") as folder:
+        path = Path(folder) / "pipeline.conf"
+        path.write_text(config, encoding="utf-8")
+        yield path
 
 
 @attrs.frozen
