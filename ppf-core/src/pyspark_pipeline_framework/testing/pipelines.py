@@ -210,7 +210,7 @@ class PipelineRun:
 
     @property
     def status(self) -> str:
-        """``succeeded``, ``partial``, ``failed`` or ``cancelled``, as ``ppf run`` reports it."""
+        """``succeeded``, ``partial``, ``failed`` (``stopped`` or ``cancelled`` by a signal), as ``ppf run`` reports it."""
         return str(self.result.status)
 
     @property
@@ -274,7 +274,8 @@ def run_pipeline(
     with _pipeline_path(config) as path:
         pipeline = load_and_validate(path, overrides, registry=registry)
         frames = CapturedFrames()
-        replace = _Replacements(dict(sources or {}), capture_sinks, frames)
+        sinks = capture_sinks if capture_sinks == "all" else tuple(capture_sinks)
+        replace = _Replacements(dict(sources or {}), sinks, frames)
         replace.check(pipeline)
         ready = replace.apply(pipeline)
         calls = HookCalls()
@@ -299,7 +300,7 @@ class _Replacements:
     """Which steps of a pipeline read given DataFrames and which sinks are captured."""
 
     sources: dict[str, Any]
-    capture_sinks: Iterable[str] | str
+    capture_sinks: tuple[str, ...] | Literal["all"]
     frames: CapturedFrames
 
     def _kind_of(self, pipeline: ResolvedPipeline, kind: ComponentKind, *, deferred: bool = False) -> list[str]:
