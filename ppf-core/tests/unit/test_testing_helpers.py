@@ -8,6 +8,7 @@ import pytest
 from pyspark_pipeline_framework.core import ConfigError, Source, SourceConfig, StepStatus
 from pyspark_pipeline_framework.testing import (
     InlineRegistry,
+    build_component,
     load_and_validate,
     run_without_spark,
     session_conf,
@@ -70,3 +71,27 @@ def test_session_conf_is_what_the_run_would_build_the_session_with():
     assert conf["spark.sql.shuffle.partitions"] == "7" and conf["spark.ui.enabled"] == "false"
     # ppf's own default, below the pipeline's spark.conf
     assert conf["spark.sql.execution.arrow.pythonUDF.columnarInput.enabled"] == "false"
+
+
+def test_build_component_checks_its_config_as_a_steps_and_builds_it_without_spark(monkeypatch):
+    with pytest.raises(ConfigError) as caught:
+        build_component(c.Numbers, {"values": ["one"], "dealy": 1})
+    assert [issue.path for issue in caught.value.issues] == ["config.values[0]", "config.dealy"]
+    with pytest.raises(ConfigError, match=r"type: unknown component type 'Numbrs'"):
+        build_component("Numbrs", {}, registry=COMPONENTS)
+
+    monkeypatch.setenv("PPF_TEST_SECRET", "s3cret")
+    numbers = build_component("Numbers", {"values": [3, 4]}, registry=COMPONENTS, step_name="n")
+    assert numbers.read() == [3, 4] and numbers.step_name == "n"
+    with pytest.raises(RuntimeError, match="no Spark session"):
+        _ = numbers.context.spark
+    login = build_component(SecretHolder, {"token": "secret://env/PPF_TEST_SECRET"})
+    assert login.config.token == "s3cret"  # resolved as the engine resolves a step's references
+
+
+class SecretHolderConfig(SourceConfig):
+    token: str
+
+
+class SecretHolder(Source[SecretHolderConfig]):
+    pass
