@@ -546,7 +546,9 @@ def _init(kind: str, name: str, directory: Optional[Path], force: bool, next_ste
 
 
 @init_app.command("pipeline")
-def init_pipeline(name: InitNameArgument, directory: InitDirectoryOption = None, force: InitForceOption = False) -> None:
+def init_pipeline(
+    name: InitNameArgument, directory: InitDirectoryOption = None, force: InitForceOption = False
+) -> None:
     """A pipeline project: a pipeline file on sample data, a custom transform, its tests and a README."""
     _init("pipeline", name, directory, force, ["ppf run pipeline.conf", "pytest"])
 

@@ -59,7 +59,7 @@ def names_for(name: str) -> dict[str, str]:
     if not _NAME.fullmatch(name):
         raise ScaffoldError(
             f"invalid name {name!r}: a name starts with a letter and holds letters, digits and single '-' or '_' between them",
-            hint="for example: ppf init pipeline sales-etl",
+            hint="for example: sales-etl, acme_tools or geo2",
         )
     package = name.lower().replace("-", "_")
     if keyword.iskeyword(package) or package in sys.stdlib_module_names or package in _TAKEN:
@@ -154,14 +154,18 @@ def _write_new_folder(target: Path, rendered: Mapping[PurePosixPath, bytes]) -> 
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".ppf-init", dir=parent))
     except OSError as exc:
-        raise ScaffoldError(f"cannot create {target}: {exc.strerror}", hint="check the folder's path and permissions") from None
+        raise _cannot_create(target, exc) from None
     try:
         _write(staging, rendered)
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a project folder is not
         staging.rename(target)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise ScaffoldError(f"cannot create {target}: {exc.strerror}", hint="check the folder's path and permissions") from None
+        raise _cannot_create(target, exc) from None
+
+
+def _cannot_create(target: Path, error: OSError) -> ScaffoldError:
+    return ScaffoldError(f"cannot create {target}: {error.strerror}", hint="check the folder's path and permissions")
 
 
 def _umask() -> int:
