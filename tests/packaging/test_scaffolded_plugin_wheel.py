@@ -1,5 +1,6 @@
 """A plugin from `ppf init plugin`, built as a wheel and installed beside ppf-core in a fresh virtualenv,
-is listed by `ppf components list`, and a pipeline uses its components and its hook by short name.
+is listed by `ppf components list`, and a pipeline uses its components and its hook by short name;
+and `ppf init` works from an installed core wheel (its templates are package data).
 
 Both wheels are built from source here (ppf-core from this checkout), and installed with pip into
 a virtualenv that has nothing else; ppf-core's dependencies come from the package index (or pip's
@@ -92,6 +93,20 @@ def test_a_scaffolded_plugin_wheel_is_listed_and_used_by_short_name(tmp_path):
     (record,) = [json.loads(line) for line in (project / "out" / "runs.jsonl").open()]
     assert record["pipeline"] == "acme-demo" and record["succeeded"]
     assert [step["step"] for step in record["steps"]] == ["numbers", "label", "save"]
+
+
+def test_the_templates_ship_in_the_core_wheel(tmp_path):
+    """`ppf init` from an installed ppf-core wheel (not this checkout) writes a project that validates."""
+    run(sys.executable, "-m", "build", "--wheel", "--outdir", tmp_path / "dist", REPO / "ppf-core", cwd=tmp_path)
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
+    run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", *(tmp_path / "dist").glob("*.whl"), cwd=tmp_path)
+
+    run(venv / "bin" / "ppf", "init", "pipeline", "sales-etl", cwd=tmp_path)
+
+    validated = run(venv / "bin" / "ppf", "validate", "pipeline.conf", cwd=tmp_path / "sales-etl")
+    assert "pipeline.conf: OK (3 steps)" in validated.stdout
+    assert (tmp_path / "sales-etl" / "data" / "users.csv").read_text().startswith("user_id,")
 
 
 def _share_pyspark(python: Path, folder: Path) -> None:
