@@ -109,6 +109,14 @@ def test_a_bad_name_exits_2_saying_what_to_do_and_writes_nothing(name, problem, 
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_plugin_whose_names_are_installed_already_is_refused(tmp_path):
+    done = ppf("init", "plugin", "file", cwd=tmp_path)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "component FileSink (ppf-core), component FileSource (ppf-core)" in done.stderr
+    assert "hint: choose another name" in done.stderr and list(tmp_path.iterdir()) == []
+
+
 def test_init_imports_no_pyspark(tmp_path):
     done, facts = probe("init", "plugin", "light", cwd=tmp_path)
     assert facts == {"exit": 0, "pyspark_imported": False, "jvm_started": False}, done.stderr

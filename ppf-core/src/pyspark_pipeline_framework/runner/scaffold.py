@@ -22,11 +22,16 @@ from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
 
 from pyspark_pipeline_framework.core.errors import PpfError
+from pyspark_pipeline_framework.core.plugins import PLUGIN_GROUP
+from pyspark_pipeline_framework.core.registry import COMPONENT_GROUP
 
 __all__ = ["KINDS", "ScaffoldError", "Scaffolded", "names_for", "scaffold"]
 
 #: What ``ppf init`` creates: a pipeline project, or a plugin distribution.
 KINDS = ("pipeline", "plugin")
+
+#: The short names ``templates/plugin`` registers in ``ppf.components``: ``{{prefix}}`` and each of these.
+PLUGIN_COMPONENTS = ("Source", "Transform", "Sink")
 
 #: A name a project and a Python package can both take: ``sales-etl``, ``acme_tools``, ``Geo2``.
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*")
@@ -92,6 +97,8 @@ def scaffold(kind: str, name: str, directory: Path | None = None, *, force: bool
     if kind not in KINDS:
         raise ScaffoldError(f"unknown kind {kind!r}", hint=f"one of: {', '.join(KINDS)}")
     placeholders = names_for(name)
+    if kind == "plugin":
+        _refuse_names_in_use(placeholders)
     target = Path(directory) if directory is not None else Path(name)
     if target.exists() and not target.is_dir():
         raise ScaffoldError(f"{target} exists and is not a folder", hint="give another folder with --directory")
@@ -106,6 +113,32 @@ def scaffold(kind: str, name: str, directory: Path | None = None, *, force: bool
     else:
         _write_new_folder(target, rendered)
     return Scaffolded(target, sorted(str(path) for path in rendered))
+
+
+def _refuse_names_in_use(placeholders: Mapping[str, str]) -> None:
+    """A plugin whose components or hook take names another installed distribution registers would make them ambiguous.
+
+    The plugin's own distribution, installed already (regenerated with ``--force``), is no clash.
+    """
+    wanted = {
+        COMPONENT_GROUP: {placeholders["prefix"] + suffix for suffix in PLUGIN_COMPONENTS},
+        PLUGIN_GROUP: {placeholders["package"]},
+    }
+    taken = [
+        f"{'component' if group == COMPONENT_GROUP else 'hook plugin'} {ep.name} ({ep.dist.name if ep.dist else '?'})"
+        for group, names in wanted.items()
+        for ep in metadata.entry_points(group=group)
+        if ep.name in names and (ep.dist is None or _normalized(ep.dist.name) != placeholders["distribution"])
+    ]
+    if taken:
+        raise ScaffoldError(
+            f"the plugin {placeholders['name']!r} would register names already installed: {', '.join(sorted(taken))}",
+            hint=f"choose another name, e.g. acme-{placeholders['distribution']} (`ppf components list` shows the names in use)",
+        )
+
+
+def _normalized(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
 
 
 def _render_all(root: Traversable, placeholders: Mapping[str, str]) -> dict[PurePosixPath, bytes]:
