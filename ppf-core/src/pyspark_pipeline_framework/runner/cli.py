@@ -45,6 +45,8 @@ jars_app = typer.Typer(help="Manage the local jar cache for air-gapped clusters.
 app.add_typer(jars_app, name="jars")
 runs_app = typer.Typer(help="Read the run ledger: past runs, their steps and outputs.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
+init_app = typer.Typer(help="Start a new pipeline project or plugin distribution.", no_args_is_help=True)
+app.add_typer(init_app, name="init")
 secrets_app = typer.Typer(help="Encrypt values for secret://age/ references, and decrypt them.", no_args_is_help=True)
 app.add_typer(secrets_app, name="secrets")
 
@@ -517,6 +519,44 @@ def components_show(name: Annotated[str, typer.Argument(help="A registered name 
         typer.echo(describe_component(registry, name))
     except ComponentNotFound as exc:
         _fail(exc)
+
+
+InitNameArgument = Annotated[
+    str, typer.Argument(metavar="NAME", help="Letters, digits, '-' and '_', e.g. sales-etl.", show_default=False)
+]
+InitDirectoryOption = Annotated[
+    Optional[Path], typer.Option("--directory", "-d", help="Where to create it (default: ./NAME); missing or empty.")
+]
+InitForceOption = Annotated[
+    bool, typer.Option("--force", help="Write into a non-empty folder, replacing files of the same names.")
+]
+
+
+def _init(kind: str, name: str, directory: Optional[Path], force: bool, next_steps: list[str]) -> None:
+    from pyspark_pipeline_framework.runner.scaffold import ScaffoldError, scaffold
+
+    try:
+        created = scaffold(kind, name, directory, force=force)
+    except ScaffoldError as exc:
+        _fail(exc, f"ppf init {kind}")
+    typer.echo(f"created {kind} {name!r} in {created.directory}/:")
+    for path in created.files:
+        typer.echo(f"  {path}")
+    typer.echo("next:\n" + "\n".join(f"  {line}" for line in [f"cd {created.directory}", *next_steps]))
+
+
+@init_app.command("pipeline")
+def init_pipeline(
+    name: InitNameArgument, directory: InitDirectoryOption = None, force: InitForceOption = False
+) -> None:
+    """A pipeline project: a pipeline file on sample data, a custom transform, its tests and a README."""
+    _init("pipeline", name, directory, force, ["ppf run pipeline.conf", "pytest"])
+
+
+@init_app.command("plugin")
+def init_plugin(name: InitNameArgument, directory: InitDirectoryOption = None, force: InitForceOption = False) -> None:
+    """A plugin distribution: a source, a transform, a sink and a hook with typed settings, their entry points, tests."""
+    _init("plugin", name, directory, force, ['pip install -e ".[test]"', "pytest"])
 
 
 def _read_stdin_value(prompt: str) -> str:
