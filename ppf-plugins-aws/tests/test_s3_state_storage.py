@@ -207,9 +207,10 @@ def test_a_breaker_state_file_on_s3_is_shared_between_processes(aws_env, bucket,
     elsewhere = CircuitBreaker("api", settings, store=BreakerStateFile(settings.state_file))  # another process
     here.record_failure()
     elsewhere.record_failure()  # the second failure, counted by another process, opens it for both
-    assert here.state == OPEN
+    assert elsewhere.state == OPEN
     with pytest.raises(CircuitOpenError):
-        here.before_call()
+        here.before_call()  # reads the shared state first
+    assert here.state == OPEN
     stored = json.loads(s3_server.client().get_object(Bucket=bucket, Key="state/breakers.json")["Body"].read())
     assert stored["api"]["failures"] == 2 and stored["api"]["opened_at"] is not None
 

@@ -119,7 +119,7 @@ def test_a_run_still_alive_on_the_s3_ledger_is_not_resumed_by_a_second_run(s3, p
     from ppf_aws.state_storage import S3StateStorage
     from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
 
-    directory, bucket, env = project
+    directory, _, env = project
     pipeline = write_pipeline(directory, FIXED)
     storage = S3StateStorage(env["PPF_LEDGER_DIR"], client=s3.client())
     lock = storage.run_lock("run-elsewhere.lock")
@@ -149,4 +149,4 @@ def test_a_ledger_url_no_plugin_serves_is_refused_before_spark_starts(tmp_path, 
     done = ppf("run", pipeline, "--ledger-dir", "gs://bucket/runs", cwd=directory, env=env)
     assert done.returncode == 2
     assert "--ledger-dir: run state cannot be kept at 'gs://bucket/runs'" in done.stderr
-    assert "no known plugin serves gs://" in done.stderr and "SparkSession" not in done.stderr
+    assert "no ppf plugin is known to serve gs://" in done.stderr and "SparkSession" not in done.stderr

@@ -33,7 +33,7 @@ def test_local_paths_and_file_urls_are_local_and_other_schemes_are_urls():
 def test_a_scheme_nobody_serves_is_named_with_what_is_served():
     problem = unserved_location("gs://bucket/runs")
     assert problem is not None and "no installed plugin serves gs:// URLs" in problem
-    assert "no known plugin serves gs://" in problem
+    assert "no ppf plugin is known to serve gs://" in problem
     assert unserved_location(".ppf/runs") is None
     with pytest.raises(EnvironmentProblem, match="gs://"):
         plugin_storage("gs://bucket/runs")
@@ -82,7 +82,7 @@ def test_the_ledger_takes_a_path_as_before(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     ledger = RunLedger(Path(".ppf/runs"))
-    pipeline = validate_raw({"name": "p", "steps": [{"name": "n", "type": f"{T}.Numbers"}]})
+    pipeline = validate_raw({"name": "p", "steps": [{"name": "n", "type": f"{T}.Numbers", "config": {"values": [1]}}]})
     RunRecorder(ledger, pipeline, "run-1", datetime.now(UTC)).close()
     assert json.loads((tmp_path / ".ppf" / "runs" / "run-1.json").read_text())["run_id"] == "run-1"
     assert ledger.checkpoint_dir("run-1", "n") == str(tmp_path.resolve() / ".ppf" / "runs" / "run-1" / "outputs" / "n")
@@ -105,7 +105,7 @@ def test_validate_names_the_state_file_setting_its_line_and_the_scheme(write_con
     done = CliRunner().invoke(app, ["validate", str(path)])
     assert done.exit_code == 2
     assert "pipeline.steps[0].circuit_breaker.state_file" in done.output
-    assert f"{path}:4" in done.output or f"{path}, line 4" in done.output, done.output
+    assert f"{path}:5: pipeline.steps[0].circuit_breaker.state_file" in done.output
     assert "no installed plugin serves gs:// URLs" in done.output
 
 

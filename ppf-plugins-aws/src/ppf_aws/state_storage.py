@@ -28,7 +28,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,8 +41,8 @@ from .spark_settings import hadoop_aws_package, s3_conf
 DEFAULT_LEASE_S = 60.0
 #: Conditional writes that lost to another writer are retried this often before giving up.
 _UPDATE_ATTEMPTS = 50
-#: Errors S3 answers a conditional write with when the condition failed or another write raced it.
-_CONFLICTS = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
+#: Answers to a conditional write when the condition failed, another write raced it, or the object went meanwhile.
+_CONFLICTS = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409", "NoSuchKey", "404"}
 
 
 class S3StateStorage:
@@ -180,30 +181,21 @@ class S3StateStorage:
                 if _code(error) not in _CONFLICTS | {"404", "NoSuchKey"}:
                     raise
 
-    def _reaching(self, name: str) -> _Reaching:
-        return _Reaching(self.location(name))
-
-
-class _Reaching:
-    """Turns a failure to reach the store into an error that names the location and what to check."""
-
-    def __init__(self, location: str):
-        self.location = location
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any) -> bool:
+    @contextmanager
+    def _reaching(self, name: str) -> Iterator[None]:
+        """Turns a failure to reach the store into an error that names the location and what to check."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        if isinstance(error, (BotoCoreError, ClientError)):
+        try:
+            yield
+        except (BotoCoreError, ClientError) as error:
             cause = _code(error) if isinstance(error, ClientError) else type(error).__name__
+            first_line = (str(error).splitlines() or [""])[0][:300]
             raise EnvironmentProblem(
-                f"cannot reach run state at {self.location}: {cause}: {str(error).splitlines()[0][:300]}",
+                f"cannot reach run state at {self.location(name)}: {cause}: {first_line}",
                 hint="check that the bucket exists and the credentials may read and write it "
                 "(AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, AWS_REGION, AWS_PROFILE or AWS_ACCESS_KEY_ID)",
             ) from error
-        return False
 
 
 class S3RunLock:
@@ -274,4 +266,3 @@ def _lease_alive(text: str) -> bool:
 
 def _code(error: Any) -> str:
     return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
-

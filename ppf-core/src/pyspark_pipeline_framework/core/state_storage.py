@@ -104,7 +104,7 @@ def unserved_location(location: str) -> str | None:
     where = (
         f"{provider} serves {scheme}:// (pip install {provider})"
         if provider
-        else f"no known plugin serves {scheme}://; write a local path or a shared mount"
+        else f"no ppf plugin is known to serve {scheme}://; give a local path or a shared mount instead"
     )
     return (
         f"run state cannot be kept at {location!r}: no installed plugin serves {scheme}:// URLs "
