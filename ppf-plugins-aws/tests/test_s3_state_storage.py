@@ -1,5 +1,7 @@
 """Run state on S3 (a moto server): atomic writes, compare-and-set updates, run locks that refuse a
-second holder and read as free once their holder died, the run ledger and breaker state files."""
+second holder and read as free once their holder died, and circuit-breaker state files shared by runs.
+
+The run ledger on S3 is tested end to end with the `ppf` command (tests/e2e/test_resume_on_s3.py)."""
 
 from __future__ import annotations
 
@@ -10,33 +12,17 @@ import sys
 import textwrap
 import threading
 import time
-from datetime import UTC, datetime
 
 import pytest
 
 from ppf_aws.state_storage import S3StateStorage
 from ppf_aws.testing import TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY
+from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
 from pyspark_pipeline_framework.core.errors import EnvironmentProblem
-from pyspark_pipeline_framework.core.spec import CircuitBreakerSettings
-from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import (
-    OPEN,
-    BreakerStateFile,
-    CircuitBreaker,
-    CircuitOpenError,
-)
-from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, RunRecorder
-from pyspark_pipeline_framework.runtime.resilience.local_storage import open_state_storage
+from pyspark_pipeline_framework.core.state_storage import plugin_storage
+from pyspark_pipeline_framework.testing import InlineRegistry, run_without_spark, validate_pipeline
 
 pytestmark = pytest.mark.services
-
-LEDGER_PIPELINE = {
-    "name": "orders",
-    "steps": [
-        {"name": "read", "type": "ParquetSource", "config": {"path": "/in"}},
-        {"name": "load", "type": "ParquetSink", "config": {"path": "/out"}},
-    ],
-}
 
 
 @pytest.fixture
@@ -58,7 +44,7 @@ def storage(aws_env, bucket):
 
 def test_urls_open_the_s3_storage_through_the_entry_point(aws_env, bucket):
     for scheme in ("s3", "s3a", "s3n"):
-        opened = open_state_storage(f"{scheme}://{bucket}/runs")
+        opened = plugin_storage(f"{scheme}://{bucket}/runs")
         assert isinstance(opened, S3StateStorage) and opened.bucket == bucket and opened.prefix == "runs"
 
 
@@ -141,78 +127,88 @@ def test_a_held_lock_is_renewed_past_its_lease(aws_env, bucket):
 
 
 def _holder_in_another_process(root: str) -> subprocess.Popen:
-    """A process that records a run on the S3 ledger (lease 2 s) and then lives until it is killed
-    (it reaches the store through the AWS settings ``aws_env`` put in the environment)."""
+    """A process that takes a run lock (lease 2 s) and lives until it is killed (it reaches the store
+    through the AWS settings ``aws_env`` put in the environment)."""
     script = textwrap.dedent(
         f"""
         import time
-        from datetime import UTC, datetime
         from ppf_aws.state_storage import S3StateStorage
-        from pyspark_pipeline_framework.runner.config.preflight import validate_raw
-        from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger, RunRecorder
-        ledger = RunLedger(S3StateStorage({root!r}, lease_s=2.0))
-        RunRecorder(ledger, validate_raw({LEDGER_PIPELINE!r}), "run-1", datetime.now(UTC))
-        print("recorded", flush=True)
+        S3StateStorage({root!r}, lease_s=2.0).run_lock("run-1.lock").acquire()
+        print("held", flush=True)
         time.sleep(120)
         """
     )
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    assert process.stdout.readline() == "recorded\n"
+    assert process.stdout.readline() == "held\n"
     return process
 
 
-def test_a_live_run_on_s3_reads_as_running_and_a_killed_one_as_died_once_its_lease_ran_out(aws_env, bucket):
+def test_the_lock_of_a_killed_holder_reads_as_free_once_its_lease_ran_out_and_is_taken_over(aws_env, bucket):
     root = f"s3a://{bucket}/ppf/runs"
+    storage = S3StateStorage(root)
     process = _holder_in_another_process(root)
-    ledger = RunLedger(root)
     try:
-        time.sleep(2.5)  # past the first lease: the holder's renewals keep it alive
-        record = ledger.load("run-1")
-        assert record["status"] == "running" and record["pid"] == process.pid
-        with pytest.raises(BlockingIOError):  # the same run id cannot be taken twice
-            RunRecorder(ledger, validate_raw(LEDGER_PIPELINE), "run-1", datetime.now(UTC))
+        time.sleep(2.5)  # past the first lease: the holder's renewals keep it
+        assert storage.lock_held("run-1.lock")
+        with pytest.raises(BlockingIOError):
+            storage.run_lock("run-1.lock").acquire()
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
-    assert ledger.load("run-1")["status"] == "running"  # until the lease runs out
+    assert storage.lock_held("run-1.lock")  # until the lease runs out
     time.sleep(2.5)
-    died = ledger.load("run-1")
-    assert died["status"] == "died" and "killed" in died["reason"]
-    # The stale lock is taken over by the next holder.
-    lock = ledger.run_lock("run-1")
-    lock.acquire()
-    lock.release()
+    assert not storage.lock_held("run-1.lock")
+    taken = storage.run_lock("run-1.lock")
+    taken.acquire()  # the stale lock is taken over
+    try:
+        assert storage.lock_held("run-1.lock")
+        assert json.loads(storage.read_text("run-1.lock"))["expires_at"] > time.time() + 30
+    finally:
+        taken.release()
 
 
-def test_the_ledger_on_s3_records_a_run_and_finds_it(aws_env, bucket, s3_server):
-    from pyspark_pipeline_framework.core.results import RunResult, StepResult, StepStatus
+class Flaky(Source[SourceConfig]):
+    """A source whose system is down: every call fails."""
 
-    ledger = RunLedger(f"s3a://{bucket}/runs")
-    with pytest.raises(ResumeRefused, match=f"no runs recorded in s3a://{bucket}/runs"):
-        ledger.load("last")
-    recorder = RunRecorder(ledger, validate_raw(LEDGER_PIPELINE), "run-7", datetime.now(UTC))
-    assert ledger.alive("run-7") and ledger.load("last")["status"] == "running"
-    ledger.storage.write_text("run-7/outputs/read/part-0", "rows")  # a checkpoint Spark wrote
-    steps = [StepResult("read", StepStatus.SUCCEEDED), StepResult("load", StepStatus.SUCCEEDED)]
-    recorder.finished(RunResult("run-7", "orders", steps))
-    record = ledger.load("run-7")
-    assert record["status"] == "succeeded" and not ledger.alive("run-7")
-    assert record["checkpoints_removed"] == [f"s3a://{bucket}/runs/run-7/outputs"]
-    assert s3_server.keys(bucket) == ["runs/run-7.json"]  # no lock, no checkpoint left
+    calls = 0
+
+    def read(self):
+        Flaky.calls += 1
+        raise ConnectionError("the API is down")
 
 
-def test_a_breaker_state_file_on_s3_is_shared_between_processes(aws_env, bucket, s3_server):
-    settings = CircuitBreakerSettings(failure_threshold=2, state_file=f"s3a://{bucket}/state/breakers.json")
-    here = CircuitBreaker("api", settings, store=BreakerStateFile(settings.state_file))
-    elsewhere = CircuitBreaker("api", settings, store=BreakerStateFile(settings.state_file))  # another process
-    here.record_failure()
-    elsewhere.record_failure()  # the second failure, counted by another process, opens it for both
-    assert elsewhere.state == OPEN
-    with pytest.raises(CircuitOpenError):
-        here.before_call()  # reads the shared state first
-    assert here.state == OPEN
+class Discard(Sink[SinkConfig]):
+    def write(self, df) -> None:
+        return None
+
+
+def test_a_breaker_state_file_on_s3_keeps_a_breaker_open_across_runs(aws_env, bucket, s3_server):
+    """Each run has breakers of its own; the state file on S3 carries the failures from run to run."""
+    pipeline = validate_pipeline(
+        {
+            "name": "calls-an-api",
+            "steps": [
+                {
+                    "name": "fetch",
+                    "type": "Flaky",
+                    "circuit_breaker": {
+                        "failure_threshold": 2,
+                        "timeout": "1h",
+                        "state_file": f"s3a://{bucket}/state/breakers.json",
+                    },
+                },
+                {"name": "store", "type": "Discard"},
+            ],
+        },
+        InlineRegistry({"Flaky": Flaky, "Discard": Discard}),
+    )
+    Flaky.calls = 0
+    errors = [run_without_spark(pipeline).step("fetch").error for _ in range(3)]
+    assert Flaky.calls == 2  # the third run was refused without calling the API
+    assert "ConnectionError" in errors[0] and "ConnectionError" in errors[1]
+    assert "CircuitOpenError" in errors[2] and "circuit breaker 'fetch' is open" in errors[2]
     stored = json.loads(s3_server.client().get_object(Bucket=bucket, Key="state/breakers.json")["Body"].read())
-    assert stored["api"]["failures"] == 2 and stored["api"]["opened_at"] is not None
+    assert stored["fetch"]["failures"] == 2 and stored["fetch"]["opened_at"] is not None
 
 
 def test_an_unreachable_store_is_a_clear_error(monkeypatch, aws_env):

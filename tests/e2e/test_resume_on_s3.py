@@ -9,14 +9,19 @@ the checkpoints Spark writes.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import textwrap
+import time
 from datetime import UTC, datetime
 
 import pytest
 
 from ppf_aws.testing import TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, moto_s3_server
 
-from .conftest import ppf
+from .conftest import ppf, runs_table_row
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -114,10 +119,22 @@ def test_a_failed_run_resumes_from_checkpoints_on_s3(s3, project):
     assert rows == [{"id": i, "doubled": 2 * i, "plus": 2 * i + 1} for i in range(30)]
 
 
+def running_record(run_id: str) -> dict:
+    """A ledger record of a run that is running (as its process writes it first) on another host."""
+    return {
+        "run_id": run_id,
+        "pipeline": "orders-on-s3",
+        "status": "running",
+        "pid": 4242,
+        "host": "worker-7",
+        "started_at": datetime.now(UTC).isoformat(),
+        "steps": {},
+    }
+
+
 def test_a_run_still_alive_on_the_s3_ledger_is_not_resumed_by_a_second_run(s3, project):
     """Another host's live run holds its lease on S3: a second `ppf run --resume` of it is refused."""
     from ppf_aws.state_storage import S3StateStorage
-    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
 
     directory, _, env = project
     pipeline = write_pipeline(directory, FIXED)
@@ -125,17 +142,7 @@ def test_a_run_still_alive_on_the_s3_ledger_is_not_resumed_by_a_second_run(s3, p
     lock = storage.run_lock("run-elsewhere.lock")
     lock.acquire()  # as the other host's run does before its first write
     try:
-        RunLedger(storage).write(
-            {
-                "run_id": "run-elsewhere",
-                "pipeline": "orders-on-s3",
-                "status": "running",
-                "pid": 4242,
-                "host": "worker-7",
-                "started_at": datetime.now(UTC).isoformat(),
-                "steps": {},
-            }
-        )
+        storage.write_text("run-elsewhere.json", json.dumps(running_record("run-elsewhere")))
         refused = ppf("run", pipeline, "--resume", "run-elsewhere", cwd=directory, env=env)
     finally:
         lock.release()
@@ -150,3 +157,35 @@ def test_a_ledger_url_no_plugin_serves_is_refused_before_spark_starts(tmp_path, 
     assert done.returncode == 2
     assert "--ledger-dir: run state cannot be kept at 'gs://bucket/runs'" in done.stderr
     assert "no ppf plugin is known to serve gs://" in done.stderr and "SparkSession" not in done.stderr
+
+
+def test_a_run_whose_process_was_killed_reads_as_died_on_the_s3_ledger(s3, project):
+    """Its lease is not renewed any more: once it ran out, `ppf runs list` shows the run as died."""
+    directory, _, env = project
+    script = textwrap.dedent(
+        f"""
+        import json, time
+        from ppf_aws.state_storage import S3StateStorage
+        storage = S3StateStorage({env["PPF_LEDGER_DIR"]!r}, lease_s=2.0)
+        storage.run_lock("run-killed.lock").acquire()
+        storage.write_text("run-killed.json", json.dumps({running_record("run-killed")!r}))
+        print("running", flush=True)
+        time.sleep(120)
+        """
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env={**os.environ, **env}
+    )
+    try:
+        assert holder.stdout.readline() == "running\n"
+        time.sleep(2.5)  # renewed past its first lease
+        alive = ppf("runs", "list", cwd=directory, env=env)
+        assert runs_table_row(alive.stdout, "run-killed")["STATUS"] == "running", alive.stdout + alive.stderr
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    time.sleep(2.5)
+    dead = ppf("runs", "show", "run-killed", "--format", "json", cwd=directory, env=env)
+    assert dead.returncode == 0, dead.stderr
+    shown = json.loads(dead.stdout)
+    assert shown["status"] == "died" and "pid 4242 on worker-7" in shown["reason"]
