@@ -16,9 +16,10 @@ succeeds, nothing is left to resume: its checkpoints and those of the runs it re
 A resume that would re-run a step which already appended in that run (it ran on the input of a
 step that failed with ``on_failure = continue``) is refused: its rows would be written twice.
 
-**Liveness**: a run's process holds a lock on its entry while the run lives (:mod:`.liveness`);
-a record still ``running`` whose lock nobody holds is read as ``died`` (killed, out of memory),
-and a run that is still alive cannot be resumed.
+**Liveness**: a run's process holds a lock on its entry while the run lives (a ``flock`` in a
+local directory, :mod:`.liveness`; what the storage provides elsewhere, a lease on S3); a record
+still ``running`` whose lock nobody holds is read as ``died`` (killed, out of memory), and a run
+that is still alive cannot be resumed.
 """
 
 from __future__ import annotations
