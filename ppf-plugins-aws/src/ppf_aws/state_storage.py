@@ -172,13 +172,16 @@ class S3StateStorage:
         return str(answer["ETag"])
 
     def _delete_if(self, name: str, etag: str) -> None:
+        """Delete the object only if it is still at ``etag``: a lock another holder took over stays."""
         from botocore.exceptions import ClientError
 
         with self._reaching(name):
             try:
                 self.client.delete_object(Bucket=self.bucket, Key=self.key(name), IfMatch=etag)
             except ClientError as error:
-                if _code(error) not in _CONFLICTS | {"404", "NoSuchKey"}:
+                if _code(error) == "NotImplemented":  # a store without conditional deletes
+                    self.client.delete_object(Bucket=self.bucket, Key=self.key(name))
+                elif _code(error) not in _CONFLICTS:
                     raise
 
     @contextmanager
