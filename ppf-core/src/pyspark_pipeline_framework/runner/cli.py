@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pyspark_pipeline_framework.core.errors import PpfError
+    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
 
 EXIT_USAGE = 2
 
@@ -257,7 +258,7 @@ def _ledger_dir(option: Optional[str]) -> str:
     return location
 
 
-def _ledger(option: Optional[str]):
+def _ledger(option: Optional[str]) -> RunLedger:
     """The run ledger the option (or $PPF_LEDGER_DIR) names."""
     from pyspark_pipeline_framework.core.errors import PpfError
     from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
