@@ -169,7 +169,6 @@ def test_a_resolver_failing_to_close_stops_neither_the_others_nor_the_runs_clean
     import signal
 
     from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
-    from pyspark_pipeline_framework.runtime.resilience.liveness import held_by_a_live_process
     from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 
     failing, other = Renewer("failing", fails=True), Renewer("other", fails=False)
@@ -190,7 +189,7 @@ def test_a_resolver_failing_to_close_stops_neither_the_others_nor_the_runs_clean
     assert signal.getsignal(signal.SIGTERM) is handler_before  # the run's handlers were taken back
     [record] = ledger.runs()
     assert record["status"] == "succeeded"  # the run itself ended; only the clean-up failed
-    assert not held_by_a_live_process(ledger.lock_path(record["run_id"]))
+    assert not ledger.alive(record["run_id"])
 
 
 def test_a_reference_that_does_not_resolve_at_run_time_names_its_file_and_line(write_conf, monkeypatch):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pyspark_pipeline_framework.core.errors import PpfError
+    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
 
 EXIT_USAGE = 2
 
@@ -105,8 +106,12 @@ class LogLevel(StrEnum):
 
 
 LedgerOption = Annotated[
-    Optional[Path],
-    typer.Option("--ledger-dir", help="The run ledger directory (default: $PPF_LEDGER_DIR or .ppf/runs)."),
+    Optional[str],
+    typer.Option(
+        "--ledger-dir",
+        help="The run ledger directory, or a URL of shared storage a plugin serves, e.g. s3a://bucket/ppf/runs "
+        "(default: $PPF_LEDGER_DIR or .ppf/runs).",
+    ),
 ]
 ConfigOption = Annotated[
     Optional[Path], typer.Option("--config", "-c", help="The pipeline file (HOCON); the same as giving FILE.")
@@ -190,6 +195,7 @@ def run(
             check_local_inputs(pipeline, pipeline_file)
     except ConfigError as exc:
         _fail(exc)
+    ledger_location = _ledger_dir(ledger_dir)
     if log_level is None and pipeline.spec.log_level:  # the file's setting; the CLI option wins
         configure_logging(log_format.value, pipeline.spec.log_level)
     if dry_run:
@@ -217,7 +223,7 @@ def run(
         result = run_pipeline(
             pipeline,
             extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
-            ledger=RunLedger(_ledger_dir(ledger_dir)),
+            ledger=RunLedger(ledger_location),
             resume=resume,
             stop_session=True,
             handle_signals=True,
@@ -238,12 +244,31 @@ def _one_pipeline_file(argument: Optional[Path], option: Optional[Path]) -> Path
     return argument or option  # type: ignore[return-value]  # one of them is set
 
 
-def _ledger_dir(option: Optional[Path]) -> Path:
+def _ledger_dir(option: Optional[str]) -> str:
+    """The ledger's location; exit 2 when it is a URL no installed plugin serves (before any JVM starts)."""
     import os
 
+    from pyspark_pipeline_framework.core.errors import EnvironmentProblem
+    from pyspark_pipeline_framework.core.state_storage import unserved_location
     from pyspark_pipeline_framework.runtime.resilience.ledger import DEFAULT_LEDGER_DIR
 
-    return option or Path(os.environ.get("PPF_LEDGER_DIR") or DEFAULT_LEDGER_DIR)
+    location = option or os.environ.get("PPF_LEDGER_DIR") or DEFAULT_LEDGER_DIR
+    problem = unserved_location(location)
+    if problem is not None:
+        given = "--ledger-dir" if option else "$PPF_LEDGER_DIR"
+        _fail(EnvironmentProblem(f"{given}: {problem}"))
+    return location
+
+
+def _ledger(option: Optional[str]) -> RunLedger:
+    """The run ledger the option (or $PPF_LEDGER_DIR) names."""
+    from pyspark_pipeline_framework.core.errors import PpfError
+    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
+
+    try:
+        return RunLedger(_ledger_dir(option))
+    except PpfError as exc:  # its plugin cannot be loaded
+        _fail(exc)
 
 
 @runs_app.command("list")
@@ -252,9 +277,13 @@ def runs_list(
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """List recorded runs, oldest first."""
-    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
+    from pyspark_pipeline_framework.core.errors import PpfError
 
-    records = RunLedger(_ledger_dir(ledger_dir)).runs()
+    ledger = _ledger(ledger_dir)
+    try:
+        records = ledger.runs()
+    except PpfError as exc:  # shared storage out of reach
+        _fail(exc)
     if format is OutputFormat.json:
         typer.echo(
             json.dumps(
@@ -280,7 +309,7 @@ def runs_list(
         )
         return
     if not records:
-        typer.echo(f"no runs recorded in {_ledger_dir(ledger_dir)}")
+        typer.echo(f"no runs recorded in {ledger.directory}")
         return
     from pyspark_pipeline_framework.runner.run_table import run_table
 
@@ -294,11 +323,12 @@ def runs_show(
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """Show one run: each step's status, attempts, timing, error and output location."""
-    from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
+    from pyspark_pipeline_framework.core.errors import PpfError
 
+    ledger = _ledger(ledger_dir)
     try:
-        record = RunLedger(_ledger_dir(ledger_dir)).load(run_id)
-    except ResumeRefused as exc:
+        record = ledger.load(run_id)
+    except PpfError as exc:  # no such run, or shared storage out of reach
         _fail(exc)
     if format is OutputFormat.json:
         typer.echo(json.dumps(record, indent=2))

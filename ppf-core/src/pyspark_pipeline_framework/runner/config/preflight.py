@@ -31,6 +31,7 @@ from pyspark_pipeline_framework.core.registry import ComponentNotFound, Componen
 from pyspark_pipeline_framework.core.session_imports import session_needed_condition
 from pyspark_pipeline_framework.core.settings import check_problems
 from pyspark_pipeline_framework.core.spec import HooksBlock, PipelineSpec, StepSpec
+from pyspark_pipeline_framework.core.state_storage import unserved_location
 from pyspark_pipeline_framework.core.streaming import streaming_issues
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.runner.config.locations import SourceLocator
@@ -88,6 +89,7 @@ def validate_raw(
         hook_settings = _resolve_hook_settings(spec.hooks, plugins, converter, issues)
         dead_letters = _resolve_dead_letters(spec, resolved, registry, converter, issues)
         issues.extend(_shared_breaker_issues(spec))
+        issues.extend(_breaker_state_file_issues(spec))
     graph_spec = spec or _steps_only(raw_steps, converter)
     if graph_spec is not None:  # graph problems are reported even when other keys are wrong
         graph, graph_issues = build_graph(graph_spec, kinds)
@@ -344,6 +346,23 @@ def _shared_breaker_issues(spec: PipelineSpec) -> list[ConfigIssue]:
                     f"pipeline.steps[{index}].circuit_breaker",
                     f"breaker {name!r} is shared with pipeline.steps[{first[name][0]}] but its settings differ",
                     "give both steps the same circuit_breaker block (e.g. a HOCON substitution) or different names",
+                )
+            )
+    return issues
+
+
+def _breaker_state_file_issues(spec: PipelineSpec) -> list[ConfigIssue]:
+    """A breaker's state file on shared storage needs a plugin that serves its URL scheme."""
+    issues = []
+    for index, step in enumerate(spec.steps):
+        location = step.circuit_breaker.state_file if step.circuit_breaker else None
+        problem = unserved_location(location) if location else None
+        if problem is not None:
+            issues.append(
+                ConfigIssue(
+                    f"pipeline.steps[{index}].circuit_breaker.state_file",
+                    problem,
+                    "install the plugin named, or give a local path (a shared mount works across hosts)",
                 )
             )
     return issues
