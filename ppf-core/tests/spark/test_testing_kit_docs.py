@@ -18,7 +18,7 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = ROOT / "docs" / "testing.md"
-BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
+BLOCK = re.compile(r"```(\w+)[^\n]*\n(.*?)```", re.S)
 
 
 def blocks(language: str) -> list[str]:
