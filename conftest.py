@@ -2,6 +2,7 @@
 
 One Spark session for every Spark test in the run (session scope): starting a JVM costs ~5 s.
 One Kafka broker for every test that needs one (session scope, started on first use).
+One Spark Connect server for every test that needs one (session scope, started on first use).
 """
 
 from __future__ import annotations
@@ -18,6 +19,32 @@ def spark(tmp_path_factory):
 
     warehouse = tmp_path_factory.mktemp("spark-warehouse")
     session = local_spark_session(conf={"spark.sql.warehouse.dir": str(warehouse)})
+    yield session
+    session.stop()
+
+
+def _test_module(name: str, relative: str):
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / relative)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def connect_server(tmp_path_factory):
+    """A real Spark Connect server (the installed pyspark's) on 127.0.0.1: ``url`` is its ``sc://`` address."""
+    module = _test_module("ppf_tests_connect_server", "tests/connect/server.py")
+    server = module.ConnectServer(tmp_path_factory.mktemp("connect-server")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def connect_spark(connect_server):
+    """A Spark Connect client session of :func:`connect_server` (no JVM in the test process)."""
+    from pyspark.sql.connect.session import SparkSession
+
+    session = SparkSession.builder.remote(connect_server.url).create()
     yield session
     session.stop()
 

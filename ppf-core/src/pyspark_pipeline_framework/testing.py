@@ -28,6 +28,7 @@ from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.registry import ComponentRegistry
 from pyspark_pipeline_framework.core.results import RunResult
+from pyspark_pipeline_framework.spark.connect import is_connect
 from pyspark_pipeline_framework.runner.config.preflight import validate, validate_raw
 from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runtime.run.context import RunContext
@@ -210,5 +211,6 @@ def local_spark_session(
     )
     answers = [{"conf": quiet_spark_conf()}, *(spark_settings_of_installed_plugins() if with_plugins else [])]
     session = build_session(plan_session(settings, app_name, answers))
-    session.sparkContext.setLogLevel("ERROR")
+    if not is_connect(session):  # SPARK_REMOTE set: a Connect session, whose server logs as it was set up
+        session.sparkContext.setLogLevel("ERROR")
     return session

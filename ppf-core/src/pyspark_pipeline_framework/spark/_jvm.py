@@ -25,8 +25,9 @@ and Scala members that PySpark does not wrap (``SparkContext.statusStore``, ``li
 so a new PySpark is checked in one place: ``tests/spark/test_jvm_bridge.py`` fails when the
 installed PySpark is not :data:`WRITTEN_FOR`, and exercises every handle on a real session.
 
-Under Spark Connect there is no driver JVM in the client: every function here returns ``None``
-(or ``False``), and the callers fall back: figures are reported as missing, an observation is read
+Under Spark Connect (:func:`~pyspark_pipeline_framework.spark.connect.is_connect`) there is no
+driver JVM in the client: every function here returns ``None`` (or ``False``) without touching
+any of those attributes, and the callers fall back: figures are reported as missing, an observation is read
 on a thread within the bounded wait, and a file write goes straight to its target as Spark does it.
 """
 
@@ -34,12 +35,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyspark_pipeline_framework.spark.connect import is_connect
+
 #: The PySpark version these handles were checked against.
 WRITTEN_FOR = "4.2.0"
 
 
 def status_store(spark: Any) -> Any | None:
     """The application's ``AppStatusStore`` (jobs and stages with their task metrics)."""
+    if is_connect(spark):
+        return None
     try:
         return spark.sparkContext._jsc.sc().statusStore()
     except Exception:  # Spark Connect: no SparkContext
@@ -48,6 +53,8 @@ def status_store(spark: Any) -> Any | None:
 
 def sql_status_store(spark: Any) -> Any | None:
     """The ``SQLAppStatusStore`` (SQL executions, their plan graphs and metric values)."""
+    if is_connect(spark):
+        return None
     try:
         return spark._jsparkSession.sharedState().statusStore()
     except Exception:
@@ -57,6 +64,8 @@ def sql_status_store(spark: Any) -> Any | None:
 def wait_for_listener_bus(spark: Any, wait_ms: int) -> bool:
     """Wait (at most ``wait_ms``) until Spark's listener bus has delivered every queued event to
     the status stores; ``False`` if it did not drain in time or there is no bus (Spark Connect)."""
+    if is_connect(spark):
+        return False
     try:
         spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(wait_ms)
         return True
@@ -65,7 +74,9 @@ def wait_for_listener_bus(spark: Any, wait_ms: int) -> bool:
 
 
 def optimized_plan(df: Any) -> Any | None:
-    """The root ``LogicalPlan`` of ``df`` after optimization."""
+    """The root ``LogicalPlan`` of ``df`` after optimization (``None`` under Spark Connect)."""
+    if is_connect(df):
+        return None
     java_df = getattr(df, "_jdf", None)
     if java_df is None:
         return None
@@ -75,6 +86,8 @@ def optimized_plan(df: Any) -> Any | None:
 def observation_future(observation: Any) -> Any | None:
     """The ``scala.concurrent.Future`` of an observation's values (``isCompleted()``), once it is
     attached to a DataFrame; ``None`` before that and under Spark Connect."""
+    if is_connect(observation):
+        return None
     java_observation = getattr(observation, "_jo", None)
     return None if java_observation is None else java_observation.future()
 
@@ -82,6 +95,8 @@ def observation_future(observation: Any) -> Any | None:
 def only_fatal_spark_logs(spark: Any) -> bool:
     """Let Spark's log4j loggers, every one of them, print only fatal messages from now on;
     ``False`` without a driver JVM (Spark Connect)."""
+    if is_connect(spark):
+        return False
     jvm = getattr(spark, "_jvm", None)
     if jvm is None:
         return False
@@ -91,7 +106,10 @@ def only_fatal_spark_logs(spark: Any) -> bool:
 
 
 def hadoop_file_system(spark: Any) -> tuple[Any, Any] | None:
-    """Hadoop's ``Path`` class and the Hadoop configuration the session's own reads and writes use."""
+    """Hadoop's ``Path`` class and the Hadoop configuration the session's own reads and writes use;
+    ``None`` under Spark Connect."""
+    if is_connect(spark):
+        return None
     jvm = getattr(spark, "_jvm", None)
     if jvm is None:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from pyspark_pipeline_framework.core.context import RunInfo
@@ -24,9 +24,11 @@ from pyspark_pipeline_framework.runtime.session.builder import (
     SessionPlan,
     build_session,
     plan_session,
+    remote_of,
     with_secrets_resolved,
 )
 from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf, spark_log_level
+from pyspark_pipeline_framework.spark.connect import is_connect
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -43,7 +45,9 @@ def session_plan_for(pipeline: ResolvedPipeline, plugin_manager, secrets: Secret
     component_types = list({step.component_class for step in steps})
     answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types, steps=steps)
     settings = pipeline.spec.spark if secrets is None else with_secrets_resolved(pipeline.spec.spark, secrets)
-    return plan_session(settings, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers])
+    # A Connect server's driver logs as its operator set it up; these options are for a driver started here.
+    own = [] if remote_of(settings) else [{"conf": quiet_spark_conf()}]
+    return plan_session(settings, pipeline.spec.name, [*own, *answers])
 
 
 def resolve_deferred_steps(pipeline: ResolvedPipeline, logger) -> ResolvedPipeline:
@@ -120,8 +124,16 @@ def run_pipeline(
                 f"a plugin failed to say what the Spark session needs: {describe_failure(exc).summary}",
                 hint="reinstall or update the plugin, or switch it off",
             ) from exc
+        def not_applied(refused: Mapping[str, str]) -> None:
+            context.logger.warning(
+                "spark_settings_not_applied",
+                remote=plan.remote,
+                settings=dict(refused),
+                hint="the Spark Connect server sets these itself: configure them where it is started",
+            )
+
         try:
-            session = build_session(plan)
+            session = build_session(plan, not_applied)
         except PpfError:
             raise
         except Exception as exc:  # the JVM did not start, a package could not be resolved...
@@ -129,7 +141,8 @@ def run_pipeline(
                 f"the Spark session could not start: {describe_failure(exc).summary}",
                 hint="Spark's own messages are above; `--log-level debug` shows more",
             ) from exc
-        session.sparkContext.setLogLevel(spark_log_level())
+        if not is_connect(session):  # a Connect server's log level is its operator's
+            session.sparkContext.setLogLevel(spark_log_level())
         return session
 
     context = RunContext(run, pipeline.spec, spark_factory=make_session, secrets=loaded.secrets)

@@ -1,0 +1,194 @@
+"""The built-in components, the step figures and cancellation on a Spark Connect session.
+
+The session is a real Connect client of a real server (``connect_spark``, ``connect_server``):
+there is no JVM in this process.  Every run here also checks that ppf never reached for what a
+Connect session does not have (``sparkContext``, ``_jsc``, ``_jvm``, ``_jsparkSession``, a
+DataFrame's ``_jdf``): PySpark raises for them, and ppf must not even ask, because a caught
+error would hide a figure or a cancellation that silently does nothing.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import threading
+import time
+
+import pytest
+
+from pyspark_pipeline_framework.core import Transform, TransformConfig
+from pyspark_pipeline_framework.core.results import StepStatus
+from pyspark_pipeline_framework.spark import job_group
+from pyspark_pipeline_framework.spark.connect import is_connect
+from pyspark_pipeline_framework.testing import run_pipeline_text
+
+pytestmark = [pytest.mark.spark, pytest.mark.connect]
+
+JVM_ONLY = {"sparkContext", "_jsc", "_jvm", "_jsparkSession", "_jconf", "_jdf"}
+
+
+@pytest.fixture
+def jvm_reaches(monkeypatch):
+    """Names of JVM-only attributes asked of a Connect session or DataFrame during the test."""
+    from pyspark.sql.connect.dataframe import DataFrame
+    from pyspark.sql.connect.session import SparkSession
+
+    asked: list[str] = []
+    for cls in (SparkSession, DataFrame):
+        original = cls.__getattr__
+
+        def recording(self, name, _original=original):
+            if name in JVM_ONLY:
+                asked.append(name)
+            return _original(self, name)
+
+        monkeypatch.setattr(cls, "__getattr__", recording)
+    return asked
+
+
+def conf(text: str) -> str:
+    return textwrap.dedent(text)
+
+
+def test_the_session_is_a_connect_session(connect_spark, spark):
+    assert is_connect(connect_spark) and is_connect(connect_spark.range(1))
+    assert not is_connect(spark) and not is_connect(spark.range(1))
+
+
+def test_builtin_components_over_connect(connect_spark, jvm_reaches, tmp_path):
+    src = tmp_path / "users.csv"
+    src.write_text("id,k,n,email\n1,a,3,a@x.org\n1,a,3,a@x.org\n2,b,4,b@x.org\n3,c,5,\n4,d,6,d@x.org\n")
+    out = tmp_path / "out"
+    result = run_pipeline_text(
+        conf(f"""
+        pipeline {{
+          name = "everyday-over-connect"
+          steps = [
+            {{ name = "src", type = "CsvSource",
+               config {{ path = "{src}", options {{ header = "true" }}, schema = "id INT, k STRING, n STRING, email STRING" }} }}
+            {{ name = "dedup", type = "Deduplicate", config {{ columns = ["id"] }} }}
+            {{ name = "cast", type = "CastColumns", config {{ columns {{ n = "int" }} }} }}
+            {{ name = "rename", type = "RenameColumns", config {{ columns {{ k = "key" }} }} }}
+            {{ name = "filter", type = "Filter", config {{ condition = "n > 3" }} }}
+            {{ name = "dq", type = "DataQuality",
+               config {{ checks = [ {{ type = not_null, column = email, action = drop }} ] }} }}
+            {{ name = "select", type = "SelectColumns", config {{ columns = ["id", "key", "n * 2 AS doubled"] }} }}
+            {{ name = "sql", type = "SqlTransform", config {{ query = "SELECT id, upper(key) AS key, doubled FROM select" }} }}
+            {{ name = "parquet", type = "ParquetSink", config {{ path = "{out / "parquet"}", mode = "overwrite" }}, depends_on = ["sql"] }}
+            {{ name = "json", type = "JsonSink", config {{ path = "{out / "json"}" }}, depends_on = ["sql"] }}
+            {{ name = "csv", type = "CsvSink", config {{ path = "{out / "csv"}", options {{ header = "true" }} }}, depends_on = ["sql"] }}
+            {{ name = "orc", type = "OrcSink", config {{ path = "{out / "orc"}" }}, depends_on = ["sql"] }}
+          ]
+        }}
+    """),
+        spark=connect_spark,
+        directory=tmp_path,
+    )
+    assert result.succeeded, result.to_dict()
+    expected = [(2, "B", 8), (4, "D", 12)]
+    for fmt in ("parquet", "json", "orc"):
+        rows = connect_spark.read.format(fmt).load(str(out / fmt)).select("id", "key", "doubled").collect()
+        assert sorted((int(r[0]), r[1], int(r[2])) for r in rows) == expected, fmt
+    csv_rows = connect_spark.read.csv(str(out / "csv"), header=True, inferSchema=True).collect()
+    assert sorted((r["id"], r["key"], r["doubled"]) for r in csv_rows) == expected
+    # Step figures over Connect: row counts from observations, bytes written unavailable.
+    assert result.step("src").metrics["rows_out"] == 5
+    assert result.step("dq").metrics["rows_out"] == 2
+    assert result.step("parquet").metrics["rows_written"] == 2
+    assert result.step("parquet").metrics["bytes_written"] is None
+    assert result.step("dq").metrics["data_quality"]["rows_quarantined"] == 1
+    assert jvm_reaches == []
+
+
+def test_table_sink_and_source_over_connect(connect_spark, jvm_reaches, tmp_path):
+    connect_spark.sql("DROP TABLE IF EXISTS ppf_connect_ids")
+    connect_spark.range(3).selectExpr("CAST(id AS INT) AS id").write.parquet(str(tmp_path / "in"))
+    written = run_pipeline_text(
+        conf(f"""
+        pipeline {{
+          name = "to-table"
+          steps = [
+            {{ name = "src", type = "ParquetSource", config {{ path = "{tmp_path / "in"}" }} }}
+            {{ name = "to-table", type = "TableSink", config {{ table = "ppf_connect_ids", format = "parquet" }} }}
+          ]
+        }}
+    """),
+        spark=connect_spark,
+        directory=tmp_path,
+    )
+    assert written.succeeded, written.to_dict()
+    read = run_pipeline_text(
+        conf(f"""
+        pipeline {{
+          name = "from-table"
+          steps = [
+            {{ name = "from-table", type = "TableSource", config {{ table = "ppf_connect_ids" }} }}
+            {{ name = "out", type = "JsonSink", config {{ path = "{tmp_path / "out"}" }} }}
+          ]
+        }}
+    """),
+        spark=connect_spark,
+        directory=tmp_path,
+    )
+    assert read.succeeded, read.to_dict()
+    assert sorted(r["id"] for r in connect_spark.read.json(str(tmp_path / "out")).collect()) == [0, 1, 2]
+    assert jvm_reaches == []
+
+
+def test_a_failing_step_fails_the_run_over_connect(connect_spark, jvm_reaches, tmp_path):
+    connect_spark.range(3).write.parquet(str(tmp_path / "in"))
+    result = run_pipeline_text(
+        conf(f"""
+        pipeline {{
+          name = "bad-column"
+          steps = [
+            {{ name = "src", type = "ParquetSource", config {{ path = "{tmp_path / "in"}" }} }}
+            {{ name = "pick", type = "SelectColumns", config {{ columns = ["no_such_column"] }} }}
+            {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / "out"}" }} }}
+          ]
+        }}
+    """),
+        spark=connect_spark,
+        directory=tmp_path,
+    )
+    assert not result.succeeded
+    assert result.step("pick").status is StepStatus.FAILED and "no_such_column" in result.step("pick").error
+    assert not (tmp_path / "out").exists()
+    assert jvm_reaches == []
+
+
+class SlowConfig(TransformConfig):
+    seconds: int = 60
+
+
+class Slow(Transform[SlowConfig]):
+    """Rows that take ``seconds`` to compute (a SQL sleep on the server, no Python worker)."""
+
+    def transform(self, df):
+        return df.selectExpr(f"id + size(sequence(0, reflect('java.lang.Thread', 'sleep', {self.config.seconds * 1000}L) IS NULL)) AS id")
+
+
+def test_the_runs_operations_carry_its_tag_and_are_interrupted_by_it(connect_spark, tmp_path):
+    """What cancellation of a run uses on Connect: its tag, interrupting only its operations."""
+    from pyspark_pipeline_framework.spark.connect import cancel_jobs, tag_jobs
+
+    tag = job_group("connect-cancel-test")
+    errors: list[BaseException] = []
+
+    def slow_query():
+        tag_jobs(connect_spark, tag)
+        try:
+            connect_spark.range(1).selectExpr("reflect('java.lang.Thread', 'sleep', 60000L)").collect()
+        except BaseException as error:  # the interrupted operation fails
+            errors.append(error)
+
+    worker = threading.Thread(target=slow_query)
+    started = time.monotonic()
+    worker.start()
+    interrupted: list[str] = []
+    while not interrupted and time.monotonic() - started < 30:
+        time.sleep(0.5)
+        interrupted = cancel_jobs(connect_spark, tag)
+    worker.join(timeout=60)
+    assert interrupted, "the tagged operation was not found running"
+    assert errors and time.monotonic() - started < 45
+    assert connect_spark.range(3).count() == 3  # the session is still usable
