@@ -8,6 +8,7 @@ One Spark Connect server for every test that needs one (session scope, started o
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -32,21 +33,40 @@ def _test_module(name: str, relative: str):
 
 @pytest.fixture(scope="session")
 def connect_server(tmp_path_factory):
-    """A real Spark Connect server (the installed pyspark's) on 127.0.0.1: ``url`` is its ``sc://`` address."""
+    """A real Spark Connect server (the installed pyspark's) on 127.0.0.1: ``url`` is its ``sc://`` address.
+
+    ``PPF_TEST_CONNECT_URL`` names a server already running (``python tests/connect/server.py``)
+    to use instead, which saves its start-up while developing.
+    """
     module = _test_module("ppf_tests_connect_server", "tests/connect/server.py")
+    running = os.environ.get("PPF_TEST_CONNECT_URL")
+    if running:
+        yield module.RunningServer(running)
+        return
     server = module.ConnectServer(tmp_path_factory.mktemp("connect-server")).start()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def connect_spark(connect_server):
-    """A Spark Connect client session of :func:`connect_server` (no JVM in the test process)."""
+def _connect_session(connect_server):
     from pyspark.sql.connect.session import SparkSession
 
     session = SparkSession.builder.remote(connect_server.url).create()
     yield session
     session.stop()
+
+
+@pytest.fixture
+def connect_spark(_connect_session, monkeypatch):
+    """A Spark Connect client session of :func:`connect_server` (no JVM in the test process).
+
+    PySpark decides per process whether ``pyspark.sql.functions`` build Connect or classic columns
+    (``SPARK_CONNECT_MODE_ENABLED``, which its builder sets for a Connect session): set for this
+    test only, so the classic ``spark`` session of the other tests keeps working.
+    """
+    monkeypatch.setenv("SPARK_CONNECT_MODE_ENABLED", "1")
+    return _connect_session
 
 
 def _broker_module():

@@ -102,7 +102,9 @@ class ConnectServer:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"the Spark Connect server exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"the Spark Connect server exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return
@@ -126,6 +128,16 @@ class ConnectServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+
+
+class RunningServer:
+    """A server started elsewhere (``PPF_TEST_CONNECT_URL``): used, never stopped."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def log_tail(self, lines: int = 60) -> str:
+        return f"(the server at {self.url} was started outside the tests: see its own log)"
 
 
 if __name__ == "__main__":  # start one by hand: python tests/connect/server.py

@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.spark, pytest.mark.connect]
 def _rows(directory: Path, key: str) -> list[dict]:
     """Every row of a Parquet directory (partition columns included), sorted by ``key``."""
     table = pq.read_table(directory)
-    rows = [{name: (str(value) if value is not None else None) for name, value in row.items()} for row in table.to_pylist()]
+    rows = [
+        {name: (str(value) if value is not None else None) for name, value in row.items()} for row in table.to_pylist()
+    ]
     return sorted(rows, key=lambda row: row[key])
 
 

@@ -28,13 +28,13 @@ from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.registry import ComponentRegistry
 from pyspark_pipeline_framework.core.results import RunResult
-from pyspark_pipeline_framework.spark.connect import is_connect
 from pyspark_pipeline_framework.runner.config.preflight import validate, validate_raw
 from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
 from pyspark_pipeline_framework.runtime.run.launch import run_pipeline, session_plan_for
 from pyspark_pipeline_framework.spark import job_group
+from pyspark_pipeline_framework.spark.connect import is_connect
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

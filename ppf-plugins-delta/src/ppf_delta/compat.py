@@ -35,6 +35,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pyspark_pipeline_framework.core import ConfigError, ConfigIssue
+from pyspark_pipeline_framework.spark import is_connect
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -7,11 +7,13 @@
 * :func:`job_group`, :func:`jobs_so_far`: the Spark jobs of a run;
 * :func:`read_observed_values`: an observation's values, without blocking for long;
 * :func:`writes_row_for_row`: whether a file format's write counts exactly its input rows;
-* :func:`check_csv_header`: a CSV file's header against the declared schema (:class:`HeaderMismatch`).
+* :func:`check_csv_header`: a CSV file's header against the declared schema (:class:`HeaderMismatch`);
+* :func:`is_connect`: whether a session (or DataFrame) is Spark Connect's, with no driver JVM here.
 
 Importing this module does not import pyspark; the helpers do when called.
 """
 
+from pyspark_pipeline_framework.spark.connect import is_connect
 from pyspark_pipeline_framework.spark.csv_header import HeaderMismatch, check_csv_header
 from pyspark_pipeline_framework.spark.formats import ROW_FOR_ROW_FORMATS, writes_row_for_row
 from pyspark_pipeline_framework.spark.jobs import job_group, jobs_so_far
@@ -25,6 +27,7 @@ __all__ = [
     "TargetExists",
     "adaptive_execution_off",
     "check_csv_header",
+    "is_connect",
     "job_group",
     "jobs_so_far",
     "read_observed_values",

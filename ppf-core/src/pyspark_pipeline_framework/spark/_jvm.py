@@ -19,7 +19,8 @@ Three promises of ppf need what PySpark does not offer in Python:
   log4j settings name (``org.apache.spark.util.Utils``); log4j's ``Configurator`` sets them all.
 
 For them this module reads underscore attributes of pyspark (``SparkContext._jsc``,
-``SparkSession._jsparkSession``, ``SparkSession._jvm``, ``DataFrame._jdf``, ``Observation._jo``)
+``SparkSession._jsparkSession``, ``SparkSession._jvm``, ``DataFrame._jdf``, ``Observation._jo``;
+on Spark Connect the client's ``Observation._result``, see :func:`keep_first_observed_values`)
 and Scala members that PySpark does not wrap (``SparkContext.statusStore``, ``listenerBus``,
 ``SharedState.statusStore``, ``QueryExecution.optimizedPlan``), and nothing else in ppf-core does,
 so a new PySpark is checked in one place: ``tests/spark/test_jvm_bridge.py`` fails when the
@@ -90,6 +91,28 @@ def observation_future(observation: Any) -> Any | None:
         return None
     java_observation = getattr(observation, "_jo", None)
     return None if java_observation is None else java_observation.future()
+
+
+class _FirstResult(dict):  # type: ignore[type-arg]
+    """An observation's values that keep the first action's figures: later updates are ignored."""
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        if not self:
+            super().update(*args, **kwargs)
+
+
+def keep_first_observed_values(observation: Any) -> None:
+    """Make a Spark Connect observation keep the values of the first action that ran its plan.
+
+    A classic ``Observation`` keeps the first action's values.  Spark Connect's client updates its
+    result dict (``Observation._result``, filled in place) from every later action's response too,
+    and a later action that reads the observed plan from a cache reports the metric accumulated
+    over the executions: a row count read by two sinks running at once comes back doubled or
+    tripled.  Attached right after ``DataFrame.observe``; a no-op on classic sessions.
+    """
+    if not is_connect(observation) or getattr(observation, "_result", None) != {}:
+        return
+    observation._result = _FirstResult()
 
 
 def only_fatal_spark_logs(spark: Any) -> bool:

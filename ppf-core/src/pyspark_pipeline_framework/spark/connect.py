@@ -3,7 +3,7 @@
 A Connect session (``spark.remote = "sc://host:port"`` or ``SPARK_REMOTE``) has no SparkContext
 and no JVM in this process: ``sparkContext``, ``_jsc`` and ``_jvm`` do not exist.  Everything in
 ppf that reaches the driver's JVM asks :func:`is_connect` first and takes the Connect path
-instead: jobs are tagged with :func:`tag_jobs` and cancelled with :func:`cancel_jobs` (Spark's
+instead: a step's output is analyzed when the step ends (:func:`analyze_now`), jobs are tagged with :func:`tag_jobs` and cancelled with :func:`cancel_jobs` (Spark's
 operation tags, which both kinds of session have), and the figures that come from the driver's
 status stores are reported as unavailable.  ``docs/connect.md`` lists every difference.
 """
@@ -22,6 +22,16 @@ def is_connect(spark: Any) -> bool:
     Decided by the object's class, without importing the Connect client (which needs gRPC).
     """
     return type(spark).__module__.startswith(_CONNECT_PACKAGE)
+
+
+def analyze_now(df: Any) -> None:
+    """Have the server analyze ``df``'s plan now: one request, no Spark job.
+
+    A classic DataFrame is analyzed when it is made, so an unknown column fails the step that
+    named it; a Connect DataFrame only when something asks for its schema or runs it.  Asked here,
+    the error stays with the step that made the plan (its retries, ``on_failure``, its hooks).
+    """
+    _ = df.schema
 
 
 def tag_jobs(spark: Any, tag: str) -> None:

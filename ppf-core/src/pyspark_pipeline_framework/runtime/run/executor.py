@@ -36,7 +36,7 @@ from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
 from pyspark_pipeline_framework.runtime.run.signals import StopSignals
 from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
 from pyspark_pipeline_framework.spark._jvm import only_fatal_spark_logs
-from pyspark_pipeline_framework.spark.connect import cancel_jobs, is_connect, tag_jobs
+from pyspark_pipeline_framework.spark.connect import analyze_now, cancel_jobs, is_connect, tag_jobs
 from pyspark_pipeline_framework.spark.jobs import job_group
 
 if TYPE_CHECKING:
@@ -239,7 +239,9 @@ class PipelineExecutor:
             try:
                 cancel_jobs(spark, group)
             except Exception as error:  # the server or the connection is gone: nothing left to cancel
-                self._log.warning("spark_jobs_not_cancelled", error=str(error).splitlines()[0][:300] if str(error) else "")
+                self._log.warning(
+                    "spark_jobs_not_cancelled", error=str(error).splitlines()[0][:300] if str(error) else ""
+                )
             return
         sc = spark.sparkContext
         try:
@@ -492,6 +494,8 @@ class PipelineExecutor:
                 built = component()
                 try:
                     output = built.run_step(inputs)
+                    if built.kind != ComponentKind.SINK and is_connect(output):
+                        analyze_now(output)
                     if compute_now:
                         output = compute_within_step(output)
                         if output is not None and getattr(output, "is_cached", False):

@@ -124,6 +124,7 @@ def run_pipeline(
                 f"a plugin failed to say what the Spark session needs: {describe_failure(exc).summary}",
                 hint="reinstall or update the plugin, or switch it off",
             ) from exc
+
         def not_applied(refused: Mapping[str, str]) -> None:
             context.logger.warning(
                 "spark_settings_not_applied",

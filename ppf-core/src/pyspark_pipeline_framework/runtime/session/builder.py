@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -160,14 +160,16 @@ def connect_session(plan: SessionPlan) -> tuple[SparkSession, dict[str, str]]:
     """A Spark Connect session of ``plan.remote`` with ``plan.conf`` applied property by property,
     and the properties (and packages) it refused, each with the reason."""
     try:
-        from pyspark.sql.connect.session import SparkSession as ConnectSession
+        import pyspark.sql.connect.session  # noqa: F401  (checks the client's dependencies on import)
     except ImportError as error:  # pyspark without the Connect client's dependencies (gRPC, ...)
         raise EnvironmentProblem(
             f"spark.remote = {plan.remote!r} needs the Spark Connect client: {error}",
             hint='install it with `pip install "ppf-core[connect]"`',
         ) from error
-    # A pyspark without its own SPARK_REMOTE wins over nothing: the plan's URL is the one used.
-    session = ConnectSession.builder.remote(plan.remote).getOrCreate()
+    from pyspark.sql import SparkSession
+
+    # PySpark's own builder, which also switches pyspark.sql.functions to Connect for this process.
+    session = SparkSession.builder.remote(cast(str, plan.remote)).getOrCreate()
     refused: dict[str, str] = {}
     for key, value in plan.conf.items():
         if key == JARS_DIR_PROPERTY:
