@@ -199,3 +199,101 @@ def test_the_runs_operations_carry_its_tag_and_are_interrupted_by_it(connect_spa
     assert interrupted, "the tagged operation was not found running"
     assert errors and time.monotonic() - started < 45
     assert connect_spark.range(3).count() == 3  # the session is still usable
+
+
+def test_every_jvm_handle_is_absent_on_a_connect_session(connect_spark, jvm_reaches, tmp_path):
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    from pyspark_pipeline_framework.spark import _jvm
+
+    df = connect_spark.range(3)
+    observation = Observation("jvm-handles")
+    observed = df.observe(observation, F.count(F.lit(1)).alias("rows"))
+    assert _jvm.status_store(connect_spark) is None
+    assert _jvm.sql_status_store(connect_spark) is None
+    assert _jvm.wait_for_listener_bus(connect_spark, 10) is False
+    assert _jvm.hadoop_file_system(connect_spark) is None
+    assert _jvm.first_lines(connect_spark, str(tmp_path), "UTF-8", 1) is None
+    assert _jvm.only_fatal_spark_logs(connect_spark) is False
+    assert _jvm.optimized_plan(df) is None
+    assert _jvm.observation_future(observation) is None
+    assert jvm_reaches == []
+    observed.collect()
+    assert observation.get == {"rows": 3}
+
+
+def test_an_observation_keeps_the_first_actions_values(connect_spark):
+    """As on a classic session: a later action reading the observed plan from a cache does not change them."""
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    from pyspark_pipeline_framework.spark.observations import keep_first_observed_values
+
+    observation = Observation("first-values")
+    observed = connect_spark.range(4).observe(observation, F.count(F.lit(1)).alias("rows"))
+    keep_first_observed_values(observation)
+    observed.collect()
+    observed.union(observed).collect()  # the same observation again: Connect's client would take its values
+    assert observation.get == {"rows": 4}
+
+
+def test_a_file_sink_writes_straight_to_its_target_over_connect(connect_spark, jvm_reaches, tmp_path):
+    """No staging directory and commit lock (they need Hadoop's FileSystem in the driver): Spark's own write."""
+    connect_spark.range(3).write.parquet(str(tmp_path / "in"))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "old.txt").write_text("existing target")
+    text = conf(f"""
+        pipeline {{
+          name = "straight"
+          steps = [
+            {{ name = "src", type = "ParquetSource", config {{ path = "{tmp_path / "in"}" }} }}
+            {{ name = "out", type = "ParquetSink", config {{ path = "{tmp_path / "out"}", mode = "error" }} }}
+          ]
+        }}
+    """)
+    refused = run_pipeline_text(text, spark=connect_spark, directory=tmp_path)
+    assert refused.step("out").status is StepStatus.FAILED
+    assert "already exists" in refused.step("out").error.lower()
+    written = run_pipeline_text(
+        text.replace('mode = "error"', 'mode = "overwrite"'), spark=connect_spark, directory=tmp_path
+    )
+    assert written.succeeded, written.to_dict()
+    assert sorted(r["id"] for r in connect_spark.read.parquet(str(tmp_path / "out")).collect()) == [0, 1, 2]
+    assert not [p for p in tmp_path.iterdir() if ".ppf-" in p.name]  # no staging, old-data or lock entries
+    assert jvm_reaches == []
+
+
+def test_a_csv_header_that_differs_from_the_schema_fails_through_sparks_own_check(connect_spark, jvm_reaches, tmp_path):
+    """ppf's driver-side header read needs the driver's JVM; Spark's check (enforceSchema = false) still fails the run."""
+    (tmp_path / "in.csv").write_text("name,id\nada,1\n")
+    result = run_pipeline_text(
+        conf(f"""
+        pipeline {{
+          name = "header"
+          steps = [
+            {{ name = "src", type = "CsvSource",
+               config {{ path = "{tmp_path / "in.csv"}", options {{ header = "true" }}, schema = "id INT, name STRING" }} }}
+            {{ name = "out", type = "JsonSink", config {{ path = "{tmp_path / "out"}" }} }}
+          ]
+        }}
+    """),
+        spark=connect_spark,
+        directory=tmp_path,
+    )
+    assert not result.succeeded
+    failed = [s for s in result.steps if s.status is StepStatus.FAILED]
+    assert failed and "header" in failed[0].error.lower(), result.to_dict()
+    assert jvm_reaches == []
+
+
+def test_a_staged_write_without_an_in_place_write_is_refused_over_connect(connect_spark, tmp_path):
+    """``write`` overwrites its staging place; called on the target it would ignore the mode: refused, clearly."""
+    from pyspark_pipeline_framework.spark import StagingUnavailable, write_staged
+
+    (tmp_path / "out").mkdir()
+    with pytest.raises(StagingUnavailable, match="Spark Connect"):
+        write_staged(
+            connect_spark, str(tmp_path / "out"), "error", lambda staging: connect_spark.range(1).write.save(staging)
+        )
+    assert [p.name for p in (tmp_path / "out").iterdir()] == []

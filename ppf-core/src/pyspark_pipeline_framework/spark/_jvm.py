@@ -93,7 +93,7 @@ def observation_future(observation: Any) -> Any | None:
     return None if java_observation is None else java_observation.future()
 
 
-class _FirstResult(dict):  # type: ignore[type-arg]
+class _FirstResult(dict[str, Any]):
     """An observation's values that keep the first action's figures: later updates are ignored."""
 
     def update(self, *args: Any, **kwargs: Any) -> None:
