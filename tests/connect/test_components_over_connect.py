@@ -297,3 +297,26 @@ def test_a_staged_write_without_an_in_place_write_is_refused_over_connect(connec
             connect_spark, str(tmp_path / "out"), "error", lambda staging: connect_spark.range(1).write.save(staging)
         )
     assert [p.name for p in (tmp_path / "out").iterdir()] == []
+
+
+def test_rows_read_only_through_a_sql_transform_are_missing_over_connect(connect_spark, tmp_path):
+    """A SqlTransform reads its inputs as temporary views: Connect reports their observations to no client."""
+    connect_spark.range(5).write.parquet(str(tmp_path / "in"))
+    result = run_pipeline_text(
+        conf(f"""
+        pipeline {{
+          name = "through-sql"
+          steps = [
+            {{ name = "src", type = "ParquetSource", config {{ path = "{tmp_path / "in"}" }} }}
+            {{ name = "sql", type = "SqlTransform", config {{ query = "SELECT id FROM src WHERE id < 3" }} }}
+            {{ name = "out", type = "JsonSink", config {{ path = "{tmp_path / "out"}" }} }}
+          ]
+        }}
+    """),
+        spark=connect_spark,
+        directory=tmp_path,
+    )
+    assert result.succeeded, result.to_dict()
+    assert result.step("src").metrics["rows_out"] is None  # missing, never invented
+    assert result.step("sql").metrics["rows_out"] == 3
+    assert result.step("out").metrics["rows_written"] == 3
