@@ -8,13 +8,18 @@ all it takes.  Their ``master`` is then unused, and the properties a Connect ses
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import textwrap
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from .conftest import REPO, ppf
+from .conftest import BIN, REPO, log_events, ppf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark, pytest.mark.connect]
 
@@ -86,3 +91,49 @@ def test_spark_remote_from_the_environment(connect_server, local_user_etl, tmp_p
     assert _rows(project / "out" / "users", "user_id") == _rows(local_user_etl / "out" / "users", "user_id")
     # No local Spark driver ran: its work directory (spark-warehouse, metastore) is not created here.
     assert not (project / "spark-warehouse").exists()
+
+
+def test_sigterm_interrupts_the_runs_operations_on_the_connect_server(connect_server, tmp_path):
+    """The run's operations carry its tag: a SIGTERM interrupts them on the server, the run ends as cancelled."""
+    (tmp_path / "in.csv").write_text("id\n" + "\n".join(str(i) for i in range(60)) + "\n", encoding="utf-8")
+    (tmp_path / "pipeline.conf").write_text(
+        textwrap.dedent(f"""
+        pipeline {{
+          name = "slow-over-connect"
+          spark {{ conf {{ "spark.sql.shuffle.partitions" = "1" }} }}
+          steps = [
+            {{ name = "src", type = CsvSource, config {{ path = "{tmp_path / "in.csv"}", options {{ header = "true" }}, schema = "id INT" }} }}
+            {{ name = "slow", type = SqlTransform, config {{ query =
+                "SELECT id, CAST(reflect('java.lang.Thread', 'sleep', CAST(1000 AS BIGINT)) AS STRING) AS slept FROM src" }} }}
+            {{ name = "out", type = JsonSink, config {{ path = "{tmp_path / "out"}" }} }}
+          ]
+        }}
+        """),
+        encoding="utf-8",
+    )
+    log = tmp_path / "stderr.log"
+    process = subprocess.Popen(
+        [str(BIN / "ppf"), "run", "--config", "pipeline.conf", "--log-format", "json"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+        env={**os.environ, "SPARK_REMOTE": connect_server.url},
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not any(e.get("event") == "step_started" and e.get("step") == "out" for e in log_events(log)):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        time.sleep(3)  # the write is running on the server (60 rows, 1 s each)
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=45)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert code == 128 + signal.SIGTERM, log.read_text()[-3000:]
+    assert time.monotonic() - signalled < 30  # interrupted, not waited out (the write alone lasts 60 s)
+    events = log_events(log)
+    assert any(e.get("event") == "step_cancelled" and e.get("step") == "out" for e in events), events[-5:]
+    assert not any(e.get("event") == "spark_jobs_not_cancelled" for e in events)
