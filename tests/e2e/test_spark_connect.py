@@ -137,3 +137,26 @@ def test_sigterm_interrupts_the_runs_operations_on_the_connect_server(connect_se
     events = log_events(log)
     assert any(e.get("event") == "step_cancelled" and e.get("step") == "out" for e in events), events[-5:]
     assert not any(e.get("event") == "spark_jobs_not_cancelled" for e in events)
+
+
+def test_a_streaming_pipeline_over_connect_is_refused_before_any_session(tmp_path):
+    """Its micro-batches run the steps in this process (foreachBatch), which a Connect server cannot call back."""
+    (tmp_path / "incoming").mkdir()
+    (tmp_path / "pipeline.conf").write_text(
+        textwrap.dedent("""
+        pipeline {
+          name = "stream"
+          streaming { trigger = "available_now", checkpoint_location = "out/checkpoints" }
+          steps = [
+            { name = "in", type = JsonStreamSource, config { path = "incoming", schema = "id BIGINT" } }
+            { name = "out", type = JsonSink, config { path = "out/data" } }
+          ]
+        }
+        """),
+        encoding="utf-8",
+    )
+    # No server listens there: the run must end before trying to reach it.
+    done = ppf("run", "--config", "pipeline.conf", "--override", "spark.remote=sc://127.0.0.1:9", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "streaming pipeline cannot run over Spark Connect" in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -39,6 +39,17 @@ if TYPE_CHECKING:
 _STREAMING_RESUME = "a streaming pipeline resumes from its checkpoints by itself: run it again without --resume"
 
 
+def _refuse_streaming_over_connect(connect: bool) -> None:
+    """A streaming run's micro-batches run ppf's steps in a ``foreachBatch`` function, which Spark
+    Connect would ship to the server: the run's state (locks, hooks, the ledger) cannot go there."""
+    if connect:
+        raise EnvironmentProblem(
+            "a streaming pipeline cannot run over Spark Connect: each micro-batch runs the pipeline's "
+            "steps in this process, which a Connect server cannot call back",
+            hint="run it with a Spark driver in this process (spark.master, without spark.remote / SPARK_REMOTE)",
+        )
+
+
 def session_plan_for(pipeline: ResolvedPipeline, plugin_manager, secrets: Secrets | None = None) -> SessionPlan:
     """The session the pipeline asks for; with ``secrets``, ``spark.conf`` references are resolved."""
     steps = list(pipeline.steps.values())
@@ -92,6 +103,10 @@ def run_pipeline(
     streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
     if streams is not None and resume is not None:
         raise ResumeRefused(_STREAMING_RESUME)
+    if streams is not None:
+        _refuse_streaming_over_connect(
+            is_connect(spark) if spark is not None else remote_of(pipeline.spec.spark) is not None
+        )
     plan = None
     record = None
     if resume is not None:
@@ -169,6 +184,8 @@ def run_pipeline(
             streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
             if streams is not None and resume is not None:
                 raise ResumeRefused(_STREAMING_RESUME)
+            if streams is not None:
+                _refuse_streaming_over_connect(is_connect(context.spark))
             if record is not None:
                 plan = plan_resume(pipeline, record)
         recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None
