@@ -160,3 +160,13 @@ def test_a_streaming_pipeline_over_connect_is_refused_before_any_session(tmp_pat
     assert done.returncode == 2, done.stderr[-3000:]
     assert "streaming pipeline cannot run over Spark Connect" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_connect_server_ends_the_run_at_once_with_exit_code_2(tmp_path):
+    project = _copy("user_etl", tmp_path / "user_etl")
+    started = time.monotonic()
+    done = ppf("run", "--config", "pipelines/user_etl.conf", "--override", "spark.remote=sc://127.0.0.1:9", cwd=project)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "Spark Connect server at 127.0.0.1:9 cannot be reached" in done.stderr
+    assert time.monotonic() - started < 60  # PySpark's own client would retry for minutes
+    assert not (project / "out" / "users").exists()

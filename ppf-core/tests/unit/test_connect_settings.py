@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 import textwrap
+import time
 
+import pytest
+
+from pyspark_pipeline_framework.core.errors import EnvironmentProblem
 from pyspark_pipeline_framework.core.spec import SparkSettings
-from pyspark_pipeline_framework.runtime.session.builder import plan_session
+from pyspark_pipeline_framework.runtime.session.builder import check_reachable, plan_session
 from pyspark_pipeline_framework.spark.connect import is_connect
 from pyspark_pipeline_framework.testing import load_and_validate
 
@@ -61,3 +66,18 @@ def test_is_connect_decides_by_the_class_of_pyspark_s_connect_client():
     assert not is_connect(Classic())
     connect_like = type("SparkSession", (), {"__module__": "pyspark.sql.connect.session"})
     assert is_connect(connect_like())
+
+
+def test_an_unreachable_connect_server_is_said_at_once():
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(EnvironmentProblem, match=f"127.0.0.1:{port} cannot be reached"):
+        check_reachable(f"sc://127.0.0.1:{port}/;user_id=me")
+    assert time.monotonic() - started < 5
+
+
+def test_a_url_that_is_not_spark_connects_is_refused():
+    with pytest.raises(EnvironmentProblem, match="not a Spark Connect URL"):
+        check_reachable("spark://127.0.0.1:7077")

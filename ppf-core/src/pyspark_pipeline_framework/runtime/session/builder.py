@@ -18,9 +18,11 @@ reported, not silently dropped.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -166,6 +168,7 @@ def connect_session(plan: SessionPlan) -> tuple[SparkSession, dict[str, str]]:
             f"spark.remote = {plan.remote!r} needs the Spark Connect client: {error}",
             hint='install it with `pip install "ppf-core[connect]"`',
         ) from error
+    check_reachable(cast(str, plan.remote))
     from pyspark.sql import SparkSession
 
     # PySpark's own builder, which also switches pyspark.sql.functions to Connect for this process.
@@ -181,6 +184,34 @@ def connect_session(plan: SessionPlan) -> tuple[SparkSession, dict[str, str]]:
     for package in plan.packages:
         refused[package] = "a package must be installed on the Spark Connect server"
     return session, refused
+
+
+#: Spark Connect's default port, when the URL names none.
+CONNECT_DEFAULT_PORT = 15002
+#: How long to wait for the server's port to accept a connection before saying it cannot be reached.
+CONNECT_TIMEOUT_S = 10.0
+
+
+def check_reachable(url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Raise :class:`EnvironmentProblem` unless the Spark Connect server of ``url`` accepts a connection.
+
+    PySpark's client retries an unreachable server for minutes before it fails; a wrong host or
+    port is said here, at once.
+    """
+    parsed = urlsplit(url.split(";", 1)[0])
+    if parsed.scheme != "sc" or not parsed.hostname:
+        raise EnvironmentProblem(
+            f"spark.remote = {url!r} is not a Spark Connect URL",
+            hint="write it as sc://host:port (port 15002 by default)",
+        )
+    port = parsed.port or CONNECT_DEFAULT_PORT
+    try:
+        socket.create_connection((parsed.hostname, port), timeout=timeout_s).close()
+    except OSError as error:
+        raise EnvironmentProblem(
+            f"the Spark Connect server at {parsed.hostname}:{port} cannot be reached: {error}",
+            hint="check spark.remote / SPARK_REMOTE and that the server is running",
+        ) from error
 
 
 def _first_line(error: BaseException) -> str:
