@@ -3,11 +3,13 @@
 One Spark session for every Spark test in the run (session scope, the testing kit's ``ppf_spark``):
 starting a JVM costs ~5 s.
 One Kafka broker for every test that needs one (session scope, started on first use).
+One Spark Connect server for every test that needs one (session scope, started on first use).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,51 @@ import pytest
 def spark(ppf_spark):
     """The testing kit's session (ppf-core's pytest plugin), under the name our tests use."""
     return ppf_spark
+
+
+def _test_module(name: str, relative: str):
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / relative)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def connect_server(tmp_path_factory):
+    """A real Spark Connect server (the installed pyspark's) on 127.0.0.1: ``url`` is its ``sc://`` address.
+
+    ``PPF_TEST_CONNECT_URL`` names a server already running (``python tests/connect/server.py``)
+    to use instead, which saves its start-up while developing.
+    """
+    module = _test_module("ppf_tests_connect_server", "tests/connect/server.py")
+    running = os.environ.get("PPF_TEST_CONNECT_URL")
+    if running:
+        yield module.RunningServer(running)
+        return
+    server = module.ConnectServer(tmp_path_factory.mktemp("connect-server")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _connect_session(connect_server):
+    from pyspark.sql.connect.session import SparkSession
+
+    session = SparkSession.builder.remote(connect_server.url).create()
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def connect_spark(_connect_session, monkeypatch):
+    """A Spark Connect client session of :func:`connect_server` (no JVM in the test process).
+
+    PySpark decides per process whether ``pyspark.sql.functions`` build Connect or classic columns
+    (``SPARK_CONNECT_MODE_ENABLED``, which its builder sets for a Connect session): set for this
+    test only, so the classic ``spark`` session of the other tests keeps working.
+    """
+    monkeypatch.setenv("SPARK_CONNECT_MODE_ENABLED", "1")
+    return _connect_session
 
 
 def _broker_module():

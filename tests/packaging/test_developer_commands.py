@@ -57,9 +57,16 @@ def test_the_plugin_extras_pull_the_plugin_distributions_at_their_version():
     assert name == "ppf-core" and set(listed.split(",")) == set(extras) - {"all"}
 
 
+def test_the_connect_extra_pins_the_same_pyspark_as_the_spark_extra():
+    extras = tomllib.loads((ROOT / "ppf-core" / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    (spark,) = extras["spark"]
+    (connect,) = extras["connect"]
+    assert connect == spark.replace("pyspark", "pyspark[connect]", 1)
+
+
 def test_the_installed_core_offers_the_extras():
     offered = set(metadata("ppf-core").get_all("Provides-Extra") or [])
-    assert offered >= {"spark", "age", "sops", "delta", "aws", "vault", "metrics", "all"}
+    assert offered >= {"spark", "connect", "age", "sops", "delta", "aws", "vault", "metrics", "all"}
 
 
 @pytest.mark.parametrize("target", sorted(MAKE_TARGETS))

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pyspark_pipeline_framework.core import ConfigError, ConfigIssue
+from pyspark_pipeline_framework.spark import is_connect
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -45,7 +46,7 @@ WRITTEN_FOR = {"pyspark": "4.2.0", "delta-spark": "4.4.0"}
 
 def has_plan_access(df: DataFrame) -> bool:
     """Whether ``df`` is a classic DataFrame, whose plans the driver's JVM holds (not Spark Connect)."""
-    return getattr(df, "_jdf", None) is not None
+    return not is_connect(df)
 
 
 def has_shuffle(df: DataFrame) -> bool:

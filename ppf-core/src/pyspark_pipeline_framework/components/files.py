@@ -165,8 +165,14 @@ class FileSink(Sink[FileSinkConfig]):
             # its own files instead of adding them twice.  Spark reads `batch_id` back as a column.
             path, mode = f"{path.rstrip('/')}/batch_id={batch.batch_id}", "overwrite"
         # Written to a staging directory and renamed into place: a failed or killed write leaves
-        # the previous data intact (see runtime/staged_write.py).
-        write_staged(df.sparkSession, path, mode, lambda staging: writer.mode("overwrite").save(staging))
+        # the previous data intact (see spark/staged_write.py).  Spark Connect: Spark's own write.
+        write_staged(
+            df.sparkSession,
+            path,
+            mode,
+            lambda staging: writer.mode("overwrite").save(staging),
+            write_in_place=lambda: writer.mode(mode).save(path),
+        )
 
 
 def _fixed(base: type, fmt: str, doc: str) -> type:

@@ -32,6 +32,9 @@ class SparkSettings:
 
     app_name: str | None = None
     master: str | None = None
+    #: A Spark Connect server (``sc://host:port``) to run on instead of a driver in this process;
+    #: the environment variable ``SPARK_REMOTE`` is used when this is unset.  It wins over ``master``.
+    remote: str | None = None
     #: Spark properties, passed to the session builder exactly as written.
     conf: dict[str, str] = attrs.field(factory=dict)
 

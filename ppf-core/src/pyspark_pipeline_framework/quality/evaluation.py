@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 from pyspark_pipeline_framework.core.errors import DataQualityError
 from pyspark_pipeline_framework.quality.check import Check, DatasetCheck, RowCheck
 from pyspark_pipeline_framework.spark import adaptive_execution_off
+from pyspark_pipeline_framework.spark.observations import keep_first_observed_values
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -172,13 +173,16 @@ def evaluate(df: DataFrame, checks: Sequence[Check], *, decide_now: bool = False
         with adaptive_execution_off(df.sparkSession):  # the pass stays one job
             persisted = marked = marked.persist(StorageLevel.MEMORY_AND_DISK)
             try:
-                marked.observe(observation, *aggregates).write.format("noop").mode("overwrite").save()
+                observed = marked.observe(observation, *aggregates)
+                keep_first_observed_values(observation)
+                observed.write.format("noop").mode("overwrite").save()
             except BaseException:
                 marked.unpersist()
                 raise
         values = dict(observation.get)
     else:
         marked = marked.observe(observation, *aggregates)
+        keep_first_observed_values(observation)
         if quarantines:
             # Two writes read the marked rows (the dead letters, then the next step): computed once,
             # and observed once, by the first.

@@ -19,14 +19,16 @@ Three promises of ppf need what PySpark does not offer in Python:
   log4j settings name (``org.apache.spark.util.Utils``); log4j's ``Configurator`` sets them all.
 
 For them this module reads underscore attributes of pyspark (``SparkContext._jsc``,
-``SparkSession._jsparkSession``, ``SparkSession._jvm``, ``DataFrame._jdf``, ``Observation._jo``)
+``SparkSession._jsparkSession``, ``SparkSession._jvm``, ``DataFrame._jdf``, ``Observation._jo``;
+on Spark Connect the client's ``Observation._result``, see :func:`keep_first_observed_values`)
 and Scala members that PySpark does not wrap (``SparkContext.statusStore``, ``listenerBus``,
 ``SharedState.statusStore``, ``QueryExecution.optimizedPlan``), and nothing else in ppf-core does,
 so a new PySpark is checked in one place: ``tests/spark/test_jvm_bridge.py`` fails when the
 installed PySpark is not :data:`WRITTEN_FOR`, and exercises every handle on a real session.
 
-Under Spark Connect there is no driver JVM in the client: every function here returns ``None``
-(or ``False``), and the callers fall back: figures are reported as missing, an observation is read
+Under Spark Connect (:func:`~pyspark_pipeline_framework.spark.connect.is_connect`) there is no
+driver JVM in the client: every function here returns ``None`` (or ``False``) without touching
+any of those attributes, and the callers fall back: figures are reported as missing, an observation is read
 on a thread within the bounded wait, and a file write goes straight to its target as Spark does it.
 """
 
@@ -34,12 +36,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyspark_pipeline_framework.spark.connect import is_connect
+
 #: The PySpark version these handles were checked against.
 WRITTEN_FOR = "4.2.0"
 
 
 def status_store(spark: Any) -> Any | None:
     """The application's ``AppStatusStore`` (jobs and stages with their task metrics)."""
+    if is_connect(spark):
+        return None
     try:
         return spark.sparkContext._jsc.sc().statusStore()
     except Exception:  # Spark Connect: no SparkContext
@@ -48,6 +54,8 @@ def status_store(spark: Any) -> Any | None:
 
 def sql_status_store(spark: Any) -> Any | None:
     """The ``SQLAppStatusStore`` (SQL executions, their plan graphs and metric values)."""
+    if is_connect(spark):
+        return None
     try:
         return spark._jsparkSession.sharedState().statusStore()
     except Exception:
@@ -57,6 +65,8 @@ def sql_status_store(spark: Any) -> Any | None:
 def wait_for_listener_bus(spark: Any, wait_ms: int) -> bool:
     """Wait (at most ``wait_ms``) until Spark's listener bus has delivered every queued event to
     the status stores; ``False`` if it did not drain in time or there is no bus (Spark Connect)."""
+    if is_connect(spark):
+        return False
     try:
         spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(wait_ms)
         return True
@@ -65,7 +75,9 @@ def wait_for_listener_bus(spark: Any, wait_ms: int) -> bool:
 
 
 def optimized_plan(df: Any) -> Any | None:
-    """The root ``LogicalPlan`` of ``df`` after optimization."""
+    """The root ``LogicalPlan`` of ``df`` after optimization (``None`` under Spark Connect)."""
+    if is_connect(df):
+        return None
     java_df = getattr(df, "_jdf", None)
     if java_df is None:
         return None
@@ -75,13 +87,39 @@ def optimized_plan(df: Any) -> Any | None:
 def observation_future(observation: Any) -> Any | None:
     """The ``scala.concurrent.Future`` of an observation's values (``isCompleted()``), once it is
     attached to a DataFrame; ``None`` before that and under Spark Connect."""
+    if is_connect(observation):
+        return None
     java_observation = getattr(observation, "_jo", None)
     return None if java_observation is None else java_observation.future()
+
+
+class _FirstResult(dict[str, Any]):
+    """An observation's values that keep the first action's figures: later updates are ignored."""
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        if not self:
+            super().update(*args, **kwargs)
+
+
+def keep_first_observed_values(observation: Any) -> None:
+    """Make a Spark Connect observation keep the values of the first action that ran its plan.
+
+    A classic ``Observation`` keeps the first action's values.  Spark Connect's client updates its
+    result dict (``Observation._result``, filled in place) from every later action's response too,
+    and a later action that reads the observed plan from a cache reports the metric accumulated
+    over the executions: a row count read by two sinks running at once comes back doubled or
+    tripled.  Attached right after ``DataFrame.observe``; a no-op on classic sessions.
+    """
+    if not is_connect(observation) or getattr(observation, "_result", None) != {}:
+        return
+    observation._result = _FirstResult()
 
 
 def only_fatal_spark_logs(spark: Any) -> bool:
     """Let Spark's log4j loggers, every one of them, print only fatal messages from now on;
     ``False`` without a driver JVM (Spark Connect)."""
+    if is_connect(spark):
+        return False
     jvm = getattr(spark, "_jvm", None)
     if jvm is None:
         return False
@@ -91,7 +129,10 @@ def only_fatal_spark_logs(spark: Any) -> bool:
 
 
 def hadoop_file_system(spark: Any) -> tuple[Any, Any] | None:
-    """Hadoop's ``Path`` class and the Hadoop configuration the session's own reads and writes use."""
+    """Hadoop's ``Path`` class and the Hadoop configuration the session's own reads and writes use;
+    ``None`` under Spark Connect."""
+    if is_connect(spark):
+        return None
     jvm = getattr(spark, "_jvm", None)
     if jvm is None:
         return None

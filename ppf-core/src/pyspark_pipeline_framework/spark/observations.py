@@ -7,11 +7,12 @@ look at the observation's result without blocking and wait at most a bounded tim
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
-from pyspark_pipeline_framework.spark._jvm import observation_future
+from pyspark_pipeline_framework.spark._jvm import keep_first_observed_values, observation_future
+
+__all__ = ["keep_first_observed_values", "read_observed_values"]
 
 _POLL_S = 0.01
 
@@ -23,7 +24,7 @@ def read_observed_values(observation: Any, wait_s: float) -> dict[str, Any] | No
     except Exception:
         return None
     if future is None:
-        return _read_in_thread(observation, wait_s)  # Spark Connect: no future to look at
+        return _poll(observation, wait_s)  # Spark Connect: no future to look at
     try:
         deadline = time.monotonic() + wait_s
         while not future.isCompleted():
@@ -35,16 +36,17 @@ def read_observed_values(observation: Any, wait_s: float) -> dict[str, Any] | No
         return None
 
 
-def _read_in_thread(observation: Any, wait_s: float) -> dict[str, Any] | None:
-    box: dict[str, dict[str, Any]] = {}
-
-    def read() -> None:
+def _poll(observation: Any, wait_s: float) -> dict[str, Any] | None:
+    """Spark Connect's ``Observation.get`` never blocks: it is empty until the results of the action
+    that ran the observed plan have arrived (then complete at once), or raises for a failed query."""
+    deadline = time.monotonic() + wait_s
+    while True:
         try:
-            box["values"] = dict(observation.get)
-        except Exception:
-            pass
-
-    reader = threading.Thread(target=read, name="ppf-observation", daemon=True)  # daemon: may never return
-    reader.start()
-    reader.join(max(wait_s, 0.05))
-    return box.get("values")
+            values = dict(observation.get)
+        except Exception:  # not attached to a DataFrame, or its query failed
+            return None
+        if values:
+            return values
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(_POLL_S)

@@ -22,8 +22,8 @@ to create the target is verified: if a writer that does not take the lock create
 the meantime, the staged directory is moved back out and the commit fails instead of nesting.
 
 Renames go through Hadoop's ``FileSystem`` API: atomic on local disks and HDFS, a copy on object
-stores such as S3 (use a table format such as Delta there).  Without a JVM (Spark Connect) the write goes straight to the target, as
-Spark does it.
+stores such as S3 (use a table format such as Delta there).  Without a JVM (Spark Connect) the
+caller's ``write_in_place`` writes straight to the target with the user's mode, as Spark does it.
 """
 
 from __future__ import annotations
@@ -66,11 +66,35 @@ class CommitFailed(PpfError, OSError):
     """The file system refused to move staged output into place (a rename returned false)."""
 
 
-def write_staged(spark: SparkSession, target: str, mode: str, write: Callable[[str], None]) -> None:
-    """Call ``write(staging_path)`` (Spark writes with mode overwrite there), then commit to ``target``."""
+class StagingUnavailable(PpfError, RuntimeError):
+    """A staged write on a session without a driver JVM (Spark Connect), and no way to write in place."""
+
+    permanent = True
+
+
+def write_staged(
+    spark: SparkSession,
+    target: str,
+    mode: str,
+    write: Callable[[str], None],
+    *,
+    write_in_place: Callable[[], None] | None = None,
+) -> None:
+    """Call ``write(staging_path)`` (Spark writes with mode overwrite there), then commit to ``target``.
+
+    On Spark Connect there is no file-system access from this process to stage and rename with:
+    ``write_in_place()`` then writes to ``target`` with ``mode`` as Spark does it (no staging, no
+    commit lock); without it :class:`StagingUnavailable` is raised (``write`` overwrites, which
+    would ignore ``mode``).
+    """
     found = hadoop_file_system(spark)
-    if found is None:
-        write(target)  # Spark Connect: no file-system access from here
+    if found is None:  # Spark Connect
+        if write_in_place is None:
+            raise StagingUnavailable(
+                f"writing {target} needs a staging directory, which a Spark Connect session cannot rename into place",
+                hint="run the pipeline with a Spark driver in this process (spark.master), or use a table sink",
+            )
+        write_in_place()
         return
     hadoop_path, hadoop_conf = found
     read_lock = functools.partial(first_line_of, spark)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from pyspark_pipeline_framework.spark import job_group
+from pyspark_pipeline_framework.spark.connect import is_connect
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -43,7 +44,8 @@ def local_spark_session(
     settings = SparkSettings(app_name=app_name, master="local[2]", conf={**TEST_SPARK_CONF, **(conf or {})})
     answers = [{"conf": quiet_spark_conf()}, *(spark_settings_of_installed_plugins() if with_plugins else [])]
     session = build_session(plan_session(settings, app_name, answers))
-    session.sparkContext.setLogLevel("ERROR")
+    if not is_connect(session):  # SPARK_REMOTE set: a Connect session, whose server logs as it was set up
+        session.sparkContext.setLogLevel("ERROR")
     return session
 
 

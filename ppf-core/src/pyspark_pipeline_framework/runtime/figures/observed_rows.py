@@ -18,7 +18,7 @@ import threading
 import uuid
 from typing import Any
 
-from pyspark_pipeline_framework.spark.observations import read_observed_values
+from pyspark_pipeline_framework.spark.observations import keep_first_observed_values, read_observed_values
 
 #: How long to wait for an observation whose plan has run (Spark may fill it in just after the
 #: action returns, from its listener thread).
@@ -45,6 +45,7 @@ class RowObservations:
 
         observation = Observation(f"{self._prefix}-{step_name}")
         observed = output.observe(observation, F.count(F.lit(1)).alias("rows"))
+        keep_first_observed_values(observation)
         with self._lock:
             self._observations[step_name] = observation
         return observed

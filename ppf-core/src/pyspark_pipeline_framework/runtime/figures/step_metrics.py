@@ -8,6 +8,10 @@ A step's row count comes from the cheapest place that has it exactly, and never 
   write's own record count (``written_output.py``);
 * anything else: a ``count(1)`` observation on the output (``observed_rows.py``).
 
+On Spark Connect the scans' metrics and the writes' output metrics are in the server's status
+stores, out of this process's reach: every row count is an observation there, and ``bytes_written``
+is ``None`` (unavailable), as ``docs/connect.md`` says.
+
 Fills :attr:`StepResult.metrics` and ``context.metrics`` (``record_row_count("step.<name>", ...)``)
 without starting a Spark job.  Outputs are lazy, so the figures arrive in two waves:
 
@@ -31,6 +35,7 @@ from pyspark_pipeline_framework.core.component import ComponentKind
 from pyspark_pipeline_framework.runtime.figures.observed_rows import RowObservations
 from pyspark_pipeline_framework.runtime.figures.scanned_rows import ScannedRows
 from pyspark_pipeline_framework.runtime.figures.written_output import written_output
+from pyspark_pipeline_framework.spark.connect import is_connect
 from pyspark_pipeline_framework.spark.jobs import jobs_so_far
 
 if TYPE_CHECKING:
@@ -59,7 +64,10 @@ class StepMetrics:
         self._enabled = observe_rows
         self._rows = RowObservations(context.run_id, observe_rows)
         self._scans = ScannedRows(context.spark) if observe_rows and context.has_spark else None
-        self._row_for_row_sinks = row_for_row_sinks
+        # On Spark Connect what a write wrote is in the server's status store, out of reach: the
+        # rows a sink writes are observed on its input like any other step's output.
+        connect = context.has_spark and is_connect(context.spark)
+        self._row_for_row_sinks = frozenset() if connect else row_for_row_sinks
         self._job_group = job_group
         self._job_description = job_description
         self._lock = threading.Lock()

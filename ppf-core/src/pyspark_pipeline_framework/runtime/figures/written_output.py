@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from pyspark_pipeline_framework.spark._jvm import status_store, wait_for_listener_bus
+from pyspark_pipeline_framework.spark.connect import is_connect
 
 #: Upper bound on waiting for Spark's listener bus before reading the status store.
 LISTENER_BUS_WAIT_MS = 2000
@@ -40,6 +41,8 @@ def written_output(
     Only jobs that succeeded and are not in ``earlier_jobs`` count: the jobs of an attempt that
     was retried wrote to a staging place that was discarded, or their write was rolled back.
     """
+    if is_connect(spark):
+        return None  # the status store is the Connect server's, out of reach from here
     try:
         sc = spark.sparkContext
         if not drain_listener_bus(spark):

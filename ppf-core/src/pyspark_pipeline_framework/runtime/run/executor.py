@@ -36,6 +36,7 @@ from pyspark_pipeline_framework.runtime.run.lookahead import Lookahead
 from pyspark_pipeline_framework.runtime.run.signals import StopSignals
 from pyspark_pipeline_framework.runtime.run.summary import log_step_summaries
 from pyspark_pipeline_framework.spark._jvm import only_fatal_spark_logs
+from pyspark_pipeline_framework.spark.connect import analyze_now, cancel_jobs, is_connect, tag_jobs
 from pyspark_pipeline_framework.spark.jobs import job_group
 
 if TYPE_CHECKING:
@@ -232,11 +233,20 @@ class PipelineExecutor:
         """Cancel the run's active Spark jobs (none: no call, and no warning from Spark's scheduler)."""
         if not self.context.has_spark:
             return
-        try:
-            sc = self.context.spark.sparkContext
-        except Exception:  # Spark Connect has no SparkContext: its jobs end with the session
-            return
+        spark = self.context.spark
         group = job_group(self.context.run_id)
+        if is_connect(spark):  # the server interrupts the run's operations (a no-op when none runs)
+            try:
+                cancel_jobs(spark, group)
+            except Exception as error:  # the server or the connection is gone: nothing left to cancel
+                self._log.warning(
+                    "spark_jobs_not_cancelled", error=str(error).splitlines()[0][:300] if str(error) else ""
+                )
+            return
+        try:
+            sc = spark.sparkContext
+        except Exception:  # a stand-in session without a SparkContext (the engine's unit tests)
+            return
         try:
             if first:
                 # What Spark logs from now on is about the jobs being cancelled (a writer aborting with
@@ -423,10 +433,17 @@ class PipelineExecutor:
             log.warning("step_continued", reason=result.reason)
 
     def _tag_spark_jobs(self, step_name: str) -> None:
-        """Jobs of this thread belong to the run's job group, described by the step (Spark UI, tests)."""
+        """Jobs of this thread belong to the run's job group, described by the step (Spark UI, tests);
+        on Spark Connect its operations carry the run's tag."""
+        if not self.context.has_spark:  # a run without Spark (the engine's unit tests)
+            return
+        spark = self.context.spark
+        if is_connect(spark):  # no job groups: the run's operations carry its tag (no description)
+            tag_jobs(spark, job_group(self.context.run_id))
+            return
         try:
-            sc = self.context.spark.sparkContext
-        except Exception:  # Spark Connect has no SparkContext
+            sc = spark.sparkContext
+        except Exception:  # a stand-in session without a SparkContext (the engine's unit tests)
             return
         sc.setJobGroup(job_group(self.context.run_id), self._job_description(step_name))
 
@@ -486,6 +503,8 @@ class PipelineExecutor:
                 built = component()
                 try:
                     output = built.run_step(inputs)
+                    if built.kind != ComponentKind.SINK and is_connect(output):
+                        analyze_now(output)
                     if compute_now:
                         output = compute_within_step(output)
                         if output is not None and getattr(output, "is_cached", False):

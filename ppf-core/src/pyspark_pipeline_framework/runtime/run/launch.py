@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from pyspark_pipeline_framework.core.context import RunInfo
@@ -25,9 +25,11 @@ from pyspark_pipeline_framework.runtime.session.builder import (
     SessionPlan,
     build_session,
     plan_session,
+    remote_of,
     with_secrets_resolved,
 )
 from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf, spark_log_level
+from pyspark_pipeline_framework.spark.connect import is_connect
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -36,6 +38,17 @@ if TYPE_CHECKING:
 
 
 _STREAMING_RESUME = "a streaming pipeline resumes from its checkpoints by itself: run it again without --resume"
+
+
+def _refuse_streaming_over_connect(connect: bool) -> None:
+    """A streaming run's micro-batches run ppf's steps in a ``foreachBatch`` function, which Spark
+    Connect would ship to the server: the run's state (locks, hooks, the ledger) cannot go there."""
+    if connect:
+        raise EnvironmentProblem(
+            "a streaming pipeline cannot run over Spark Connect: each micro-batch runs the pipeline's "
+            "steps in this process, which a Connect server cannot call back",
+            hint="run it with a Spark driver in this process (spark.master, without spark.remote / SPARK_REMOTE)",
+        )
 
 
 def session_plan_for(
@@ -55,7 +68,9 @@ def session_plan_for(
     if checkpoints is not None:
         answers = [*answers, checkpoints.spark_settings()]
     settings = pipeline.spec.spark if secrets is None else with_secrets_resolved(pipeline.spec.spark, secrets)
-    return plan_session(settings, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers])
+    # A Connect server's driver logs as its operator set it up; these options are for a driver started here.
+    own = [] if remote_of(settings) else [{"conf": quiet_spark_conf()}]
+    return plan_session(settings, pipeline.spec.name, [*own, *answers])
 
 
 def _touches_checkpoints(pipeline: ResolvedPipeline, resume: str | None) -> bool:
@@ -105,6 +120,10 @@ def run_pipeline(
     streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
     if streams is not None and resume is not None:
         raise ResumeRefused(_STREAMING_RESUME)
+    if streams is not None:
+        _refuse_streaming_over_connect(
+            is_connect(spark) if spark is not None else remote_of(pipeline.spec.spark) is not None
+        )
     plan = None
     record = None
     if resume is not None:
@@ -138,8 +157,17 @@ def run_pipeline(
                 f"a plugin failed to say what the Spark session needs: {describe_failure(exc).summary}",
                 hint="reinstall or update the plugin, or switch it off",
             ) from exc
+
+        def not_applied(refused: Mapping[str, str]) -> None:
+            context.logger.warning(
+                "spark_settings_not_applied",
+                remote=plan.remote,
+                settings=dict(refused),
+                hint="the Spark Connect server sets these itself: configure them where it is started",
+            )
+
         try:
-            session = build_session(plan)
+            session = build_session(plan, not_applied)
         except PpfError:
             raise
         except Exception as exc:  # the JVM did not start, a package could not be resolved...
@@ -147,7 +175,8 @@ def run_pipeline(
                 f"the Spark session could not start: {describe_failure(exc).summary}",
                 hint="Spark's own messages are above; `--log-level debug` shows more",
             ) from exc
-        session.sparkContext.setLogLevel(spark_log_level())
+        if not is_connect(session):  # a Connect server's log level is its operator's
+            session.sparkContext.setLogLevel(spark_log_level())
         return session
 
     context = RunContext(run, pipeline.spec, spark_factory=make_session, secrets=loaded.secrets)
@@ -173,6 +202,8 @@ def run_pipeline(
             streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
             if streams is not None and resume is not None:
                 raise ResumeRefused(_STREAMING_RESUME)
+            if streams is not None:
+                _refuse_streaming_over_connect(is_connect(context.spark))
             if record is not None:
                 plan = plan_resume(pipeline, record)
         recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None

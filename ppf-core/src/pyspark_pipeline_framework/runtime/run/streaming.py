@@ -38,6 +38,7 @@ from pyspark_pipeline_framework.runtime.resilience.dead_letter import DeadLetter
 from pyspark_pipeline_framework.runtime.run.context import RunContext
 from pyspark_pipeline_framework.runtime.run.executor import PipelineExecutor
 from pyspark_pipeline_framework.runtime.run.signals import StopSignals
+from pyspark_pipeline_framework.spark.connect import cancel_jobs, is_connect
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -438,9 +439,13 @@ class StreamingRun:
     def _cancel(self, why: str) -> None:
         """Spark's jobs are cancelled, the run recorded as cancelled, then the process ends by the signal."""
         self._log.error("streaming_cancelled", reason=why)
+        spark = self.context.spark
         try:
-            self.context.spark.sparkContext.cancelAllJobs()
-        except Exception:  # Spark Connect has no SparkContext; the process ends anyway
+            if is_connect(spark):
+                cancel_jobs(spark)
+            else:
+                spark.sparkContext.cancelAllJobs()
+        except Exception:  # the JVM or the Connect server is gone: the process ends anyway
             pass
         if self._recorder is not None:
             self._recorder.cancelled(why)

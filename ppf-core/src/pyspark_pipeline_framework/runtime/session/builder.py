@@ -8,17 +8,25 @@ wins over a plugin or ppf default.  Packages are loaded as local jars from the j
 which ``ppf jars fetch`` fills ahead for air-gapped clusters): a package the cache lacks is
 resolved into it once, quietly, and later sessions start without resolving anything.  Secret references in
 ``spark.conf`` are resolved just before the session is built (:func:`with_secrets_resolved`).
+
+With ``spark.remote`` (or ``SPARK_REMOTE``) the session is a Spark Connect client of that server
+(:func:`connect_session`): no local JVM, and only the properties the server lets a session change
+apply; the others (static and core properties, packages) are the server's to set, and are
+reported, not silently dropped.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+import socket
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 import attrs
 
+from pyspark_pipeline_framework.core.errors import EnvironmentProblem
 from pyspark_pipeline_framework.core.secrets import Secrets, is_reference
 from pyspark_pipeline_framework.core.spec import SparkSettings
 from pyspark_pipeline_framework.runtime.session.jar_cache import DEFAULT_JARS_DIR, JarFetchError, cached_jars, fetch
@@ -30,6 +38,8 @@ if TYPE_CHECKING:
 JARS_DIR_ENV = "PPF_JARS_DIR"
 #: ``off`` leaves packages the jar cache lacks to Spark's own resolution (``spark.jars.packages``).
 JARS_CACHE_ENV = "PPF_JARS_CACHE"
+#: The Spark Connect server to use when the pipeline names none (PySpark's own variable).
+REMOTE_ENV = "SPARK_REMOTE"
 JARS_DIR_PROPERTY = "ppf.jars.dir"
 REDACTION_PROPERTY = "spark.redaction.regex"
 #: Spark's own default for spark.redaction.regex (Spark 3 and 4), kept when ppf extends it.
@@ -75,6 +85,14 @@ class SessionPlan:
     master: str | None
     conf: Mapping[str, str]
     packages: tuple[str, ...] = ()
+    #: A Spark Connect server (``sc://host:port``): the session is its client, ``master`` is unused.
+    remote: str | None = None
+
+
+def remote_of(settings: SparkSettings) -> str | None:
+    """The Spark Connect server the session connects to: ``spark.remote`` (or the property of that
+    name in ``spark.conf``), else ``SPARK_REMOTE``; ``None`` for a driver in this process."""
+    return settings.remote or settings.conf.get("spark.remote") or os.environ.get(REMOTE_ENV) or None
 
 
 def plan_session(
@@ -96,16 +114,28 @@ def plan_session(
                 plugin_conf.setdefault(key, str(value))
     conf = {**PPF_DEFAULT_CONF, **plugin_conf, **settings.conf}
     user_packages = [p for p in conf.pop("spark.jars.packages", "").split(",") if p]
+    remote = remote_of(settings)
+    conf.pop("spark.remote", None)
     return SessionPlan(
         app_name=settings.app_name or pipeline_name,
-        master=settings.master,
+        master=None if remote else settings.master,
         conf=conf,
         packages=tuple(dict.fromkeys([*user_packages, *packages])),
+        remote=remote,
     )
 
 
-def build_session(plan: SessionPlan) -> SparkSession:
-    """Start (or join) the Spark session described by ``plan``."""
+def build_session(plan: SessionPlan, not_applied: Callable[[Mapping[str, str]], None] | None = None) -> SparkSession:
+    """Start (or join) the Spark session described by ``plan``.
+
+    On Spark Connect, ``not_applied`` is told the properties (and packages) the server did not take,
+    each with the reason.
+    """
+    if plan.remote:
+        session, refused = connect_session(plan)
+        if refused and not_applied is not None:
+            not_applied(refused)
+        return session
     require_java()
     from pyspark.sql import SparkSession
 
@@ -126,6 +156,67 @@ def build_session(plan: SessionPlan) -> SparkSession:
     for key, value in conf.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
+
+
+def connect_session(plan: SessionPlan) -> tuple[SparkSession, dict[str, str]]:
+    """A Spark Connect session of ``plan.remote`` with ``plan.conf`` applied property by property,
+    and the properties (and packages) it refused, each with the reason."""
+    try:
+        import pyspark.sql.connect.session  # noqa: F401  (checks the client's dependencies on import)
+    except ImportError as error:  # pyspark without the Connect client's dependencies (gRPC, ...)
+        raise EnvironmentProblem(
+            f"spark.remote = {plan.remote!r} needs the Spark Connect client: {error}",
+            hint='install it with `pip install "ppf-core[connect]"`',
+        ) from error
+    check_reachable(cast(str, plan.remote))
+    from pyspark.sql import SparkSession
+
+    # PySpark's own builder, which also switches pyspark.sql.functions to Connect for this process.
+    session = SparkSession.builder.remote(cast(str, plan.remote)).getOrCreate()
+    refused: dict[str, str] = {}
+    for key, value in plan.conf.items():
+        if key == JARS_DIR_PROPERTY:
+            continue
+        try:
+            session.conf.set(key, value)
+        except Exception as error:  # a static or core property: the server's to set
+            refused[key] = _first_line(error)
+    for package in plan.packages:
+        refused[package] = "a package must be installed on the Spark Connect server"
+    return session, refused
+
+
+#: Spark Connect's default port, when the URL names none.
+CONNECT_DEFAULT_PORT = 15002
+#: How long to wait for the server's port to accept a connection before saying it cannot be reached.
+CONNECT_TIMEOUT_S = 10.0
+
+
+def check_reachable(url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Raise :class:`EnvironmentProblem` unless the Spark Connect server of ``url`` accepts a connection.
+
+    PySpark's client retries an unreachable server for minutes before it fails; a wrong host or
+    port is said here, at once.
+    """
+    parsed = urlsplit(url.split(";", 1)[0])
+    if parsed.scheme != "sc" or not parsed.hostname:
+        raise EnvironmentProblem(
+            f"spark.remote = {url!r} is not a Spark Connect URL",
+            hint="write it as sc://host:port (port 15002 by default)",
+        )
+    port = parsed.port or CONNECT_DEFAULT_PORT
+    try:
+        socket.create_connection((parsed.hostname, port), timeout=timeout_s).close()
+    except OSError as error:
+        raise EnvironmentProblem(
+            f"the Spark Connect server at {parsed.hostname}:{port} cannot be reached: {error}",
+            hint="check spark.remote / SPARK_REMOTE and that the server is running",
+        ) from error
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__
 
 
 def _cached_or_fetched_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], list[str]]:
