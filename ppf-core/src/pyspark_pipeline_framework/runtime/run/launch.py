@@ -27,6 +27,7 @@ from pyspark_pipeline_framework.runtime.session.builder import (
     with_secrets_resolved,
 )
 from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf, spark_log_level
+from pyspark_pipeline_framework.runtime.session.user_code import ship_user_code
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -37,13 +38,20 @@ if TYPE_CHECKING:
 _STREAMING_RESUME = "a streaming pipeline resumes from its checkpoints by itself: run it again without --resume"
 
 
-def session_plan_for(pipeline: ResolvedPipeline, plugin_manager, secrets: Secrets | None = None) -> SessionPlan:
-    """The session the pipeline asks for; with ``secrets``, ``spark.conf`` references are resolved."""
+def session_plan_for(
+    pipeline: ResolvedPipeline, plugin_manager, secrets: Secrets | None = None, *, submitted: bool = False
+) -> SessionPlan:
+    """The session the pipeline asks for; with ``secrets``, ``spark.conf`` references are resolved.
+
+    ``submitted``: the process is a ``spark-submit`` application, whose master stays spark-submit's.
+    """
     steps = list(pipeline.steps.values())
     component_types = list({step.component_class for step in steps})
     answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types, steps=steps)
     settings = pipeline.spec.spark if secrets is None else with_secrets_resolved(pipeline.spec.spark, secrets)
-    return plan_session(settings, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers])
+    return plan_session(
+        settings, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers], submitted=submitted
+    )
 
 
 def resolve_deferred_steps(pipeline: ResolvedPipeline, logger) -> ResolvedPipeline:
@@ -70,6 +78,7 @@ def run_pipeline(
     resume: str | None = None,
     stop_session: bool = False,
     handle_signals: bool = False,
+    submitted: bool = False,
 ) -> RunResult:
     """Run a pipeline that passed pre-flight; ``spark`` reuses an existing session (tests, notebooks).
 
@@ -83,7 +92,9 @@ def run_pipeline(
     A pipeline with a streaming source runs as a streaming run (:mod:`.streaming`).  ``handle_signals``
     (only from the main thread; the CLI does) handles SIGTERM and SIGINT (:mod:`.signals`): a batch
     run is cancelled (``RunResult.cancelled``, exit code 128 + the signal), a streaming run stops
-    gracefully; a second signal ends the process.
+    gracefully; a second signal ends the process.  ``submitted`` says the process runs under
+    ``spark-submit`` (:mod:`~pyspark_pipeline_framework.runner.submit`): the session keeps the master
+    and deploy mode spark-submit was given, whatever the pipeline file's ``spark.master`` says.
     """
     streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
     if streams is not None and resume is not None:
@@ -112,7 +123,7 @@ def run_pipeline(
         if spark is not None:
             return spark
         try:
-            plan = session_plan_for(pipeline, loaded.manager, loaded.secrets)
+            plan = session_plan_for(pipeline, loaded.manager, loaded.secrets, submitted=submitted)
         except PpfError:
             raise
         except Exception as exc:  # a plugin's ppf_spark_session_settings raised
@@ -157,6 +168,7 @@ def run_pipeline(
                 raise ResumeRefused(_STREAMING_RESUME)
             if record is not None:
                 plan = plan_resume(pipeline, record)
+        ship_user_code(context.spark, pipeline, context.logger)  # before any step runs a UDF on an executor
         recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None
         if recorder is not None:
             cleanup.callback(recorder.close)  # the run no longer holds its ledger entry's lock

@@ -75,10 +75,20 @@ class SessionPlan:
     master: str | None
     conf: Mapping[str, str]
     packages: tuple[str, ...] = ()
+    #: The process is a ``spark-submit`` application: its master, deploy mode and jars are spark-submit's.
+    submitted: bool = False
+
+
+#: Properties spark-submit decides; a submitted application's session leaves them as they are.
+SUBMIT_DECIDES = ("spark.master", "spark.submit.deployMode")
 
 
 def plan_session(
-    settings: SparkSettings, pipeline_name: str, plugin_answers: Iterable[Mapping[str, Any] | None] = ()
+    settings: SparkSettings,
+    pipeline_name: str,
+    plugin_answers: Iterable[Mapping[str, Any] | None] = (),
+    *,
+    submitted: bool = False,
 ) -> SessionPlan:
     packages: list[str] = []
     plugin_conf: dict[str, str] = {}
@@ -96,11 +106,15 @@ def plan_session(
                 plugin_conf.setdefault(key, str(value))
     conf = {**PPF_DEFAULT_CONF, **plugin_conf, **settings.conf}
     user_packages = [p for p in conf.pop("spark.jars.packages", "").split(",") if p]
+    if submitted:
+        for key in SUBMIT_DECIDES:
+            conf.pop(key, None)
     return SessionPlan(
         app_name=settings.app_name or pipeline_name,
-        master=settings.master,
+        master=None if submitted else settings.master,
         conf=conf,
         packages=tuple(dict.fromkeys([*user_packages, *packages])),
+        submitted=submitted,
     )
 
 
@@ -112,7 +126,12 @@ def build_session(plan: SessionPlan) -> SparkSession:
     builder = SparkSession.builder.appName(plan.app_name)
     if plan.master:
         builder = builder.master(plan.master)
-    elif not os.environ.get("SPARK_REMOTE") and "spark.master" not in plan.conf and "spark.remote" not in plan.conf:
+    elif (
+        not plan.submitted
+        and not os.environ.get("SPARK_REMOTE")
+        and "spark.master" not in plan.conf
+        and "spark.remote" not in plan.conf
+    ):
         builder = builder.master("local[*]")
     conf = dict(plan.conf)
     jars_dir = conf.pop(JARS_DIR_PROPERTY, None) or os.environ.get(JARS_DIR_ENV)
@@ -121,11 +140,20 @@ def build_session(plan: SessionPlan) -> SparkSession:
         if missing:  # not cached and not resolvable by ppf: Spark resolves them itself, as it would without ppf
             conf["spark.jars.packages"] = ",".join(missing)
         if local_jars:
-            existing = [j for j in conf.get("spark.jars", "").split(",") if j]
+            existing = [j for j in conf.get("spark.jars", _submitted_jars(plan)).split(",") if j]
             conf["spark.jars"] = ",".join(existing + [str(j) for j in local_jars])
     for key, value in conf.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
+
+
+def _submitted_jars(plan: SessionPlan) -> str:
+    """The jars spark-submit was given (``--jars``), which the plugins' jars join rather than replace."""
+    if not plan.submitted:
+        return ""
+    from pyspark import SparkConf
+
+    return SparkConf().get("spark.jars", "") or ""
 
 
 def _cached_or_fetched_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], list[str]]:
