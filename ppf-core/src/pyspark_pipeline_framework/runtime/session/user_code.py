@@ -42,8 +42,8 @@ if TYPE_CHECKING:
 
 #: Top-level names that are never the project's own code, installed or not (an editable checkout).
 FRAMEWORK_PACKAGES = frozenset({"pyspark_pipeline_framework", "pyspark", "py4j"})
-#: Folders and files a package holds that executors never need.
-_SKIPPED_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+#: Folders and files a package holds that executors never need (hidden folders, ``.git``, ``.venv``..., too).
+_SKIPPED_DIRS = frozenset({"__pycache__"})
 _SKIPPED_SUFFIXES = (".pyc", ".pyo")
 #: Zip timestamps are fixed so that the same code gives the same bytes (zip's epoch is 1980).
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -173,7 +173,9 @@ def _files_of(source: CodeSource) -> list[tuple[str, Path]]:
         return [(f"{source.name}.py", source.path)]
     files = []
     for folder, dirs, names in os.walk(source.path):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.endswith(".egg-info"))
+        dirs[:] = sorted(
+            d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith(".") and not d.endswith(".egg-info")
+        )
         for name in names:
             if name.endswith(_SKIPPED_SUFFIXES):
                 continue
