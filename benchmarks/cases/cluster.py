@@ -26,7 +26,9 @@ WORKER_CORES = 2
 WORKER_MEMORY = "2g"
 
 FIGURES = [
-    ratio_figure("[3-step pipeline on a standalone cluster](../benchmarks/cases/cluster.py): `ppf run` / hand-written", 1.03),
+    ratio_figure(
+        "[3-step pipeline on a standalone cluster](../benchmarks/cases/cluster.py): `ppf run` / hand-written", 1.03
+    ),
     jobs_figure(
         "3-step pipeline on a standalone cluster: Spark jobs, ppf / hand-written",
         "no extra",
@@ -48,9 +50,13 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     source = ensure_dataset()
     work = WORK / "cluster"
     work.mkdir(parents=True, exist_ok=True)
-    cluster = standalone_module().StandaloneCluster(
-        Path(tempfile.mkdtemp(prefix="cluster-", dir=work)), cores=WORKER_CORES, memory=WORKER_MEMORY, python=PYTHON
-    ).start()
+    cluster = (
+        standalone_module()
+        .StandaloneCluster(
+            Path(tempfile.mkdtemp(prefix="cluster-", dir=work)), cores=WORKER_CORES, memory=WORKER_MEMORY, python=PYTHON
+        )
+        .start()
+    )
     try:
         env = cluster.env
         runs = interleave(

@@ -139,7 +139,9 @@ def test_validate_rejects_an_extra_path_that_is_not_code(project):
     (project / "notes.txt").write_text("")
     with pytest.raises(ConfigError) as caught:
         validate(
-            load_pipeline_file(pipeline_file(project, 'spark { ship_code { paths = ["shop_code", "missing", "notes.txt"] } }'))
+            load_pipeline_file(
+                pipeline_file(project, 'spark { ship_code { paths = ["shop_code", "missing", "notes.txt"] } }')
+            )
         )
     issues = caught.value.issues
     assert [i.path for i in issues] == ["pipeline.spark.ship_code.paths[1]", "pipeline.spark.ship_code.paths[2]"]

@@ -49,9 +49,7 @@ def session_plan_for(
     component_types = list({step.component_class for step in steps})
     answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types, steps=steps)
     settings = pipeline.spec.spark if secrets is None else with_secrets_resolved(pipeline.spec.spark, secrets)
-    return plan_session(
-        settings, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers], submitted=submitted
-    )
+    return plan_session(settings, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers], submitted=submitted)
 
 
 def resolve_deferred_steps(pipeline: ResolvedPipeline, logger) -> ResolvedPipeline:

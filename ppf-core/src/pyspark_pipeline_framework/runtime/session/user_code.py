@@ -122,7 +122,9 @@ def source_of(name: str) -> CodeSource | None:
     return CodeSource(name, resolved)
 
 
-def sources_to_ship(pipeline: ResolvedPipeline, settings: ShipCodeSettings, cwd: Path | None = None) -> list[CodeSource]:
+def sources_to_ship(
+    pipeline: ResolvedPipeline, settings: ShipCodeSettings, cwd: Path | None = None
+) -> list[CodeSource]:
     """The project's own top-level packages the components come from, then ``settings.paths``.
 
     Raises :class:`ConfigError` for a path in ``settings.paths`` that is neither a folder nor a
@@ -226,7 +228,7 @@ def needs_shipping(session: SparkSession) -> bool:
     """Whether the session's executors run apart from the driver: a Connect session, or a master that is not local."""
     if is_connect_session(session):
         return True
-    return not session.sparkContext.master.startswith("local")
+    return not (session.sparkContext.master or "local").startswith("local")
 
 
 def ship_user_code(session: SparkSession, pipeline: ResolvedPipeline, logger) -> CodeBundle | None:
@@ -239,7 +241,7 @@ def ship_user_code(session: SparkSession, pipeline: ResolvedPipeline, logger) ->
         return None
     bundle = build_bundle(sources)
     if is_connect_session(session):
-        session.addArtifacts(str(bundle.path), pyfile=True)  # type: ignore[attr-defined]  # Connect only
+        session.addArtifacts(str(bundle.path), pyfile=True)
     else:
         session.sparkContext.addPyFile(str(bundle.path))
     logger.info(
