@@ -22,8 +22,53 @@ from .conftest import BIN, REPO, ppf
 pytestmark = [pytest.mark.e2e, pytest.mark.cluster]
 
 
-def events_of(done) -> list[dict]:
-    return [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+#: A UDF that calls a helper of the project's package, as real UDFs do.  pyspark sends a
+#: module-level ``@udf`` function by value, but what it uses of the project (``domain_of``) by
+#: reference: an executor imports ``my_pipelines.rules`` to run it, so the package must be there.
+RULES = '''"""E-mail rules shared by several UDFs."""
+
+
+def domain_of(email):
+    return email.rsplit("@", 1)[1].lower() if email and "@" in email else None
+'''
+RULE_UDFS = """from pyspark.sql import DataFrame
+from pyspark.sql.functions import udf
+
+from my_pipelines.rules import domain_of
+from pyspark_pipeline_framework.core import Transform, TransformConfig
+
+
+@udf("string")
+def email_domain(email):
+    return domain_of(email)
+
+
+class RuleDomainConfig(TransformConfig):
+    column: str = "email"
+    output: str = "email_domain"
+
+
+class RuleDomain(Transform[RuleDomainConfig]):
+    def transform(self, df: DataFrame) -> DataFrame:
+        return df.withColumn(self.config.output, email_domain(df[self.config.column]))
+"""
+
+
+def rules_project(target: Path) -> Path:
+    """examples/user_etl whose UDF step comes from a module that uses another module of the package."""
+    project = copy_example("user_etl", target)
+    (project / "my_pipelines" / "rules.py").write_text(RULES)
+    (project / "my_pipelines" / "rule_udfs.py").write_text(RULE_UDFS)
+    config = (project / "pipelines" / "user_etl.conf").read_text()
+    assert "my_pipelines.domains.EmailDomain" in config
+    (project / "pipelines" / "rules.conf").write_text(
+        config.replace("my_pipelines.domains.EmailDomain", "my_pipelines.rule_udfs.RuleDomain")
+    )
+    return project
+
+
+def events_of(done, stream: str = "stderr") -> list[dict]:
+    return [json.loads(line) for line in getattr(done, stream).splitlines() if line.startswith("{")]
 
 
 def copy_example(name: str, target: Path) -> Path:
@@ -120,15 +165,35 @@ def test_delta_example_with_a_single_module_udf_on_the_cluster_equals_the_local_
 
 
 @pytest.mark.timeout(900)
+def test_a_udf_using_the_projects_package_on_the_cluster_equals_the_local_run(spark_cluster, local_user_etl, tmp_path):
+    project = rules_project(tmp_path / "rules")
+    done = run_ok(
+        "run",
+        "pipelines/rules.conf",
+        "--override",
+        f"spark.master={spark_cluster.master_url}",
+        "--log-format",
+        "json",
+        cwd=project,
+        env=spark_cluster.env,
+    )
+    assert [e["modules"] for e in events_of(done) if e["event"] == "user_code_shipped"] == [["my_pipelines"]]
+    # The same rows as the unchanged example's local run: domain_of is email_domain's rule.
+    assert parquet_rows(project / "out" / "users") == parquet_rows(local_user_etl / "out" / "users")
+
+
+@pytest.mark.timeout(900)
 def test_without_shipping_the_udf_fails_on_the_executors_and_says_what_to_do(spark_cluster, tmp_path):
-    project = copy_example("user_etl", tmp_path / "user_etl")
+    project = rules_project(tmp_path / "rules")
     done = ppf(
         "run",
-        "pipelines/user_etl.conf",
+        "pipelines/rules.conf",
         "--override",
         f"spark.master={spark_cluster.master_url}",
         "--override",
         "spark.ship_code.enabled=false",
+        "--override",
+        'spark.conf."spark.task.maxFailures"=1',
         "--log-format",
         "json",
         cwd=project,
@@ -136,6 +201,7 @@ def test_without_shipping_the_udf_fails_on_the_executors_and_says_what_to_do(spa
         timeout=540,
     )
     assert done.returncode == 1, done.stderr[-4000:]
+    assert not (project / "out" / "users").exists()
     failed = [e for e in events_of(done) if e["event"] == "step_failed"]
     assert failed, done.stderr[-4000:]
     error = failed[0]["error"]
@@ -145,8 +211,8 @@ def test_without_shipping_the_udf_fails_on_the_executors_and_says_what_to_do(spa
 
 @pytest.mark.timeout(900)
 def test_spark_submit_runs_the_pipeline_on_the_submitted_master(spark_cluster, local_user_etl, tmp_path):
-    """Client mode: spark-submit's master wins over the file's ``master = "local[2]"``."""
-    project = copy_example("user_etl", tmp_path / "user_etl")
+    """Client mode: spark-submit's master wins over the file's ``master = "local[2]"``; the project's code is shipped."""
+    project = rules_project(tmp_path / "rules")
     application = subprocess.run([str(BIN / "ppf-submit-path")], capture_output=True, text=True, check=True)
     before = app_names(spark_cluster).count("UserETL")
     spark_submit = Path(spark_cluster.env["SPARK_HOME"]) / "bin" / "spark-submit"
@@ -159,7 +225,7 @@ def test_spark_submit_runs_the_pipeline_on_the_submitted_master(spark_cluster, l
             "spark.ui.enabled=false",
             application.stdout.strip(),
             "run",
-            "pipelines/user_etl.conf",
+            "pipelines/rules.conf",
             "--log-format",
             "json",
         ],
@@ -171,5 +237,7 @@ def test_spark_submit_runs_the_pipeline_on_the_submitted_master(spark_cluster, l
     )
     assert done.returncode == 0, done.stderr[-4000:]
     assert app_names(spark_cluster).count("UserETL") == before + 1
-    assert [e["modules"] for e in events_of(done) if e["event"] == "user_code_shipped"] == [["my_pipelines"]]
+    # spark-submit's Python runner passes the driver's stderr on to its own stdout.
+    shipped = [e["modules"] for e in events_of(done, "stdout") if e["event"] == "user_code_shipped"]
+    assert shipped == [["my_pipelines"]]
     assert parquet_rows(project / "out" / "users") == parquet_rows(local_user_etl / "out" / "users")
