@@ -241,3 +241,42 @@ def test_spark_submit_runs_the_pipeline_on_the_submitted_master(spark_cluster, l
     shipped = [e["modules"] for e in events_of(done, "stdout") if e["event"] == "user_code_shipped"]
     assert shipped == [["my_pipelines"]]
     assert parquet_rows(project / "out" / "users") == parquet_rows(local_user_etl / "out" / "users")
+
+
+@pytest.mark.services
+@pytest.mark.timeout(1200)
+def test_the_quick_start_on_s3_and_delta_on_the_cluster_equals_the_local_run(spark_cluster, tmp_path):
+    """The product README's Quick Start, verbatim (tests/e2e/quickstart), on moto S3 and Delta Lake."""
+    from ppf_aws.testing import moto_s3_server
+
+    from .test_quickstart_s3_delta import QUICKSTART, s3_override, upload_users, users, warehouse_rows
+
+    project = tmp_path / "quickstart"
+    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns("__pycache__"))
+    with moto_s3_server() as s3:
+        client = s3.client()
+        for bucket in ("raw-data", "warehouse"):
+            client.create_bucket(Bucket=bucket)
+        upload_users(s3, users(range(1, 51)), "batch-1.parquet")
+        override = s3_override({"raw-data": s3.endpoint, "warehouse": s3.endpoint})
+
+        run_ok("run", "pipelines/user_etl.conf", "--override", override, cwd=project)
+        _, local_rows = warehouse_rows(s3)
+        for key in s3.keys("warehouse"):
+            client.delete_object(Bucket="warehouse", Key=key)
+
+        done = run_ok(
+            "run",
+            "pipelines/user_etl.conf",
+            "--override",
+            override,
+            "--override",
+            f"spark.master={spark_cluster.master_url}",
+            "--log-format",
+            "json",
+            cwd=project,
+            env=spark_cluster.env,
+        )
+        assert [e["modules"] for e in events_of(done) if e["event"] == "user_code_shipped"] == [["my_pipelines"]]
+        _, cluster_rows = warehouse_rows(s3)
+    assert len(local_rows) == 50 and cluster_rows == local_rows
