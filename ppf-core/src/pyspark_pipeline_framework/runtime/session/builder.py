@@ -75,7 +75,8 @@ class SessionPlan:
     master: str | None
     conf: Mapping[str, str]
     packages: tuple[str, ...] = ()
-    #: The process is a ``spark-submit`` application: its master, deploy mode and jars are spark-submit's.
+    #: The process is a ``spark-submit`` application: its master, deploy mode and jars are spark-submit's
+    #: (the plugins' packages are then given to spark-submit with ``--packages``).
     submitted: bool = False
 
 
@@ -135,25 +136,18 @@ def build_session(plan: SessionPlan) -> SparkSession:
         builder = builder.master("local[*]")
     conf = dict(plan.conf)
     jars_dir = conf.pop(JARS_DIR_PROPERTY, None) or os.environ.get(JARS_DIR_ENV)
-    if plan.packages:
+    # Under spark-submit the JVM runs already, with the jars given to spark-submit (--packages,
+    # --jars): setting spark.jars here would replace those for the executors.
+    if plan.packages and not plan.submitted:
         local_jars, missing = _cached_or_fetched_jars(Path(jars_dir) if jars_dir else DEFAULT_JARS_DIR, plan.packages)
         if missing:  # not cached and not resolvable by ppf: Spark resolves them itself, as it would without ppf
             conf["spark.jars.packages"] = ",".join(missing)
         if local_jars:
-            existing = [j for j in conf.get("spark.jars", _submitted_jars(plan)).split(",") if j]
+            existing = [j for j in conf.get("spark.jars", "").split(",") if j]
             conf["spark.jars"] = ",".join(existing + [str(j) for j in local_jars])
     for key, value in conf.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
-
-
-def _submitted_jars(plan: SessionPlan) -> str:
-    """The jars spark-submit was given (``--jars``), which the plugins' jars join rather than replace."""
-    if not plan.submitted:
-        return ""
-    from pyspark import SparkConf
-
-    return SparkConf().get("spark.jars", "") or ""
 
 
 def _cached_or_fetched_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], list[str]]:

@@ -18,6 +18,7 @@ the hash of what it holds, and built once: a later run with unchanged code reuse
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -85,6 +86,7 @@ def is_installed(name: str) -> bool:
     return name in _distribution_top_levels()
 
 
+@functools.cache  # reads every installed distribution's file list: once per process
 def _distribution_top_levels() -> frozenset[str]:
     return frozenset(importlib.metadata.packages_distributions())
 
