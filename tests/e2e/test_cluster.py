@@ -118,7 +118,9 @@ def run_ok(*args, cwd, env=None):
 def local_user_etl(tmp_path_factory):
     """examples/user_etl run locally: the reference output."""
     project = copy_example("user_etl", tmp_path_factory.mktemp("local") / "user_etl")
-    run_ok("run", "pipelines/user_etl.conf", cwd=project)
+    done = run_ok("run", "pipelines/user_etl.conf", "--log-format", "json", cwd=project)
+    # Local mode's executors share the driver's modules: nothing is zipped or shipped.
+    assert not [e for e in events_of(done) if e["event"] == "user_code_shipped"]
     return project
 
 
