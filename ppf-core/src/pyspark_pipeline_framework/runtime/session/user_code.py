@@ -227,7 +227,13 @@ def is_connect_session(session: object) -> bool:
 
 
 def needs_shipping(session: SparkSession) -> bool:
-    """Whether the session's executors run apart from the driver: a Connect session, or a master that is not local."""
+    """Whether the session's executors run apart from the driver: a Connect session, or a master that is not local.
+
+    Only a pyspark session (classic or Connect) has executors; ``run_pipeline`` also runs pipelines
+    whose components need no Spark with any object as their session.
+    """
+    if not type(session).__module__.startswith("pyspark.sql."):
+        return False
     if is_connect_session(session):
         return True
     return not (session.sparkContext.master or "local").startswith("local")
