@@ -4,6 +4,7 @@ One Spark session for every Spark test in the run (session scope, the testing ki
 starting a JVM costs ~5 s.
 One Kafka broker for every test that needs one (session scope, started on first use).
 One Spark Connect server for every test that needs one (session scope, started on first use).
+One Spark standalone cluster (a master and a worker) for every test that needs one, the same way.
 """
 
 from __future__ import annotations
@@ -67,11 +68,7 @@ def connect_spark(_connect_session, monkeypatch):
 
 
 def _broker_module():
-    path = Path(__file__).parent / "tests" / "kafka" / "broker.py"
-    spec = importlib.util.spec_from_file_location("ppf_tests_kafka_broker", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _test_module("ppf_tests_kafka_broker", "tests/kafka/broker.py")
 
 
 @pytest.fixture(scope="session")
@@ -91,3 +88,16 @@ def kafka_topic(kafka_broker, request):
     marker = request.node.get_closest_marker("kafka_partitions")
     name = re.sub(r"[^A-Za-z0-9._-]", "-", request.node.name)[:80] + "-" + uuid.uuid4().hex[:6]
     return kafka_broker.create_topic(name, partitions=marker.args[0] if marker else 1)
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory):
+    """A real Spark standalone cluster on 127.0.0.1: ``master_url``, ``env`` (for drivers), ``log_tail()``.
+
+    One master and one worker (1 core, 1 GB), whose executors run the test environment's python.
+    The daemons' logs stay in the fixture's tmp folder after the run.
+    """
+    module = _test_module("ppf_tests_spark_standalone", "tests/cluster/standalone.py")
+    cluster = module.StandaloneCluster(tmp_path_factory.mktemp("spark-standalone")).start()
+    yield cluster
+    cluster.stop()

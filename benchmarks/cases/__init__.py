@@ -13,6 +13,7 @@ from types import ModuleType
 #: In the summary table's order: the comparisons with hand-written PySpark first.
 CASES = (
     "pipeline",
+    "cluster",
     "quickstart",
     "streaming",
     "observability",
@@ -33,6 +34,7 @@ RUN_ORDER = (
     "isolation",
     "quickstart",
     "streaming",
+    "cluster",
 )
 
 

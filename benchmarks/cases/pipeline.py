@@ -29,14 +29,14 @@ FIGURES = [
 ]
 
 
-def pipeline_config(source: Path, target: Path, event_log_dir: Path) -> str:
+def pipeline_config(source: Path, target: Path, event_log_dir: Path, master: str = MASTER) -> str:
     conf = {**spark_conf(), "spark.eventLog.dir": event_log_dir.as_uri()}
     conf_lines = "\n".join(f"      {json.dumps(k)} = {json.dumps(v)}" for k, v in conf.items())
     return f"""pipeline {{
   name = "benchmark-hash-and-filter"
   spark {{
     app_name = "ppf-hash-and-filter"
-    master = "{MASTER}"
+    master = "{master}"
     conf {{
 {conf_lines}
     }}
@@ -54,17 +54,17 @@ def pipeline_config(source: Path, target: Path, event_log_dir: Path) -> str:
 """
 
 
-def run_ppf(source: Path, run_dir: Path) -> Run:
+def run_ppf(source: Path, run_dir: Path, master: str = MASTER, env: dict[str, str] | None = None) -> Run:
     event_logs = fresh(run_dir / "events")
     config = run_dir / "pipeline.conf"
-    config.write_text(pipeline_config(source, run_dir / "out", event_logs))
+    config.write_text(pipeline_config(source, run_dir / "out", event_logs, master))
     settle(run_dir / "out")
     # From the repository root, as a user runs ppf from their project: `benchmarks.` imports.
-    seconds = wall_time([PPF, "run", "--config", str(config), "--log-format", "json"], cwd=ROOT)
+    seconds = wall_time([PPF, "run", "--config", str(config), "--log-format", "json"], cwd=ROOT, env=env)
     return Run(seconds, summarize(single_event_log(event_logs)).jobs)
 
 
-def handwritten_command(source: Path, output: Path, event_logs: Path) -> list[str]:
+def handwritten_command(source: Path, output: Path, event_logs: Path, master: str = MASTER) -> list[str]:
     conf = {**spark_conf(), "spark.eventLog.dir": event_logs.as_uri()}
     return [
         PYTHON,
@@ -72,15 +72,15 @@ def handwritten_command(source: Path, output: Path, event_logs: Path) -> list[st
         str(source),
         str(output),
         "--master",
-        MASTER,
+        master,
         *[arg for k, v in conf.items() for arg in ("--conf", f"{k}={v}")],
     ]
 
 
-def run_handwritten(source: Path, run_dir: Path) -> Run:
+def run_handwritten(source: Path, run_dir: Path, master: str = MASTER, env: dict[str, str] | None = None) -> Run:
     event_logs = fresh(run_dir / "events")
     settle(run_dir / "out")
-    seconds = wall_time(handwritten_command(source, run_dir / "out", event_logs), cwd=ROOT)
+    seconds = wall_time(handwritten_command(source, run_dir / "out", event_logs, master), cwd=ROOT, env=env)
     return Run(seconds, summarize(single_event_log(event_logs)).jobs)
 
 

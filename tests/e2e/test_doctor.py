@@ -35,6 +35,11 @@ def test_doctor_lists_versions_plugins_and_their_parts_without_spark(tmp_path):
     assert "hook plugin vault (autoload): ppf_secret_resolvers" in out and "secret://vault/" in out
     assert "secret://aws-sm/" in out and "hook plugin metrics (hooks { enable_metrics = true }): " in out
     assert "io.delta:delta-spark_2.13:" in out  # a JVM package the installed plugins need, cached or not
+    # What a cluster's nodes need: the same distributions; the project's own modules travel with the run.
+    cluster = out[out.index("on a cluster") :].splitlines()
+    assert f"pyspark {version('pyspark')} and ppf-core {version('ppf-core')}" in cluster[1]
+    assert f"ppf-plugins-delta {version('ppf-plugins-delta')}" in cluster[1]
+    assert "spark.ship_code" in cluster[2]
 
 
 def test_doctor_json_has_the_same_report(tmp_path):

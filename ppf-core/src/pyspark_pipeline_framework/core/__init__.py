@@ -55,6 +55,7 @@ from pyspark_pipeline_framework.core.spec import (
     PipelineSpec,
     RetryPolicy,
     Seconds,
+    ShipCodeSettings,
     SparkSettings,
     StepSpec,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "SecretNotFound",
     "SecretResolver",
     "SecretUnavailable",
+    "ShipCodeSettings",
     "Sink",
     "SinkConfig",
     "Source",

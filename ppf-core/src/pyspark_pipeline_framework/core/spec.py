@@ -27,6 +27,18 @@ def _at_least(minimum: int):
 
 
 @attrs.frozen
+class ShipCodeSettings:
+    """``spark.ship_code { ... }``: the user's own modules sent to the executors of a cluster."""
+
+    #: Zip the top-level packages the pipeline's dotted-path components come from and add them to
+    #: the session (not in local mode, whose executors share the driver's modules).
+    enabled: bool = True
+    #: More package folders or module files to ship (helpers the components import), relative to
+    #: the directory ``ppf`` runs from.
+    paths: list[str] = attrs.field(factory=list)
+
+
+@attrs.frozen
 class SparkSettings:
     """``pipeline.spark``: how the Spark session is built."""
 
@@ -37,6 +49,7 @@ class SparkSettings:
     remote: str | None = None
     #: Spark properties, passed to the session builder exactly as written.
     conf: dict[str, str] = attrs.field(factory=dict)
+    ship_code: ShipCodeSettings = attrs.field(factory=ShipCodeSettings)
 
 
 @attrs.frozen

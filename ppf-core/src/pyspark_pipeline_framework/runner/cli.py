@@ -176,6 +176,9 @@ def run(
         ),
     ] = None,
     ledger_dir: LedgerOption = None,
+    submitted: Annotated[
+        bool, typer.Option("--submitted", hidden=True, help="Set by ppf's spark-submit entry point.")
+    ] = False,
 ) -> None:
     """Run a pipeline (every run is recorded in the run ledger)."""
     config = _one_pipeline_file(file, config)
@@ -227,6 +230,7 @@ def run(
             resume=resume,
             stop_session=True,
             handle_signals=True,
+            submitted=submitted,
         )
     except PpfError as exc:  # the run could not start: a resume refused, a hook plugin's settings...
         _fail(exc, "cannot resume" if isinstance(exc, ResumeRefused) else "")

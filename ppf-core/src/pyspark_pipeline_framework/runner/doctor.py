@@ -378,6 +378,17 @@ def version_lines() -> list[str]:
     ]
 
 
+def cluster_lines(report: Report) -> list[str]:
+    """What a cluster's nodes need: ppf and the plugins are installed there; the project's modules travel."""
+    installed = [f"{CORE} {report.environment.ppf or 'unknown'}"]
+    installed += [f"{dist.name} {dist.version}" for dist in report.distributions if dist.name != CORE]
+    return [
+        "on a cluster (spark://, yarn, k8s://, Spark Connect), every node's Python (PYSPARK_PYTHON) needs:",
+        f"  pyspark {report.environment.pyspark or '(the driver has none)'} and {', '.join(installed)}",
+        "  the project's own modules (dotted-path types) are shipped with each run: spark.ship_code, docs/cluster.md",
+    ]
+
+
 def render_text(report: Report) -> str:
     """The report as ``ppf doctor`` prints it."""
     env = report.environment
@@ -407,6 +418,7 @@ def render_text(report: Report) -> str:
             lines.append(f"    secret schemes: {', '.join(f'secret://{s}/' for s in dist.secret_schemes)}")
     lines += ["", f"JVM packages of the installed plugins (jar cache {report.jars_dir}):"]
     lines += [f"  {p.coordinate}: {'cached' if p.cached else 'not cached'}" for p in report.jar_packages] or ["  none"]
+    lines += ["", *cluster_lines(report)]
     lines.append("")
     for finding in report.findings:
         lines.append(f"{finding.level}: {finding.subject}: {finding.message}")

@@ -163,7 +163,24 @@ def _udf_error(error: BaseException) -> tuple[str, str, list[str]]:
         text.strip(),
     )
     summary = _short(f"{type(error).__name__}: a Python UDF raised {last}")
+    missing = _MISSING_MODULE.search(last)
+    if missing:
+        summary += f"\n    hint: {missing_module_hint(missing['module'])}"
     return summary, text, user_frames(frames)
+
+
+#: The last line of a Python worker's traceback when the module of a UDF is not on the executors.
+_MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '(?P<module>[^']+)'")
+
+
+def missing_module_hint(module: str) -> str:
+    """What to do when a UDF's module ``module`` cannot be imported on the executors."""
+    top = module.split(".", 1)[0]
+    return (
+        f"the executors cannot import {top!r}: ppf ships the packages the steps' dotted-path types come "
+        f"from (spark.ship_code); add a helper package to spark.ship_code.paths, or install the "
+        f"distribution that provides {top!r} on every node of the cluster (docs/cluster.md)"
+    )
 
 
 def _java_root_cause(error: BaseException, throwable: Any) -> tuple[str, str, list[str]]:

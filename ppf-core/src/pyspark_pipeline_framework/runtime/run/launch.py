@@ -29,6 +29,7 @@ from pyspark_pipeline_framework.runtime.session.builder import (
     with_secrets_resolved,
 )
 from pyspark_pipeline_framework.runtime.session.logs import quiet_spark_conf, spark_log_level
+from pyspark_pipeline_framework.runtime.session.user_code import ship_user_code
 from pyspark_pipeline_framework.spark.connect import is_connect
 
 if TYPE_CHECKING:
@@ -56,11 +57,14 @@ def session_plan_for(
     plugin_manager,
     secrets: Secrets | None = None,
     checkpoints: StateStorage | None = None,
+    *,
+    submitted: bool = False,
 ) -> SessionPlan:
     """The session the pipeline asks for; with ``secrets``, ``spark.conf`` references are resolved.
 
     ``checkpoints`` is the run-state storage Spark writes or reads step checkpoints in: what it
-    needs (S3A for a ledger on S3) is asked for too.
+    needs (S3A for a ledger on S3) is asked for too.  ``submitted``: the process is a
+    ``spark-submit`` application, whose master stays spark-submit's.
     """
     steps = list(pipeline.steps.values())
     component_types = list({step.component_class for step in steps})
@@ -70,7 +74,7 @@ def session_plan_for(
     settings = pipeline.spec.spark if secrets is None else with_secrets_resolved(pipeline.spec.spark, secrets)
     # A Connect server's driver logs as its operator set it up; these options are for a driver started here.
     own = [] if remote_of(settings) else [{"conf": quiet_spark_conf()}]
-    return plan_session(settings, pipeline.spec.name, [*own, *answers])
+    return plan_session(settings, pipeline.spec.name, [*own, *answers], submitted=submitted)
 
 
 def _touches_checkpoints(pipeline: ResolvedPipeline, resume: str | None) -> bool:
@@ -102,6 +106,7 @@ def run_pipeline(
     resume: str | None = None,
     stop_session: bool = False,
     handle_signals: bool = False,
+    submitted: bool = False,
 ) -> RunResult:
     """Run a pipeline that passed pre-flight; ``spark`` reuses an existing session (tests, notebooks).
 
@@ -115,7 +120,9 @@ def run_pipeline(
     A pipeline with a streaming source runs as a streaming run (:mod:`.streaming`).  ``handle_signals``
     (only from the main thread; the CLI does) handles SIGTERM and SIGINT (:mod:`.signals`): a batch
     run is cancelled (``RunResult.cancelled``, exit code 128 + the signal), a streaming run stops
-    gracefully; a second signal ends the process.
+    gracefully; a second signal ends the process.  ``submitted`` says the process runs under
+    ``spark-submit`` (:mod:`~pyspark_pipeline_framework.runner.submit`): the session keeps the master
+    and deploy mode spark-submit was given, whatever the pipeline file's ``spark.master`` says.
     """
     streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
     if streams is not None and resume is not None:
@@ -149,7 +156,7 @@ def run_pipeline(
             return spark
         try:
             checkpoints = ledger.storage if ledger is not None and _touches_checkpoints(pipeline, resume) else None
-            plan = session_plan_for(pipeline, loaded.manager, loaded.secrets, checkpoints)
+            plan = session_plan_for(pipeline, loaded.manager, loaded.secrets, checkpoints, submitted=submitted)
         except PpfError:
             raise
         except Exception as exc:  # a plugin's ppf_spark_session_settings raised
@@ -206,6 +213,7 @@ def run_pipeline(
                 _refuse_streaming_over_connect(is_connect(context.spark))
             if record is not None:
                 plan = plan_resume(pipeline, record)
+        ship_user_code(context.spark, pipeline, context.logger)  # before any step runs a UDF on an executor
         recorder = RunRecorder(ledger, pipeline, run.run_id, run.started_at, plan) if ledger is not None else None
         if recorder is not None:
             cleanup.callback(recorder.close)  # the run no longer holds its ledger entry's lock

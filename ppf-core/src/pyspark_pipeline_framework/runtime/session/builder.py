@@ -87,6 +87,9 @@ class SessionPlan:
     packages: tuple[str, ...] = ()
     #: A Spark Connect server (``sc://host:port``): the session is its client, ``master`` is unused.
     remote: str | None = None
+    #: The process is a ``spark-submit`` application: its master, deploy mode and jars are spark-submit's
+    #: (the plugins' packages are then given to spark-submit with ``--packages``).
+    submitted: bool = False
 
 
 def remote_of(settings: SparkSettings) -> str | None:
@@ -95,8 +98,16 @@ def remote_of(settings: SparkSettings) -> str | None:
     return settings.remote or settings.conf.get("spark.remote") or os.environ.get(REMOTE_ENV) or None
 
 
+#: Properties spark-submit decides; a submitted application's session leaves them as they are.
+SUBMIT_DECIDES = ("spark.master", "spark.submit.deployMode")
+
+
 def plan_session(
-    settings: SparkSettings, pipeline_name: str, plugin_answers: Iterable[Mapping[str, Any] | None] = ()
+    settings: SparkSettings,
+    pipeline_name: str,
+    plugin_answers: Iterable[Mapping[str, Any] | None] = (),
+    *,
+    submitted: bool = False,
 ) -> SessionPlan:
     packages: list[str] = []
     plugin_conf: dict[str, str] = {}
@@ -116,12 +127,16 @@ def plan_session(
     user_packages = [p for p in conf.pop("spark.jars.packages", "").split(",") if p]
     remote = remote_of(settings)
     conf.pop("spark.remote", None)
+    if submitted:
+        for key in SUBMIT_DECIDES:
+            conf.pop(key, None)
     return SessionPlan(
         app_name=settings.app_name or pipeline_name,
-        master=None if remote else settings.master,
+        master=None if remote or submitted else settings.master,
         conf=conf,
         packages=tuple(dict.fromkeys([*user_packages, *packages])),
         remote=remote,
+        submitted=submitted,
     )
 
 
@@ -142,11 +157,18 @@ def build_session(plan: SessionPlan, not_applied: Callable[[Mapping[str, str]], 
     builder = SparkSession.builder.appName(plan.app_name)
     if plan.master:
         builder = builder.master(plan.master)
-    elif not os.environ.get("SPARK_REMOTE") and "spark.master" not in plan.conf and "spark.remote" not in plan.conf:
+    elif (
+        not plan.submitted
+        and not os.environ.get("SPARK_REMOTE")
+        and "spark.master" not in plan.conf
+        and "spark.remote" not in plan.conf
+    ):
         builder = builder.master("local[*]")
     conf = dict(plan.conf)
     jars_dir = conf.pop(JARS_DIR_PROPERTY, None) or os.environ.get(JARS_DIR_ENV)
-    if plan.packages:
+    # Under spark-submit the JVM runs already, with the jars given to spark-submit (--packages,
+    # --jars): setting spark.jars here would replace those for the executors.
+    if plan.packages and not plan.submitted:
         local_jars, missing = _cached_or_fetched_jars(Path(jars_dir) if jars_dir else DEFAULT_JARS_DIR, plan.packages)
         if missing:  # not cached and not resolvable by ppf: Spark resolves them itself, as it would without ppf
             conf["spark.jars.packages"] = ",".join(missing)
