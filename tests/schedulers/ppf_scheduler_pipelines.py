@@ -14,10 +14,10 @@ def two_branch_pipeline(folder: Path, *, flaky: bool = False) -> Path:
     source = folder / "in.csv"
     source.write_text("id,name\n" + "".join(f"{i},user{i}\n" for i in range(ROWS)), encoding="utf-8")
     shape = (
-        f'{{ name = "shape", type = "ppf_scheduler_steps.FailsOnce", depends_on = [extract], '
+        f'{{ name = "shape", type = "ppf_scheduler_steps.FailsOnce", inputs = [extract], '
         f'config {{ marker = "{folder / "failed_once"}" }} }}'
         if flaky
-        else '{ name = "shape", type = SqlTransform, depends_on = [extract], '
+        else '{ name = "shape", type = SqlTransform, inputs = [extract], '
         'config { query = "SELECT id, upper(name) AS name FROM extract" } }'
     )
     path = folder / "pipeline.conf"
@@ -28,10 +28,10 @@ def two_branch_pipeline(folder: Path, *, flaky: bool = False) -> Path:
           spark {{ master = "local[1]" }}
           steps = [
             {{ name = "extract", type = CsvSource, config {{ path = "{source}", options {{ header = "true" }} }} }}
-            {{ name = "copy", type = ParquetSink, depends_on = [extract],
+            {{ name = "copy", type = ParquetSink, inputs = [extract],
                config {{ path = "{folder / "out" / "copy"}", mode = overwrite }} }}
             {shape}
-            {{ name = "report", type = ParquetSink, depends_on = [shape],
+            {{ name = "report", type = ParquetSink, inputs = [shape],
                config {{ path = "{folder / "out" / "report"}", mode = overwrite }} }}
           ]
         }}

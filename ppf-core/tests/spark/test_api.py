@@ -24,11 +24,11 @@ def write_pipeline(tmp_path, *, report_query="SELECT id, id * 2 AS doubled FROM 
           name = "api_two_branches"
           steps = [
             {{ name = "extract", type = CsvSource, config {{ path = "{source}", options {{ header = "true" }} }} }}
-            {{ name = "copy", type = ParquetSink, depends_on = [extract],
+            {{ name = "copy", type = ParquetSink, inputs = [extract],
                config {{ path = "{tmp_path / "copy"}", mode = overwrite }} }}
-            {{ name = "query", type = SqlTransform, depends_on = [extract], config {{ query = "{report_query}" }}
+            {{ name = "query", type = SqlTransform, inputs = [extract], config {{ query = "{report_query}" }}
                {report_settings} }}
-            {{ name = "report", type = ParquetSink, depends_on = [query],
+            {{ name = "report", type = ParquetSink, inputs = [query],
                config {{ path = "{tmp_path / "report"}", mode = overwrite }} }}
           ]
         }}

@@ -4,19 +4,9 @@ a retry that resumes the previous try (only its failed step and what depends on 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 
-from airflow.sdk import DAG
 from airflow.utils.state import DagRunState, TaskInstanceState
 from ppf_scheduler_pipelines import ROWS, two_branch_pipeline
-
-from pyspark_pipeline_framework.integrations.airflow import PpfRunOperator
-
-
-def one_task_dag(dag_id, **operator_arguments):
-    with DAG(dag_id, schedule=None, start_date=datetime(2026, 1, 1), catchup=False) as dag:
-        PpfRunOperator(task_id="pipeline", **operator_arguments)
-    return dag
 
 
 def task_instance(dag_run):
@@ -28,9 +18,9 @@ def ledger_records(ledger):
     return sorted((json.loads(p.read_text(encoding="utf-8")) for p in ledger.glob("*.json")), key=lambda r: r["run_id"])
 
 
-def test_a_run_succeeds_with_templated_config_path_and_overrides(tmp_path):
+def test_a_run_succeeds_with_templated_config_path_and_overrides(tmp_path, write_dag):
     two_branch_pipeline(tmp_path)
-    dag = one_task_dag(
+    dag = write_dag(
         "ppf_success",
         config_path="{{ params.folder }}/pipeline.conf",
         overrides=["name=users_{{ params.day }}"],
@@ -48,12 +38,15 @@ def test_a_run_succeeds_with_templated_config_path_and_overrides(tmp_path):
     assert summary["sinks"]["copy"]["rows_written"] == summary["sinks"]["report"]["rows_written"] == ROWS
 
 
-def test_a_configuration_error_fails_the_task_without_retry(tmp_path):
+def test_a_configuration_error_fails_the_task_without_retry(tmp_path, write_dag):
     broken = tmp_path / "broken.conf"
     broken.write_text("pipeline { name = broken, steps = [ { name = a, type = NoSuchComponent } ] }", encoding="utf-8")
-    dag = one_task_dag(
-        "ppf_config_error", config_path=str(broken), ledger_dir=str(tmp_path / "ledger"), retries=3,
-        retry_delay=timedelta(seconds=0),
+    dag = write_dag(
+        "ppf_config_error",
+        config_path=str(broken),
+        ledger_dir=str(tmp_path / "ledger"),
+        retries=3,
+        retry_delay_s=0,
     )
     dag_run = dag.test()
     ti = task_instance(dag_run)
@@ -62,14 +55,14 @@ def test_a_configuration_error_fails_the_task_without_retry(tmp_path):
     assert not (tmp_path / "ledger").exists()  # nothing ran
 
 
-def test_a_failed_step_is_retried_and_the_retry_resumes_only_what_did_not_complete(tmp_path):
+def test_a_failed_step_is_retried_and_the_retry_resumes_only_what_did_not_complete(tmp_path, write_dag):
     two_branch_pipeline(tmp_path, flaky=True)
-    dag = one_task_dag(
+    dag = write_dag(
         "ppf_retry",
         config_path=str(tmp_path / "pipeline.conf"),
         ledger_dir=str(tmp_path / "ledger"),
         retries=1,
-        retry_delay=timedelta(seconds=0),
+        retry_delay_s=0,
     )
     dag_run = dag.test()
     ti = task_instance(dag_run)

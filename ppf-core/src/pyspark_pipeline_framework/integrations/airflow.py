@@ -28,8 +28,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from airflow.exceptions import AirflowException, AirflowFailException
 from airflow.sdk import BaseOperator
+
+try:
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+except ImportError:  # Airflow before 3.1 has them only here
+    from airflow.exceptions import AirflowException, AirflowFailException
 
 from pyspark_pipeline_framework.api import PipelineNotRun, run_pipeline
 from pyspark_pipeline_framework.integrations.attempts import attempt_run_id, previous_attempt, task_key
@@ -86,7 +90,9 @@ class PpfRunOperator(BaseOperator):
         except PipelineNotRun as error:  # nothing ran; a retry would stop at the same problem
             raise AirflowFailException(f"{self.config_path}: {error}") from None
         summary = result_summary(result)
-        self.log.info("run %s: %s (exit code %s: %s)", result.run_id, result.status, summary["exit_code"], summary["meaning"])
+        self.log.info(
+            "run %s: %s (exit code %s: %s)", result.run_id, result.status, summary["exit_code"], summary["meaning"]
+        )
         for step in result.steps:
             if step.error:
                 self.log.error("step %s %s: %s", step.name, step.status.value, step.error)
@@ -97,4 +103,3 @@ class PpfRunOperator(BaseOperator):
         if outcome is SchedulerOutcome.RETRY:
             raise AirflowException(message)
         raise AirflowFailException(message)
-

@@ -67,7 +67,9 @@ def ppf_assets(
         except PipelineNotRun as error:  # nothing ran; a retry would stop at the same problem
             raise dagster.Failure(description=f"{config_path}: {error}", allow_retries=False) from None
         summary = result_summary(result)
-        context.log.info(f"ppf run {result.run_id}: {result.status} (exit code {summary['exit_code']}: {summary['meaning']})")
+        context.log.info(
+            f"ppf run {result.run_id}: {result.status} (exit code {summary['exit_code']}: {summary['meaning']})"
+        )
         outcome = scheduler_outcome(result.exit_code, partial_success_fails=partial_success_fails)
         if outcome is not SchedulerOutcome.SUCCESS:
             failed = {step.name: step.error for step in result.steps if step.error}
@@ -78,7 +80,9 @@ def ppf_assets(
             )
         for step in result.sinks:
             if step.status is StepStatus.SUCCEEDED:
-                yield dagster.MaterializeResult(asset_key=keys[step.name], metadata=_sink_metadata(result.run_id, step.metrics))
+                yield dagster.MaterializeResult(
+                    asset_key=keys[step.name], metadata=_sink_metadata(result.run_id, step.metrics)
+                )
 
     return _run
 

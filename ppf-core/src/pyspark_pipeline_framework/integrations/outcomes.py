@@ -46,7 +46,10 @@ def result_summary(result: RunResult) -> dict[str, Any]:
             for step in result.steps
         },
         "sinks": {
-            step.name: {"rows_written": step.metrics["rows_written"], "bytes_written": step.metrics.get("bytes_written")}
+            step.name: {
+                "rows_written": step.metrics["rows_written"],
+                "bytes_written": step.metrics.get("bytes_written"),
+            }
             for step in result.sinks
         },
     }

@@ -28,7 +28,9 @@ def ledger_directory(directory: str | Path | None = None) -> Path:
     return Path(directory or os.environ.get("PPF_LEDGER_DIR") or DEFAULT_LEDGER_DIR)
 
 
-def read_pipeline(config_path: str | Path, overrides: Iterable[str] = (), *, check_inputs: bool = True) -> ResolvedPipeline:
+def read_pipeline(
+    config_path: str | Path, overrides: Iterable[str] = (), *, check_inputs: bool = True
+) -> ResolvedPipeline:
     """The pipeline file read, overridden and checked as ``ppf validate`` checks it.
 
     ``check_inputs`` also checks that the local files the sources read exist (a fresh run does; a
