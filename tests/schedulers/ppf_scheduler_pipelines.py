@@ -25,6 +25,7 @@ def two_branch_pipeline(folder: Path, *, flaky: bool = False) -> Path:
         textwrap.dedent(f"""
         pipeline {{
           name = "scheduled_users"
+          checkpoint = true  # a failed run keeps its steps' outputs: a retry resumes from them
           spark {{ master = "local[1]" }}
           steps = [
             {{ name = "extract", type = CsvSource, config {{ path = "{source}", options {{ header = "true" }} }} }}

@@ -13,7 +13,8 @@ Exit codes become task states: 0 succeeds; 1 (a step failed) raises ``AirflowExc
 Airflow retries; 2 (configuration, usage or environment: nothing ran) and a cancelled run raise
 ``AirflowFailException``, which fails the task without retry; 3 (partial success) succeeds, or is
 retried with ``partial_success_fails=True``.  A retry resumes the previous try: only its failed,
-skipped and not-run steps (and what depends on them) run again, from the run ledger.
+skipped and not-run steps (and what depends on them) run again, from the run ledger and the
+steps' checkpoints (``checkpoint = true``); a resume ppf refuses fails the task with the reason.
 
 The pipeline runs in the task's own process, through :func:`pyspark_pipeline_framework.api.run_pipeline`:
 Airflow 3 runs every task instance in a process of its own already, so each task gets its own
