@@ -61,7 +61,8 @@ def ppf_assets(
     ]
 
     @dagster.multi_asset(name=name or re.sub(r"\W", "_", pipeline.spec.name), specs=specs, group_name=group_name)
-    def _run(context: dagster.AssetExecutionContext) -> Iterator[dagster.MaterializeResult]:
+    # No annotation on ``context``: Dagster checks it as an object, and annotations here are strings.
+    def _run(context) -> Iterator[dagster.MaterializeResult]:
         try:
             result = run_pipeline(config_path, overrides=overrides, ledger_dir=ledger_dir)
         except PipelineNotRun as error:  # nothing ran; a retry would stop at the same problem
