@@ -22,6 +22,7 @@ def write_pipeline(tmp_path, *, report_query="SELECT id, id * 2 AS doubled FROM 
         textwrap.dedent(f"""
         pipeline {{
           name = "api_two_branches"
+          checkpoint = true
           steps = [
             {{ name = "extract", type = CsvSource, config {{ path = "{source}", options {{ header = "true" }} }} }}
             {{ name = "copy", type = ParquetSink, inputs = [extract],
