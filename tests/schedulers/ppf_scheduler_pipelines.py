@@ -8,14 +8,15 @@ from pathlib import Path
 ROWS = 40
 
 
-def two_branch_pipeline(folder: Path, *, flaky: bool = False) -> Path:
+def two_branch_pipeline(folder: Path, *, flaky: bool = False, shape_settings: str = "") -> Path:
     """``extract`` -> ``copy`` (Parquet) and ``extract`` -> ``shape`` -> ``report`` (Parquet); with
-    ``flaky``, ``shape`` fails on its first run only."""
+    ``flaky``, ``shape`` fails on its first run only.  ``shape_settings`` are added to its step
+    (e.g. ``on_failure = skip``)."""
     source = folder / "in.csv"
     source.write_text("id,name\n" + "".join(f"{i},user{i}\n" for i in range(ROWS)), encoding="utf-8")
     shape = (
         f'{{ name = "shape", type = "ppf_scheduler_steps.FailsOnce", inputs = [extract], '
-        f'config {{ marker = "{folder / "failed_once"}" }} }}'
+        f'config {{ marker = "{folder / "failed_once"}" }} {shape_settings} }}'
         if flaky
         else '{ name = "shape", type = SqlTransform, inputs = [extract], '
         'config { query = "SELECT id, upper(name) AS name FROM extract" } }'

@@ -46,6 +46,25 @@ def test_a_failed_step_fails_the_materialization(tmp_path):
     assert "exit code 1" in failure.event_specific_data.error.message
 
 
+def test_a_partial_success_materializes_the_sinks_that_succeeded(tmp_path):
+    pipeline = two_branch_pipeline(tmp_path, flaky=True, shape_settings="on_failure = skip")
+    result = dagster.materialize([ppf_assets(pipeline, ledger_dir=tmp_path / "ledger")])
+    assert result.success
+    materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    assert materialized == {"copy"}  # report was skipped with the step it reads
+    assert metadata_of(result, ["copy"])["rows_written"].value == written(tmp_path / "out" / "copy")[0] == ROWS
+    assert not (tmp_path / "out" / "report").exists()
+
+
+def test_a_partial_success_fails_when_asked_to(tmp_path):
+    pipeline = two_branch_pipeline(tmp_path, flaky=True, shape_settings="on_failure = skip")
+    assets = ppf_assets(pipeline, ledger_dir=tmp_path / "ledger", partial_success_fails=True)
+    result = dagster.materialize([assets], raise_on_error=False)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type == dagster.DagsterEventType.STEP_FAILURE]
+    assert "partial, exit code 3" in failure.event_specific_data.error.message
+
+
 def test_an_invalid_pipeline_file_fails_when_the_definitions_load(tmp_path):
     path = tmp_path / "broken.conf"
     path.write_text("pipeline { name = broken, steps = [ { name = a, type = NoSuchComponent } ] }", encoding="utf-8")
