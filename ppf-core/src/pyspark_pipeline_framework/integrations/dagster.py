@@ -27,7 +27,7 @@ from typing import Any
 import dagster
 
 from pyspark_pipeline_framework.api import PipelineNotRun, StepStatus, run_pipeline, validate_pipeline
-from pyspark_pipeline_framework.core.component import ComponentKind
+from pyspark_pipeline_framework.core import ComponentKind
 from pyspark_pipeline_framework.integrations.outcomes import SchedulerOutcome, result_summary, scheduler_outcome
 
 __all__ = ["ppf_assets"]
@@ -60,8 +60,8 @@ def ppf_assets(
         for sink in sinks
     ]
 
-    @dagster.multi_asset(name=name or re.sub(r"\W", "_", pipeline.spec.name), specs=specs, group_name=group_name)
     # No annotation on ``context``: Dagster checks it as an object, and annotations here are strings.
+    @dagster.multi_asset(name=name or re.sub(r"\W", "_", pipeline.spec.name), specs=specs, group_name=group_name)
     def _run(context) -> Iterator[dagster.MaterializeResult]:
         try:
             result = run_pipeline(config_path, overrides=overrides, ledger_dir=ledger_dir)
