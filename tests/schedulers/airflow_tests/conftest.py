@@ -4,6 +4,7 @@ DAG files are written into its DAGs folder, where ``dag.test()`` finds and seria
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import shutil
 import subprocess
@@ -27,6 +28,8 @@ def airflow_database():
     """``airflow db migrate``, as a deployment sets up its metadata database."""
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, timeout=600)
     yield _HOME
+    # py4j says goodbye at interpreter exit, through the handler Airflow set up on an output pytest has closed.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     shutil.rmtree(_HOME, ignore_errors=True)
 
 
