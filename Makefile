@@ -2,7 +2,7 @@
 # `make check` = lint, typecheck and the whole test suite.  nox: python3 -m pip install nox
 NOX ?= python3 -m nox
 
-.PHONY: install-dev test test-unit test-spark test-cov lint format typecheck check
+.PHONY: install-dev test test-unit test-spark test-cov test-schedulers lint format typecheck check
 
 install-dev:  ## a development virtualenv in .venv: every distribution editable, the test and lint tools
 	$(NOX) -s dev
@@ -19,6 +19,9 @@ test-spark:  ## the tests that run Spark
 test-cov:  ## the whole suite with coverage; the report in htmlcov/
 	$(NOX) -s cov
 
+test-schedulers:  ## the Airflow and Dagster integrations, each scheduler in a virtualenv of its own
+	$(NOX) -s airflow dagster
+
 lint:  ## ruff (lint and format check) and the layer contract (import-linter)
 	$(NOX) -s lint
 
@@ -29,4 +32,4 @@ typecheck:  ## mypy on the public packages
 	$(NOX) -s typecheck
 
 check:  ## everything CI checks
-	$(NOX) -s lint typecheck tests
+	$(NOX) -s lint typecheck tests airflow dagster
