@@ -77,3 +77,22 @@ def test_a_failed_step_is_retried_and_the_retry_resumes_only_what_did_not_comple
     assert second["steps"]["copy"]["attempts"] == 0
     assert (tmp_path / "failed_once.calls").read_text(encoding="utf-8").count("called") == 2
     assert second["steps"]["report"]["metrics"]["rows_written"] == ROWS
+
+
+def test_a_partial_success_that_should_fail_is_retried_and_the_retry_resumes_the_skipped_steps(tmp_path, write_dag):
+    two_branch_pipeline(tmp_path, flaky=True, shape_settings="on_failure = skip")
+    dag = write_dag(
+        "ppf_partial",
+        config_path=str(tmp_path / "pipeline.conf"),
+        ledger_dir=str(tmp_path / "ledger"),
+        partial_success_fails=True,
+        retries=1,
+        retry_delay_s=0,
+    )
+    dag_run = dag.test()
+    ti = task_instance(dag_run)
+    assert dag_run.state == DagRunState.SUCCESS and ti.try_number == 2
+    first, second = ledger_records(tmp_path / "ledger")
+    assert first["status"] == "partial" and first["exit_code"] == 3
+    assert second["resumed_from"] == first["run_id"] and second["status"] == "succeeded"
+    assert second["steps"]["copy"]["attempts"] == 0 and second["steps"]["shape"]["attempts"] == 1
