@@ -1,8 +1,8 @@
 # Developer commands: each target calls a nox session (noxfile.py), so `make` and CI run the same thing.
-# `make check` = lint, typecheck and the whole test suite.  nox: python3 -m pip install nox
+# `make check` = lint, typecheck, the docs site, the whole test suite and the scheduler integrations.  nox: python3 -m pip install nox
 NOX ?= python3 -m nox
 
-.PHONY: install-dev test test-unit test-spark test-cov test-schedulers lint format typecheck check
+.PHONY: install-dev test test-unit test-spark test-cov test-schedulers lint format typecheck docs check
 
 install-dev:  ## a development virtualenv in .venv: every distribution editable, the test and lint tools
 	$(NOX) -s dev
@@ -31,5 +31,8 @@ format:  ## ruff's fixes and ruff format
 typecheck:  ## mypy on the public packages
 	$(NOX) -s typecheck
 
+docs:  ## the docs site in docs/_build/html (warnings are errors)
+	$(NOX) -s docs
+
 check:  ## everything CI checks
-	$(NOX) -s lint typecheck tests airflow dagster
+	$(NOX) -s lint typecheck docs tests airflow dagster

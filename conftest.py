@@ -1,6 +1,7 @@
 """Shared fixtures of the whole repository's test suite.
 
-One Spark session for every Spark test in the run (session scope): starting a JVM costs ~5 s.
+One Spark session for every Spark test in the run (session scope, the testing kit's ``ppf_spark``):
+starting a JVM costs ~5 s.
 One Kafka broker for every test that needs one (session scope, started on first use).
 """
 
@@ -13,13 +14,9 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def spark(tmp_path_factory):
-    from pyspark_pipeline_framework.testing import local_spark_session
-
-    warehouse = tmp_path_factory.mktemp("spark-warehouse")
-    session = local_spark_session(conf={"spark.sql.warehouse.dir": str(warehouse)})
-    yield session
-    session.stop()
+def spark(ppf_spark):
+    """The testing kit's session (ppf-core's pytest plugin), under the name our tests use."""
+    return ppf_spark
 
 
 def _broker_module():

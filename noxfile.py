@@ -5,6 +5,7 @@ python3 -m nox -s tests     # set up and run the whole test suite (what CI runs)
 python3 -m nox -s unit      # the tests that need no JVM;  -s spark: those that do (pytest -m spark)
 python3 -m nox -s cov       # the whole suite with coverage (also of the `ppf` processes the tests start)
 python3 -m nox -s lint typecheck   # ruff, the layer contract (import-linter), mypy;  -s format: ruff fixes
+python3 -m nox -s docs      # the docs site in docs/_build/html (Sphinx, warnings are errors)
 python3 -m nox -s wheels    # built wheels in a fresh virtualenv: what `pip install "ppf-core[all]"` gives
 python3 -m nox -s dev       # a development virtualenv in .venv (every distribution editable, the tools)
 python3 -m nox -s airflow dagster   # the scheduler integrations, each with its scheduler in a venv of its own
@@ -286,3 +287,11 @@ def typecheck(session: nox.Session) -> None:
     _install_all(session)
     session.install(*TYPECHECK_REQUIREMENTS)
     session.run("mypy", *[arg for package in PUBLIC_PACKAGES for arg in ("-p", package)])
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """The docs site (Sphinx with MyST) in docs/_build/html; a warning fails the build."""
+    # autodoc imports ppf-core's public modules (and reads their pyspark type hints).
+    session.install("-r", "docs/requirements.txt", PYSPARK, "-e", "ppf-core")
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html", *session.posargs)

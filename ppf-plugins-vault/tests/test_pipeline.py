@@ -5,12 +5,11 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from structlog.testing import capture_logs
 
 from ppf_vault import VaultPlugin, VaultSettings
 from pyspark_pipeline_framework.core import ConfigError, Hook, Source, SourceConfig
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
-from pyspark_pipeline_framework.testing import InlineRegistry, load_and_validate, run_without_spark
+from pyspark_pipeline_framework.testing import HookCalls, InlineRegistry, load_and_validate, run_without_spark
 
 
 class ConnectionConfig(SourceConfig):
@@ -26,15 +25,6 @@ class Connection(Source[ConnectionConfig]):
 
 
 COMPONENTS = InlineRegistry({"Connection": Connection})
-
-
-class Outputs(Hook):
-    def __init__(self):
-        super().__init__()
-        self.by_step = {}
-
-    def after_step(self, step_name, result):
-        self.by_step[step_name] = result
 
 
 def pipeline_file(tmp_path, vault_url: str, unique: str):
@@ -105,16 +95,17 @@ def test_an_approle_block_without_its_secret_id_is_a_config_error(tmp_path, uniq
         load_and_validate(path, registry=COMPONENTS)
 
 
-def test_run_gives_the_component_the_values_and_logs_only_references(openbao, db_secret, tmp_path):
+def test_run_gives_the_component_the_values_and_logs_only_references(
+    openbao, db_secret, tmp_path, ppf_hook_calls, ppf_log_events
+):
     pipeline = load_and_validate(pipeline_file(tmp_path, openbao.url, db_secret), registry=COMPONENTS)
-    outputs = Outputs()
-    with capture_logs() as logs:
-        result = run_without_spark(pipeline, plugins=[outputs])
+    result = run_without_spark(pipeline, plugins=[ppf_hook_calls])
     assert result.succeeded, result.to_dict()
-    given = outputs.by_step["connect"]
+    (connected,) = ppf_hook_calls.of("after_step")
+    given = connected["result"]
     assert (given.user, given.password) == ("etl", "hunter2")
     assert "hunter2" not in repr(given)
-    assert "hunter2" not in repr(logs)
+    assert ppf_log_events.named("step_succeeded") and "hunter2" not in repr(list(ppf_log_events))
 
 
 class UnsealOnRetry(Hook):
@@ -146,11 +137,11 @@ def test_a_sealed_server_is_retried_within_the_steps_policy_and_a_missing_key_is
         )
         pipeline = load_and_validate(path, registry=COMPONENTS)
         server.client().sys.seal()
-        unseal, outputs = UnsealOnRetry(server), Outputs()
-        result = run_without_spark(pipeline, plugins=[unseal, outputs])
+        unseal, calls = UnsealOnRetry(server), HookCalls()
+        result = run_without_spark(pipeline, plugins=[unseal, calls])
         assert result.succeeded, result.to_dict()
         assert result.step("connect").attempts == 2 and "is sealed or down" in unseal.retries[0]
-        assert outputs.by_step["connect"].password == "hunter2"
+        assert calls.of("after_step")[0]["result"].password == "hunter2"
 
         path.write_text(path.read_text().replace("s/db#password", "s/db#pasword"))
         pipeline = load_and_validate(path, registry=COMPONENTS)

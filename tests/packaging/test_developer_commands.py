@@ -28,7 +28,8 @@ MAKE_TARGETS = {
     "test-cov": ["cov"],
     "lint": ["lint"],
     "format": ["format"],
-    "check": ["lint", "typecheck", "tests", "airflow", "dagster"],
+    "docs": ["docs"],
+    "check": ["lint", "typecheck", "docs", "tests", "airflow", "dagster"],
     "test-schedulers": ["airflow", "dagster"],
 }
 #: Extras that ``all`` leaves out: the schedulers are installed where they run, not with every ppf.

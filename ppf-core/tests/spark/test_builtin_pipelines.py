@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from pyspark_pipeline_framework.testing import job_count, run_pipeline_text
+from pyspark_pipeline_framework.testing import assert_dataframe_equal, job_count, run_pipeline, run_pipeline_text
 
 pytestmark = pytest.mark.spark
 
@@ -134,36 +134,34 @@ def test_sql_transform_joins_named_inputs(spark, tmp_path):
         directory=tmp_path,
     )
     assert result.succeeded, result.to_dict()
-    assert {(r["name"], r["total"]) for r in spark.read.orc(str(out)).collect()} == {("ada", 15.0), ("alan", 1.0)}
+    expected = spark.createDataFrame([("ada", 15.0), ("alan", 1.0)], "name STRING, total DOUBLE")
+    assert_dataframe_equal(spark.read.orc(str(out)), expected)
 
 
-def test_everyday_transforms(spark, tmp_path):
-    spark.createDataFrame([(1, "a", "3"), (1, "a", "3"), (2, "b", "4")], "id INT, k STRING, n STRING").write.parquet(
-        str(tmp_path / "in")
-    )
-    out = tmp_path / "out"
-    result = run_pipeline_text(
-        conf(f"""
-        pipeline {{
+def test_everyday_transforms(spark):
+    given = spark.createDataFrame([(1, "a", "3"), (1, "a", "3"), (2, "b", "4")], "id INT, k STRING, n STRING")
+    run = run_pipeline(
+        conf("""
+        pipeline {
           name = "everyday"
           steps = [
-            {{ name = "src", type = "ParquetSource", config {{ path = "{tmp_path / "in"}" }} }}
-            {{ name = "dedup", type = "Deduplicate", config {{ columns = ["id"] }} }}
-            {{ name = "cast", type = "CastColumns", config {{ columns {{ n = "int" }} }} }}
-            {{ name = "rename", type = "RenameColumns", config {{ columns {{ k = "key" }} }} }}
-            {{ name = "filter", type = "Filter", config {{ condition = "n > 3" }} }}
-            {{ name = "select", type = "SelectColumns", config {{ columns = ["key", "n * 2 AS doubled"] }} }}
-            {{ name = "out", type = "ParquetSink", config {{ path = "{out}", mode = "overwrite" }} }}
+            { name = "src", type = "ParquetSource", config { path = "in" } }
+            { name = "dedup", type = "Deduplicate", config { columns = ["id"] } }
+            { name = "cast", type = "CastColumns", config { columns { n = "int" } } }
+            { name = "rename", type = "RenameColumns", config { columns { k = "key" } } }
+            { name = "filter", type = "Filter", config { condition = "n > 3" } }
+            { name = "select", type = "SelectColumns", config { columns = ["key", "n * 2 AS doubled"] } }
+            { name = "out", type = "ParquetSink", config { path = "out", mode = "overwrite" } }
           ]
-        }}
+        }
     """),
         spark=spark,
-        directory=tmp_path,
+        sources={"src": given},
     )
-    assert result.succeeded, result.to_dict()
-    df = spark.read.parquet(str(out))
-    assert df.columns == ["key", "doubled"]
-    assert [tuple(r) for r in df.collect()] == [("b", 8)]
+    assert run.succeeded, run.result.to_dict()
+    out = run.sink("out")
+    assert out.columns == ["key", "doubled"]
+    assert_dataframe_equal(out, spark.createDataFrame([("b", 8)], "key STRING, doubled INT"))
 
 
 def test_table_sink_and_source(spark, tmp_path):

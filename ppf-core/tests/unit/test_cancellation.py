@@ -131,7 +131,7 @@ def test_a_signal_during_a_write_cancels_its_jobs_and_the_run_without_retry_or_f
         "write": "cancelled",
         "after": "not_run",
     }
-    assert not ledger.lock_path(result.run_id).exists()
+    assert not ledger.storage.exists(f"{result.run_id}.lock")
 
 
 def test_a_signal_once_every_step_completed_cancels_nothing(write_conf, tmp_path):
@@ -307,7 +307,7 @@ def test_a_finished_run_gives_its_lock_up(tmp_path):
     steps = [StepResult("read", StepStatus.SUCCEEDED), StepResult("load", StepStatus.SUCCEEDED)]
     recorder.finished(RunResult("run-4", "orders", steps))
     assert ledger.load("run-4")["status"] == "succeeded"
-    assert not ledger.lock_path("run-4").exists()
+    assert not ledger.storage.exists("run-4.lock")
 
 
 def test_a_run_lock_is_exclusive(tmp_path):

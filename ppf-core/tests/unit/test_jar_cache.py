@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,32 @@ def test_fetch_leaves_out_jars_pyspark_ships(tmp_path: Path):
     listed = fetch(["io.delta:delta-spark_2.13:4.4.0"], tmp_path)
     names = listed["io.delta:delta-spark_2.13:4.4.0"]
     assert not any("scala-library" in n or "hadoop-client" in n or "parquet-hadoop" in n for n in names)
+
+
+def test_concurrent_fetches_resolve_one_at_a_time_and_the_second_finds_the_package_cached(tmp_path, monkeypatch):
+    # Ivy's cache is not safe for two downloads of one artifact at once: fetches into one cache take turns.
+    from pyspark_pipeline_framework.runtime.session import jar_cache
+
+    ivy = tmp_path / "ivy" / "org.example" / "lib" / "jars"
+    ivy.mkdir(parents=True)
+    (ivy / "lib-1.0.jar").write_bytes(b"PK")
+    inside, most_inside, resolutions = [], [], []
+
+    def slow_resolve(coordinate, log_file=None):
+        inside.append(coordinate)
+        most_inside.append(len(inside))
+        resolutions.append(coordinate)
+        time.sleep(0.3)
+        inside.pop()
+        return [ivy / "lib-1.0.jar"]
+
+    monkeypatch.setattr(jar_cache, "resolve", slow_resolve)
+    cache = tmp_path / "cache"
+    threads = [threading.Thread(target=fetch, args=(["org.example:lib:1.0"], cache)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert max(most_inside) == 1
+    assert resolutions == ["org.example:lib:1.0"]
+    assert read_manifest(cache) == {"org.example:lib:1.0": ["org.example_lib-1.0.jar"]}

@@ -162,7 +162,7 @@ def test_steps_a_resumed_run_does_not_run_again_are_not_prepared(write_conf, tmp
     record = ledger.load(first.run_id)
     (tmp_path / "kept").mkdir()
     record["steps"]["numbers"]["checkpoint"] = str(tmp_path / "kept")  # as if its output had been kept
-    ledger.path(first.run_id).write_text(json.dumps(record), encoding="utf-8")
+    ledger.storage.write_text(f"{first.run_id}.json", json.dumps(record))
     tc.SIGNALS.clear()
 
     resumed = run_pipeline(pipeline, spark=_FakeSpark(), ledger=ledger, resume=first.run_id)

@@ -15,7 +15,6 @@ import ppf_test_components as tc
 import pytest
 from hypothesis import given, settings
 
-from pyspark_pipeline_framework.core import Hook
 from pyspark_pipeline_framework.core.errors import ConfigError
 from pyspark_pipeline_framework.core.results import StepStatus
 from pyspark_pipeline_framework.core.spec import RetryPolicy
@@ -23,7 +22,7 @@ from pyspark_pipeline_framework.runner.config.preflight import validate
 from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
 from pyspark_pipeline_framework.runtime.resilience.retry import call_with_retries, is_retryable
 from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
-from pyspark_pipeline_framework.testing import retries_without_waiting
+from pyspark_pipeline_framework.testing import HookCalls, retries_without_waiting
 
 T = "ppf_test_components"
 NO_SPARK = object()
@@ -207,15 +206,6 @@ def run_text(text: str, plugins=()):
     return run_pipeline(validate(load_pipeline_file(folder / "pipeline.conf")), spark=NO_SPARK, extra_plugins=plugins)
 
 
-class RetryRecorder(Hook):
-    def __init__(self):
-        super().__init__()
-        self.retries = []
-
-    def on_retry(self, step_name, attempt, wait, error):
-        self.retries.append((step_name, attempt, wait, str(error)))
-
-
 @settings(max_examples=25, deadline=None)
 @given(
     k=st.integers(0, 5),
@@ -225,7 +215,7 @@ class RetryRecorder(Hook):
 )
 def test_through_the_executor_flaky_source_and_downstream(k, max_attempts, backoff, jitter_ms):
     tc.reset()
-    recorder = RetryRecorder()
+    calls = HookCalls()
     text = f"""
     pipeline {{
       name = "flaky"
@@ -237,11 +227,16 @@ def test_through_the_executor_flaky_source_and_downstream(k, max_attempts, backo
     }}
     """
     with retries_without_waiting():
-        result = run_text(text, [recorder])
+        result = run_text(text, [calls])
     src = result.step("src")
     policy = RetryPolicy(max_attempts=max_attempts, backoff=backoff, initial_delay=2.0, max_delay=5.0)
-    for _, attempt, wait, _ in recorder.retries:
-        assert base_wait(policy, attempt) <= wait <= base_wait(policy, attempt) + jitter_ms / 1000
+    retries = calls.of("on_retry")
+    for retry in retries:
+        assert (
+            base_wait(policy, retry["attempt"])
+            <= retry["wait"]
+            <= base_wait(policy, retry["attempt"]) + jitter_ms / 1000
+        )
     if k < max_attempts:
         assert result.succeeded and src.attempts == k + 1 == tc.ATTEMPTS["src"]
         assert tc.WRITTEN["out"] == [1]
@@ -249,7 +244,7 @@ def test_through_the_executor_flaky_source_and_downstream(k, max_attempts, backo
         assert src.status is StepStatus.FAILED and src.attempts == max_attempts == tc.ATTEMPTS["src"]
         assert src.error == f"ConnectionError: attempt {max_attempts}"  # the original error, re-raised
         assert result.step("out").status is StepStatus.NOT_RUN and "out" not in tc.WRITTEN
-    assert [a for _, a, _, _ in recorder.retries] == list(range(1, src.attempts))
+    assert [retry["attempt"] for retry in retries] == list(range(1, src.attempts))
 
 
 IN_A_FRESH_PROCESS = """

@@ -6,7 +6,6 @@ import pickle
 
 import attrs
 import pytest
-from structlog.testing import capture_logs
 
 from pyspark_pipeline_framework.core import Source, SourceConfig
 from pyspark_pipeline_framework.core.context import RunInfo
@@ -37,17 +36,6 @@ class Login(Source[LoginConfig]):
 
     def read(self):
         return self.config
-
-
-class Recorder(Hook):
-    def __init__(self):
-        super().__init__()
-        self.outputs = {}
-        self.steps = {}
-
-    def after_step(self, step_name, step, result):
-        self.outputs[step_name] = result
-        self.steps[step_name] = step
 
 
 def run(config: dict, plugins=()):
@@ -94,27 +82,27 @@ def test_unknown_scheme_names_the_installed_ones():
         Secrets.from_resolvers([EnvSecretResolver({})]).resolve("secret://vault/kv/data/db#password")
 
 
-def test_executor_resolves_references_right_before_the_component_is_built(monkeypatch):
+def test_executor_resolves_references_right_before_the_component_is_built(monkeypatch, ppf_hook_calls, ppf_log_events):
     monkeypatch.setenv("PPF_TEST_DB_PASSWORD", "hunter2")
     monkeypatch.setenv("PPF_TEST_TOKEN", "t0ken")
-    recorder = Recorder()
-    with capture_logs() as logs:
-        result = run(
-            {
-                "user": "etl",
-                "password": "secret://env/PPF_TEST_DB_PASSWORD",
-                "options": {"token": "secret://env/PPF_TEST_TOKEN", "mode": "plain"},
-            },
-            [recorder],
-        )
+    result = run(
+        {
+            "user": "etl",
+            "password": "secret://env/PPF_TEST_DB_PASSWORD",
+            "options": {"token": "secret://env/PPF_TEST_TOKEN", "mode": "plain"},
+        },
+        [ppf_hook_calls],
+    )
     assert result.succeeded
-    given = recorder.outputs["login"]
+    (after,) = ppf_hook_calls.of("after_step")
+    given = after["result"]
     assert given.password == "hunter2" and given.options == {"token": "t0ken", "mode": "plain"}
     assert given.user == "etl"
     assert "hunter2" not in repr(given)
     # Hooks see the pipeline as written, with the reference and not the value.
-    assert recorder.steps["login"].config["password"] == "secret://env/PPF_TEST_DB_PASSWORD"
-    assert "hunter2" not in repr(logs) and "t0ken" not in repr(logs)
+    assert after["step"].config["password"] == "secret://env/PPF_TEST_DB_PASSWORD"
+    assert len(ppf_log_events) > 0
+    assert "hunter2" not in repr(list(ppf_log_events)) and "t0ken" not in repr(list(ppf_log_events))
 
 
 def test_a_secret_that_cannot_be_resolved_fails_its_step_without_crashing_the_run(monkeypatch):
@@ -181,7 +169,6 @@ def test_a_resolver_failing_to_close_stops_neither_the_others_nor_the_runs_clean
     import signal
 
     from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
-    from pyspark_pipeline_framework.runtime.resilience.liveness import held_by_a_live_process
     from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
 
     failing, other = Renewer("failing", fails=True), Renewer("other", fails=False)
@@ -202,7 +189,7 @@ def test_a_resolver_failing_to_close_stops_neither_the_others_nor_the_runs_clean
     assert signal.getsignal(signal.SIGTERM) is handler_before  # the run's handlers were taken back
     [record] = ledger.runs()
     assert record["status"] == "succeeded"  # the run itself ended; only the clean-up failed
-    assert not held_by_a_live_process(ledger.lock_path(record["run_id"]))
+    assert not ledger.alive(record["run_id"])
 
 
 def test_a_reference_that_does_not_resolve_at_run_time_names_its_file_and_line(write_conf, monkeypatch):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import ppf_test_components as c
 import pytest
 
-from pyspark_pipeline_framework.core import ConfigError, Hook, Source, SourceConfig, StepStatus
+from pyspark_pipeline_framework.core import ConfigError, Source, SourceConfig, StepStatus
 from pyspark_pipeline_framework.testing import (
     InlineRegistry,
+    build_component,
     load_and_validate,
     run_without_spark,
     session_conf,
@@ -23,18 +24,6 @@ PIPELINE = {
         {"name": "out", "type": "Collect"},
     ],
 }
-
-
-class Calls(Hook):
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def before_step(self, step_name):
-        self.seen.append(("before", step_name))
-
-    def pipeline_end(self, pipeline_name, result):
-        self.seen.append(("end", pipeline_name, result.succeeded))
 
 
 class SparkReader(Source[SourceConfig]):
@@ -59,12 +48,14 @@ def test_a_file_is_checked_with_the_given_components(write_conf):
     assert sorted(load_and_validate(path, registry=COMPONENTS).steps) == ["n", "o"]
 
 
-def test_run_without_spark_runs_every_step_and_hook_and_builds_no_session():
-    calls = Calls()
-    result = run_without_spark(validate_pipeline(PIPELINE, COMPONENTS), plugins=[calls], run_id="r-1")
+def test_run_without_spark_runs_every_step_and_hook_and_builds_no_session(ppf_hook_calls):
+    result = run_without_spark(validate_pipeline(PIPELINE, COMPONENTS), plugins=[ppf_hook_calls], run_id="r-1")
     assert result.succeeded and result.run_id == "r-1"
     assert c.WRITTEN["out"] == [11, 12]
-    assert calls.seen == [("before", "numbers"), ("before", "plus"), ("before", "out"), ("end", "sums", True)]
+    assert [call["step_name"] for call in ppf_hook_calls.of("before_step")] == ["numbers", "plus", "out"]
+    (end,) = ppf_hook_calls.of("pipeline_end")
+    assert end["pipeline_name"] == "sums" and end["result"].succeeded
+    assert "ppf_spark_session_settings" not in ppf_hook_calls.names()  # no session was planned
 
     registry = InlineRegistry({"Reader": SparkReader, "Collect": c.Collect})
     pipeline = {"name": "s", "steps": [{"name": "read", "type": "Reader"}, {"name": "out", "type": "Collect"}]}
@@ -80,3 +71,27 @@ def test_session_conf_is_what_the_run_would_build_the_session_with():
     assert conf["spark.sql.shuffle.partitions"] == "7" and conf["spark.ui.enabled"] == "false"
     # ppf's own default, below the pipeline's spark.conf
     assert conf["spark.sql.execution.arrow.pythonUDF.columnarInput.enabled"] == "false"
+
+
+def test_build_component_checks_its_config_as_a_steps_and_builds_it_without_spark(monkeypatch):
+    with pytest.raises(ConfigError) as caught:
+        build_component(c.Numbers, {"values": ["one"], "dealy": 1})
+    assert [issue.path for issue in caught.value.issues] == ["config.values[0]", "config.dealy"]
+    with pytest.raises(ConfigError, match=r"type: unknown component type 'Numbrs'"):
+        build_component("Numbrs", {}, registry=COMPONENTS)
+
+    monkeypatch.setenv("PPF_TEST_SECRET", "s3cret")
+    numbers = build_component("Numbers", {"values": [3, 4]}, registry=COMPONENTS, step_name="n")
+    assert numbers.read() == [3, 4] and numbers.step_name == "n"
+    with pytest.raises(RuntimeError, match="no Spark session"):
+        _ = numbers.context.spark
+    login = build_component(SecretHolder, {"token": "secret://env/PPF_TEST_SECRET"})
+    assert login.config.token == "s3cret"  # resolved as the engine resolves a step's references
+
+
+class SecretHolderConfig(SourceConfig):
+    token: str
+
+
+class SecretHolder(Source[SecretHolderConfig]):
+    pass

@@ -36,6 +36,8 @@ class Dataset:
 
 @attrs.frozen
 class StepDatasets:
+    """The datasets a step reads (a source's) and writes (a sink's), as lineage reports them."""
+
     inputs: list[Dataset] = attrs.field(factory=list)
     outputs: list[Dataset] = attrs.field(factory=list)
 

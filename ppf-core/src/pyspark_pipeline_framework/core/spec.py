@@ -61,7 +61,8 @@ class CircuitBreakerSettings:
     timeout: Seconds = Seconds(30.0)
     #: Steps with the same name share one breaker.
     name: str | None = None
-    #: A JSON file keeping the breaker's state across runs and processes.
+    #: A JSON file keeping the breaker's state across runs and processes: a path, or a URL of shared
+    #: storage a plugin serves (s3a://bucket/ppf/breakers.json).
     state_file: str | None = None
 
 

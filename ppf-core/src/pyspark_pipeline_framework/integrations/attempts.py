@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 
 from pyspark_pipeline_framework.core.context import new_run_id
-from pyspark_pipeline_framework.runner.launching import ledger_directory
+from pyspark_pipeline_framework.runner.launching import ledger_location
 from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
 
 __all__ = ["attempt_run_id", "previous_attempt", "task_key"]
@@ -33,9 +33,7 @@ def attempt_run_id(key: str, try_number: int) -> str:
 def previous_attempt(key: str, ledger_dir: str | Path | None = None) -> str | None:
     """The run id of the task's newest recorded attempt, if it left steps to do; ``None`` otherwise
     (no attempt recorded, e.g. it stopped at a configuration error, or it succeeded)."""
-    ledger = RunLedger(ledger_directory(ledger_dir))
-    if not ledger.directory.is_dir():
-        return None
+    ledger = RunLedger(ledger_location(ledger_dir, given="ledger_dir"))
     attempts = [record for record in ledger.runs() if f"-{key}-try" in str(record.get("run_id"))]
     if not attempts or attempts[-1].get("status") not in _RESUMABLE:
         return None

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pyspark_pipeline_framework.core.errors import PpfError
+    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
 
 EXIT_USAGE = 2
 
@@ -45,6 +46,8 @@ jars_app = typer.Typer(help="Manage the local jar cache for air-gapped clusters.
 app.add_typer(jars_app, name="jars")
 runs_app = typer.Typer(help="Read the run ledger: past runs, their steps and outputs.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
+init_app = typer.Typer(help="Start a new pipeline project or plugin distribution.", no_args_is_help=True)
+app.add_typer(init_app, name="init")
 secrets_app = typer.Typer(help="Encrypt values for secret://age/ references, and decrypt them.", no_args_is_help=True)
 app.add_typer(secrets_app, name="secrets")
 
@@ -103,8 +106,12 @@ class LogLevel(StrEnum):
 
 
 LedgerOption = Annotated[
-    Optional[Path],
-    typer.Option("--ledger-dir", help="The run ledger directory (default: $PPF_LEDGER_DIR or .ppf/runs)."),
+    Optional[str],
+    typer.Option(
+        "--ledger-dir",
+        help="The run ledger directory, or a URL of shared storage a plugin serves, e.g. s3a://bucket/ppf/runs "
+        "(default: $PPF_LEDGER_DIR or .ppf/runs).",
+    ),
 ]
 ConfigOption = Annotated[
     Optional[Path], typer.Option("--config", "-c", help="The pipeline file (HOCON); the same as giving FILE.")
@@ -184,6 +191,7 @@ def run(
         pipeline = read_pipeline(config, override or [], check_inputs=resume is None and not dry_run)
     except ConfigError as exc:
         _fail(exc)
+    ledger_location = _ledger_dir(ledger_dir)
     if log_level is None and pipeline.spec.log_level:  # the file's setting; the CLI option wins
         configure_logging(log_format.value, pipeline.spec.log_level)
     if dry_run:
@@ -200,7 +208,7 @@ def run(
     try:
         result = launch(
             pipeline,
-            ledger_dir=ledger_dir,
+            ledger_dir=ledger_location,
             resume=resume,
             extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
             handle_signals=True,
@@ -221,10 +229,26 @@ def _one_pipeline_file(argument: Optional[Path], option: Optional[Path]) -> Path
     return argument or option  # type: ignore[return-value]  # one of them is set
 
 
-def _ledger_dir(option: Optional[Path]) -> Path:
-    from pyspark_pipeline_framework.runner.launching import ledger_directory
+def _ledger_dir(option: Optional[str]) -> str:
+    """The ledger's location; exit 2 when it is a URL no installed plugin serves (before any JVM starts)."""
+    from pyspark_pipeline_framework.core.errors import EnvironmentProblem
+    from pyspark_pipeline_framework.runner.launching import ledger_location
 
-    return ledger_directory(option)
+    try:
+        return ledger_location(option, given="--ledger-dir")
+    except EnvironmentProblem as exc:
+        _fail(exc)
+
+
+def _ledger(option: Optional[str]) -> RunLedger:
+    """The run ledger the option (or $PPF_LEDGER_DIR) names."""
+    from pyspark_pipeline_framework.core.errors import PpfError
+    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
+
+    try:
+        return RunLedger(_ledger_dir(option))
+    except PpfError as exc:  # its plugin cannot be loaded
+        _fail(exc)
 
 
 @runs_app.command("list")
@@ -233,9 +257,13 @@ def runs_list(
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """List recorded runs, oldest first."""
-    from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
+    from pyspark_pipeline_framework.core.errors import PpfError
 
-    records = RunLedger(_ledger_dir(ledger_dir)).runs()
+    ledger = _ledger(ledger_dir)
+    try:
+        records = ledger.runs()
+    except PpfError as exc:  # shared storage out of reach
+        _fail(exc)
     if format is OutputFormat.json:
         typer.echo(
             json.dumps(
@@ -261,7 +289,7 @@ def runs_list(
         )
         return
     if not records:
-        typer.echo(f"no runs recorded in {_ledger_dir(ledger_dir)}")
+        typer.echo(f"no runs recorded in {ledger.directory}")
         return
     from pyspark_pipeline_framework.runner.run_table import run_table
 
@@ -275,11 +303,12 @@ def runs_show(
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """Show one run: each step's status, attempts, timing, error and output location."""
-    from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
+    from pyspark_pipeline_framework.core.errors import PpfError
 
+    ledger = _ledger(ledger_dir)
     try:
-        record = RunLedger(_ledger_dir(ledger_dir)).load(run_id)
-    except ResumeRefused as exc:
+        record = ledger.load(run_id)
+    except PpfError as exc:  # no such run, or shared storage out of reach
         _fail(exc)
     if format is OutputFormat.json:
         typer.echo(json.dumps(record, indent=2))
@@ -500,6 +529,44 @@ def components_show(name: Annotated[str, typer.Argument(help="A registered name 
         typer.echo(describe_component(registry, name))
     except ComponentNotFound as exc:
         _fail(exc)
+
+
+InitNameArgument = Annotated[
+    str, typer.Argument(metavar="NAME", help="Letters, digits, '-' and '_', e.g. sales-etl.", show_default=False)
+]
+InitDirectoryOption = Annotated[
+    Optional[Path], typer.Option("--directory", "-d", help="Where to create it (default: ./NAME); missing or empty.")
+]
+InitForceOption = Annotated[
+    bool, typer.Option("--force", help="Write into a non-empty folder, replacing files of the same names.")
+]
+
+
+def _init(kind: str, name: str, directory: Optional[Path], force: bool, next_steps: list[str]) -> None:
+    from pyspark_pipeline_framework.runner.scaffold import ScaffoldError, scaffold
+
+    try:
+        created = scaffold(kind, name, directory, force=force)
+    except ScaffoldError as exc:
+        _fail(exc, f"ppf init {kind}")
+    typer.echo(f"created {kind} {name!r} in {created.directory}/:")
+    for path in created.files:
+        typer.echo(f"  {path}")
+    typer.echo("next:\n" + "\n".join(f"  {line}" for line in [f"cd {created.directory}", *next_steps]))
+
+
+@init_app.command("pipeline")
+def init_pipeline(
+    name: InitNameArgument, directory: InitDirectoryOption = None, force: InitForceOption = False
+) -> None:
+    """A pipeline project: a pipeline file on sample data, a custom transform, its tests and a README."""
+    _init("pipeline", name, directory, force, ["ppf run pipeline.conf", "pytest"])
+
+
+@init_app.command("plugin")
+def init_plugin(name: InitNameArgument, directory: InitDirectoryOption = None, force: InitForceOption = False) -> None:
+    """A plugin distribution: a source, a transform, a sink and a hook with typed settings, their entry points, tests."""
+    _init("plugin", name, directory, force, ['pip install -e ".[test]"', "pytest"])
 
 
 def _read_stdin_value(prompt: str) -> str:

@@ -21,11 +21,21 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.results import RunResult
 
 
-def ledger_directory(directory: str | Path | None = None) -> Path:
-    """The run ledger directory: ``directory``, else ``$PPF_LEDGER_DIR``, else ``.ppf/runs``."""
+def ledger_location(location: str | Path | None = None, *, given: str = "the ledger location") -> str:
+    """The run ledger's location: ``location``, else ``$PPF_LEDGER_DIR``, else ``.ppf/runs``.
+
+    Raises :class:`~pyspark_pipeline_framework.core.errors.EnvironmentProblem` (naming ``given``,
+    or ``$PPF_LEDGER_DIR``) when it is a URL no installed plugin serves: before any JVM starts.
+    """
+    from pyspark_pipeline_framework.core.errors import EnvironmentProblem
+    from pyspark_pipeline_framework.core.state_storage import unserved_location
     from pyspark_pipeline_framework.runtime.resilience.ledger import DEFAULT_LEDGER_DIR
 
-    return Path(directory or os.environ.get("PPF_LEDGER_DIR") or DEFAULT_LEDGER_DIR)
+    chosen = str(location) if location else os.environ.get("PPF_LEDGER_DIR") or DEFAULT_LEDGER_DIR
+    problem = unserved_location(chosen)
+    if problem is not None:
+        raise EnvironmentProblem(f"{given if location else '$PPF_LEDGER_DIR'}: {problem}")
+    return chosen
 
 
 def read_pipeline(
@@ -58,7 +68,8 @@ def launch(
 ) -> RunResult:
     """Run a checked pipeline, recorded in the run ledger; a session this builds is stopped when the run ends.
 
-    ``resume`` is a run id (or ``"last"``) whose failed, skipped and not-run steps run again;
+    ``ledger_dir`` is the ledger's location (:func:`ledger_location`); ``resume`` is a run id (or
+    ``"last"``) whose failed, skipped and not-run steps run again;
     ``run_id`` records the run under that id (a scheduler's own, to find it again on a retry).
     """
     from pyspark_pipeline_framework.core.context import RunInfo
@@ -75,7 +86,7 @@ def launch(
         spark=spark,
         extra_plugins=extra_plugins,
         run=RunInfo(pipeline=pipeline.spec.name, run_id=run_id) if run_id else None,
-        ledger=RunLedger(ledger_directory(ledger_dir)),
+        ledger=RunLedger(ledger_location(ledger_dir)),
         resume=resume,
         stop_session=True,
         handle_signals=handle_signals,

@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from pyspark_pipeline_framework.core.component import ComponentKind, Source
+from pyspark_pipeline_framework.core.component import Component, ComponentConfig, ComponentKind, Source
 from pyspark_pipeline_framework.core.dag import PipelineGraph, build_graph
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.hook import Hook
@@ -31,6 +31,7 @@ from pyspark_pipeline_framework.core.registry import ComponentNotFound, Componen
 from pyspark_pipeline_framework.core.session_imports import session_needed_condition
 from pyspark_pipeline_framework.core.settings import check_problems
 from pyspark_pipeline_framework.core.spec import HooksBlock, PipelineSpec, StepSpec
+from pyspark_pipeline_framework.core.state_storage import unserved_location
 from pyspark_pipeline_framework.core.streaming import streaming_issues
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.runner.config.locations import SourceLocator
@@ -88,6 +89,7 @@ def validate_raw(
         hook_settings = _resolve_hook_settings(spec.hooks, plugins, converter, issues)
         dead_letters = _resolve_dead_letters(spec, resolved, registry, converter, issues)
         issues.extend(_shared_breaker_issues(spec))
+        issues.extend(_breaker_state_file_issues(spec))
     graph_spec = spec or _steps_only(raw_steps, converter)
     if graph_spec is not None:  # graph problems are reported even when other keys are wrong
         graph, graph_issues = build_graph(graph_spec, kinds)
@@ -349,6 +351,23 @@ def _shared_breaker_issues(spec: PipelineSpec) -> list[ConfigIssue]:
     return issues
 
 
+def _breaker_state_file_issues(spec: PipelineSpec) -> list[ConfigIssue]:
+    """A breaker's state file on shared storage needs a plugin that serves its URL scheme."""
+    issues = []
+    for index, step in enumerate(spec.steps):
+        location = step.circuit_breaker.state_file if step.circuit_breaker else None
+        problem = unserved_location(location) if location else None
+        if problem is not None:
+            issues.append(
+                ConfigIssue(
+                    f"pipeline.steps[{index}].circuit_breaker.state_file",
+                    problem,
+                    "install the plugin named, or give a local path (a shared mount works across hosts)",
+                )
+            )
+    return issues
+
+
 def _with_step_name(value: Any, step_name: str) -> Any:
     """``{step}`` in the strings of a dead-letter config becomes the step's name (one location per step)."""
     if isinstance(value, str):
@@ -396,28 +415,65 @@ def _resolve_step(
             ConfigIssue(f"{path}.type", f"importing {raw_step['type']!r} failed: {type(exc).__name__}: {exc}", hint)
         )
         return None
+    config = _structured_config(cls, raw_step.get("config", {}), f"{path}.config", converter, issues)
+    if config is None:
+        return None
+    return ResolvedStep(str(raw_step.get("name")), cls, config)
+
+
+def resolve_component(
+    component: str | type[Component],
+    config: Mapping[str, Any] | None = None,
+    *,
+    registry: ComponentRegistry | None = None,
+    step_name: str = "step",
+    path: str = "config",
+) -> ResolvedStep:
+    """One component (a type name as a step's ``type`` gives it, or the class) with its config checked as a step's is.
+
+    The config is structured into the component's config class and checked exactly as pre-flight
+    checks a step's ``config { }``; every problem is raised together as :class:`ConfigError`,
+    with config paths under ``path``.  For building a single component outside a pipeline (tests).
+    """
+    issues: list[ConfigIssue] = []
+    if isinstance(component, str):
+        try:
+            cls = (registry or ComponentRegistry()).resolve(component)
+        except ComponentNotFound as exc:
+            raise ConfigError([ConfigIssue("type", str(exc), exc.hint)]) from None
+    else:
+        cls = component
+    structured = _structured_config(cls, config, path, make_converter(), issues)
+    if structured is None:
+        raise ConfigError(issues)
+    return ResolvedStep(step_name, cls, structured)
+
+
+def _structured_config(
+    cls: type[Component], raw_config: Any, path: str, converter: Any, issues: list[ConfigIssue]
+) -> ComponentConfig | None:
+    """``raw_config`` structured into the component's config class and checked; ``None`` with ``issues`` added."""
     config_class = cls.config_class
     try:
         attrs.resolve_types(config_class)
     except Exception:
         pass  # unresolvable string annotations are reported by the structuring below
-    raw_config = raw_step.get("config", {})
     if raw_config is None:
         raw_config = {}
     if not isinstance(raw_config, Mapping):
-        issues.append(ConfigIssue(f"{path}.config", "expected an object { ... }"))
+        issues.append(ConfigIssue(path, "expected an object { ... }"))
         return None
     try:
         config = converter.structure(dict(raw_config), config_class)
     except Exception as exc:
-        issues.extend(issues_from_exception(exc, f"{path}.config"))
+        issues.extend(issues_from_exception(exc, path))
         return None
     problems = check_problems(config)
     for key, message in problems:
-        issues.append(ConfigIssue(f"{path}.config{'.' + key if key else ''}", message))
+        issues.append(ConfigIssue(f"{path}{'.' + key if key else ''}", message))
     if problems:
         return None
-    return ResolvedStep(str(raw_step.get("name")), cls, config)
+    return config
 
 
 def _deferred_step(raw_step: Mapping[str, Any], path: str, error: BaseException) -> DeferredStep:

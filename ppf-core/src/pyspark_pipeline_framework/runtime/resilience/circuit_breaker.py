@@ -11,21 +11,15 @@ that is down for an hour.
 from __future__ import annotations
 
 import json
-import os
-import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-if sys.platform != "win32":
-    import fcntl  # POSIX: processes sharing a state file take turns
-
 from pyspark_pipeline_framework.core.errors import PpfError
 from pyspark_pipeline_framework.core.spec import CircuitBreakerSettings
+from pyspark_pipeline_framework.runtime.resilience.local_storage import split_location
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 
@@ -148,55 +142,48 @@ class CircuitBreaker:
 class BreakerStateFile:
     """A small JSON file holding the state of named breakers, one object per name.
 
-    Every change is a read-modify-write under an exclusive lock (``flock`` on ``<file>.lock``, and
-    a thread lock within the process), written atomically (temp file and rename): processes that
-    share the file see each other's failures and never lose each other's updates.
+    The file may be a local path or a URL of shared storage a plugin serves (``s3a://...``,
+    :mod:`.local_storage`).  Every change is an atomic read-modify-write of the storage (an
+    exclusive ``flock`` on a local file, a conditional write on S3), and a thread lock within the
+    process: processes that share the file see each other's failures and never lose each other's updates.
     """
 
     _locks: ClassVar[dict[str, threading.Lock]] = {}
     _locks_guard = threading.Lock()
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
+        self.path = path
+        self._storage, self._name = split_location(path)
+        key = self._storage.location(self._name)
         with self._locks_guard:
-            self._lock = self._locks.setdefault(str(self.path.resolve()), threading.Lock())
+            self._lock = self._locks.setdefault(key, threading.Lock())
 
-    def _read(self) -> dict[str, dict]:
+    def _read(self, text: str | None) -> dict[str, dict]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            return {}  # a missing or torn file means "no history": the breaker starts closed
+            data = json.loads(text) if text is not None else {}
+        except ValueError:
+            return {}  # a torn file means "no history": the breaker starts closed
         return data if isinstance(data, dict) else {}
 
     def load(self, name: str) -> dict:
         with self._lock:
-            entry = self._read().get(name)
+            entry = self._read(self._storage.read_text(self._name)).get(name)
         return entry if isinstance(entry, dict) else {}
 
     def update(self, name: str, change: Callable[[dict], dict]) -> dict:
         """Replace the entry of ``name`` by ``change(entry)``, atomically across processes; return it."""
-        with self._lock, self._across_processes():
-            data = self._read()
-            current = data.get(name)
-            entry = data[name] = change(dict(current) if isinstance(current, dict) else {})
-            fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=2, sort_keys=True)
-            os.replace(temp, self.path)
-        return entry
+        changed: dict = {}
 
-    @contextmanager
-    def _across_processes(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if sys.platform == "win32":  # pragma: no cover - threads of one process still take turns
-            yield
-            return
-        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        def apply(text: str | None) -> str:
+            data = self._read(text)
+            current = data.get(name)
+            changed.update(entry=change(dict(current) if isinstance(current, dict) else {}))
+            data[name] = changed["entry"]
+            return json.dumps(data, indent=2, sort_keys=True)
+
+        with self._lock:
+            self._storage.update(self._name, apply)
+        return changed["entry"]
 
 
 class BreakerBoard:

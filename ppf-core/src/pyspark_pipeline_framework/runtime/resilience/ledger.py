@@ -1,7 +1,8 @@
 """The run ledger: what each run did, step by step, so a failed run can be resumed.
 
-One JSON file per run in the ledger directory (default ``.ppf/runs``), rewritten atomically after
-every step, so even a killed run leaves its record: per step the status, attempts, timing, error,
+One JSON file per run in the ledger directory (default ``.ppf/runs``; a URL such as
+``s3a://bucket/prefix`` keeps it on shared storage a plugin serves, :mod:`.local_storage`),
+rewritten atomically after every step, so even a killed run leaves its record: per step the status, attempts, timing, error,
 fingerprint and output location (a checkpoint of a source or transform; a sink's target).
 
 **Fingerprints** hash each step's type, config (secret references stay references: secrets are
@@ -15,9 +16,10 @@ succeeds, nothing is left to resume: its checkpoints and those of the runs it re
 A resume that would re-run a step which already appended in that run (it ran on the input of a
 step that failed with ``on_failure = continue``) is refused: its rows would be written twice.
 
-**Liveness**: a run's process holds a lock on its entry while the run lives (:mod:`.liveness`);
-a record still ``running`` whose lock nobody holds is read as ``died`` (killed, out of memory),
-and a run that is still alive cannot be resumed.
+**Liveness**: a run's process holds a lock on its entry while the run lives (a ``flock`` in a
+local directory, :mod:`.liveness`; what the storage provides elsewhere, a lease on S3); a record
+still ``running`` whose lock nobody holds is read as ``died`` (killed, out of memory), and a run
+that is still alive cannot be resumed.
 """
 
 from __future__ import annotations
@@ -25,10 +27,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import signal
 import socket
-import tempfile
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -40,7 +40,8 @@ import attrs
 from pyspark_pipeline_framework.core.component import ComponentKind
 from pyspark_pipeline_framework.core.errors import PpfError
 from pyspark_pipeline_framework.core.masking import secret_masker
-from pyspark_pipeline_framework.runtime.resilience.liveness import RunLock, held_by_a_live_process
+from pyspark_pipeline_framework.core.state_storage import RunStateLock, StateStorage
+from pyspark_pipeline_framework.runtime.resilience.local_storage import location_exists, open_state_storage
 
 if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
@@ -111,7 +112,7 @@ def plan_resume(pipeline: ResolvedPipeline, record: Mapping[str, Any]) -> Resume
             changed.append(name)
         if any(name in graph.inputs[consumer] for consumer in rerun):
             location = old_steps[name].get("checkpoint")
-            if not location or not Path(location).exists():
+            if not location or not location_exists(location):
                 raise ResumeRefused(
                     f"step {name!r} completed in run {record.get('run_id')} but its output was not kept "
                     f"(checkpoint missing{': ' + location if location else ''}); set checkpoint = true on the "
@@ -159,52 +160,60 @@ def _refuse_appending_again(pipeline: ResolvedPipeline, record: Mapping[str, Any
 
 
 class RunLedger:
-    """Reads and writes the run records of one ledger directory."""
+    """Reads and writes the run records of one ledger location (a directory, or a URL a plugin serves)."""
 
-    def __init__(self, directory: str | Path = DEFAULT_LEDGER_DIR):
-        self.directory = Path(directory)
+    def __init__(self, directory: str | Path | StateStorage = DEFAULT_LEDGER_DIR):
+        self.storage = open_state_storage(directory) if isinstance(directory, (str, Path)) else directory
+        #: The ledger's location as given, for messages.
+        self.directory = self.storage.root
 
-    def run_outputs_dir(self, run_id: str) -> Path:
-        return (self.directory / run_id / "outputs").resolve()
+    def run_outputs_dir(self, run_id: str) -> str:
+        return self.storage.location(f"{run_id}/outputs")
 
-    def checkpoint_dir(self, run_id: str, step_name: str) -> Path:
-        return self.run_outputs_dir(run_id) / step_name
+    def checkpoint_dir(self, run_id: str, step_name: str) -> str:
+        return self.storage.location(f"{run_id}/outputs/{step_name}")
 
-    def path(self, run_id: str) -> Path:
-        return self.directory / f"{run_id}.json"
-
-    def lock_path(self, run_id: str) -> Path:
+    def run_lock(self, run_id: str) -> RunStateLock:
         """The lock the run's process holds while the run lives (:mod:`.liveness`)."""
-        return self.directory / f"{run_id}.lock"
+        return self.storage.run_lock(_lock_name(run_id))
+
+    def alive(self, run_id: str) -> bool:
+        """Whether the process of a run still holds its lock."""
+        return self.storage.lock_held(_lock_name(run_id))
+
+    def remove_outputs(self, run_id: str) -> str | None:
+        """Delete a run's checkpoints; their location when there were any."""
+        return self.run_outputs_dir(run_id) if self.storage.remove_tree(f"{run_id}/outputs") else None
 
     def runs(self) -> list[dict[str, Any]]:
         """Every run record, oldest first (run ids sort by start time); a dead run's status is ``died``."""
         records = []
-        for path in sorted(self.directory.glob("*.json")):
-            record = self._read(path)
+        for name in self.storage.names(".json"):
+            record = self._read(name)
             if record is not None:
                 records.append(record)
         return records
 
-    def _read(self, path: Path) -> dict[str, Any] | None:
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # a record being written by another process right now
-        if record.get("status") != "running" or held_by_a_live_process(self.lock_path(str(record.get("run_id")))):
+    def _read(self, name: str) -> dict[str, Any] | None:
+        record = self._parse(name)
+        if record is None or record.get("status") != "running" or self.alive(str(record.get("run_id"))):
             return record
         # Read again: the run may have ended between the two reads (its last write comes before the lock is freed).
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if record.get("status") == "running":
+        record = self._parse(name)
+        if record is not None and record.get("status") == "running":
             record["status"] = "died"
             record["reason"] = (
                 f"the process (pid {record.get('pid')} on {record.get('host')}) ended without finishing the run: "
                 "killed (SIGKILL), out of memory, or its machine stopped"
             )
         return record
+
+    def _parse(self, name: str) -> dict[str, Any] | None:
+        try:
+            text = self.storage.read_text(name)
+            return json.loads(text) if text is not None else None
+        except (OSError, ValueError):
+            return None  # a record being written by another process right now
 
     def load(self, run_id: str) -> dict[str, Any]:
         """A run record by id, or the newest with ``"last"``."""
@@ -216,20 +225,25 @@ class RunLedger:
                     hint="give the ledger directory with --ledger-dir or $PPF_LEDGER_DIR",
                 )
             return records[-1]
-        if not self.path(run_id).exists():
+        if not self.storage.exists(_record_name(run_id)):
             raise ResumeRefused(f"no run {run_id!r} in {self.directory}", hint="`ppf runs list` shows the runs")
-        record = self._read(self.path(run_id))
+        record = self._read(_record_name(run_id))
         if record is None:
             raise ResumeRefused(f"the record of run {run_id!r} in {self.directory} cannot be read")
         return record
 
     def write(self, record: Mapping[str, Any]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".run-", dir=self.directory)
         text = json.dumps(record, indent=2, default=str)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(secret_masker().mask(text))  # no resolved secret value reaches the disk
-        os.replace(temp, self.path(record["run_id"]))
+        # No resolved secret value reaches the ledger.
+        self.storage.write_text(_record_name(record["run_id"]), secret_masker().mask(text))
+
+
+def _record_name(run_id: str) -> str:
+    return f"{run_id}.json"
+
+
+def _lock_name(run_id: str) -> str:
+    return f"{run_id}.lock"
 
 
 class RunRecorder:
@@ -246,7 +260,7 @@ class RunRecorder:
         self.ledger = ledger
         self._lock = threading.Lock()  # steps of parallel branches end concurrently
         # Held before the record is first written: a reader never sees a live run without its lock.
-        self._alive = RunLock(ledger.lock_path(run_id))
+        self._alive = ledger.run_lock(run_id)
         self._alive.acquire()
         self.fingerprints = step_fingerprints(pipeline)
         self.record: dict[str, Any] = {
@@ -373,9 +387,7 @@ class RunRecorder:
                 previous = self.ledger.load(previous).get("resumed_from")
             except ResumeRefused:
                 break
-        removed = [str(folder) for folder in map(self.ledger.run_outputs_dir, runs) if folder.exists()]
-        for folder in removed:
-            shutil.rmtree(folder, ignore_errors=True)
+        removed = [folder for folder in map(self.ledger.remove_outputs, runs) if folder is not None]
         if removed:
             self.record["checkpoints_removed"] = removed
 

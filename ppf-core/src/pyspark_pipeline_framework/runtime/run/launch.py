@@ -12,6 +12,7 @@ from pyspark_pipeline_framework.core.errors import EnvironmentProblem, PpfError
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.results import RunResult
 from pyspark_pipeline_framework.core.secrets import Secrets
+from pyspark_pipeline_framework.core.state_storage import StateStorage
 from pyspark_pipeline_framework.core.streaming import streaming_plan
 from pyspark_pipeline_framework.runtime.resilience.circuit_breaker import BreakerBoard
 from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger, RunRecorder, plan_resume
@@ -37,13 +38,29 @@ if TYPE_CHECKING:
 _STREAMING_RESUME = "a streaming pipeline resumes from its checkpoints by itself: run it again without --resume"
 
 
-def session_plan_for(pipeline: ResolvedPipeline, plugin_manager, secrets: Secrets | None = None) -> SessionPlan:
-    """The session the pipeline asks for; with ``secrets``, ``spark.conf`` references are resolved."""
+def session_plan_for(
+    pipeline: ResolvedPipeline,
+    plugin_manager,
+    secrets: Secrets | None = None,
+    checkpoints: StateStorage | None = None,
+) -> SessionPlan:
+    """The session the pipeline asks for; with ``secrets``, ``spark.conf`` references are resolved.
+
+    ``checkpoints`` is the run-state storage Spark writes or reads step checkpoints in: what it
+    needs (S3A for a ledger on S3) is asked for too.
+    """
     steps = list(pipeline.steps.values())
     component_types = list({step.component_class for step in steps})
     answers = plugin_manager.hook.ppf_spark_session_settings(component_types=component_types, steps=steps)
+    if checkpoints is not None:
+        answers = [*answers, checkpoints.spark_settings()]
     settings = pipeline.spec.spark if secrets is None else with_secrets_resolved(pipeline.spec.spark, secrets)
     return plan_session(settings, pipeline.spec.name, [{"conf": quiet_spark_conf()}, *answers])
+
+
+def _touches_checkpoints(pipeline: ResolvedPipeline, resume: str | None) -> bool:
+    """Whether Spark writes step checkpoints in the ledger (or reads a resumed run's back from it)."""
+    return resume is not None or bool(pipeline.spec.checkpoint) or any(step.checkpoint for step in pipeline.spec.steps)
 
 
 def resolve_deferred_steps(pipeline: ResolvedPipeline, logger) -> ResolvedPipeline:
@@ -112,7 +129,8 @@ def run_pipeline(
         if spark is not None:
             return spark
         try:
-            plan = session_plan_for(pipeline, loaded.manager, loaded.secrets)
+            checkpoints = ledger.storage if ledger is not None and _touches_checkpoints(pipeline, resume) else None
+            plan = session_plan_for(pipeline, loaded.manager, loaded.secrets, checkpoints)
         except PpfError:
             raise
         except Exception as exc:  # a plugin's ppf_spark_session_settings raised

@@ -7,6 +7,10 @@ Maven installation needed), keeps its jars in a cache folder and gives the sessi
 (``spark.jars``): later runs start without resolving and without network.  Ivy's report goes to
 ``resolution.log`` in the cache, not to the console.
 
+Resolution holds a lock file in the cache: Ivy's own cache is not safe for two downloads of one
+artifact at a time (two first runs on a fresh machine leave truncated jars and failed resolutions),
+and the process that waited finds the packages already cached.
+
 The cache's ``manifest.txt`` lists, one line per package, ``<coordinate> jar1,jar2,...``: the
 package's jar and its dependencies.  Jars that pyspark itself ships (Scala, Hadoop client,
 Parquet...) are left out: Spark loads its own copies first anyway.
@@ -14,13 +18,14 @@ Parquet...) are left out: Spark loads its own copies first anyway.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pyspark_pipeline_framework.core.errors import PpfError
@@ -31,6 +36,7 @@ DEFAULT_JARS_DIR = Path.home() / ".cache" / "ppf" / "jars"
 SPARK_IVY_CACHE = Path.home() / ".ivy2.5.2" / "cache"
 MANIFEST = "manifest.txt"
 RESOLUTION_LOG = "resolution.log"
+FETCH_LOCK = ".fetch.lock"
 
 
 class JarFetchError(PpfError, RuntimeError):
@@ -120,7 +126,7 @@ def cached_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], li
     missing: list[str] = []
     for package in packages:
         _group, artifact, version = [*package.split(":"), "", ""][:3]
-        if package in listed and all((jars_dir / name).is_file() for name in listed[package]):
+        if _complete(listed, package, jars_dir):
             jars.extend(jars_dir / name for name in listed[package])
         elif (jars_dir / f"{artifact}-{version}.jar").is_file():
             jars.append(jars_dir / f"{artifact}-{version}.jar")
@@ -129,13 +135,42 @@ def cached_jars(jars_dir: Path, packages: Iterable[str]) -> tuple[list[Path], li
     return list(dict.fromkeys(jars)), missing
 
 
+def _complete(listed: dict[str, list[str]], package: str, jars_dir: Path) -> bool:
+    """``package`` has a manifest line and every jar it lists is in the cache."""
+    return package in listed and all((jars_dir / name).is_file() for name in listed[package])
+
+
 def fetch(packages: Iterable[str], jars_dir: Path) -> dict[str, list[str]]:
-    """Copy each package's jars into ``jars_dir`` and record them in its manifest."""
+    """Copy each package's jars into ``jars_dir`` and record them in its manifest.
+
+    One process at a time resolves into a cache; a package another process cached meanwhile is
+    not resolved again.
+    """
     packages = list(packages)
     jars_dir.mkdir(parents=True, exist_ok=True)
+    with _exclusive(jars_dir / FETCH_LOCK):
+        return _fetch_locked(packages, jars_dir)
+
+
+@contextlib.contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """Held by one process at a time (released by the OS if the process dies)."""
+    import fcntl
+
+    with open(lock_file, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fetch_locked(packages: list[str], jars_dir: Path) -> dict[str, list[str]]:
     shipped = {artifact_name(j.name) for j in _pyspark_jars_dir().glob("*.jar")}
     listed = read_manifest(jars_dir)
     for coordinate in packages:
+        if _complete(listed, coordinate, jars_dir):
+            continue  # cached while this process waited for the lock
         names = []
         for jar in resolve(coordinate, jars_dir / RESOLUTION_LOG):
             # Ivy's cache layout: <cache>/<organisation>/<module>/jars/<module>-<revision>.jar
