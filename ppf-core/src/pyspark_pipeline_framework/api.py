@@ -93,8 +93,9 @@ def run_pipeline(
 
     ``overrides`` are ``key=value`` strings relative to the pipeline block, as ``ppf run -o``.
     ``resume`` is a run id from the ledger (or ``"last"``): only its failed, skipped and not-run
-    steps, and what depends on them, run again.  ``ledger_dir`` is the run ledger (default
-    ``$PPF_LEDGER_DIR``, else ``.ppf/runs``).  ``run_id`` records the run under an id of the
+    steps, and what depends on them, run again.  ``ledger_dir`` is the run ledger: a directory, or
+    a URL of shared storage a plugin serves (``s3a://bucket/ppf/runs``); default ``$PPF_LEDGER_DIR``,
+    else ``.ppf/runs``.  ``run_id`` records the run under an id of the
     caller's choosing (letters, digits, ``.``, ``_``, ``-``), e.g. to find it again on a retry;
     by default a new, time-sortable id.  ``spark`` runs in an existing session (left running);
     otherwise a session is built and stopped when the run ends.
