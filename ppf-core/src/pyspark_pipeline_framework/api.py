@@ -1,4 +1,4 @@
-"""The Python API for schedulers and scripts: run a pipeline file as ``ppf run`` does, and get its result.
+"""The Python API for schedulers and scripts: run a pipeline file as ``ppf run`` does, and get its result::
 
     from pyspark_pipeline_framework.api import PipelineNotRun, run_pipeline
 

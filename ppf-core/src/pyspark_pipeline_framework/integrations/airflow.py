@@ -1,4 +1,4 @@
-"""An Airflow 3 operator that runs a ppf pipeline file (``pip install "ppf-core[airflow]"``).
+"""An Airflow 3 operator that runs a ppf pipeline file (``pip install "ppf-core[airflow]"``)::
 
     from pyspark_pipeline_framework.integrations.airflow import PpfRunOperator
 

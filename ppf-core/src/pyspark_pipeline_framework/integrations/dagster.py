@@ -1,4 +1,4 @@
-"""Dagster assets that run a ppf pipeline file (``pip install "ppf-core[dagster]"``).
+"""Dagster assets that run a ppf pipeline file (``pip install "ppf-core[dagster]"``)::
 
     from dagster import Definitions
     from pyspark_pipeline_framework.integrations.dagster import ppf_assets
