@@ -1,8 +1,8 @@
 # Developer commands: each target calls a nox session (noxfile.py), so `make` and CI run the same thing.
-# `make check` = lint, typecheck, the docs site and the whole test suite.  nox: python3 -m pip install nox
+# `make check` = lint, typecheck, the docs site, the whole test suite and the scheduler integrations.  nox: python3 -m pip install nox
 NOX ?= python3 -m nox
 
-.PHONY: install-dev test test-unit test-spark test-cov lint format typecheck docs check
+.PHONY: install-dev test test-unit test-spark test-cov test-schedulers lint format typecheck docs check
 
 install-dev:  ## a development virtualenv in .venv: every distribution editable, the test and lint tools
 	$(NOX) -s dev
@@ -19,6 +19,9 @@ test-spark:  ## the tests that run Spark
 test-cov:  ## the whole suite with coverage; the report in htmlcov/
 	$(NOX) -s cov
 
+test-schedulers:  ## the Airflow and Dagster integrations, each scheduler in a virtualenv of its own
+	$(NOX) -s airflow dagster
+
 lint:  ## ruff (lint and format check) and the layer contract (import-linter)
 	$(NOX) -s lint
 
@@ -32,4 +35,4 @@ docs:  ## the docs site in docs/_build/html (warnings are errors)
 	$(NOX) -s docs
 
 check:  ## everything CI checks
-	$(NOX) -s lint typecheck docs tests
+	$(NOX) -s lint typecheck docs tests airflow dagster

@@ -8,6 +8,7 @@ python3 -m nox -s lint typecheck   # ruff, the layer contract (import-linter), m
 python3 -m nox -s docs      # the docs site in docs/_build/html (Sphinx, warnings are errors)
 python3 -m nox -s wheels    # built wheels in a fresh virtualenv: what `pip install "ppf-core[all]"` gives
 python3 -m nox -s dev       # a development virtualenv in .venv (every distribution editable, the tools)
+python3 -m nox -s airflow dagster   # the scheduler integrations, each with its scheduler in a venv of its own
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ COVERAGE_REQUIREMENTS = ["pytest-cov>=6", "coverage[toml]>=7.10"]  # 7.10: `patc
 TYPECHECK_REQUIREMENTS = ["mypy==2.4.1"]
 PUBLIC_PACKAGES = ["pyspark_pipeline_framework", "ppf_delta", "ppf_aws", "ppf_vault", "ppf_metrics"]
 PYSPARK = "pyspark==4.2.0"  # delta-spark 4.4.0 supports pyspark >=4.0.1,<=4.2.0
+#: What the scheduler sessions' test pipelines need besides ppf-core and the scheduler.
+SCHEDULER_TEST_REQUIREMENTS = ["pytest>=8", "pytest-timeout>=2", "pyarrow>=15", "pandas>=2.2,<3"]
 
 
 def _install_all(session: nox.Session) -> None:
@@ -230,6 +233,26 @@ history = DeltaTable.forPath(spark, table).history().orderBy("version", ascendin
 assert len(history) == 2 and history[0]["operation"] == "MERGE", [h["operation"] for h in history]
 print("delta table OK:", rows.count(), "rows,", len(history), "commits")
 """
+
+
+def _scheduler_tests(session: nox.Session, scheduler: str) -> None:
+    """ppf-core with the scheduler's extra in this session's own venv (the schedulers' dependencies are
+    heavy, and no other session needs them), then the tests in tests/schedulers/<scheduler>_tests."""
+    session.install(PYSPARK, "-e", f"ppf-core[{scheduler}]", *SCHEDULER_TEST_REQUIREMENTS)
+    session.run("python", "-m", "pyspark_pipeline_framework.runtime.session.java")  # clear message if Java is missing
+    session.run("pytest", f"tests/schedulers/{scheduler}_tests", *session.posargs)
+
+
+@nox.session(python="3.11")
+def airflow(session: nox.Session) -> None:
+    """The Airflow operator, run by ``dag.test()`` against a SQLite metadata database."""
+    _scheduler_tests(session, "airflow")
+
+
+@nox.session(python="3.11")
+def dagster(session: nox.Session) -> None:
+    """The Dagster assets, run by ``dagster.materialize``."""
+    _scheduler_tests(session, "dagster")
 
 
 @nox.session(python="3.11")

@@ -29,8 +29,11 @@ MAKE_TARGETS = {
     "lint": ["lint"],
     "format": ["format"],
     "docs": ["docs"],
-    "check": ["lint", "typecheck", "docs", "tests"],
+    "check": ["lint", "typecheck", "docs", "tests", "airflow", "dagster"],
+    "test-schedulers": ["airflow", "dagster"],
 }
+#: Extras that ``all`` leaves out: the schedulers are installed where they run, not with every ppf.
+SCHEDULER_EXTRAS = {"airflow", "dagster"}
 
 
 def nox_sessions() -> set[str]:
@@ -54,7 +57,8 @@ def test_the_plugin_extras_pull_the_plugin_distributions_at_their_version():
         assert tuple(map(int, low.split("."))) <= tuple(map(int, version.split("."))) < tuple(map(int, high.split(".")))
     (everything,) = extras["all"]
     name, listed = re.fullmatch(r"([\w-]+)\[(.*)\]", everything).groups()
-    assert name == "ppf-core" and set(listed.split(",")) == set(extras) - {"all"}
+    assert name == "ppf-core" and set(listed.split(",")) == set(extras) - {"all"} - SCHEDULER_EXTRAS
+    assert set(extras) >= SCHEDULER_EXTRAS
 
 
 def test_the_connect_extra_pins_the_same_pyspark_as_the_spark_extra():
@@ -66,7 +70,7 @@ def test_the_connect_extra_pins_the_same_pyspark_as_the_spark_extra():
 
 def test_the_installed_core_offers_the_extras():
     offered = set(metadata("ppf-core").get_all("Provides-Extra") or [])
-    assert offered >= {"spark", "connect", "age", "sops", "delta", "aws", "vault", "metrics", "all"}
+    assert offered >= {"spark", "connect", "age", "sops", "delta", "aws", "vault", "metrics", "all", *SCHEDULER_EXTRAS}
 
 
 @pytest.mark.parametrize("target", sorted(MAKE_TARGETS))

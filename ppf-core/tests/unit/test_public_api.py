@@ -24,6 +24,7 @@ from typing import Any
 
 SNAPSHOT = Path(__file__).with_name("public_api.json")
 MODULES = (
+    "pyspark_pipeline_framework.api",
     "pyspark_pipeline_framework.core",
     "pyspark_pipeline_framework.spark",
     "pyspark_pipeline_framework.testing",

@@ -35,6 +35,21 @@ class ExitCode(enum.IntEnum):
     #: Cancelled by SIGTERM (Kubernetes, systemd, Airflow): 128 + 15.
     TERMINATED = 143
 
+    @property
+    def meaning(self) -> str:
+        """What the code tells a scheduler, in one sentence."""
+        return _EXIT_CODE_MEANINGS[self]
+
+
+_EXIT_CODE_MEANINGS = {
+    ExitCode.SUCCESS: "every step succeeded",
+    ExitCode.PIPELINE_FAILED: "the pipeline ran and a step failed: running it again may succeed",
+    ExitCode.USAGE_OR_CONFIG_ERROR: "usage, configuration or environment error: nothing ran, running it again will not help",
+    ExitCode.PARTIAL_SUCCESS: "partial success: every failure was tolerated by on_failure, the rest succeeded",
+    ExitCode.INTERRUPTED: "cancelled by SIGINT before every step completed",
+    ExitCode.TERMINATED: "cancelled by SIGTERM before every step completed",
+}
+
 
 @attrs.define
 class StepResult:
@@ -110,6 +125,12 @@ class RunResult:
         if self.succeeded:
             return ExitCode.SUCCESS
         return ExitCode.PARTIAL_SUCCESS if self.partial else ExitCode.PIPELINE_FAILED
+
+    @property
+    def sinks(self) -> list[StepResult]:
+        """The steps that wrote an output (sinks), with ``rows_written`` and ``bytes_written`` in their metrics
+        (``None`` where Spark did not report the figure)."""
+        return [step for step in self.steps if "rows_written" in step.metrics]
 
     @property
     def ran(self) -> list[str]:

@@ -182,20 +182,16 @@ def run(
 ) -> None:
     """Run a pipeline (every run is recorded in the run ledger)."""
     config = _one_pipeline_file(file, config)
-    from pyspark_pipeline_framework.core.errors import ConfigError, EnvironmentProblem, PpfError
-    from pyspark_pipeline_framework.runner.config.preflight import check_local_inputs, validate
-    from pyspark_pipeline_framework.runner.config.reading import load_pipeline_file
+    from pyspark_pipeline_framework.core.errors import ConfigError, PpfError
+    from pyspark_pipeline_framework.runner.launching import launch, read_pipeline
     from pyspark_pipeline_framework.runtime.session.logs import configure_logging
 
     progress_shown = log_format is LogFormat.auto and sys.stderr.isatty()
     configure_logging(log_format.value, log_level.value if log_level else ("warning" if progress_shown else "info"))
     try:
-        pipeline_file = load_pipeline_file(config, override or [])
-        pipeline = validate(pipeline_file)
         # A dry run, like `ppf validate`, checks the configuration, not the data; a resumed run reads
         # only the sources it runs again.
-        if resume is None and not dry_run:
-            check_local_inputs(pipeline, pipeline_file)
+        pipeline = read_pipeline(config, override or [], check_inputs=resume is None and not dry_run)
     except ConfigError as exc:
         _fail(exc)
     ledger_location = _ledger_dir(ledger_dir)
@@ -210,29 +206,18 @@ def run(
         return
 
     from pyspark_pipeline_framework.runner.progress import progress_plugins
-    from pyspark_pipeline_framework.runtime.resilience.retry import silence_stamina_log_lines
-    from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
-    from pyspark_pipeline_framework.runtime.session.java import require_java
-
-    silence_stamina_log_lines()
+    from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused
 
     try:
-        require_java()
-    except EnvironmentProblem as exc:
-        _fail(exc)
-    from pyspark_pipeline_framework.runtime.resilience.ledger import ResumeRefused, RunLedger
-
-    try:
-        result = run_pipeline(
+        result = launch(
             pipeline,
-            extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
-            ledger=RunLedger(ledger_location),
+            ledger_dir=ledger_location,
             resume=resume,
-            stop_session=True,
+            extra_plugins=progress_plugins(sys.stderr) if progress_shown else [],
             handle_signals=True,
             submitted=submitted,
         )
-    except PpfError as exc:  # the run could not start: a resume refused, a hook plugin's settings...
+    except PpfError as exc:  # the run could not start: no Java, a resume refused, a hook plugin's settings...
         _fail(exc, "cannot resume" if isinstance(exc, ResumeRefused) else "")
     raise typer.Exit(int(result.exit_code))
 
@@ -250,18 +235,13 @@ def _one_pipeline_file(argument: Optional[Path], option: Optional[Path]) -> Path
 
 def _ledger_dir(option: Optional[str]) -> str:
     """The ledger's location; exit 2 when it is a URL no installed plugin serves (before any JVM starts)."""
-    import os
-
     from pyspark_pipeline_framework.core.errors import EnvironmentProblem
-    from pyspark_pipeline_framework.core.state_storage import unserved_location
-    from pyspark_pipeline_framework.runtime.resilience.ledger import DEFAULT_LEDGER_DIR
+    from pyspark_pipeline_framework.runner.launching import ledger_location
 
-    location = option or os.environ.get("PPF_LEDGER_DIR") or DEFAULT_LEDGER_DIR
-    problem = unserved_location(location)
-    if problem is not None:
-        given = "--ledger-dir" if option else "$PPF_LEDGER_DIR"
-        _fail(EnvironmentProblem(f"{given}: {problem}"))
-    return location
+    try:
+        return ledger_location(option, given="--ledger-dir")
+    except EnvironmentProblem as exc:
+        _fail(exc)
 
 
 def _ledger(option: Optional[str]) -> RunLedger:
