@@ -65,21 +65,24 @@ def launch(
     spark: SparkSession | None = None,
     extra_plugins: Iterable[object] = (),
     handle_signals: bool = False,
+    submitted: bool = False,
 ) -> RunResult:
     """Run a checked pipeline, recorded in the run ledger; a session this builds is stopped when the run ends.
 
     ``ledger_dir`` is the ledger's location (:func:`ledger_location`); ``resume`` is a run id (or
     ``"last"``) whose failed, skipped and not-run steps run again;
-    ``run_id`` records the run under that id (a scheduler's own, to find it again on a retry).
+    ``run_id`` records the run under that id (a scheduler's own, to find it again on a retry);
+    ``submitted`` says the process is a ``spark-submit`` application, whose master stays spark-submit's.
     """
     from pyspark_pipeline_framework.core.context import RunInfo
     from pyspark_pipeline_framework.runtime.resilience.ledger import RunLedger
     from pyspark_pipeline_framework.runtime.resilience.retry import silence_stamina_log_lines
     from pyspark_pipeline_framework.runtime.run.launch import run_pipeline
+    from pyspark_pipeline_framework.runtime.session.builder import remote_of
     from pyspark_pipeline_framework.runtime.session.java import require_java
 
     silence_stamina_log_lines()
-    if spark is None:
+    if spark is None and remote_of(pipeline.spec.spark) is None:  # a Spark Connect client needs no Java
         require_java()
     return run_pipeline(
         pipeline,
@@ -90,4 +93,5 @@ def launch(
         resume=resume,
         stop_session=True,
         handle_signals=handle_signals,
+        submitted=submitted,
     )
