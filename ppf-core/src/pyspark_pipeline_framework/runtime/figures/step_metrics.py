@@ -10,7 +10,14 @@ A step's row count comes from the cheapest place that has it exactly, and never 
 
 On Spark Connect the scans' metrics and the writes' output metrics are in the server's status
 stores, out of this process's reach: every row count is an observation there, and ``bytes_written``
-is ``None`` (unavailable), as ``docs/connect.md`` says.
+is ``None`` (unavailable), as ``docs/connect.md`` says.  Two more rules keep those figures exact:
+
+* a **sink** counts its rows with an observation of its own on its input, which only its own
+  write runs (an attempt's observation is new, so a failed attempt counts nothing);
+* an output the executor **persists** for its several consumers is computed inside a cached plan
+  that the consumers' concurrent actions share, and the server accumulates the observations in
+  that plan over all of them: the rows of that output and of the steps upstream of it are
+  ``None`` (missing) rather than an inflated count.
 
 Fills :attr:`StepResult.metrics` and ``context.metrics`` (``record_row_count("step.<name>", ...)``)
 without starting a Spark job.  Outputs are lazy, so the figures arrive in two waves:
@@ -68,6 +75,13 @@ class StepMetrics:
         # rows a sink writes are observed on its input like any other step's output.
         connect = context.has_spark and is_connect(context.spark)
         self._row_for_row_sinks = frozenset() if connect else row_for_row_sinks
+        self._connect = connect
+        #: Each sink's own observations of its inputs (Connect), for its latest attempt: sink -> keys.
+        self._sink_inputs = RowObservations(f"{context.run_id}-in", observe_rows)
+        self._sink_input_keys: dict[str, list[str]] = {}
+        self._sink_attempts: dict[str, int] = {}
+        #: Steps whose observation lies inside a shared output's cached plan (Connect): rows missing.
+        self._in_shared_plan: set[str] = set()
         self._job_group = job_group
         self._job_description = job_description
         self._lock = threading.Lock()
@@ -96,6 +110,25 @@ class StepMetrics:
             return output
         return self._rows.observe(step_name, output)
 
+    def inputs_for_attempt(self, step_name: str, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
+        """A sink's inputs for one attempt; on Connect each observed for this sink and attempt alone.
+
+        The producer's observation may also be run by other consumers' actions (see the module
+        docstring); this one is in no plan but the sink's own write.
+        """
+        if not (self._enabled and self._connect and self._kinds.get(step_name) == ComponentKind.SINK):
+            return inputs
+        with self._lock:
+            attempt = self._sink_attempts[step_name] = self._sink_attempts.get(step_name, 0) + 1
+            keys = self._sink_input_keys[step_name] = [f"{step_name}-{attempt}-{u}" for u in inputs]
+        return {u: self._sink_inputs.observe(key, df) for key, (u, df) in zip(keys, inputs.items(), strict=True)}
+
+    def output_shared(self, step_name: str) -> None:
+        """The executor persists ``step_name``'s output for its consumers, whose actions may run at once."""
+        if self._connect:
+            with self._lock:
+                self._in_shared_plan.update([step_name, *self._ancestors(step_name)])
+
     def attempt_started(self, step_name: str) -> None:
         """A sink's attempt begins: what it writes is counted from the jobs started after now."""
         if self._kinds.get(step_name) == ComponentKind.SINK and self._context.has_spark:
@@ -106,6 +139,8 @@ class StepMetrics:
     def _rows_out(self, name: str, *, executed: bool, final: bool) -> int | None:
         """Rows of a (non-sink) step's output as far as Spark has reported them, or ``None``."""
         with self._lock:
+            if name in self._in_shared_plan:
+                return None
             sink = self._counted_by_sink.get(name)
             if sink is not None:
                 return self._written_records.get(sink)
@@ -164,13 +199,24 @@ class StepMetrics:
             )
         with self._lock:
             self._written_records[name] = written.records if written else None
-        rows_in = self._sum_of_inputs(self._graph.inputs[name], executed=True)
+        if self._connect:
+            rows_in = self._own_input_rows(name)
+        else:
+            rows_in = self._sum_of_inputs(self._graph.inputs[name], executed=True)
         rows_written = rows_in if rows_in is not None else (written.records if written else None)
         result.metrics["rows_in"] = rows_in
         result.metrics["rows_written"] = rows_written
         result.metrics["rows_out"] = rows_written  # what the sink put out: its "row count" for hooks
         result.metrics["bytes_written"] = written.bytes if written else None
         self._context.metrics.record_row_count(f"step.{name}", rows_written)
+
+    def _own_input_rows(self, sink: str) -> int | None:
+        with self._lock:
+            keys = self._sink_input_keys.get(sink)
+        if not keys:
+            return None
+        counts = [self._sink_inputs.rows(key, executed=True) for key in keys]
+        return None if any(c is None for c in counts) else sum(counts)  # type: ignore[arg-type]
 
     def _sum_of_inputs(self, inputs: Sequence[str], *, executed: bool, final: bool = False) -> int | None:
         counts = [self._rows_out(u, executed=executed, final=final) for u in inputs]

@@ -502,7 +502,7 @@ class PipelineExecutor:
             try:
                 built = component()
                 try:
-                    output = built.run_step(inputs)
+                    output = built.run_step(self._step_metrics.inputs_for_attempt(step.name, inputs))
                     if built.kind != ComponentKind.SINK and is_connect(output):
                         analyze_now(output)
                     if compute_now:
@@ -546,6 +546,7 @@ class PipelineExecutor:
 
             output = output.persist(StorageLevel.MEMORY_AND_DISK)
             self._persisted.add(name)
+            self._step_metrics.output_shared(name)
         return output
 
     def _release(self, name: str) -> None:
