@@ -33,7 +33,12 @@ def table(spark, tmp_path):
 
 
 def checkpoints(spark) -> dict[int, str]:
-    """Persisted local checkpoints (Delta's cached snapshot states are persisted too, and not ours)."""
+    """Persisted local checkpoints (Delta's cached snapshot states are persisted too, and not ours).
+
+    The shared session may hold others' too, and may release them at any time (the testing kit
+    keeps the frames its captured sinks received as local checkpoints): tests compare ids made
+    during their block.
+    """
     return {
         rdd_id: rdd.rdd().toDebugString()
         for rdd_id, rdd in dict(spark.sparkContext._jsc.getPersistentRDDs()).items()
@@ -63,18 +68,19 @@ def test_the_materialized_source_is_partitioned_by_the_keys_for_the_join_to_reus
         assert spark.conf.get("spark.databricks.delta.merge.materializeSource") == "none"
     assert spark.conf.get("spark.sql.adaptive.enabled") == "true"
     assert spark.conf.get("spark.databricks.delta.merge.materializeSource", None) in (None, "auto")
-    assert checkpoints(spark) == before
+    assert checkpoints(spark).keys() <= before.keys(), "a checkpoint made for the merge was kept"
 
 
 def test_the_checkpoint_uses_deltas_configured_storage_level(spark, users, table):
     key = "spark.databricks.delta.merge.materializeSource.rddStorageLevel"
     spark.conf.set(key, "MEMORY_AND_DISK")
+    before = checkpoints(spark)  # only the checkpoint made here counts
     try:
         with checked_merge_source(users.filter("name != 'bob2'"), ["user_id"], table):
             levels = {
                 rdd.getStorageLevel().description()
-                for rdd in dict(spark.sparkContext._jsc.getPersistentRDDs()).values()
-                if rdd.rdd().isLocallyCheckpointed()
+                for rdd_id, rdd in dict(spark.sparkContext._jsc.getPersistentRDDs()).items()
+                if rdd_id not in before and rdd.rdd().isLocallyCheckpointed()
             }
     finally:
         spark.conf.unset(key)
@@ -91,7 +97,7 @@ def test_a_duplicated_key_fails_the_source_before_the_merge_can_use_it_whichever
     with pytest.raises(Exception) as failure, checked_merge_source(source, ["user_id"], table) as checked:
         checked.collect()
     assert is_duplicate_key_failure(failure.value)
-    assert checkpoints(spark) == before, "the checkpoint's blocks were kept"
+    assert checkpoints(spark).keys() <= before.keys(), "the checkpoint's blocks were kept"
 
 
 def test_a_checked_merge_computes_its_input_once(spark, table):
