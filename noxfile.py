@@ -82,7 +82,8 @@ def tests(session: nox.Session) -> None:
     """The whole suite: unit, Spark integration and end-to-end tests."""
     _install_all(session)
     _prepare_jvm(session)
-    session.run("pytest", *session.posargs)
+    # The slowest tests in the log: the suite's time on 2 cores is watched.
+    session.run("pytest", "--durations=25", *session.posargs)
 
 
 @nox.session(python="3.11")
