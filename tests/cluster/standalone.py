@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,31 +24,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests/: the services' shared helpers
+from service_processes import die_with_parent, free_port, spark_home
+
 READY_TIMEOUT_S = 90.0
 DAEMON_MEMORY = "256m"  # the daemons' own heap; executors get the worker's --memory
-
-
-def spark_home() -> Path:
-    """The installed pyspark package: its ``bin/`` and ``jars/`` are a Spark distribution."""
-    import pyspark
-
-    return Path(pyspark.__file__).resolve().parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    """In a daemon's process: be killed when the test process ends, however it ends (Linux)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 class StandaloneCluster:
@@ -92,7 +71,7 @@ class StandaloneCluster:
                     env=self.env,
                     cwd=self.workdir,
                     start_new_session=True,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=die_with_parent,
                 )
             )
 

@@ -14,13 +14,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests/: the services' shared helpers
+from service_processes import die_with_parent, free_port
 
 HERE = Path(__file__).resolve().parent
 POM = HERE / "pom.xml"
@@ -60,22 +62,6 @@ def fetch_jars() -> Path:
     os.replace(staging, target)
     done_marker.write_text(KAFKA_VERSION)
     return target
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    """In the broker's process: be killed when the test process ends, however it ends (Linux)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _cluster_id() -> str:
@@ -147,7 +133,7 @@ class KafkaBroker:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         log.close()
         self._wait_ready()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pyspark_pipeline_framework.core.errors import ConfigError
@@ -186,3 +188,18 @@ def test_hooks_enable_unknown_plugin_is_an_error(write_conf):
     text = GOOD.replace('name = "good"', 'name = "good"\n  hooks { enable_telepathy = true }')
     issue = only(issues_of(write_conf(text)), "pipeline.hooks.enable_telepathy")
     assert "no hook plugin named 'telepathy'" in issue.message
+
+
+@pytest.mark.parametrize("remote", ["localhost:15002", "http://host:15002", "sc://", "sc://host:port"])
+def test_a_spark_remote_that_is_no_connect_url_is_reported_with_its_line(write_conf, remote):
+    text = GOOD.replace('name = "good"', f'name = "good"\n  spark {{ remote = "{remote}" }}')
+    path = write_conf(text)
+    issue = only(issues_of(path), "pipeline.spark.remote")
+    assert "is not a Spark Connect URL" in issue.message and "sc://host:port" in issue.hint
+    written = Path(path).read_text().splitlines()
+    assert issue.file == str(path) and "remote" in written[issue.line - 1]
+
+
+def test_a_spark_remote_url_passes_pre_flight(write_conf):
+    text = GOOD.replace('name = "good"', 'name = "good"\n  spark { remote = "sc://spark.example.com:15002/;token=x" }')
+    assert validate(load_pipeline_file(write_conf(text))).spec.spark.remote.startswith("sc://")

@@ -52,6 +52,24 @@ class SparkSettings:
     ship_code: ShipCodeSettings = attrs.field(factory=ShipCodeSettings)
 
 
+#: The default port of a Spark Connect server (``sc://host`` without a port).
+CONNECT_DEFAULT_PORT = 15002
+
+
+def connect_address(url: str) -> tuple[str, int] | None:
+    """The host and port of a Spark Connect URL (``sc://host[:port][/;params]``); ``None`` if it is not one."""
+    from urllib.parse import urlsplit
+
+    parsed = urlsplit(url.split(";", 1)[0])
+    try:
+        port = parsed.port or CONNECT_DEFAULT_PORT
+    except ValueError:  # a port that is not a number
+        return None
+    if parsed.scheme != "sc" or not parsed.hostname:
+        return None
+    return parsed.hostname, port
+
+
 @attrs.frozen
 class RetryPolicy:
     """``retry { ... }``: how often and how patiently a failing step is tried again."""

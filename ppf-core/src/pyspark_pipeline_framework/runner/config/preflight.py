@@ -28,9 +28,16 @@ from pyspark_pipeline_framework.core.hook import Hook
 from pyspark_pipeline_framework.core.pipeline import DeferredStep, ResolvedDeadLetter, ResolvedPipeline, ResolvedStep
 from pyspark_pipeline_framework.core.plugins import NamedPlugin, check_hook_plugins, hook_settings_path
 from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
+from pyspark_pipeline_framework.core.secrets import is_reference
 from pyspark_pipeline_framework.core.session_imports import session_needed_condition
 from pyspark_pipeline_framework.core.settings import check_problems
-from pyspark_pipeline_framework.core.spec import HooksBlock, PipelineSpec, StepSpec
+from pyspark_pipeline_framework.core.spec import (
+    CONNECT_DEFAULT_PORT,
+    HooksBlock,
+    PipelineSpec,
+    StepSpec,
+    connect_address,
+)
 from pyspark_pipeline_framework.core.state_storage import unserved_location
 from pyspark_pipeline_framework.core.streaming import streaming_issues
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
@@ -92,6 +99,7 @@ def validate_raw(
         issues.extend(_shared_breaker_issues(spec))
         issues.extend(_breaker_state_file_issues(spec))
         issues.extend(path_issues(spec.spark.ship_code.paths, Path.cwd()))
+        issues.extend(_remote_issues(spec))
     graph_spec = spec or _steps_only(raw_steps, converter)
     if graph_spec is not None:  # graph problems are reported even when other keys are wrong
         graph, graph_issues = build_graph(graph_spec, kinds)
@@ -328,6 +336,24 @@ def _shared_dead_letter_issues(found: Mapping[str, ResolvedDeadLetter], paths: M
                 'put "{step}" in the location (one per step, as in path = "/data/dead/{step}"), or set mode = append',
             )
         )
+    return issues
+
+
+def _remote_issues(spec: PipelineSpec) -> list[ConfigIssue]:
+    """``spark.remote`` (or the property in ``spark.conf``) must be a Spark Connect URL."""
+    issues = []
+    for path, url in (
+        ("pipeline.spark.remote", spec.spark.remote),
+        ('pipeline.spark.conf."spark.remote"', spec.spark.conf.get("spark.remote")),
+    ):
+        if url and not is_reference(url) and connect_address(url) is None:
+            issues.append(
+                ConfigIssue(
+                    path,
+                    f"{url!r} is not a Spark Connect URL",
+                    f"write it as sc://host:port (port {CONNECT_DEFAULT_PORT} by default)",
+                )
+            )
     return issues
 
 

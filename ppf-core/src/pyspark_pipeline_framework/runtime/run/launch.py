@@ -41,9 +41,15 @@ if TYPE_CHECKING:
 _STREAMING_RESUME = "a streaming pipeline resumes from its checkpoints by itself: run it again without --resume"
 
 
-def _refuse_streaming_over_connect(connect: bool) -> None:
-    """A streaming run's micro-batches run ppf's steps in a ``foreachBatch`` function, which Spark
-    Connect would ship to the server: the run's state (locks, hooks, the ledger) cannot go there."""
+def _refuse_what_streaming_cannot(streams: object, resume: str | None, connect: bool) -> None:
+    """What a streaming pipeline refuses: ``--resume`` (its checkpoints resume it), and Spark Connect
+    (its micro-batches run ppf's steps in a ``foreachBatch`` function, which Connect would ship to
+    the server, where the run's state (locks, hooks, the ledger) cannot go).  Checked before the
+    session starts, and again once steps deferred until then are known."""
+    if streams is None:
+        return
+    if resume is not None:
+        raise ResumeRefused(_STREAMING_RESUME)
     if connect:
         raise EnvironmentProblem(
             "a streaming pipeline cannot run over Spark Connect: each micro-batch runs the pipeline's "
@@ -125,12 +131,8 @@ def run_pipeline(
     and deploy mode spark-submit was given, whatever the pipeline file's ``spark.master`` says.
     """
     streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
-    if streams is not None and resume is not None:
-        raise ResumeRefused(_STREAMING_RESUME)
-    if streams is not None:
-        _refuse_streaming_over_connect(
-            is_connect(spark) if spark is not None else remote_of(pipeline.spec.spark) is not None
-        )
+    connect = is_connect(spark) if spark is not None else remote_of(pipeline.spec.spark) is not None
+    _refuse_what_streaming_cannot(streams, resume, connect)
     plan = None
     record = None
     if resume is not None:
@@ -207,10 +209,7 @@ def run_pipeline(
         if pipeline.deferred:
             pipeline = resolve_deferred_steps(pipeline, context.logger)
             streams = streaming_plan(pipeline.spec, pipeline.graph, pipeline.steps)
-            if streams is not None and resume is not None:
-                raise ResumeRefused(_STREAMING_RESUME)
-            if streams is not None:
-                _refuse_streaming_over_connect(is_connect(context.spark))
+            _refuse_what_streaming_cannot(streams, resume, is_connect(context.spark))
             if record is not None:
                 plan = plan_resume(pipeline, record)
         ship_user_code(context.spark, pipeline, context.logger)  # before any step runs a UDF on an executor

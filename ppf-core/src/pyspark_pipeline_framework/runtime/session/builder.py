@@ -22,13 +22,12 @@ import socket
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
 
 import attrs
 
 from pyspark_pipeline_framework.core.errors import EnvironmentProblem
 from pyspark_pipeline_framework.core.secrets import Secrets, is_reference
-from pyspark_pipeline_framework.core.spec import SparkSettings
+from pyspark_pipeline_framework.core.spec import CONNECT_DEFAULT_PORT, SparkSettings, connect_address
 from pyspark_pipeline_framework.runtime.session.jar_cache import DEFAULT_JARS_DIR, JarFetchError, cached_jars, fetch
 from pyspark_pipeline_framework.runtime.session.java import require_java
 
@@ -209,7 +208,6 @@ def connect_session(plan: SessionPlan) -> tuple[SparkSession, dict[str, str]]:
 
 
 #: Spark Connect's default port, when the URL names none.
-CONNECT_DEFAULT_PORT = 15002
 #: How long to wait for the server's port to accept a connection before saying it cannot be reached.
 CONNECT_TIMEOUT_S = 10.0
 
@@ -220,18 +218,18 @@ def check_reachable(url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
     PySpark's client retries an unreachable server for minutes before it fails; a wrong host or
     port is said here, at once.
     """
-    parsed = urlsplit(url.split(";", 1)[0])
-    if parsed.scheme != "sc" or not parsed.hostname:
+    address = connect_address(url)
+    if address is None:  # SPARK_REMOTE (a pipeline's own spark.remote is checked by pre-flight)
         raise EnvironmentProblem(
             f"spark.remote = {url!r} is not a Spark Connect URL",
-            hint="write it as sc://host:port (port 15002 by default)",
+            hint=f"write it as sc://host:port (port {CONNECT_DEFAULT_PORT} by default)",
         )
-    port = parsed.port or CONNECT_DEFAULT_PORT
+    host, port = address
     try:
-        socket.create_connection((parsed.hostname, port), timeout=timeout_s).close()
+        socket.create_connection((host, port), timeout=timeout_s).close()
     except OSError as error:
         raise EnvironmentProblem(
-            f"the Spark Connect server at {parsed.hostname}:{port} cannot be reached: {error}",
+            f"the Spark Connect server at {host}:{port} cannot be reached: {error}",
             hint="check spark.remote / SPARK_REMOTE and that the server is running",
         ) from error
 
