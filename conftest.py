@@ -16,6 +16,15 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _ppf_cache_dir(tmp_path_factory):
+    """ppf's cache of installed entry points lives in the run's temporary directory, not the user's home.
+
+    Every ``ppf`` process a test starts inherits it, so the end-to-end tests run with the cache on.
+    """
+    os.environ["PPF_CACHE_DIR"] = str(tmp_path_factory.mktemp("ppf-cache"))
+
+
 @pytest.fixture(scope="session")
 def spark(ppf_spark):
     """The testing kit's session (ppf-core's pytest plugin), under the name our tests use."""

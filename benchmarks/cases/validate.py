@@ -7,13 +7,21 @@ pyhocon alone (how ``ppf validate`` read every file before its plain-HOCON reade
 ``validate_with.py`` so that both start alike.  The same comparison in one warm process (reading
 and checking only, as an editor integration or ``ppf validate`` of many files sees it) is reported
 beside it: a whole process of 100 steps is mostly Python's and the CLI's start-up.
+
+Pyhocon alone shares today's start-up, so it cannot show what a faster start-up gains.  The
+issue's own yardstick is ``ppf validate`` as it was when the work on its speed began (commit
+``AS_FILED``, the last before the plain reader): its sources are exported from git and run with
+the same interpreter and installed dependencies, interleaved with today's, both through
+``validate_cli.py``.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 from benchmarks.harness.idle import wait_until_idle
@@ -23,9 +31,38 @@ from benchmarks.harness.table import Figure, seconds_figure
 from benchmarks.harness.timing import wall_time
 
 DRIVER = str(Path(__file__).with_name("validate_with.py"))
+CLI_DRIVER = str(Path(__file__).with_name("validate_cli.py"))
+ROOT = Path(__file__).resolve().parents[2]
+#: The last commit before the work on validation speed: ``ppf validate`` "as filed".
+AS_FILED = "cab655b"
+DISTRIBUTIONS = ("ppf-core", "ppf-plugins-aws", "ppf-plugins-delta", "ppf-plugins-metrics", "ppf-plugins-vault")
 
 STEP_COUNTS = (100, 1000)
 DEFAULT_PAIRS = 5  # pairs of each size: ppf's reader, then pyhocon alone
+
+
+def _versus_as_filed(steps: int) -> Figure:
+    key = f"{steps}_steps_vs_as_filed"
+
+    def cell(record: dict) -> str:
+        f = record["figures"].get(key)
+        if f is None:
+            return "not measured (a record from before the comparison)"
+        shown = " / ".join(f"{v:.3f} s" for v in f["medians_s"].values())
+        interval = f["ratio_interval_90"]
+        spread90 = f"; 90 % interval {interval[0]:.3f}-{interval[1]:.3f}" if interval else ""
+        return f"**{f['ratio']:.3f}** over {len(f['pair_ratios'])} pairs (medians {shown}{spread90})"
+
+    def met(record: dict) -> bool | None:
+        f = record["figures"].get(key)
+        return None if f is None else f["ratio"] <= 0.25
+
+    return Figure(
+        f"`ppf validate`, {steps:,} steps: today / as it was before the work on its speed (`{AS_FILED}`), whole process",
+        "<= 0.25",
+        cell,
+        met,
+    )
 
 
 def _versus_pyhocon(steps: int, in_process: bool = False) -> Figure:
@@ -53,6 +90,8 @@ FIGURES = [
         "[`ppf validate`](../benchmarks/cases/validate.py), 100 steps, whole process", "< 1 s", "100_steps", 1.0
     ),
     seconds_figure("`ppf validate`, 1,000 steps, whole process", "(reported)", "1000_steps"),
+    _versus_as_filed(100),
+    _versus_as_filed(1000),
     _versus_pyhocon(100),
     _versus_pyhocon(1000),
     _versus_pyhocon(100, in_process=True),
@@ -94,33 +133,61 @@ def write_chain_config(steps: int) -> Path:
     return path
 
 
+def export_as_filed() -> dict[str, str]:
+    """The sources of every distribution at ``AS_FILED``, and the environment that puts them first."""
+    target = WORK / f"as-filed-{AS_FILED}"
+    if not target.is_dir():
+        archive = subprocess.run(
+            ["git", "archive", AS_FILED, *(f"{d}/src" for d in DISTRIBUTIONS)],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
+        partial = target.with_name(target.name + ".partial")
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(partial, filter="data")
+        partial.rename(target)
+    return {"PYTHONPATH": ":".join(str(target / d / "src") for d in DISTRIBUTIONS)}
+
+
 def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     figures, raw = {}, {}
+    as_filed_env = export_as_filed()
     for steps in STEP_COUNTS:
         config = write_chain_config(steps)
-        plain, pyhocon, busy = [], [], []
-        for _ in range(pairs):
-            busy.append(round(wait_until_idle(), 3))
-            plain.append(wall_time([PYTHON, DRIVER, "plain", str(config)]))
-            busy.append(round(wait_until_idle(), 3))
-            pyhocon.append(wall_time([PYTHON, DRIVER, "pyhocon", str(config)]))
+        plain, pyhocon, today, as_filed, busy = [], [], [], [], []
+        for index in range(pairs):
+            # Today's and the earlier code alternate which goes first; so do the two readers.
+            for side in ("today", "as_filed") if index % 2 == 0 else ("as_filed", "today"):
+                busy.append(round(wait_until_idle(), 3))
+                if side == "today":
+                    today.append(wall_time([PYTHON, CLI_DRIVER, str(config)]))
+                else:
+                    as_filed.append(wall_time([PYTHON, CLI_DRIVER, str(config)], env=as_filed_env))
+            for reader in ("plain", "pyhocon") if index % 2 == 0 else ("pyhocon", "plain"):
+                busy.append(round(wait_until_idle(), 3))
+                (plain if reader == "plain" else pyhocon).append(wall_time([PYTHON, DRIVER, reader, str(config)]))
         figures[f"{steps}_steps"] = {
             "runs": pairs,
-            "median_s": round(median(plain), 3),
-            "range_s": [round(v, 3) for v in spread(plain)],
+            "median_s": round(median(today), 3),
+            "range_s": [round(v, 3) for v in spread(today)],
         }
         figures[f"{steps}_steps_vs_pyhocon"] = compare(plain, pyhocon, ("plain", "pyhocon"))
+        figures[f"{steps}_steps_vs_as_filed"] = compare(today, as_filed, ("today", AS_FILED))
         busy.append(round(wait_until_idle(), 3))
         warm = json.loads(_output([PYTHON, DRIVER, "in-process", str(config), str(IN_PROCESS_RUNS)]))
         figures[f"{steps}_steps_in_process"] = compare(warm["plain"], warm["pyhocon"], ("plain", "pyhocon"))
         raw[f"{steps}_steps"] = {
             "seconds": [round(t, 3) for t in plain],
             "pyhocon_seconds": [round(t, 3) for t in pyhocon],
+            "today_seconds": [round(t, 3) for t in today],
+            "as_filed_seconds": [round(t, 3) for t in as_filed],
             "in_process_seconds": {side: [round(t, 4) for t in values] for side, values in warm.items()},
             "busy_before": busy,
         }
         print(
             f"  validate {steps:>5} steps: median {median(plain):.2f} s, with pyhocon alone {median(pyhocon):.2f} s; "
+            f"today {median(today):.3f} s, as it was ({AS_FILED}) {median(as_filed):.3f} s; "
             f"in one process {median(warm['plain']):.3f} s and {median(warm['pyhocon']):.3f} s",
             file=sys.stderr,
         )

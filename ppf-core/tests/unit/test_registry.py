@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import pytest
 
+from pyspark_pipeline_framework.core.entry_points import InstalledEntryPoint
 from pyspark_pipeline_framework.core.registry import ComponentNotFound, ComponentRegistry
 
 
 def ep(name, value, dist="some-dist"):
-    return SimpleNamespace(name=name, value=value, dist=SimpleNamespace(metadata={"Name": dist}, version="1.0"))
+    return InstalledEntryPoint(name, value, "ppf.components", dist, "1.0")
 
 
 def test_lookup_imports_one_module_and_no_pyspark():
@@ -93,5 +94,6 @@ def test_installed_entry_points_are_read_once_per_process():
         "ComponentRegistry().resolve('ParquetSource'); hook_entry_points(); hook_entry_points()\n"
         "print(len(reads))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["1"]
+    uncached = {**os.environ, "PPF_CACHE_DIR": "off"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=uncached)
+    assert out.stdout.split() == ["1"]

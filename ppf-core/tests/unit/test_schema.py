@@ -9,13 +9,13 @@ from __future__ import annotations
 import copy
 import json
 import textwrap
-from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import jsonschema
 import pytest
 from pyhocon import ConfigFactory
 
+from pyspark_pipeline_framework.core.entry_points import InstalledEntryPoint
 from pyspark_pipeline_framework.core.registry import ComponentRegistry
 from pyspark_pipeline_framework.runner.reference import BEGIN, END, component_reference, generated_part, write_into
 from pyspark_pipeline_framework.runner.schema import pipeline_schema
@@ -121,8 +121,10 @@ def test_a_component_whose_module_needs_a_session_is_an_open_object(tmp_path, mo
     monkeypatch.syspath_prepend(str(tmp_path))
     registry = ComponentRegistry(
         [
-            EntryPoint("Later", "needs_session_for_schema:Later", "ppf.components"),
-            EntryPoint("Filter", "pyspark_pipeline_framework.components.rows:Filter", "ppf.components"),
+            InstalledEntryPoint("Later", "needs_session_for_schema:Later", "ppf.components", "test", "0"),
+            InstalledEntryPoint(
+                "Filter", "pyspark_pipeline_framework.components.rows:Filter", "ppf.components", "ppf-core", "0"
+            ),
         ]
     )
     built = pipeline_schema(registry)

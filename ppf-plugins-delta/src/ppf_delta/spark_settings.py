@@ -6,7 +6,6 @@ without ``hooks { enable_delta = true }``.
 
 from __future__ import annotations
 
-from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
 from pyspark_pipeline_framework.core import hookimpl
@@ -27,6 +26,8 @@ DELTA_CONF = {
 
 def delta_package() -> str:
     """The Maven artifact matching the installed delta-spark Python package (they ship in lockstep)."""
+    from importlib.metadata import version  # only when a session is built: checking a file reads no metadata
+
     return f"io.delta:delta-spark_{SCALA_BINARY_VERSION}:{version('delta-spark')}"
 
 

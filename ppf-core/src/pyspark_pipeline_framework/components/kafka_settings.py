@@ -6,7 +6,6 @@ Maven artifact is versioned with Spark itself, so the running pyspark's version 
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from pyspark_pipeline_framework.core import hookimpl
@@ -22,6 +21,8 @@ SCALA_BINARY_VERSION = "2.13"
 
 def kafka_package() -> str:
     """``org.apache.spark:spark-sql-kafka-0-10_2.13:<the installed pyspark's version>``."""
+    from importlib.metadata import PackageNotFoundError, version  # only when a session is built
+
     try:
         spark_version = version("pyspark")
     except PackageNotFoundError:  # pyspark from a Spark distribution on the path

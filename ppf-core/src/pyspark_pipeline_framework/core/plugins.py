@@ -17,14 +17,13 @@ import importlib
 import inspect
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from importlib.metadata import EntryPoint
 from typing import Any
 
 import attrs
 import pluggy
 
 from pyspark_pipeline_framework.core import hookspecs
-from pyspark_pipeline_framework.core.entry_points import entry_points
+from pyspark_pipeline_framework.core.entry_points import InstalledEntryPoint, entry_points
 from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue
 from pyspark_pipeline_framework.core.hook import Hook
 from pyspark_pipeline_framework.core.masking import secret_masker
@@ -258,7 +257,7 @@ class NamedPlugin:
     plugin: Any
 
 
-def hook_entry_points() -> dict[str, EntryPoint]:
+def hook_entry_points() -> dict[str, InstalledEntryPoint]:
     return {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP)}
 
 
@@ -325,7 +324,7 @@ def check_hook_plugins(hooks: HooksBlock, path: str = "pipeline.hooks") -> tuple
 
 
 def _autoloaded_plugin_issues(
-    hooks: HooksBlock, available: Mapping[str, EntryPoint], blocked: set[str], path: str
+    hooks: HooksBlock, available: Mapping[str, InstalledEntryPoint], blocked: set[str], path: str
 ) -> list[ConfigIssue]:
     """The plugins a run loads without being named (``autoload``), checked as the run would build them.
 

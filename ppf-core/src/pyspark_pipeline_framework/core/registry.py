@@ -13,13 +13,12 @@ import difflib
 import importlib
 from collections import defaultdict
 from collections.abc import Iterable
-from importlib.metadata import EntryPoint
 
 import attrs
 
 from pyspark_pipeline_framework.core.catalog import distribution_for_component
 from pyspark_pipeline_framework.core.component import Component, ComponentKind
-from pyspark_pipeline_framework.core.entry_points import entry_points
+from pyspark_pipeline_framework.core.entry_points import InstalledEntryPoint, entry_points
 from pyspark_pipeline_framework.core.errors import PpfError
 
 COMPONENT_GROUP = "ppf.components"
@@ -55,20 +54,10 @@ class ComponentEntry:
 class ComponentRegistry:
     """Component names from entry points (or a given list, for tests)."""
 
-    def __init__(self, eps: Iterable[EntryPoint] | None = None):
+    def __init__(self, eps: Iterable[InstalledEntryPoint] | None = None):
         found: dict[str, list[ComponentEntry]] = defaultdict(list)
-        # Reading a distribution's metadata parses its METADATA file: once per distribution, not per component.
-        owners: dict[int, tuple[str, str]] = {}
         for ep in entry_points(group=COMPONENT_GROUP) if eps is None else eps:
-            dist = getattr(ep, "dist", None)
-            if dist is None:
-                owner = ("?", "?")
-            else:
-                if id(dist) not in owners:
-                    metadata = dist.metadata
-                    owners[id(dist)] = (metadata["Name"], metadata.get("Version") or dist.version)
-                owner = owners[id(dist)]
-            entry = ComponentEntry(ep.name, ep.value, *owner)
+            entry = ComponentEntry(ep.name, ep.value, ep.distribution, ep.version)
             if entry not in found[ep.name]:
                 found[ep.name].append(entry)
         self._entries = dict(found)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import attrs
 
-from pyspark_pipeline_framework.core.entry_points import entry_points
+from pyspark_pipeline_framework.core.entry_points import InstalledEntryPoint, read_metadata
 from pyspark_pipeline_framework.core.hook import Hook
 from pyspark_pipeline_framework.core.plugins import PLUGIN_GROUP, hook_names, plugin_issues
 from pyspark_pipeline_framework.core.registry import COMPONENT_GROUP, ComponentNotFound, ComponentRegistry
@@ -212,13 +212,13 @@ def _contains(specifier: str, version: str) -> bool:
 
 def _distributions(findings: list[Finding], core_version: str | None) -> list[PluginDistribution]:
     found: dict[str, PluginDistribution] = {}
-    entries: dict[str, dict[str, list[importlib.metadata.EntryPoint]]] = {}
+    entries: dict[str, dict[str, list[InstalledEntryPoint]]] = {}
+    installed = read_metadata()  # what is installed now, whatever a cache of it says
     for group in GROUPS:
-        for ep in entry_points(group=group):
-            dist = getattr(ep, "dist", None)
-            name = dist.metadata["Name"] if dist is not None else "?"
+        for ep in (ep for ep in installed if ep.group == group):
+            name = ep.distribution
             if name not in found:
-                found[name] = PluginDistribution(name, dist.version if dist is not None else "?")
+                found[name] = PluginDistribution(name, ep.version)
                 entries[name] = {g: [] for g in GROUPS}
             if all(ep.name != other.name for other in entries[name][group]):
                 entries[name][group].append(ep)
@@ -273,7 +273,7 @@ def _by_name(plugins: list[HookPlugin], name: str) -> HookPlugin:
 def _inspect_hook_plugin(
     findings: list[Finding],
     distribution_name: str,
-    ep: importlib.metadata.EntryPoint,
+    ep: InstalledEntryPoint,
     described: HookPlugin,
     distribution: PluginDistribution,
 ) -> None:
@@ -323,7 +323,7 @@ def _types_in(annotation: object) -> Iterator[object]:
 
 
 def _import_failure(
-    distribution: str, what: str, ep: importlib.metadata.EntryPoint, exc: BaseException, also: str = ""
+    distribution: str, what: str, ep: InstalledEntryPoint, exc: BaseException, also: str = ""
 ) -> Finding:
     return Finding(
         "error",

@@ -43,7 +43,6 @@ from pyspark_pipeline_framework.core.streaming import streaming_issues
 from pyspark_pipeline_framework.core.structuring import issues_from_exception, make_converter
 from pyspark_pipeline_framework.runner.config.locations import SourceLocator
 from pyspark_pipeline_framework.runner.config.reading import PipelineFile
-from pyspark_pipeline_framework.runtime.session.user_code import path_issues
 
 
 def validate(file: PipelineFile, registry: ComponentRegistry | None = None) -> ResolvedPipeline:
@@ -98,7 +97,11 @@ def validate_raw(
         dead_letters = _resolve_dead_letters(spec, resolved, registry, converter, issues)
         issues.extend(_shared_breaker_issues(spec))
         issues.extend(_breaker_state_file_issues(spec))
-        issues.extend(path_issues(spec.spark.ship_code.paths, Path.cwd()))
+        if spec.spark.ship_code.paths:
+            # The code-shipping machinery (zip, hashing, package metadata) is imported only when it is configured.
+            from pyspark_pipeline_framework.runtime.session.user_code import path_issues
+
+            issues.extend(path_issues(spec.spark.ship_code.paths, Path.cwd()))
         issues.extend(_remote_issues(spec))
     graph_spec = spec or _steps_only(raw_steps, converter)
     if graph_spec is not None:  # graph problems are reported even when other keys are wrong
