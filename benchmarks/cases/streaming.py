@@ -225,7 +225,7 @@ def measure(pairs: int = DEFAULT_PAIRS) -> dict:
     }
 
 
-def _throughput(label: str, mode: str) -> Figure:
+def _throughput(label: str, mode: str, target: bool = True) -> Figure:
     def cell(record: dict) -> str:
         f = record["figures"].get(mode)
         if f is None:
@@ -239,9 +239,9 @@ def _throughput(label: str, mode: str) -> Figure:
 
     def met(record: dict) -> bool | None:
         f = record["figures"].get(mode)
-        return None if f is None else f["throughput_ratio"]["ratio"] >= 0.97
+        return None if f is None or not target else f["throughput_ratio"]["ratio"] >= 0.97
 
-    return Figure(label, ">= 0.97", cell, met)
+    return Figure(label, ">= 0.97" if target else "(reported)", cell, met)
 
 
 def _fixed_cost(record: dict) -> str:
@@ -253,10 +253,15 @@ FIGURES = [
     _throughput(
         "[Streaming](../benchmarks/cases/streaming.py) Kafka -> Delta append: rows/s, ppf / hand-written", "append"
     ),
-    _throughput("Streaming Kafka -> Delta merge (keys checked, ppf's default): rows/s, ppf / hand-written", "merge"),
     _throughput(
-        "Streaming Kafka -> Delta merge, the same work (`check_unique_keys = false`): rows/s, ppf / hand-written",
+        "Streaming Kafka -> Delta merge, the same query (`check_unique_keys = false`): rows/s, ppf / hand-written",
         "merge_unchecked",
+    ),
+    # ppf's default checks each batch's merge keys for duplicates, work the hand-written query does not do.
+    _throughput(
+        "Streaming Kafka -> Delta merge with ppf's default duplicate-key check: rows/s, ppf / hand-written",
+        "merge",
+        target=False,
     ),
     Figure("Streaming: ppf's fixed cost per micro-batch over hand-written", "(reported)", _fixed_cost),
 ]

@@ -129,7 +129,7 @@ def read_metadata() -> tuple[InstalledEntryPoint, ...]:
         else:
             if id(dist) not in owners:
                 metadata = dist.metadata
-                owners[id(dist)] = (metadata["Name"], metadata.get("Version") or dist.version)
+                owners[id(dist)] = (metadata["Name"], metadata["Version"])
             owner = owners[id(dist)]
         found[InstalledEntryPoint(ep.name, ep.value, ep.group, *owner)] = None
     return tuple(found)

@@ -63,11 +63,7 @@ def installed_plugin_settings(leave_out: Collection[str] = ()) -> list[Mapping[s
                 types.append(entry.load())
         except Exception:
             continue
-    switched_off = {
-        name: False
-        for name, ep in hook_entry_points().items()
-        if getattr(ep, "dist", None) is not None and ep.dist.metadata["Name"] in leave_out  # type: ignore[union-attr]
-    }
+    switched_off = {name: False for name, ep in hook_entry_points().items() if ep.distribution in leave_out}
     manager = load_hook_plugins(HooksBlock(enabled=switched_off)).manager
     return [a for a in manager.hook.ppf_spark_session_settings(component_types=types, steps=[]) if a]
 
