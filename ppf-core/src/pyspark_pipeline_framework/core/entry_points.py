@@ -70,14 +70,14 @@ def entry_points(*, group: str) -> list[InstalledEntryPoint]:
 @functools.cache
 def _installed() -> tuple[InstalledEntryPoint, ...]:
     cache = cache_file()
+    if cache is None:
+        return read_metadata()
     fingerprint = installation_fingerprint()
-    if cache is not None:
-        cached = _read(cache, fingerprint)
-        if cached is not None:
-            return cached
+    cached = _read(cache, fingerprint)
+    if cached is not None:
+        return cached
     found = read_metadata()
-    if cache is not None:
-        _write(cache, fingerprint, found)
+    _write(cache, fingerprint, found)
     return found
 
 
