@@ -130,6 +130,15 @@ def test_a_removed_name_hook_or_argument_breaks_the_promise():
     assert unrecorded({"modules": {}, "hooks": {}}, current)  # and an empty snapshot records nothing
 
 
+def test_every_public_name_is_listed_and_answers_though_imported_on_first_use():
+    # dir() is what autodoc and editors' completion list; the names load their modules lazily.
+    for name in MODULES:
+        module = importlib.import_module(name)
+        assert set(module.__all__) <= set(dir(module)), name
+        for public in module.__all__:
+            getattr(module, public)  # an AttributeError names what does not load
+
+
 def test_a_deprecated_name_keeps_answering_with_a_warning_naming_its_replacement():
     import pytest
 

@@ -204,3 +204,8 @@ def __getattr__(name: str) -> Any:
     # Renamed public names keep working, with a DeprecationWarning, for at least one minor release.
     replacements = {entry.replacement: _exported(entry.replacement) for entry in RENAMED.values()}
     return deprecated_names(__name__, RENAMED, replacements)(name)
+
+
+def __dir__() -> list[str]:
+    # The lazy names too: what dir(), completion and Sphinx's autodoc list.
+    return sorted({*globals(), *__all__})

@@ -60,3 +60,8 @@ __all__ = [
     "writes_row_for_row",
 ]
 __getattr__ = lazy_exports(__name__, "ppf-core", _EXPORTS)
+
+
+def __dir__() -> list[str]:
+    # The lazy names too: what dir(), completion and Sphinx's autodoc list.
+    return sorted({*globals(), *__all__})
