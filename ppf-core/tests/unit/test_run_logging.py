@@ -94,6 +94,26 @@ def test_configured_level_filters_events():
     assert level_line_counts(stream.getvalue()) == {"warning": 1}
 
 
+def test_py4j_failures_logged_on_the_root_logger_stay_out_of_the_log():
+    import logging
+
+    from py4j import java_gateway
+
+    stream = io.StringIO()
+    configure_logging("json", "info", stream=stream)
+    try:
+        raise ConnectionResetError("the JVM is gone")
+    except ConnectionResetError:
+        # What py4j does when the JVM dies under a call (java_gateway.GatewayClient.send_command).
+        record = logging.getLogger().makeRecord(
+            "root", logging.ERROR, java_gateway.__file__, 1060, "Exception while sending command.", (), None
+        )
+        logging.getLogger().handle(record)
+    logging.getLogger().error("a user's own error on the root logger")
+    assert "Exception while sending command" not in stream.getvalue()
+    assert "a user's own error on the root logger" in stream.getvalue()
+
+
 def test_pipeline_log_level_applies_and_the_cli_option_wins(write_conf, monkeypatch):
     path = write_conf(f"""
         pipeline {{

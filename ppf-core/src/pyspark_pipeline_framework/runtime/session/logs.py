@@ -26,6 +26,19 @@ def spark_log_level() -> str:
     return "WARN" if _configured_level == "debug" else "ERROR"
 
 
+class Py4JOnRootFilter(logging.Filter):
+    """Leaves out what py4j logs on the root logger when a call into the JVM fails.
+
+    py4j logs a failed call (``Exception while sending command.``, with its traceback) on the root
+    logger, then raises to the caller, which reports it in ppf's own format; when a signal stops
+    the JVM together with ppf (SIGTERM to the process group), the cancellation expects exactly
+    that failure.  The record would only repeat it, outside the log format.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "root" and record.module in ("java_gateway", "clientserver"))
+
+
 def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> None:
     """Configure structlog (and route standard-library logging through the same stream)."""
     global _configured_level
@@ -61,6 +74,7 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream=None) -> No
     )
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskingFilter())
+        handler.addFilter(Py4JOnRootFilter())
     logging.getLogger("py4j").setLevel(logging.ERROR)
 
 
