@@ -44,14 +44,14 @@ STEP_COUNTS = (100, 1000)
 DEFAULT_PAIRS = 5  # pairs of each size: ppf's reader, then pyhocon alone
 
 
-def _versus_as_filed(steps: int) -> Figure:
-    key = f"{steps}_steps_vs_as_filed"
+def _quarter_of(key: str, label: str, shown_as) -> Figure:
+    """A ratio of medians whose target is a quarter of the other side's time; ``shown_as`` formats a median."""
 
     def cell(record: dict) -> str:
         f = record["figures"].get(key)
         if f is None:
             return "not measured (a record from before the comparison)"
-        shown = " / ".join(f"{v:.3f} s" for v in f["medians_s"].values())
+        shown = " / ".join(shown_as(v) for v in f["medians_s"].values())
         interval = f["ratio_interval_90"]
         spread90 = f"; 90 % interval {interval[0]:.3f}-{interval[1]:.3f}" if interval else ""
         return f"**{f['ratio']:.3f}** over {len(f['pair_ratios'])} pairs (medians {shown}{spread90})"
@@ -60,32 +60,24 @@ def _versus_as_filed(steps: int) -> Figure:
         f = record["figures"].get(key)
         return None if f is None else f["ratio"] <= 0.25
 
-    return Figure(
+    return Figure(label, "<= 0.25", cell, met)
+
+
+def _versus_as_filed(steps: int) -> Figure:
+    return _quarter_of(
+        f"{steps}_steps_vs_as_filed",
         f"`ppf validate`, {steps:,} steps: today / as it was before the work on its speed (`{AS_FILED}`), whole process",
-        "<= 0.25",
-        cell,
-        met,
+        lambda v: f"{v:.3f} s",
     )
 
 
 def _versus_pyhocon(steps: int, in_process: bool = False) -> Figure:
-    key = f"{steps}_steps_{'in_process' if in_process else 'vs_pyhocon'}"
-
-    def cell(record: dict) -> str:
-        f = record["figures"].get(key)
-        if f is None:
-            return "not measured (a record from before the comparison)"
-        shown = (f"{v * 1000:.0f} ms" if in_process else f"{v:.2f} s" for v in f["medians_s"].values())
-        interval = f["ratio_interval_90"]
-        spread90 = f"; 90 % interval {interval[0]:.3f}-{interval[1]:.3f}" if interval else ""
-        return f"**{f['ratio']:.3f}** over {len(f['pair_ratios'])} pairs (medians {' / '.join(shown)}{spread90})"
-
-    def met(record: dict) -> bool | None:
-        f = record["figures"].get(key)
-        return None if f is None else f["ratio"] <= 0.25
-
     where = "in one warm process, reading and checking" if in_process else "whole process"
-    return Figure(f"`ppf validate`, {steps:,} steps: ppf's reader / pyhocon alone, {where}", "<= 0.25", cell, met)
+    return _quarter_of(
+        f"{steps}_steps_{'in_process' if in_process else 'vs_pyhocon'}",
+        f"`ppf validate`, {steps:,} steps: ppf's reader / pyhocon alone, {where}",
+        (lambda v: f"{v * 1000:.0f} ms") if in_process else (lambda v: f"{v:.2f} s"),
+    )
 
 
 FIGURES = [

@@ -106,3 +106,13 @@ def test_an_entry_point_loads_a_module_or_an_attribute_of_it():
     module = eps.InstalledEntryPoint("kafka", "json", "ppf.plugins", "x", "1")
     attribute = eps.InstalledEntryPoint("Path", "pathlib : Path.home", "ppf.plugins", "x", "1")
     assert module.load() is json and attribute.load() == Path.home
+
+
+def test_doctor_lists_the_plugins_from_the_metadata_whatever_the_cache_says(monkeypatch):
+    from pyspark_pipeline_framework.runner import doctor
+
+    monkeypatch.setattr(eps, "_installed", lambda: ())  # a cache that has lost every entry point
+    findings: list = []
+    (core,) = [d for d in doctor._distributions(findings, None) if d.name == "ppf-core"]
+    assert "ParquetSource" in core.components and "audit_log" in [p.name for p in core.hook_plugins]
+    assert not [f for f in findings if "component" in f.subject], findings

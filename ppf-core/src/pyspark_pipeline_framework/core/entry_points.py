@@ -53,11 +53,16 @@ class InstalledEntryPoint:
 
     def load(self) -> Any:
         """Import the module and return the object the entry point names (what ``EntryPoint.load`` does)."""
-        module_name, _, attribute = self.value.partition(":")
-        obj: Any = importlib.import_module(module_name.strip())
-        for part in attribute.split("[")[0].strip().split(".") if attribute else ():
-            obj = getattr(obj, part)
-        return obj
+        return load_target(self.value)
+
+
+def load_target(value: str) -> Any:
+    """The object an entry point's value names: ``"module"``, or ``"module:attribute.path"``."""
+    module_name, _, attribute = value.partition(":")
+    obj: Any = importlib.import_module(module_name.strip())
+    for part in attribute.split("[")[0].strip().split(".") if attribute.strip() else ():
+        obj = getattr(obj, part)
+    return obj
 
 
 def entry_points(*, group: str) -> list[InstalledEntryPoint]:

@@ -18,7 +18,7 @@ import attrs
 
 from pyspark_pipeline_framework.core.catalog import distribution_for_component
 from pyspark_pipeline_framework.core.component import Component, ComponentKind
-from pyspark_pipeline_framework.core.entry_points import InstalledEntryPoint, entry_points
+from pyspark_pipeline_framework.core.entry_points import InstalledEntryPoint, entry_points, load_target
 from pyspark_pipeline_framework.core.errors import PpfError
 
 COMPONENT_GROUP = "ppf.components"
@@ -44,11 +44,7 @@ class ComponentEntry:
     version: str
 
     def load(self) -> type[Component]:
-        module_name, _, attribute = self.target.partition(":")
-        obj = importlib.import_module(module_name)
-        for part in attribute.split("."):
-            obj = getattr(obj, part)
-        return _check_component(obj, self.name)
+        return _check_component(load_target(self.target), self.name)
 
 
 class ComponentRegistry:

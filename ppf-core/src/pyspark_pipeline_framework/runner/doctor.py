@@ -222,7 +222,7 @@ def _distributions(findings: list[Finding], core_version: str | None) -> list[Pl
                 entries[name] = {g: [] for g in GROUPS}
             if all(ep.name != other.name for other in entries[name][group]):
                 entries[name][group].append(ep)
-    registry = ComponentRegistry()
+    registry = ComponentRegistry(ep for ep in installed if ep.group == COMPONENT_GROUP)
     for name, distribution in found.items():
         by_group = entries[name]
         distribution.components = sorted(ep.name for ep in by_group[COMPONENT_GROUP])
