@@ -1,8 +1,8 @@
 # Developer commands: each target calls a nox session (noxfile.py), so `make` and CI run the same thing.
-# `make check` = lint, typecheck, the docs site, the whole test suite and the scheduler integrations.  nox: python3 -m pip install nox
+# `make check` = lint, typecheck, the docs site, the whole test suite, the stress tests and the scheduler integrations.  nox: python3 -m pip install nox
 NOX ?= python3 -m nox
 
-.PHONY: install-dev test test-unit test-spark test-cov test-schedulers lint format typecheck docs check
+.PHONY: install-dev test test-unit test-spark test-stress test-cov test-schedulers lint format typecheck docs check
 
 install-dev:  ## a development virtualenv in .venv: every distribution editable, the test and lint tools
 	$(NOX) -s dev
@@ -15,6 +15,9 @@ test-unit:  ## the tests that need no JVM
 
 test-spark:  ## the tests that run Spark
 	$(NOX) -s spark
+
+test-stress:  ## the stress tests (streaming restarts under signals), minutes each
+	$(NOX) -s stress
 
 test-cov:  ## the whole suite with coverage; the report in htmlcov/
 	$(NOX) -s cov
@@ -35,4 +38,4 @@ docs:  ## the docs site in docs/_build/html (warnings are errors)
 	$(NOX) -s docs
 
 check:  ## everything CI checks
-	$(NOX) -s lint typecheck docs tests airflow dagster
+	$(NOX) -s lint typecheck docs tests stress airflow dagster

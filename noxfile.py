@@ -1,7 +1,8 @@
 """Developer and CI sessions (the Makefile's targets call them).
 
 python3 -m nox -s example   # set up and run the example pipeline on local Spark
-python3 -m nox -s tests     # set up and run the whole test suite (what CI runs)
+python3 -m nox -s tests     # set up and run the whole test suite (what CI runs), but the stress tests
+python3 -m nox -s stress    # the stress tests (pytest -m stress): streaming restarts under signals, long
 python3 -m nox -s unit      # the tests that need no JVM;  -s spark: those that do (pytest -m spark)
 python3 -m nox -s cov       # the whole suite with coverage (also of the `ppf` processes the tests start)
 python3 -m nox -s lint typecheck   # ruff, the layer contract (import-linter), mypy;  -s format: ruff fixes
@@ -82,8 +83,17 @@ def tests(session: nox.Session) -> None:
     """The whole suite: unit, Spark integration and end-to-end tests."""
     _install_all(session)
     _prepare_jvm(session)
-    # The slowest tests in the log: the suite's time on 2 cores is watched.
-    session.run("pytest", "--durations=25", *session.posargs)
+    # The slowest tests in the log: the suite's time on 2 cores is watched.  The stress tests have a
+    # session of their own (a `-m` in the posargs replaces this one).
+    session.run("pytest", "--durations=25", "-m", "not stress", *session.posargs)
+
+
+@nox.session(python="3.11")
+def stress(session: nox.Session) -> None:
+    """The stress tests (marked ``stress``): minutes of restarts under signals; CI runs them too."""
+    _install_all(session)
+    _prepare_jvm(session)
+    session.run("pytest", "-m", "stress", *session.posargs)
 
 
 @nox.session(python="3.11")

@@ -25,11 +25,12 @@ MAKE_TARGETS = {
     "test": ["tests"],
     "test-unit": ["unit"],
     "test-spark": ["spark"],
+    "test-stress": ["stress"],
     "test-cov": ["cov"],
     "lint": ["lint"],
     "format": ["format"],
     "docs": ["docs"],
-    "check": ["lint", "typecheck", "docs", "tests", "airflow", "dagster"],
+    "check": ["lint", "typecheck", "docs", "tests", "stress", "airflow", "dagster"],
     "test-schedulers": ["airflow", "dagster"],
 }
 #: Extras that ``all`` leaves out: the schedulers are installed where they run, not with every ppf.

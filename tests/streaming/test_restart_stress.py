@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.services, pytest.mark.slow]
+pytestmark = [pytest.mark.services, pytest.mark.stress]
 
 RESTARTS = 10
 STOP_TIMEOUT_S = 300  # generous: the machine running the suite may be busy; a stop under load still finishes its batch
