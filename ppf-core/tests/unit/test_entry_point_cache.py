@@ -116,3 +116,20 @@ def test_doctor_lists_the_plugins_from_the_metadata_whatever_the_cache_says(monk
     (core,) = [d for d in doctor._distributions(findings, None) if d.name == "ppf-core"]
     assert "ParquetSource" in core.components and "audit_log" in [p.name for p in core.hook_plugins]
     assert not [f for f in findings if "component" in f.subject], findings
+
+
+def test_writing_a_cache_file_removes_other_environments_files_unused_for_a_month(tmp_path, site):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    stale, recent = cache / "entry-points-00000001.json", cache / "entry-points-00000002.json"
+    jars = cache / "jars"  # the jar cache beside it is not the entry-point cache's
+    for path in (stale, recent):
+        path.write_text("{}")
+    jars.mkdir()
+    month_ago = os.path.getmtime(recent) - eps.STALE_AFTER_S - 60
+    os.utime(stale, (month_ago, month_ago))
+    os.utime(jars, (month_ago, month_ago))
+    _install(site, "fakeplug", "1.0", "FakeSource")
+    assert _probe(cache, site)["reads"] == 1  # a new environment: its file is written
+    assert not stale.exists() and recent.exists() and jars.exists()
+    assert len(list(cache.glob("entry-points-*.json"))) == 2

@@ -10,7 +10,9 @@ upgrading or removing a distribution changes the fingerprint, and the next proce
 ``importlib.metadata`` again.  A cache that cannot be read or written is not used: the answer
 is always ``importlib.metadata``'s.
 
-The cache lives in ``$PPF_CACHE_DIR`` (default ``~/.cache/ppf``, beside the jar cache);
+The cache lives in ``$PPF_CACHE_DIR`` (default ``~/.cache/ppf``, beside the jar cache), one
+file per interpreter and search path; a file not rewritten for :data:`STALE_AFTER_S` (a
+virtualenv since deleted, most likely) is removed when another one is written.
 ``PPF_CACHE_DIR=off`` turns it off.
 """
 
@@ -22,6 +24,7 @@ import importlib
 import json
 import os
 import sys
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +38,8 @@ GROUP_PREFIX = "ppf."
 #: Bumped when the cache file's layout changes, so an older file is never misread.
 FORMAT = 1
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
+#: Age after which another environment's cache file is removed (it is rewritten if still in use).
+STALE_AFTER_S = 30 * 24 * 3600
 
 
 @attrs.frozen
@@ -160,3 +165,14 @@ def _write(cache: Path, fingerprint: list[list[Any]], found: tuple[InstalledEntr
     except OSError:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
+        return
+    _remove_stale(cache)
+
+
+def _remove_stale(cache: Path) -> None:
+    """Other environments' cache files not rewritten for :data:`STALE_AFTER_S`: the folder does not grow forever."""
+    now = time.time()
+    for other in cache.parent.glob("entry-points-*.json"):
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove
+            if other != cache and now - other.stat().st_mtime > STALE_AFTER_S:
+                other.unlink()
