@@ -2,7 +2,9 @@
 
 The samples run in a child pytest (``pytester``) in a copy of ``examples/user_etl``, with no
 conftest: the fixtures come from ppf-core's pytest plugin, found through its entry point, and
-``ppf_spark`` starts its own session there with the ``ppf_spark_conf`` the page shows.
+``ppf_spark`` starts its own session there with the ``ppf_spark_conf`` the page shows.  The other
+distributions' plugins, installed in the test environment, are blocked there
+(``PPF_DISABLE_PLUGINS``): the project has ppf-core only, and its session loads no plugin's jars.
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ def test_the_page_shows_test_modules_and_the_ini_settings():
     assert [body.splitlines()[0] for body in blocks("ini")] == ["[pytest]", "[pytest]"]
 
 
-def test_the_samples_pass_as_a_projects_tests(pytester):
+def test_the_samples_pass_as_a_projects_tests(pytester, monkeypatch):
+    from pyspark_pipeline_framework.core.entry_points import entry_points
+
+    others = [ep.name for ep in entry_points(group="ppf.plugins") if ep.distribution != "ppf-core"]
+    monkeypatch.setenv("PPF_DISABLE_PLUGINS", ",".join(others))
     shutil.copytree(
         ROOT / "examples" / "user_etl",
         pytester.path,
