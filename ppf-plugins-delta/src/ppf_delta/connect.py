@@ -81,7 +81,7 @@ def with_plain_strings(df: DataFrame) -> DataFrame:
 
     columns, changed = [], False
     for field in df.schema.fields:
-        ddl = _ddl(field.dataType) if _holds_default_string(field.dataType) else None
+        ddl = type_ddl(field.dataType) if _holds_default_string(field.dataType) else None
         if ddl is None:
             columns.append(col(f"`{_quoted(field.name)}`"))
         else:
@@ -104,22 +104,22 @@ def _holds_default_string(data_type: Any) -> bool:
     return False
 
 
-def _ddl(data_type: Any) -> str | None:
+def type_ddl(data_type: Any) -> str | None:
     """The DDL of ``data_type``, or ``None`` when DDL would change it (nullability inside it, a UDT)."""
     from pyspark.sql.types import ArrayType, AtomicType, MapType, StructType, UserDefinedType
 
     if isinstance(data_type, UserDefinedType):
         return None
     if isinstance(data_type, ArrayType):
-        element = _ddl(data_type.elementType) if data_type.containsNull else None
+        element = type_ddl(data_type.elementType) if data_type.containsNull else None
         return f"array<{element}>" if element else None
     if isinstance(data_type, MapType):
-        key, value = _ddl(data_type.keyType), _ddl(data_type.valueType) if data_type.valueContainsNull else None
+        key, value = type_ddl(data_type.keyType), type_ddl(data_type.valueType) if data_type.valueContainsNull else None
         return f"map<{key},{value}>" if key and value else None
     if isinstance(data_type, StructType):
         fields = []
         for field in data_type.fields:
-            field_ddl = _ddl(field.dataType) if field.nullable and not field.metadata else None
+            field_ddl = type_ddl(field.dataType) if field.nullable and not field.metadata else None
             if field_ddl is None:
                 return None
             fields.append(f"`{_quoted(field.name)}`:{field_ddl}")
