@@ -58,7 +58,9 @@ def test_a_table_lookup_over_connect_without_delta_connect_fails_at_once_naming_
     connect_spark.range(2).write.format("delta").save(str(tmp_path / "table"))
     for path in (tmp_path / "table", tmp_path / "missing"):
         # forPath alone is lazy over Connect; the lookup asks the server, which cannot plan it.
-        with pytest.raises(DeltaConnectUnavailable, match=f"looking up the Delta table {path} "):
+        with pytest.raises(
+            DeltaConnectUnavailable, match=f"a merge or table_properties on the Delta table {path} needs Delta Connect"
+        ):
             existing_table(connect_spark, str(path), None)
 
 

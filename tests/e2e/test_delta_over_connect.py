@@ -117,6 +117,7 @@ def test_a_merge_over_connect_without_delta_connect_fails_on_the_sink_saying_wha
     error = failed[0]["error"]
     assert error.startswith("DeltaConnectUnavailable: "), error
     for needed in (
+        f"a merge or table_properties on the Delta table {project / 'out' / 'users'} needs Delta Connect",
         "io.delta:delta-connect-server_2.13:",
         "spark.connect.extensions.relation.classes=org.apache.spark.sql.connect.delta.DeltaRelationPlugin",
         "spark.connect.extensions.command.classes=org.apache.spark.sql.connect.delta.DeltaCommandPlugin",

@@ -60,7 +60,7 @@ def _existing_table_over_connect(spark: SparkSession, path: str | None, table: s
     is ``None`` and a server without Delta Connect fails now, not after the work before the write."""
     from delta.tables import DeltaTable
 
-    with needs_delta_connect(f"looking up the Delta table {describe(path, table)} (a merge or table_properties)"):
+    with needs_delta_connect(f"a merge or table_properties on the Delta table {describe(path, table)}"):
         if path is None:
             assert table is not None
             if not spark.catalog.tableExists(table):
