@@ -47,6 +47,8 @@ def test_types_are_restated_in_ddl_with_plain_strings_unless_ddl_would_change_th
     assert type_ddl(T.StringType("UTF8_LCASE")) == "string collate UTF8_LCASE"
     assert type_ddl(T.ArrayType(T.StringType(), containsNull=False)) is None
     assert type_ddl(T.StructType([T.StructField("s", T.StringType(), nullable=False)])) is None
+    assert type_ddl(T.MapType(T.StringType(), T.StringType(), valueContainsNull=False)) is None
+    assert type_ddl(T.StructType([T.StructField("s", T.StringType(), metadata={"comment": "kept"})])) is None
 
 
 @pytest.mark.spark

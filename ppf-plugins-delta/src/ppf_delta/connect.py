@@ -74,8 +74,8 @@ def with_plain_strings(df: DataFrame) -> DataFrame:
     """``df`` with each column that holds a default-collation string cast to its own type as DDL.
 
     Asks for the schema (one analyze request, no Spark job); a cast to the same type costs nothing
-    when the query runs.  A column whose type DDL cannot state exactly (a non-nullable field or
-    element inside it, a user-defined type) is left as it is.
+    when the query runs.  A column whose type DDL cannot state exactly (:func:`type_ddl`) is left
+    as it is.
     """
     from pyspark.sql.functions import col
 
@@ -105,7 +105,8 @@ def _holds_default_string(data_type: Any) -> bool:
 
 
 def type_ddl(data_type: Any) -> str | None:
-    """The DDL of ``data_type``, or ``None`` when DDL would change it (nullability inside it, a UDT)."""
+    """The DDL of ``data_type``, or ``None`` when DDL would change it (a non-nullable field or
+    element inside it, a field's metadata, a user-defined type)."""
     from pyspark.sql.types import ArrayType, AtomicType, MapType, StructType, UserDefinedType
 
     if isinstance(data_type, UserDefinedType):
@@ -114,7 +115,9 @@ def type_ddl(data_type: Any) -> str | None:
         element = type_ddl(data_type.elementType) if data_type.containsNull else None
         return f"array<{element}>" if element else None
     if isinstance(data_type, MapType):
-        key, value = type_ddl(data_type.keyType), type_ddl(data_type.valueType) if data_type.valueContainsNull else None
+        if not data_type.valueContainsNull:
+            return None
+        key, value = type_ddl(data_type.keyType), type_ddl(data_type.valueType)
         return f"map<{key},{value}>" if key and value else None
     if isinstance(data_type, StructType):
         fields = []
