@@ -4,6 +4,10 @@
 of the pyspark package (its ``jars/`` hold ``spark-connect_2.13``), in local mode with two cores.
 Its Python workers (for Python UDFs) run the test environment's interpreter (``PYSPARK_PYTHON``),
 which has pyarrow and pandas.  It is ready in about 8 s; :meth:`ConnectServer.stop` ends it.
+
+:func:`delta_conf` gives it Delta (delta-spark's jars, extension and catalog) as a server operator
+would, without Delta's Connect server plugin: its artifact is not published for this Delta
+(``docs/connect.md``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,22 @@ from service_processes import die_with_parent, free_port, spark_home
 
 READY_TIMEOUT_S = 120.0
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+
+
+def delta_conf() -> dict[str, str]:
+    """Server settings for Delta: delta-spark's jars from ppf's jar cache (resolved into it once), its extension and catalog."""
+    from ppf_delta.spark_settings import DELTA_CONF, delta_package
+    from pyspark_pipeline_framework.runtime.session.jar_cache import DEFAULT_JARS_DIR, cached_jars, fetch
+
+    jars_dir = Path(os.environ.get("PPF_JARS_DIR") or DEFAULT_JARS_DIR)
+    packages = [delta_package()]
+    jars, missing = cached_jars(jars_dir, packages)
+    if missing:
+        fetch(missing, jars_dir)
+        jars, missing = cached_jars(jars_dir, packages)
+    if missing:
+        raise RuntimeError(f"no jars for {missing} in {jars_dir}")
+    return {"spark.jars": ",".join(str(jar) for jar in jars), **DELTA_CONF}
 
 
 class ConnectServer:
@@ -121,7 +141,7 @@ class RunningServer:
 
 
 if __name__ == "__main__":  # start one by hand: python tests/connect/server.py
-    server = ConnectServer(Path(sys.argv[1] if len(sys.argv) > 1 else "connect-server")).start()
+    server = ConnectServer(Path(sys.argv[1] if len(sys.argv) > 1 else "connect-server"), delta_conf()).start()
     print(server.url, flush=True)
     try:
         server.process.wait()

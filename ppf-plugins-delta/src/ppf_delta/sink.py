@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Literal, cast
 import attrs
 
 from pyspark_pipeline_framework.core import Sink, SinkConfig
+from pyspark_pipeline_framework.spark import is_connect
 
+from .connect import needs_delta_connect, with_plain_strings
 from .merge_source import checked_merge_source
 from .target import check_path_or_table, describe, existing_table
 from .transaction import WriteTransaction
@@ -98,6 +100,8 @@ class DeltaSink(Sink[DeltaSinkConfig]):
     def write(self, df: DataFrame) -> None:
         spark = df.sparkSession
         config = self.config
+        if is_connect(df):  # strings the Python client typed would carry an explicit collation into the table
+            df = with_plain_strings(df)
         if not self._needs_target():
             self._save(df, config.mode, creating=False)
             self.logger.info("delta_written", target=describe(config.path, config.table), mode=config.mode)
@@ -169,7 +173,10 @@ class DeltaSink(Sink[DeltaSinkConfig]):
             builder = builder.whenNotMatchedBySourceDelete()
         if config.merge_schema:
             builder = builder.withSchemaEvolution()
-        with WriteTransaction.for_component(self.context, self.step_name).for_dml(spark):
+        with (
+            WriteTransaction.for_component(self.context, self.step_name).for_dml(spark),
+            needs_delta_connect(f"the merge into {describe(config.path, config.table)}"),
+        ):
             builder.execute()
 
     def _guarded(self, df: DataFrame) -> DataFrame:
@@ -193,7 +200,8 @@ class DeltaSink(Sink[DeltaSinkConfig]):
         wanted = self.config.table_properties
         if not wanted:
             return
-        current = target.detail().collect()[0]["properties"] or {}
+        with needs_delta_connect(f"table_properties of {describe(self.config.path, self.config.table)}"):
+            current = target.detail().collect()[0]["properties"] or {}
         changed = {k: v for k, v in wanted.items() if current.get(k) != v}
         if changed:  # only then: every ALTER is a commit of its own
             assignments = ", ".join(f"'{k}' = '{v}'" for k, v in changed.items())
