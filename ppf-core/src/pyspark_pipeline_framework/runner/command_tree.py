@@ -22,20 +22,23 @@ class CommandTree:
     """The commands of one command line: registered like ``app.command()`` and ``app.add_typer()``.
 
     ``settings`` are the ``typer.Typer`` settings every command's app shares; a Typer app made
-    with ``cls=tree.group_class`` is the command line.  Help lists the commands, then the groups,
-    each in the order registered, as Typer lists them.
+    with ``cls=tree.group_class`` is the command line (commands added to that app directly are
+    kept, built as Typer builds them).  Help lists the commands, then the groups, each in the
+    order registered, as Typer lists them.
     """
 
     def __init__(self, **settings: Any) -> None:
         self._settings = settings
         self._commands: dict[str, Callable[[], Any]] = {}
         self._groups: dict[str, Callable[[], Any]] = {}
-        builders = self._builders
+        tree = self
 
         class Group(TyperGroup):
             def __init__(self, **kwargs: Any) -> None:
                 super().__init__(**kwargs)
-                self.commands = _BuiltOnUse(builders())
+                # What Typer built: commands added to the app itself (app.command(), app.add_typer()).
+                built = {name: (lambda command=command: command) for name, command in self.commands.items()}
+                self.commands = _BuiltOnUse({**tree._commands, **built, **tree._groups})
 
             def list_commands(self, ctx: Any) -> list[str]:
                 return list(self.commands)  # the names, without building the commands
@@ -58,9 +61,6 @@ class CommandTree:
         app = typer.Typer(name=name, **self._settings, **settings)
         self._groups[name] = lambda: typer.main.get_group(app)
         return app
-
-    def _builders(self) -> dict[str, Callable[[], Any]]:
-        return {**self._commands, **self._groups}
 
 
 class _BuiltOnUse(MutableMapping[str, Any]):
