@@ -295,6 +295,8 @@ class LineageHook(Hook[LineageSettings]):
             facets["dataQualityMetrics"] = dqm.DataQualityMetricsInputDatasetFacet(
                 rowCount=int(report["rows_checked"]), columnMetrics={}
             )
+        from pyspark_pipeline_framework.core import Dataset
+
         return [
             self._input(
                 Dataset(f"ppf://{self.settings.namespace}", f"{pipeline.name}.{upstream}", "step"), facets=facets
