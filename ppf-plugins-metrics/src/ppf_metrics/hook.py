@@ -13,7 +13,7 @@ import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from pyspark_pipeline_framework.core import Hook, StepStatus, secret_masker
+from pyspark_pipeline_framework.core import Hook, secret_masker
 
 from .background import InBackground
 from .prometheus import write_run_file
@@ -207,6 +207,8 @@ class MetricsHook(Hook[MetricsSettings]):
         if self._run_span is not None:
             self._run_span.set_attribute("ppf.status", run_status)
             if not result.succeeded:
+                from pyspark_pipeline_framework.core import StepStatus  # not when `ppf validate` imports the plugin
+
                 failed = ", ".join(result.by_status(StepStatus.FAILED))
                 why = "the run was cancelled" if getattr(result, "cancelled", False) else f"failed steps: {failed}"
                 self._run_span.set_status(Status(StatusCode.ERROR, why))

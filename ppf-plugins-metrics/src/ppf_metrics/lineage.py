@@ -29,9 +29,12 @@ import traceback
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyspark_pipeline_framework.core import Dataset, Hook, HookSettings, Seconds, secret_masker, step_datasets
+from pyspark_pipeline_framework.core import Hook, HookSettings, Seconds, secret_masker
+
+if TYPE_CHECKING:
+    from pyspark_pipeline_framework.core import Dataset
 
 PRODUCER = "https://github.com/ppf/pyspark-pipeline-framework/tree/main/ppf-plugins-metrics"
 _RUN_NAMESPACE = uuid.UUID("8a7d1c0e-4b1f-4f7e-9c3a-6f0c5d2b9e11")
@@ -109,7 +112,7 @@ class LineageHook(Hook[LineageSettings]):
         )
 
     def _start_step(self, step_name: str, step: Any, context: Any, at: datetime) -> None:
-        datasets = step_datasets(context.step_kinds.get(step_name, ""), step.config)
+        datasets = _step_datasets(context.step_kinds.get(step_name, ""), step.config)
         self._send(
             "START",
             self._step_run(context, step_name),
@@ -139,7 +142,7 @@ class LineageHook(Hook[LineageSettings]):
             step = pipeline.step(step_result.name)
             if step_result.name not in finished_at:
                 continue  # failed (FAIL already sent) or never started
-            datasets = step_datasets(context.step_kinds.get(step.name, ""), step.config)
+            datasets = _step_datasets(context.step_kinds.get(step.name, ""), step.config)
             metrics = step_result.metrics
             self._terminal(
                 step.name,
@@ -292,6 +295,8 @@ class LineageHook(Hook[LineageSettings]):
             facets["dataQualityMetrics"] = dqm.DataQualityMetricsInputDatasetFacet(
                 rowCount=int(report["rows_checked"]), columnMetrics={}
             )
+        from pyspark_pipeline_framework.core import Dataset
+
         return [
             self._input(
                 Dataset(f"ppf://{self.settings.namespace}", f"{pipeline.name}.{upstream}", "step"), facets=facets
@@ -314,14 +319,14 @@ class LineageHook(Hook[LineageSettings]):
     def _pipeline_datasets(pipeline: Any, context: Any) -> tuple[list[Dataset], list[Dataset]]:
         inputs, outputs = [], []
         for step in pipeline.steps:
-            datasets = step_datasets(context.step_kinds.get(step.name, ""), step.config)
+            datasets = _step_datasets(context.step_kinds.get(step.name, ""), step.config)
             inputs += [d for d in datasets.inputs if d not in inputs]
             outputs += [d for d in datasets.outputs if d not in outputs]
         return inputs, outputs
 
     @staticmethod
     def _sink_datasets(pipeline: Any, context: Any, step_name: str) -> list[Dataset]:
-        return step_datasets(context.step_kinds.get(step_name, ""), pipeline.step(step_name).config).outputs
+        return _step_datasets(context.step_kinds.get(step_name, ""), pipeline.step(step_name).config).outputs
 
     # -- delivery ------------------------------------------------------------------------------
     def _start_sender(self) -> None:
@@ -379,6 +384,13 @@ class LineageHook(Hook[LineageSettings]):
             log.warning("lineage_emit_failed", error=failure)
         if len(failures) > 5:
             log.warning("lineage_emit_failed", error=f"{len(failures) - 5} more events failed")
+
+
+def _step_datasets(kind: str, config: Any) -> Any:
+    """The datasets a step reads and writes: imported when a run reports, not when ``ppf validate`` imports the plugin."""
+    from pyspark_pipeline_framework.core import step_datasets
+
+    return step_datasets(kind, config)
 
 
 def _now() -> datetime:

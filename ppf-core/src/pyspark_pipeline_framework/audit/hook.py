@@ -37,11 +37,10 @@ from pyspark_pipeline_framework.audit.sinks import (
     installed_audit_sinks,
     load_audit_sink,
 )
-from pyspark_pipeline_framework.core.datasets import step_datasets
 from pyspark_pipeline_framework.core.hook import Hook, HookSettings
-from pyspark_pipeline_framework.core.masking import secret_masker
-from pyspark_pipeline_framework.core.redaction import fingerprint, redact
-from pyspark_pipeline_framework.core.results import SUMMARY_METRICS
+
+# What the records need (redaction, datasets, figures, masking) is imported when they are written:
+# `ppf validate` imports this module only to learn whether the plugin loads by itself.
 
 __all__ = ["DEFAULT_PATH", "AuditLogHook", "AuditLogSettings"]
 
@@ -112,6 +111,10 @@ class AuditLogHook(Hook[AuditLogSettings]):
         )
 
     def pipeline_end(self, pipeline, context, result) -> None:
+        from pyspark_pipeline_framework.core.datasets import step_datasets
+        from pyspark_pipeline_framework.core.redaction import fingerprint, redact
+        from pyspark_pipeline_framework.core.results import SUMMARY_METRICS
+
         config = redact(pipeline)
         base = {
             "pipeline": pipeline.name,
@@ -166,6 +169,8 @@ class AuditLogHook(Hook[AuditLogSettings]):
         )
 
     def _emit(self, context: Any, record: dict[str, Any]) -> None:
+        from pyspark_pipeline_framework.core.masking import secret_masker
+
         # Masked once for every sink: an error text may quote a resolved secret value.
         record = secret_masker().mask_all({"time": datetime.now(UTC).isoformat(), **record})
         for sink_name, sink in self.sinks:

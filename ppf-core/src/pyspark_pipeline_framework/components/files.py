@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import attrs
 
 from pyspark_pipeline_framework.core import Sink, SinkConfig, Source, SourceConfig
-from pyspark_pipeline_framework.spark import check_csv_header, writes_row_for_row
-from pyspark_pipeline_framework.spark.csv_header import header_checked, with_schema_enforced
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -74,6 +72,8 @@ class FileSource(Source[FileSourceConfig]):
 
     def _checked_options(self, fmt: str) -> dict[str, str]:
         """The reader options; a CSV header is first checked against the schema (unless switched off)."""
+        from pyspark_pipeline_framework.spark.csv_header import check_csv_header, header_checked, with_schema_enforced
+
         options = dict(self.config.options)
         if fmt != "csv" or not self.config.schema or not header_checked(options):
             return options
@@ -149,6 +149,8 @@ class FileSink(Sink[FileSinkConfig]):
 
     @classmethod
     def written_records_are_input_rows(cls, config: Any) -> bool:
+        from pyspark_pipeline_framework.spark import writes_row_for_row
+
         return writes_row_for_row(cls.fixed_format or config.format)
 
     def write(self, df: DataFrame) -> None:

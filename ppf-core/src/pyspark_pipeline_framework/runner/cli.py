@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
+from pyspark_pipeline_framework.runner.command_tree import CommandTree
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = 2
 
+# Each command is built into a click command only when used (see command_tree): `ppf validate`
+# does not pay for reading the signatures of every other command.
+commands = CommandTree(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 app = typer.Typer(
     name="ppf",
     help="PySpark Pipeline Framework: run and check Spark pipelines declared in HOCON files.",
@@ -39,17 +44,15 @@ app = typer.Typer(
     rich_markup_mode=None,
     # Sub-commands inherit the help option names from this context.
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=commands.group_class,
 )
-components_app = typer.Typer(help="List and describe the installed components.", no_args_is_help=True)
-app.add_typer(components_app, name="components")
-jars_app = typer.Typer(help="Manage the local jar cache for air-gapped clusters.", no_args_is_help=True)
-app.add_typer(jars_app, name="jars")
-runs_app = typer.Typer(help="Read the run ledger: past runs, their steps and outputs.", no_args_is_help=True)
-app.add_typer(runs_app, name="runs")
-init_app = typer.Typer(help="Start a new pipeline project or plugin distribution.", no_args_is_help=True)
-app.add_typer(init_app, name="init")
-secrets_app = typer.Typer(help="Encrypt values for secret://age/ references, and decrypt them.", no_args_is_help=True)
-app.add_typer(secrets_app, name="secrets")
+components_app = commands.group("components", help="List and describe the installed components.", no_args_is_help=True)
+jars_app = commands.group("jars", help="Manage the local jar cache for air-gapped clusters.", no_args_is_help=True)
+runs_app = commands.group("runs", help="Read the run ledger: past runs, their steps and outputs.", no_args_is_help=True)
+init_app = commands.group("init", help="Start a new pipeline project or plugin distribution.", no_args_is_help=True)
+secrets_app = commands.group(
+    "secrets", help="Encrypt values for secret://age/ references, and decrypt them.", no_args_is_help=True
+)
 
 
 def _print_version(value: bool) -> None:
@@ -152,7 +155,7 @@ def _echo_notes(pipeline) -> None:
         typer.echo("note: " + step.note.render(), err=True)
 
 
-@app.command()
+@commands.command()
 def run(
     file: Annotated[
         Optional[Path], typer.Argument(metavar="FILE", help="The pipeline file (HOCON).", show_default=False)
@@ -351,7 +354,7 @@ def _figures_text(metrics: dict) -> str:
     return " ".join(f"{key}={metrics[key]}" for key in SUMMARY_METRICS if metrics.get(key) is not None)
 
 
-@app.command()
+@commands.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Pipeline files to check.")],
     override: OverrideOption = None,
@@ -410,7 +413,7 @@ def validate(
         raise typer.Exit(EXIT_USAGE)
 
 
-@app.command()
+@commands.command()
 def plan(
     file: Annotated[Path, typer.Argument(help="The pipeline file.")],
     override: OverrideOption = None,
@@ -435,7 +438,7 @@ def plan(
     _echo_notes(pipeline)
 
 
-@app.command()
+@commands.command()
 def doctor(
     format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
@@ -457,7 +460,7 @@ class SchemaFormat(StrEnum):
     markdown = "markdown"
 
 
-@app.command()
+@commands.command()
 def schema(
     format: Annotated[
         SchemaFormat,

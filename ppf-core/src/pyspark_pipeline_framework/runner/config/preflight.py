@@ -12,7 +12,6 @@ checked, and the resolved pipeline carries a function that checks it all again i
 from __future__ import annotations
 
 import functools
-import glob
 import re
 import typing
 from collections.abc import Callable, Mapping
@@ -183,6 +182,8 @@ def _exists(path: Path) -> bool:
     if "{" in text:  # a Hadoop brace glob, which Python's glob does not know: Spark checks it
         return True
     if any(char in text for char in "*?["):
+        import glob  # only `ppf run` checks its inputs
+
         return bool(glob.glob(text))
     return path.exists()
 
