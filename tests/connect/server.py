@@ -28,19 +28,11 @@ SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 
 
 def delta_conf() -> dict[str, str]:
-    """Server settings for Delta: delta-spark's jars from ppf's jar cache (resolved into it once), its extension and catalog."""
+    """Server settings for Delta as its operator gives them: delta-spark's package (resolved by
+    spark-submit from Maven Central, or its local Ivy cache), its extension and catalog."""
     from ppf_delta.spark_settings import DELTA_CONF, delta_package
-    from pyspark_pipeline_framework.runtime.session.jar_cache import DEFAULT_JARS_DIR, cached_jars, fetch
 
-    jars_dir = Path(os.environ.get("PPF_JARS_DIR") or DEFAULT_JARS_DIR)
-    packages = [delta_package()]
-    jars, missing = cached_jars(jars_dir, packages)
-    if missing:
-        fetch(missing, jars_dir)
-        jars, missing = cached_jars(jars_dir, packages)
-    if missing:
-        raise RuntimeError(f"no jars for {missing} in {jars_dir}")
-    return {"spark.jars": ",".join(str(jar) for jar in jars), **DELTA_CONF}
+    return {"spark.jars.packages": delta_package(), **DELTA_CONF}
 
 
 class ConnectServer:
