@@ -3,7 +3,7 @@
 One Spark session for every Spark test in the run (session scope, the testing kit's ``ppf_spark``):
 starting a JVM costs ~5 s.
 One Kafka broker for every test that needs one (session scope, started on first use).
-One Spark Connect server, with Delta, for every test that needs one (session scope, started on first use).
+One Spark Connect server, with Delta and Kafka's connector, for every test that needs one (session scope, started on first use).
 One Spark standalone cluster (a master and a worker) for every test that needs one, the same way.
 """
 
@@ -42,8 +42,9 @@ def _test_module(name: str, relative: str):
 def connect_server(tmp_path_factory):
     """A real Spark Connect server (the installed pyspark's) on 127.0.0.1: ``url`` is its ``sc://`` address.
 
-    It has Delta (delta-spark's jars, extension and catalog) but not Delta's Connect plugin, whose
-    artifact is not published for this Delta: one server for every Connect test.
+    It has Delta (delta-spark's jars, extension and catalog) and Spark's Kafka connector, but not
+    Delta's Connect plugin, whose artifact is not published for this Delta: one server for every
+    Connect test.
     ``PPF_TEST_CONNECT_URL`` names a server already running (``python tests/connect/server.py``)
     to use instead, which saves its start-up while developing.
     """
@@ -52,7 +53,7 @@ def connect_server(tmp_path_factory):
     if running:
         yield module.RunningServer(running)
         return
-    server = module.ConnectServer(tmp_path_factory.mktemp("connect-server"), module.delta_conf()).start()
+    server = module.ConnectServer(tmp_path_factory.mktemp("connect-server"), module.plugin_conf()).start()
     yield server
     server.stop()
 

@@ -5,9 +5,9 @@ of the pyspark package (its ``jars/`` hold ``spark-connect_2.13``), in local mod
 Its Python workers (for Python UDFs) run the test environment's interpreter (``PYSPARK_PYTHON``),
 which has pyarrow and pandas.  It is ready in about 8 s; :meth:`ConnectServer.stop` ends it.
 
-:func:`delta_conf` gives it Delta (delta-spark's jars, extension and catalog) as a server operator
-would, without Delta's Connect server plugin: its artifact is not published for this Delta
-(``docs/connect.md``).
+:func:`plugin_conf` gives it Delta (delta-spark's jars, extension and catalog) and Spark's Kafka
+connector as a server operator would, without Delta's Connect server plugin: its artifact is not
+published for this Delta (``docs/connect.md``).
 """
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ READY_TIMEOUT_S = 120.0
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 
 
-def delta_conf() -> dict[str, str]:
-    """Server settings for Delta as its operator gives them: delta-spark's package (resolved by
-    spark-submit from Maven Central, or its local Ivy cache), its extension and catalog."""
+def plugin_conf() -> dict[str, str]:
+    """Server settings for the plugins' components, as its operator gives them: Delta's and Spark's
+    Kafka connector's packages (resolved by spark-submit from Maven Central, or its local Ivy
+    cache), and Delta's extension and catalog."""
     from ppf_delta.spark_settings import DELTA_CONF, delta_package
+    from pyspark_pipeline_framework.components.kafka_settings import kafka_package
 
-    return {"spark.jars.packages": delta_package(), **DELTA_CONF}
+    return {"spark.jars.packages": f"{delta_package()},{kafka_package()}", **DELTA_CONF}
 
 
 class ConnectServer:
@@ -133,7 +135,7 @@ class RunningServer:
 
 
 if __name__ == "__main__":  # start one by hand: python tests/connect/server.py
-    server = ConnectServer(Path(sys.argv[1] if len(sys.argv) > 1 else "connect-server"), delta_conf()).start()
+    server = ConnectServer(Path(sys.argv[1] if len(sys.argv) > 1 else "connect-server"), plugin_conf()).start()
     print(server.url, flush=True)
     try:
         server.process.wait()

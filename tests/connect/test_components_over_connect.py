@@ -9,6 +9,7 @@ error would hide a figure or a cancellation that silently does nothing.
 
 from __future__ import annotations
 
+import json
 import textwrap
 import threading
 import time
@@ -356,3 +357,29 @@ def test_rows_read_only_through_a_sql_transform_are_missing_over_connect(connect
     assert result.step("src").metrics["rows_out"] is None  # missing, never invented
     assert result.step("sql").metrics["rows_out"] == 3
     assert result.step("out").metrics["rows_written"] == 3
+
+
+@pytest.mark.services
+def test_a_kafka_sink_writes_a_batch_over_connect(connect_spark, jvm_reaches, kafka_broker, kafka_topic, tmp_path):
+    """The server has Spark's Kafka connector (its operator's part, docs/connect.md); a batch pipeline
+    writes through it.  KafkaSource reads a stream: streaming pipelines are refused over Connect."""
+    src = tmp_path / "orders.csv"
+    src.write_text("id,item,qty\n1,apple,3\n2,pear,5\n")
+    result = run_pipeline_text(
+        conf(f"""
+        pipeline {{
+          name = "orders-to-kafka"
+          steps = [
+            {{ name = "src", type = "CsvSource", config {{ path = "{src}", options {{ header = "true" }}, schema = "id INT, item STRING, qty INT" }} }}
+            {{ name = "out", type = "KafkaSink",
+               config {{ bootstrap_servers = "{kafka_broker.bootstrap_servers}", topic = "{kafka_topic}", key_column = "id" }} }}
+          ]
+        }}
+    """),
+        spark=connect_spark,
+        directory=tmp_path,
+    )
+    assert result.succeeded, result.to_dict()
+    messages = sorted((m.key, json.loads(m.value)) for m in kafka_broker.consume_all(kafka_topic))
+    assert messages == [(b"1", {"item": "apple", "qty": 3}), (b"2", {"item": "pear", "qty": 5})]
+    assert jvm_reaches == []
