@@ -134,6 +134,39 @@ def test_a_signal_during_a_write_cancels_its_jobs_and_the_run_without_retry_or_f
     assert not ledger.storage.exists(f"{result.run_id}.lock")
 
 
+class Py4JJavaError(Exception):
+    """Like py4j's: its text is asked of the JVM, which refuses the connection once it is gone."""
+
+    def __str__(self):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+class SparkWhoseJvmIsGone(CancellableSpark):
+    """The signal went to the process group: the JVM died with it, and every call to it fails."""
+
+    def statusTracker(self):
+        if not tc.SIGNALS["write_started"].is_set():
+            return self
+        tc.SIGNALS["jobs_cancelled"].set()  # the write's job died with the JVM
+        raise Py4JJavaError("An error occurred while calling o12.statusTracker")
+
+
+def test_a_signal_that_killed_the_jvm_too_still_ends_the_run_as_cancelled(write_conf, tmp_path):
+    spark, hook = SparkWhoseJvmIsGone(), Calls()
+    sender = _signal_when_the_write_starts(signal.SIGTERM)
+    result = run_pipeline(
+        validate(load_pipeline_file(write_conf(PIPELINE))),
+        spark=spark,
+        extra_plugins=[hook],
+        ledger=RunLedger(tmp_path / "runs"),
+        handle_signals=True,
+    )
+    sender.join()
+    assert result.cancelled and int(result.exit_code) == 143
+    assert {s.name: s.status for s in result.steps}["write"] is StepStatus.CANCELLED
+    assert tc.ATTEMPTS["write"] == 1 and "write" not in tc.WRITTEN
+
+
 def test_a_signal_once_every_step_completed_cancels_nothing(write_conf, tmp_path):
     class SignalAfterTheLastStep(Hook):
         def after_step(self, step_name):

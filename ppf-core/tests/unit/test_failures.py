@@ -82,3 +82,13 @@ def test_a_spark_error_quoting_a_python_traceback_is_reduced_to_the_python_excep
     assert failure.summary.startswith("StreamingQueryException: [STREAM_FAILED] Query")
     assert failure.summary.endswith("Python raised ValueError: the batch was refused")
     assert failure.user_frames == (f"{path}:7 in batch",)
+
+
+def test_an_error_whose_text_the_gone_jvm_cannot_give_is_still_described():
+    class Py4JJavaError(Exception):
+        def __str__(self):
+            raise ConnectionRefusedError(111, "Connection refused")
+
+    failure = describe_failure(Py4JJavaError("An error occurred while calling o42.save.\n"))
+    assert failure.summary.startswith("Py4JJavaError: An error occurred while calling o42.save.")
+    assert "JVM is gone" in failure.summary

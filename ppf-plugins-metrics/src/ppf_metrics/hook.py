@@ -13,7 +13,7 @@ import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from pyspark_pipeline_framework.core import Hook, secret_masker
+from pyspark_pipeline_framework.core import Hook, error_message, secret_masker
 
 from .background import InBackground
 from .prometheus import write_run_file
@@ -143,7 +143,7 @@ class MetricsHook(Hook[MetricsSettings]):
         masker = secret_masker()
         stack = masker.mask("".join(traceback.format_exception(error)))
         span.record_exception(
-            error, attributes={"exception.message": masker.mask(str(error)), "exception.stacktrace": stack}
+            error, attributes={"exception.message": masker.mask(error_message(error)), "exception.stacktrace": stack}
         )
         span.set_status(Status(StatusCode.ERROR, masker.mask_error(error)))
         span.end()

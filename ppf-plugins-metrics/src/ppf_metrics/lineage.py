@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pyspark_pipeline_framework.core import Hook, HookSettings, Seconds, secret_masker
+from pyspark_pipeline_framework.core import Hook, HookSettings, Seconds, error_text, secret_masker
 
 if TYPE_CHECKING:
     from pyspark_pipeline_framework.core import Dataset
@@ -310,7 +310,7 @@ class LineageHook(Hook[LineageSettings]):
 
         masker = secret_masker()  # an error's text may quote a resolved secret value
         stack = masker.mask("".join(traceback.format_exception(error))) if error is not None else None
-        text = message if message or error is None else f"{type(error).__name__}: {error}"
+        text = message if message or error is None else error_text(error)
         return error_message_run.ErrorMessageRunFacet(
             message=masker.mask(text or ""), programmingLanguage="PYTHON", stackTrace=stack
         )

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from pyspark_pipeline_framework.core import error_text
+
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
@@ -109,7 +111,7 @@ def write_run_file(
         path.parent.mkdir(parents=True, exist_ok=True)
         write_to_textfile(str(path), run_registry(pipeline_name, result, recorded, pipeline_label=True))
     except Exception as exc:  # monitoring must never fail the pipeline it watches
-        log.warning("metrics_file_failed", path=str(path), error=f"{type(exc).__name__}: {exc}")
+        log.warning("metrics_file_failed", path=str(path), error=error_text(exc))
         return None
     log.info("metrics_written", path=str(path), format="prometheus")
     return path

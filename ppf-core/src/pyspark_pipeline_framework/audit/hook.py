@@ -37,6 +37,7 @@ from pyspark_pipeline_framework.audit.sinks import (
     installed_audit_sinks,
     load_audit_sink,
 )
+from pyspark_pipeline_framework.core.errors import error_text
 from pyspark_pipeline_framework.core.hook import Hook, HookSettings
 
 # What the records need (redaction, datasets, figures, masking) is imported when they are written:
@@ -177,4 +178,4 @@ class AuditLogHook(Hook[AuditLogSettings]):
             try:
                 sink.write(record)
             except Exception as exc:  # one broken sink must not lose the others' records
-                context.logger.warning("audit_sink_failed", sink=sink_name, error=f"{type(exc).__name__}: {exc}")
+                context.logger.warning("audit_sink_failed", sink=sink_name, error=error_text(exc))

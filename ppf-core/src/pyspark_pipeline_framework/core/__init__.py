@@ -32,7 +32,15 @@ if TYPE_CHECKING:
     from pyspark_pipeline_framework.core.dag import PipelineGraph
     from pyspark_pipeline_framework.core.datasets import Dataset, StepDatasets, step_datasets
     from pyspark_pipeline_framework.core.dead_letters import CORRUPT_RECORD_COLUMN, ENVELOPE, DeadLetters
-    from pyspark_pipeline_framework.core.errors import ConfigError, ConfigIssue, PermanentError, PpfError, RunCancelled
+    from pyspark_pipeline_framework.core.errors import (
+        ConfigError,
+        ConfigIssue,
+        PermanentError,
+        PpfError,
+        RunCancelled,
+        error_message,
+        error_text,
+    )
     from pyspark_pipeline_framework.core.hook import Hook, HookSettings
     from pyspark_pipeline_framework.core.hookspecs import hookimpl
     from pyspark_pipeline_framework.core.lazy_exports import lazy_exports
@@ -90,6 +98,8 @@ _EXPORTS = {  # public name -> submodule, imported on first use
     "PipelineGraph": "dag",
     "PipelineSpec": "spec",
     "PpfError": "errors",
+    "error_message": "errors",
+    "error_text": "errors",
     "ResolvedDeadLetter": "pipeline",
     "ResolvedPipeline": "pipeline",
     "ResolvedStep": "pipeline",
@@ -185,6 +195,8 @@ __all__ = [
     "TransformConfig",
     "Validator",
     "ValidatorConfig",
+    "error_message",
+    "error_text",
     "hookimpl",
     "key_of",
     "lazy_exports",

@@ -101,3 +101,21 @@ class RunCancelled(PpfError):
     """
 
     permanent = True
+
+
+def error_message(error: BaseException) -> str:
+    """The message of any exception; never raises.
+
+    A Py4J error asks the JVM for its text, and the JVM may be gone (a signal sent to the process
+    group reaches it too): the message is then its first argument and a note saying so.
+    """
+    try:
+        return str(error)
+    except Exception:
+        first = error.args[0] if error.args and isinstance(error.args[0], str) else ""
+        return f"{first.strip()} (the rest of the message is unreadable: {type(error).__name__}'s JVM is gone)"
+
+
+def error_text(error: BaseException) -> str:
+    """``"ErrorType: message"`` of any exception; never raises (see :func:`error_message`)."""
+    return f"{type(error).__name__}: {error_message(error)}"

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from pyspark_pipeline_framework.core.errors import error_text
+
 MASK = "***"
 MIN_LENGTH = 4
 
@@ -95,12 +97,7 @@ class SecretMasker:
 
     def mask_error(self, error: BaseException) -> str:
         """``"ErrorType: message"`` of an exception, masked; never raises."""
-        try:
-            message = str(error)
-        except Exception:  # a Py4J error asks the JVM for its text, and the JVM may be gone (SIGTERM to the group)
-            first = error.args[0] if error.args and isinstance(error.args[0], str) else ""
-            message = f"{first.strip()} (the rest of the message is unreadable: {type(error).__name__}'s JVM is gone)"
-        return self.mask(f"{type(error).__name__}: {message}")
+        return self.mask(error_text(error))
 
     def forget(self, values: Iterable[str] = ()) -> None:
         """Stop masking ``values`` (tests); with none given, forget all."""

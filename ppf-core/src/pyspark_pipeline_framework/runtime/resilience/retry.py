@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from pyspark_pipeline_framework.core.errors import PpfError
+from pyspark_pipeline_framework.core.errors import PpfError, error_message
 from pyspark_pipeline_framework.core.spec import RetryPolicy
 
 T = TypeVar("T")
@@ -92,7 +92,7 @@ def is_permanent(error: BaseException) -> bool:
         return True
     if _PERMANENT_FOREIGN_NAMES & {cls.__name__ for cls in type(error).__mro__}:
         return True
-    return any(marker in str(error) for marker in _PERMANENT_ERROR_MARKERS)
+    return any(marker in error_message(error) for marker in _PERMANENT_ERROR_MARKERS)
 
 
 def is_retryable(error: BaseException, retry_on: list[str] | None = None) -> bool:

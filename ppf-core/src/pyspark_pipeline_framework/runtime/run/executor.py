@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, cast
 
 from pyspark_pipeline_framework.core.component import Component, ComponentKind, Sink
-from pyspark_pipeline_framework.core.errors import DataQualityError, RunCancelled
+from pyspark_pipeline_framework.core.errors import DataQualityError, RunCancelled, error_text
 from pyspark_pipeline_framework.core.masking import secret_masker
 from pyspark_pipeline_framework.core.plugins import PluginManager
 from pyspark_pipeline_framework.core.results import RunResult, StepResult, StepStatus
@@ -239,9 +239,7 @@ class PipelineExecutor:
             try:
                 cancel_jobs(spark, group)
             except Exception as error:  # the server or the connection is gone: nothing left to cancel
-                self._log.warning(
-                    "spark_jobs_not_cancelled", error=str(error).splitlines()[0][:300] if str(error) else ""
-                )
+                self._log.warning("spark_jobs_not_cancelled", error=error_text(error).splitlines()[0][:300])
             return
         try:
             sc = spark.sparkContext
@@ -256,7 +254,7 @@ class PipelineExecutor:
             if set(tracker.getJobIdsForGroup(group)) & set(tracker.getActiveJobsIds()):
                 sc.cancelJobGroup(group)
         except Exception as error:  # the JVM is gone already (it got the signal too): nothing left to cancel
-            self._log.warning("spark_jobs_not_cancelled", error=str(error).splitlines()[0][:300] if str(error) else "")
+            self._log.warning("spark_jobs_not_cancelled", error=error_text(error).splitlines()[0][:300])
 
     def _not_run(self, result: StepResult, status: StepStatus, reason: str) -> None:
         result.status = status
@@ -415,7 +413,7 @@ class PipelineExecutor:
             try:
                 result.metrics.update(component.step_metrics(final=True) or {})
             except Exception as error:  # a report must never fail the run
-                self._log.warning("step_metrics_failed", step=name, error=f"{type(error).__name__}: {error}")
+                self._log.warning("step_metrics_failed", step=name, error=error_text(error))
 
     def _tolerate(self, step: StepSpec, result: StepResult, inputs: Mapping[str, Any], log: Any) -> None:
         """Apply ``on_failure``: ``skip`` marks the step skipped, ``continue`` passes its input on."""
@@ -563,7 +561,7 @@ class PipelineExecutor:
             try:
                 component.release()
             except Exception as error:  # freeing memory must never fail a run that succeeded
-                self._log.warning("step_release_failed", step=name, error=f"{type(error).__name__}: {error}")
+                self._log.warning("step_release_failed", step=name, error=error_text(error))
 
     def _release_all(self) -> None:
         for name in list(self._persisted) + list(self._materialized) + list(self._holding):

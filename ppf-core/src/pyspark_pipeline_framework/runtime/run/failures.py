@@ -21,6 +21,8 @@ from typing import Any
 
 import attrs
 
+from pyspark_pipeline_framework.core.errors import error_text
+
 #: Budget of a reduced Spark message and of the frames shown with it: the step's error stays short.
 MESSAGE_CHARS = 300
 JAVA_FRAMES = 2
@@ -44,7 +46,7 @@ class Failure:
 
 def describe_failure(error: BaseException) -> Failure:
     """The :class:`Failure` of ``error``; never raises (a JVM that is gone leaves the plain text)."""
-    summary = f"{type(error).__name__}: {error}"
+    summary = error_text(error)
     java_stack = ""
     user = user_frames(traceback.extract_tb(error.__traceback__))
     try:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from pyspark_pipeline_framework.core.context import RunInfo
-from pyspark_pipeline_framework.core.errors import EnvironmentProblem, PpfError
+from pyspark_pipeline_framework.core.errors import EnvironmentProblem, PpfError, error_text
 from pyspark_pipeline_framework.core.plugins import load_hook_plugins
 from pyspark_pipeline_framework.core.results import RunResult
 from pyspark_pipeline_framework.core.secrets import Secrets
@@ -242,4 +242,4 @@ def _stop_session(context: RunContext) -> None:
     try:
         context.spark.stop()
     except Exception as error:
-        context.logger.warning("spark_stop_failed", error=str(error).splitlines()[0][:300] if str(error) else "")
+        context.logger.warning("spark_stop_failed", error=error_text(error).splitlines()[0][:300])

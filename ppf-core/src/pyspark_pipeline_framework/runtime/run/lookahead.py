@@ -17,6 +17,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pyspark_pipeline_framework.core.errors import error_text
+
 _PENDING, _RUNNING, _DONE, _TAKEN = "pending", "running", "done", "taken"
 
 
@@ -52,7 +54,7 @@ class Lookahead:
             try:
                 component = self._build(name)
             except Exception as error:  # the step meets it again in its own work
-                self._log.debug("step_prepare_failed", step=name, error=f"{type(error).__name__}: {error}")
+                self._log.debug("step_prepare_failed", step=name, error=error_text(error))
             finally:  # whatever happened, a step waiting for this preparation goes on
                 with self._lock:
                     if component is not None:

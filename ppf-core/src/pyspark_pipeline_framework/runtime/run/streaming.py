@@ -27,7 +27,7 @@ from pyspark_pipeline_framework.core.component import Component, Source, SourceC
 from pyspark_pipeline_framework.core.dag import PipelineGraph
 from pyspark_pipeline_framework.core.dead_letters import CORRUPT_RECORD_COLUMN
 from pyspark_pipeline_framework.core.durations import parse_duration
-from pyspark_pipeline_framework.core.errors import PpfError
+from pyspark_pipeline_framework.core.errors import PpfError, error_message, error_text
 from pyspark_pipeline_framework.core.masking import secret_masker
 from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline, ResolvedStep
 from pyspark_pipeline_framework.core.results import SUMMARY_METRICS, RunResult, StepResult, StepStatus
@@ -224,7 +224,7 @@ class StreamingRun:
                     outputs[name] = component.transform_inputs(inputs)  # type: ignore[attr-defined]
             except Exception as error:
                 where = "on the stream" if self.plan.on_stream(name) else "for the stream"
-                self._step_failed(name, error, f"step {name!r} ({where}): {type(error).__name__}: {error}")
+                self._step_failed(name, error, f"step {name!r} ({where}): {error_text(error)}")
                 return None
             result.duration_s = round(self._clock() - started, 3)
             result.status = StepStatus.SUCCEEDED
@@ -248,8 +248,7 @@ class StreamingRun:
                 self._step_failed(
                     query.step,
                     error,
-                    f"step {query.step!r}: Spark cannot run the stream up to this "
-                    f"step: {type(error).__name__}: {error}",
+                    f"step {query.step!r}: Spark cannot run the stream up to this step: {error_text(error)}",
                 )
                 self._stop_all()
                 return False
@@ -394,12 +393,12 @@ class StreamingRun:
             if error is None:
                 self._log.info("query_finished", query=state.query.name, batches=state.finished_batches)
                 continue
-            if self._signals.requested.is_set() and "StopRequested" in str(error):
+            if self._signals.requested.is_set() and "StopRequested" in error_message(error):
                 continue
             state.failure = error
             if not any(self._results[n].status is StepStatus.FAILED for n in state.query.batch_steps):
-                self._step_failed(state.query.step, error, f"query {state.query.name} failed: {error}")
-            first_line = secret_masker().mask(str(error)).splitlines()[0][:500]  # masked whole, then cut
+                self._step_failed(state.query.step, error, f"query {state.query.name} failed: {error_message(error)}")
+            first_line = secret_masker().mask(error_message(error)).splitlines()[0][:500]  # masked whole, then cut
             self._log.error("query_failed", query=state.query.name, error=first_line)
         if self._failed_state() is not None:
             self._stop_all()
@@ -458,7 +457,7 @@ class StreamingRun:
                     state.handle.stop()
                 except Exception as error:
                     self._log.warning(
-                        "query_stop_failed", query=state.query.name, error=secret_masker().mask(str(error))[:300]
+                        "query_stop_failed", query=state.query.name, error=secret_masker().mask_error(error)[:300]
                     )
 
     def _report_progress(self) -> None:
