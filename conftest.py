@@ -113,3 +113,18 @@ def spark_cluster(tmp_path_factory):
     cluster = module.StandaloneCluster(tmp_path_factory.mktemp("spark-standalone")).start()
     yield cluster
     cluster.stop()
+
+
+#: A test that starts one of these needs the marker: `nox -s tests` leaves the marked tests to `nox -s scale_out`.
+_MARKER_OF_FIXTURE = {"spark_cluster": "cluster", "connect_server": "connect"}
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [
+        f"{item.nodeid} uses {fixture} but is not marked {marker}"
+        for item in items
+        for fixture, marker in _MARKER_OF_FIXTURE.items()
+        if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None
+    ]
+    if unmarked:
+        raise pytest.UsageError("\n".join(unmarked))

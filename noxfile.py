@@ -1,8 +1,9 @@
 """Developer and CI sessions (the Makefile's targets call them).
 
 python3 -m nox -s example   # set up and run the example pipeline on local Spark
-python3 -m nox -s tests     # set up and run the whole test suite (what CI runs), but the stress tests
+python3 -m nox -s tests     # set up and run the test suite, but the stress and scale-out tests (CI runs all)
 python3 -m nox -s stress    # the stress tests (pytest -m stress): streaming restarts under signals, long
+python3 -m nox -s scale_out # the tests on a standalone cluster and over Spark Connect (-m "cluster or connect")
 python3 -m nox -s unit      # the tests that need no JVM;  -s spark: those that do (pytest -m spark)
 python3 -m nox -s cov       # the whole suite with coverage (also of the `ppf` processes the tests start)
 python3 -m nox -s lint typecheck   # ruff, the layer contract (import-linter), mypy;  -s format: ruff fixes
@@ -80,12 +81,22 @@ def _prepare_jvm(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
-    """The whole suite: unit, Spark integration and end-to-end tests."""
+    """The suite: unit, Spark integration and end-to-end tests, on local Spark."""
     _install_all(session)
     _prepare_jvm(session)
-    # The slowest tests in the log: the suite's time on 2 cores is watched.  The stress tests have a
-    # session of their own (a `-m` in the posargs replaces this one).
-    session.run("pytest", "--durations=25", "-m", "not stress", *session.posargs)
+    # The slowest tests in the log: the suite's time on 2 cores is watched.  The stress tests and the
+    # tests that start a cluster or a Connect server have sessions of their own (a `-m` in the
+    # posargs replaces this one).
+    session.run("pytest", "--durations=25", "-m", "not stress and not cluster and not connect", *session.posargs)
+
+
+@nox.session(python="3.11")
+def scale_out(session: nox.Session) -> None:
+    """The tests that start a Spark standalone cluster or a Spark Connect server (markers ``cluster``,
+    ``connect``): the example pipelines there, compared with local runs; CI runs them too."""
+    _install_all(session)
+    _prepare_jvm(session)
+    session.run("pytest", "--durations=10", "-m", "cluster or connect", *session.posargs)
 
 
 @nox.session(python="3.11")

@@ -26,11 +26,12 @@ MAKE_TARGETS = {
     "test-unit": ["unit"],
     "test-spark": ["spark"],
     "test-stress": ["stress"],
+    "test-scale-out": ["scale_out"],
     "test-cov": ["cov"],
     "lint": ["lint"],
     "format": ["format"],
     "docs": ["docs"],
-    "check": ["lint", "typecheck", "docs", "tests", "stress", "airflow", "dagster"],
+    "check": ["lint", "typecheck", "docs", "tests", "stress", "scale_out", "airflow", "dagster"],
     "test-schedulers": ["airflow", "dagster"],
 }
 #: Extras that ``all`` leaves out: the schedulers are installed where they run, not with every ppf.
