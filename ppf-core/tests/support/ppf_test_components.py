@@ -40,6 +40,8 @@ class NumbersConfig(SourceConfig):
     values: list[int]
     #: Seconds to sleep, to observe concurrency.
     delay: float = 0.0
+    #: Emit a list the executor persists like a DataFrame, whose unpersist fails as on a JVM that is gone.
+    cached_in_a_gone_jvm: bool = False
 
 
 class Numbers(Source[NumbersConfig]):
@@ -47,7 +49,29 @@ class Numbers(Source[NumbersConfig]):
 
     def read(self):
         time.sleep(self.config.delay)
-        return list(self.config.values)
+        values = list(self.config.values)
+        return CachedInAGoneJvm(values) if self.config.cached_in_a_gone_jvm else values
+
+
+class UnreadableJavaError(Exception):
+    """Like py4j's Py4JJavaError once the JVM is gone: its text is asked of the JVM, which refuses."""
+
+    def __str__(self):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+class CachedInAGoneJvm(list):
+    """A list with a DataFrame's persist/unpersist; unpersisting fails like any call to a JVM that is gone."""
+
+    isStreaming = False
+
+    def persist(self, level=None):
+        return self
+
+    def unpersist(self):
+        with _lock:
+            ATTEMPTS["unpersist"] += 1
+        raise UnreadableJavaError("An error occurred while calling o40.unpersist")
 
 
 class FlakyConfig(SourceConfig):

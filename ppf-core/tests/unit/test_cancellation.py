@@ -134,13 +134,6 @@ def test_a_signal_during_a_write_cancels_its_jobs_and_the_run_without_retry_or_f
     assert not ledger.storage.exists(f"{result.run_id}.lock")
 
 
-class Py4JJavaError(Exception):
-    """Like py4j's: its text is asked of the JVM, which refuses the connection once it is gone."""
-
-    def __str__(self):
-        raise ConnectionRefusedError(111, "Connection refused")
-
-
 class SparkWhoseJvmIsGone(CancellableSpark):
     """The signal went to the process group: the JVM died with it, and every call to it fails."""
 
@@ -148,14 +141,16 @@ class SparkWhoseJvmIsGone(CancellableSpark):
         if not tc.SIGNALS["write_started"].is_set():
             return self
         tc.SIGNALS["jobs_cancelled"].set()  # the write's job died with the JVM
-        raise Py4JJavaError("An error occurred while calling o12.statusTracker")
+        raise tc.UnreadableJavaError("An error occurred while calling o12.statusTracker")
 
 
 def test_a_signal_that_killed_the_jvm_too_still_ends_the_run_as_cancelled(write_conf, tmp_path):
     spark, hook = SparkWhoseJvmIsGone(), Calls()
     sender = _signal_when_the_write_starts(signal.SIGTERM)
+    # The source's output is persisted for its two consumers, and unpersisting it fails too.
+    text = PIPELINE.replace("values = [1, 2] }", "values = [1, 2], cached_in_a_gone_jvm = true }")
     result = run_pipeline(
-        validate(load_pipeline_file(write_conf(PIPELINE))),
+        validate(load_pipeline_file(write_conf(text))),
         spark=spark,
         extra_plugins=[hook],
         ledger=RunLedger(tmp_path / "runs"),
@@ -165,6 +160,7 @@ def test_a_signal_that_killed_the_jvm_too_still_ends_the_run_as_cancelled(write_
     assert result.cancelled and int(result.exit_code) == 143
     assert {s.name: s.status for s in result.steps}["write"] is StepStatus.CANCELLED
     assert tc.ATTEMPTS["write"] == 1 and "write" not in tc.WRITTEN
+    assert tc.ATTEMPTS["unpersist"] == 1  # tried once, at the end of the run
 
 
 def test_a_signal_once_every_step_completed_cancels_nothing(write_conf, tmp_path):

@@ -548,19 +548,17 @@ class PipelineExecutor:
         return output
 
     def _release(self, name: str) -> None:
-        output = self._outputs.get(name)
-        if name in self._persisted and output is not None:
-            output.unpersist()
-            self._persisted.discard(name)
+        output = self._outputs.pop(name, None)
+        cached = [output] if name in self._persisted and output is not None else []
+        self._persisted.discard(name)
         materialized = self._materialized.pop(name, None)
-        if materialized is not None:
-            materialized.unpersist()
-        self._outputs.pop(name, None)
+        cached += [materialized] if materialized is not None else []
         component = self._holding.pop(name, None)
-        if component is not None:
+        releases = [df.unpersist for df in cached] + ([component.release] if component is not None else [])
+        for release in releases:
             try:
-                component.release()
-            except Exception as error:  # freeing memory must never fail a run that succeeded
+                release()
+            except Exception as error:  # freeing memory never fails a run (the JVM may be gone: a signal to the group)
                 self._log.warning("step_release_failed", step=name, error=error_text(error))
 
     def _release_all(self) -> None:
