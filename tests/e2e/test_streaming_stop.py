@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -32,7 +33,7 @@ pipeline {
 """
 
 
-def _start(tmp_path: Path, timeout: str) -> tuple[subprocess.Popen, Path]:
+def _start(tmp_path: Path, timeout: str, own_group: bool = False) -> tuple[subprocess.Popen, Path]:
     (tmp_path / "pipeline.conf").write_text(PIPELINE % {"timeout": timeout})
     log = tmp_path / "run.log"
     process = subprocess.Popen(
@@ -49,6 +50,7 @@ def _start(tmp_path: Path, timeout: str) -> tuple[subprocess.Popen, Path]:
         cwd=tmp_path,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
+        start_new_session=own_group,  # a group of its own: the JVM is in it
     )
     return process, log
 
@@ -97,4 +99,26 @@ def test_a_second_signal_cancels_the_batch_in_progress_and_ends_the_process_by_t
     assert process.wait(timeout=120) == -signal.SIGTERM, log.read_text()[-3000:]
     record = _ledger_record(tmp_path)
     assert (record["status"], record["reason"]) == ("cancelled", "a second signal arrived")
+    assert not any(e.get("event") == "micro_batch_committed" and e.get("batch_id") == 1 for e in log_events(log))
+
+
+def test_sigterm_to_the_process_group_stops_the_jvm_too_and_the_run_ends_cancelled(tmp_path):
+    """systemd's default (KillMode=control-group) and Airflow signal the whole group: Spark's JVM
+    shuts down with ppf, so the batch in progress cannot finish: the run is recorded as cancelled and
+    ends by the signal, without a traceback of its own; the batch was not committed, so a restart
+    runs it again."""
+    process, log = _start(tmp_path, "120s", own_group=True)
+    _wait_for_batch_start(process, log, batch_id=1)
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        code = process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    text = log.read_text()
+    assert code == -signal.SIGTERM, text[-3000:]
+    assert "runner/cli.py" not in text, text[-3000:]  # no traceback of ppf's main thread
+    assert any(e.get("event") == "streaming_cancelled" for e in log_events(log)), text[-3000:]
+    record = _ledger_record(tmp_path)
+    assert record["status"] == "cancelled", record
     assert not any(e.get("event") == "micro_batch_committed" and e.get("batch_id") == 1 for e in log_events(log))

@@ -366,6 +366,17 @@ class StreamingRun:
 
     # -- waiting, progress, stopping ---------------------------------------------------------
     def _wait(self) -> None:
+        try:
+            self._wait_until_ended()
+        except Exception as error:
+            if not self._signals.requested.is_set():
+                raise
+            # A signal sent to the whole process group (systemd, Airflow) stops Spark's JVM too: no
+            # batch can finish, and what was not committed runs again on restart.
+            reason = error_text(error).splitlines()[0][:200]
+            self._cancel(f"Spark stopped with the signal, before the run could stop gracefully ({reason})")
+
+    def _wait_until_ended(self) -> None:
         signals = self._signals
         while True:
             self._report_progress()
