@@ -67,3 +67,35 @@ def probe(*args, cwd, env=None):
     )
     facts = json.loads(done.stderr.strip().splitlines()[-1])
     return done, facts
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and those they started (from /proc): Spark's JVM among them."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def send_signal(process: subprocess.Popen, signum: int, to: str) -> None:
+    """``to`` = "process" (Kubernetes, docker stop), "group" (its process group: Airflow, a terminal's
+    Ctrl-C) or "service" (every process it started, whatever their group: systemd's default)."""
+    if to == "process":
+        process.send_signal(signum)
+    elif to == "group":
+        os.killpg(process.pid, signum)
+    else:
+        for pid in [process.pid, *descendants(process.pid)]:
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass

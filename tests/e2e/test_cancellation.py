@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, log_events, ppf, runs_table_row
+from .conftest import BIN, log_events, ppf, runs_table_row, send_signal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
@@ -99,15 +99,21 @@ def _ledger_record(tmp_path: Path) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("signum", "to_group", "exit_code"),
-    [(signal.SIGTERM, False, 143), (signal.SIGINT, True, 130), (signal.SIGTERM, True, 143)],
+    ("signum", "to", "exit_code"),
+    [
+        (signal.SIGTERM, "process", 143),
+        (signal.SIGINT, "group", 130),
+        (signal.SIGTERM, "group", 143),
+        (signal.SIGTERM, "service", 143),
+    ],
     ids=[
         "SIGTERM to the process (Kubernetes)",
         "Ctrl-C (SIGINT to the process group)",
-        "SIGTERM to the process group, the JVM too (systemd, Airflow)",
+        "SIGTERM to the process group (Airflow)",
+        "SIGTERM to every process of the service, the JVM too (systemd)",
     ],
 )
-def test_a_signal_during_a_write_cancels_the_run_and_keeps_the_target(tmp_path, signum, to_group, exit_code):
+def test_a_signal_during_a_write_cancels_the_run_and_keeps_the_target(tmp_path, signum, to, exit_code):
     import pyarrow.parquet as pq
 
     target = _project(tmp_path)
@@ -115,10 +121,7 @@ def test_a_signal_during_a_write_cancels_the_run_and_keeps_the_target(tmp_path, 
     try:
         _wait_until_writing(process, log, tmp_path)
         signalled = time.monotonic()
-        if to_group:
-            os.killpg(process.pid, signum)
-        else:
-            process.send_signal(signum)
+        send_signal(process, signum, to)
         code = process.wait(timeout=120)
         took = time.monotonic() - signalled
     finally:

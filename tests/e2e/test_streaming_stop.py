@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import log_events
+from .conftest import log_events, send_signal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
@@ -102,14 +102,26 @@ def test_a_second_signal_cancels_the_batch_in_progress_and_ends_the_process_by_t
     assert not any(e.get("event") == "micro_batch_committed" and e.get("batch_id") == 1 for e in log_events(log))
 
 
-def test_sigterm_to_the_process_group_stops_the_jvm_too_and_the_run_ends_cancelled(tmp_path):
-    """systemd's default (KillMode=control-group) and Airflow signal the whole group: Spark's JVM
-    shuts down with ppf, so the batch in progress cannot finish: the run is recorded as cancelled and
-    ends by the signal, without a traceback of its own; the batch was not committed, so a restart
-    runs it again."""
+def test_sigterm_to_the_process_group_still_finishes_the_batch_in_progress(tmp_path):
+    """Airflow stops a task by signalling its process group: Spark's JVM has a group of its own,
+    so only ppf hears it and stops as on a SIGTERM to itself."""
     process, log = _start(tmp_path, "120s", own_group=True)
     _wait_for_batch_start(process, log, batch_id=1)
-    os.killpg(process.pid, signal.SIGTERM)
+    send_signal(process, signal.SIGTERM, "group")
+    assert process.wait(timeout=120) == 0, log.read_text()[-3000:]
+    committed = [e["batch_id"] for e in log_events(log) if e.get("event") == "micro_batch_committed"]
+    assert 1 in committed
+    assert _ledger_record(tmp_path)["status"] == "stopped"
+
+
+def test_sigterm_to_every_process_stops_the_jvm_too_and_the_run_ends_cancelled(tmp_path):
+    """systemd's default (KillMode=control-group) signals every process of the service, Spark's JVM
+    too, which shuts down at once: the batch in progress cannot finish, so the run is recorded as
+    cancelled and ends by the signal, without a traceback of its own; the batch was not committed,
+    so a restart runs it again."""
+    process, log = _start(tmp_path, "120s", own_group=True)
+    _wait_for_batch_start(process, log, batch_id=1)
+    send_signal(process, signal.SIGTERM, "service")
     try:
         code = process.wait(timeout=120)
     finally:

@@ -28,6 +28,7 @@ import attrs
 from pyspark_pipeline_framework.core.errors import EnvironmentProblem
 from pyspark_pipeline_framework.core.secrets import Secrets, is_reference
 from pyspark_pipeline_framework.core.spec import CONNECT_DEFAULT_PORT, SparkSettings, connect_address
+from pyspark_pipeline_framework.runtime.session.driver_jvm import start_driver_jvm
 from pyspark_pipeline_framework.runtime.session.jar_cache import DEFAULT_JARS_DIR, JarFetchError, cached_jars, fetch
 from pyspark_pipeline_framework.runtime.session.java import require_java
 
@@ -153,16 +154,16 @@ def build_session(plan: SessionPlan, not_applied: Callable[[Mapping[str, str]], 
     require_java()
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName(plan.app_name)
+    options = {"spark.app.name": plan.app_name}
     if plan.master:
-        builder = builder.master(plan.master)
+        options["spark.master"] = plan.master
     elif (
         not plan.submitted
         and not os.environ.get("SPARK_REMOTE")
         and "spark.master" not in plan.conf
         and "spark.remote" not in plan.conf
     ):
-        builder = builder.master("local[*]")
+        options["spark.master"] = "local[*]"
     conf = dict(plan.conf)
     jars_dir = conf.pop(JARS_DIR_PROPERTY, None) or os.environ.get(JARS_DIR_ENV)
     # Under spark-submit the JVM runs already, with the jars given to spark-submit (--packages,
@@ -174,7 +175,11 @@ def build_session(plan: SessionPlan, not_applied: Callable[[Mapping[str, str]], 
         if local_jars:
             existing = [j for j in conf.get("spark.jars", "").split(",") if j]
             conf["spark.jars"] = ",".join(existing + [str(j) for j in local_jars])
-    for key, value in conf.items():
+    options.update(conf)
+    if not plan.submitted and not os.environ.get("SPARK_REMOTE") and "spark.remote" not in options:
+        start_driver_jvm(options)
+    builder = SparkSession.builder
+    for key, value in options.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
