@@ -106,8 +106,9 @@ class RunCancelled(PpfError):
 def error_message(error: BaseException) -> str:
     """The message of any exception; never raises.
 
-    A Py4J error asks the JVM for its text, and the JVM may be gone (a signal sent to the process
-    group reaches it too): the message is then its first argument and a note saying so.
+    A Py4J error asks the JVM for its text, and the JVM may be gone (a signal sent to every process
+    of the service reaches it too, or it crashed): the message is then its first argument and a
+    note saying so.
     """
     try:
         return str(error)

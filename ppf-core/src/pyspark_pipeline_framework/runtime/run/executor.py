@@ -558,7 +558,7 @@ class PipelineExecutor:
         for release in releases:
             try:
                 release()
-            except Exception as error:  # freeing memory never fails a run (the JVM may be gone: a signal to the group)
+            except Exception as error:  # freeing memory never fails a run (the JVM may be gone: systemd signals it too)
                 self._log.warning("step_release_failed", step=name, error=error_text(error))
 
     def _release_all(self) -> None:

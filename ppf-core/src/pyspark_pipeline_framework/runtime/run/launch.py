@@ -235,8 +235,8 @@ def run_pipeline(
 
 def _stop_session(context: RunContext) -> None:
     """Stop the session this run built, if it started.  Its JVM may be gone already (a SIGTERM sent
-    to the whole process group, as systemd and Airflow do, reaches the JVM too): the run's outcome
-    is recorded by now either way."""
+    to every process of the service, as systemd does, reaches the JVM too): the run's outcome is
+    recorded by now either way."""
     if not context.has_spark:
         return
     try:

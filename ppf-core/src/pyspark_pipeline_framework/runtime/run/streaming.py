@@ -371,7 +371,7 @@ class StreamingRun:
         except Exception as error:
             if not self._signals.requested.is_set():
                 raise
-            # A signal sent to the whole process group (systemd, Airflow) stops Spark's JVM too: no
+            # A signal sent to every process of the service (systemd) stops Spark's JVM too: no
             # batch can finish, and what was not committed runs again on restart.
             reason = error_text(error).splitlines()[0][:200]
             self._cancel(f"Spark stopped with the signal, before the run could stop gracefully ({reason})")
