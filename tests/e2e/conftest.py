@@ -86,6 +86,14 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def running(pid: int) -> bool:
+    """Whether ``pid`` runs (a process that ended but was not reaped yet does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def send_signal(process: subprocess.Popen, signum: int, to: str) -> None:
     """``to`` = "process" (Kubernetes, docker stop), "group" (its process group: Airflow, a terminal's
     Ctrl-C) or "service" (every process it started, whatever their group: systemd's default)."""

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from .conftest import BIN
+from .conftest import BIN, descendants, running
 
 pytestmark = pytest.mark.e2e
 
@@ -58,8 +58,14 @@ def test_sigkill_during_an_overwrite_keeps_exactly_the_previous_data(tmp_path):
         assert writing is not None, (
             f"the write never started; ppf said:\n{process.stdout.read() if process.poll() is not None else ''}"
         )
+        jvms = descendants(process.pid)  # Spark's driver JVM, in a process group of its own
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
+        # It never outlives ppf: it exits when its stdin pipe from ppf closes.
+        deadline = time.monotonic() + 60
+        while any(running(pid) for pid in jvms) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert jvms and not any(running(pid) for pid in jvms), jvms
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

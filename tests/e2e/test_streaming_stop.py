@@ -102,12 +102,13 @@ def test_a_second_signal_cancels_the_batch_in_progress_and_ends_the_process_by_t
     assert not any(e.get("event") == "micro_batch_committed" and e.get("batch_id") == 1 for e in log_events(log))
 
 
-def test_sigterm_to_the_process_group_still_finishes_the_batch_in_progress(tmp_path):
-    """Airflow stops a task by signalling its process group: Spark's JVM has a group of its own,
-    so only ppf hears it and stops as on a SIGTERM to itself."""
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM (Airflow)", "Ctrl-C"])
+def test_a_signal_to_the_process_group_still_finishes_the_batch_in_progress(tmp_path, signum):
+    """Airflow stops a task by signalling its process group, as Ctrl-C does: Spark's JVM has a
+    group of its own, so only ppf hears it and stops as on a signal to itself."""
     process, log = _start(tmp_path, "120s", own_group=True)
     _wait_for_batch_start(process, log, batch_id=1)
-    send_signal(process, signal.SIGTERM, "group")
+    send_signal(process, signum, "group")
     assert process.wait(timeout=120) == 0, log.read_text()[-3000:]
     committed = [e["batch_id"] for e in log_events(log) if e.get("event") == "micro_batch_committed"]
     assert 1 in committed
@@ -133,4 +134,5 @@ def test_sigterm_to_every_process_stops_the_jvm_too_and_the_run_ends_cancelled(t
     assert any(e.get("event") == "streaming_cancelled" for e in log_events(log)), text[-3000:]
     record = _ledger_record(tmp_path)
     assert record["status"] == "cancelled", record
+    assert "runs again on restart" in record["reason"] and "KillMode=mixed" in record["reason"], record
     assert not any(e.get("event") == "micro_batch_committed" and e.get("batch_id") == 1 for e in log_events(log))

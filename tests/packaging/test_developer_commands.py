@@ -96,3 +96,15 @@ def test_pre_commit_runs_the_linters_of_the_lint_session_at_the_same_versions():
     assert hooks["lint-imports"][1]["additional_dependencies"] == [f"import-linter=={pins['import-linter']}"]
     # The hook finds every distribution's package from its sources.
     assert all(f"{dist}/src" in hooks["lint-imports"][1]["entry"] for dist in ["ppf-core", *PLUGINS.values()])
+
+
+def test_ci_runs_every_session_make_check_runs_and_the_wheels():
+    """CI (`.ci/run`) and `make check` test the same things; CI also checks the built wheels."""
+    ci = [
+        session
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.startswith("python3 -m nox -s ")
+        for session in line.removeprefix("python3 -m nox -s ").split()
+    ]
+    assert len(ci) == len(set(ci)) and set(ci) <= nox_sessions()
+    assert set(ci) == set(MAKE_TARGETS["check"]) | {"wheels"}

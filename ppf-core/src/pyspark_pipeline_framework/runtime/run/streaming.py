@@ -374,7 +374,11 @@ class StreamingRun:
             # A signal sent to every process of the service (systemd) stops Spark's JVM too: no
             # batch can finish, and what was not committed runs again on restart.
             reason = error_text(error).splitlines()[0][:200]
-            self._cancel(f"Spark stopped with the signal, before the run could stop gracefully ({reason})")
+            self._cancel(
+                f"Spark stopped with the signal, before the run could stop gracefully ({reason}); the batch "
+                "in progress was not committed and runs again on restart. Send the signal to ppf alone "
+                "(under systemd: KillMode=mixed) to let it finish the batch"
+            )
 
     def _wait_until_ended(self) -> None:
         signals = self._signals

@@ -154,15 +154,12 @@ def build_session(plan: SessionPlan, not_applied: Callable[[Mapping[str, str]], 
     require_java()
     from pyspark.sql import SparkSession
 
+    # Under spark-submit, or with a remote named outside the plan, Spark decides the master and the JVM.
+    launched_here = not plan.submitted and not os.environ.get("SPARK_REMOTE") and "spark.remote" not in plan.conf
     options = {"spark.app.name": plan.app_name}
     if plan.master:
         options["spark.master"] = plan.master
-    elif (
-        not plan.submitted
-        and not os.environ.get("SPARK_REMOTE")
-        and "spark.master" not in plan.conf
-        and "spark.remote" not in plan.conf
-    ):
+    elif launched_here and "spark.master" not in plan.conf:
         options["spark.master"] = "local[*]"
     conf = dict(plan.conf)
     jars_dir = conf.pop(JARS_DIR_PROPERTY, None) or os.environ.get(JARS_DIR_ENV)
@@ -176,7 +173,7 @@ def build_session(plan: SessionPlan, not_applied: Callable[[Mapping[str, str]], 
             existing = [j for j in conf.get("spark.jars", "").split(",") if j]
             conf["spark.jars"] = ",".join(existing + [str(j) for j in local_jars])
     options.update(conf)
-    if not plan.submitted and not os.environ.get("SPARK_REMOTE") and "spark.remote" not in options:
+    if launched_here:
         start_driver_jvm(options)
     builder = SparkSession.builder
     for key, value in options.items():
