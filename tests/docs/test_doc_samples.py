@@ -75,6 +75,10 @@ class Sample:
         return f"{shown}:{self.line}"
 
 
+def is_comment(line: str) -> bool:
+    return line.strip().startswith("<!--") and line.strip().endswith("-->")
+
+
 def samples_of(document: Path) -> list[Sample]:
     """The fenced blocks of a Markdown document, with their info strings read as the docstring says."""
     lines = document.read_text(encoding="utf-8").splitlines()
@@ -107,7 +111,8 @@ def samples_of(document: Path) -> list[Sample]:
                 sample.markers.add(word)
             else:
                 raise AssertionError(f"{sample.where}: unknown word {word!r} in the fence's info string")
-        before = next((lines[i] for i in range(index - 1, -1, -1) if lines[i].strip()), "")
+        # The text a reader sees just before the block (HTML comments, e.g. formatter directives, are invisible).
+        before = next((lines[i] for i in range(index - 1, -1, -1) if lines[i].strip() and not is_comment(lines[i])), "")
         named = NAMED_FILE.search(before)
         if sample.file is None and named:
             sample.file = named["name"]

@@ -25,6 +25,7 @@ from .conftest import ppf
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 QUICKSTART = Path(__file__).with_name("quickstart")
+PROJECT_README = Path(__file__).resolve().parents[2] / "README.md"
 #: The product spec beside the checkout (CI lays shared/ next to its clone); PPF_SEED_README overrides.
 PRODUCT_README = Path(
     os.environ.get("PPF_SEED_README", Path(__file__).resolve().parents[3] / "shared" / "seed" / "README.md")
@@ -120,15 +121,29 @@ def commit_operation(s3, key: str) -> str:
     return commit_info(s3, key)["operation"]
 
 
-def test_fixture_is_the_product_readme_quick_start_verbatim():
-    assert PRODUCT_README.is_file(), (
-        f"the product README is not at {PRODUCT_README}: put shared/ beside the checkout or set PPF_SEED_README"
+def quick_start_files(readme: Path, intro: str) -> tuple[str, str]:
+    """The Quick Start's pipeline file and component module, as a README shows them."""
+    text = readme.read_text()
+    conf = re.search(intro + r"`pipelines/user_etl.conf`:\n\n```hocon\n(.*?)```", text, re.S)
+    code = re.search(
+        intro + r"`my_pipelines/transforms.py`:\n\n(?:<!-- fmt: off -->\n)?```python\n(.*?)```", text, re.S
     )
-    text = PRODUCT_README.read_text()
-    conf = re.search(r"Create `pipelines/user_etl.conf`:\n\n```hocon\n(.*?)```", text, re.S).group(1)
-    code = re.search(r"Create `my_pipelines/transforms.py`:\n\n```python\n(.*?)```", text, re.S).group(1)
+    assert conf and code, f"no Quick Start files found in {readme}"
+    return conf.group(1), code.group(1)
+
+
+def test_fixture_is_the_readme_quick_start_verbatim():
+    conf, code = quick_start_files(PROJECT_README, "")
     assert (QUICKSTART / "pipelines/user_etl.conf").read_text() == conf
     assert (QUICKSTART / "my_pipelines/transforms.py").read_text() == code
+
+
+@pytest.mark.skipif(
+    not PRODUCT_README.is_file(),
+    reason=f"the product specification is not at {PRODUCT_README} (shared/ beside the checkout or PPF_SEED_README)",
+)
+def test_readme_quick_start_is_the_specification_verbatim():
+    assert quick_start_files(PRODUCT_README, "Create ") == quick_start_files(PROJECT_README, "")
 
 
 def test_quick_start_loads_then_merges_changed_and_new_users(project, s3):
