@@ -10,5 +10,5 @@ from pathlib import Path
 
 collect_ignore = [f"{name}_tests" for name in ("airflow", "dagster") if importlib.util.find_spec(name) is None]
 
-# The test pipelines' own step (ppf_scheduler_steps.FailsOnce), found by its dotted path as a user's is.
+# The test pipelines' own steps (ppf_scheduler_steps), found by their dotted paths as a user's are.
 sys.path.insert(0, str(Path(__file__).parent))

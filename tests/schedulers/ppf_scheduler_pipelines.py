@@ -8,19 +8,24 @@ from pathlib import Path
 ROWS = 40
 
 
-def two_branch_pipeline(folder: Path, *, flaky: bool = False, shape_settings: str = "") -> Path:
+def two_branch_pipeline(folder: Path, *, flaky: bool = False, slow: bool = False, shape_settings: str = "") -> Path:
     """``extract`` -> ``copy`` (Parquet) and ``extract`` -> ``shape`` -> ``report`` (Parquet); with
-    ``flaky``, ``shape`` fails on its first run only.  ``shape_settings`` are added to its step
+    ``flaky``, ``shape`` fails on its first run only; with ``slow``, its first run takes ten minutes
+    a row (``<folder>/slow_once`` exists once it started).  ``shape_settings`` are added to its step
     (e.g. ``on_failure = skip``)."""
     source = folder / "in.csv"
     source.write_text("id,name\n" + "".join(f"{i},user{i}\n" for i in range(ROWS)), encoding="utf-8")
-    shape = (
-        f'{{ name = "shape", type = "ppf_scheduler_steps.FailsOnce", inputs = [extract], '
-        f'config {{ marker = "{folder / "failed_once"}" }} {shape_settings} }}'
-        if flaky
-        else '{ name = "shape", type = SqlTransform, inputs = [extract], '
-        'config { query = "SELECT id, upper(name) AS name FROM extract" } }'
-    )
+    if flaky or slow:
+        step, marker = ("FailsOnce", "failed_once") if flaky else ("SlowOnce", "slow_once")
+        shape = (
+            f'{{ name = "shape", type = "ppf_scheduler_steps.{step}", inputs = [extract], '
+            f'config {{ marker = "{folder / marker}" }} {shape_settings} }}'
+        )
+    else:
+        shape = (
+            '{ name = "shape", type = SqlTransform, inputs = [extract], '
+            'config { query = "SELECT id, upper(name) AS name FROM extract" } }'
+        )
     path = folder / "pipeline.conf"
     path.write_text(
         textwrap.dedent(f"""

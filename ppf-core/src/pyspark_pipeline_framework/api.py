@@ -35,6 +35,8 @@ from pyspark_pipeline_framework.core.results import ExitCode, RunResult, StepRes
 from pyspark_pipeline_framework.runner.launching import launch, read_pipeline
 
 if TYPE_CHECKING:
+    import threading
+
     from pyspark.sql import SparkSession
 
     from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
@@ -88,6 +90,7 @@ def run_pipeline(
     ledger_dir: str | Path | None = None,
     run_id: str | None = None,
     spark: SparkSession | None = None,
+    stop: threading.Event | None = None,
 ) -> RunResult:
     """Run a pipeline file as ``ppf run`` does; returns how the run ended.
 
@@ -100,13 +103,19 @@ def run_pipeline(
     by default a new, time-sortable id.  ``spark`` runs in an existing session (left running);
     otherwise a session is built and stopped when the run ends.
 
+    Setting ``stop`` (from another thread, or a signal handler) cancels the run as SIGTERM cancels
+    ``ppf run``: its Spark jobs are cancelled, no further step starts, and the result is
+    ``cancelled`` (exit code 143); a streaming run stops after committing its micro-batch.  An
+    exception raised into the run's thread (a scheduler's timeout, ``KeyboardInterrupt``) cancels
+    a batch run the same way, is recorded in the ledger, and then propagates.
+
     Raises :class:`PipelineNotRun` (exit code 2) when nothing could run.
     """
     if run_id is not None and not _RUN_ID.fullmatch(run_id):
         raise ValueError(f"run_id {run_id!r} is not a valid run id: use letters, digits, '.', '_' and '-'")
     try:
         pipeline = read_pipeline(config_path, overrides, check_inputs=resume is None)
-        return launch(pipeline, ledger_dir=ledger_dir, resume=resume, run_id=run_id, spark=spark)
+        return launch(pipeline, ledger_dir=ledger_dir, resume=resume, run_id=run_id, spark=spark, stop=stop)
     except PpfError as error:
         raise _not_run(error) from None
 

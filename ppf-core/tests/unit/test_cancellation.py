@@ -182,6 +182,60 @@ def test_a_signal_once_every_step_completed_cancels_nothing(write_conf, tmp_path
     assert result.succeeded and not result.cancelled and result.exit_code == 0
 
 
+def test_setting_the_stop_event_cancels_the_run_as_sigterm_does(write_conf, tmp_path):
+    """What a scheduler's kill callback does (PpfRunOperator.on_kill): no signal handler of ppf's involved."""
+    spark, ledger, stop = CancellableSpark(), RunLedger(tmp_path / "runs"), threading.Event()
+    handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    setter = threading.Thread(target=lambda: tc.SIGNALS["write_started"].wait(10) and stop.set(), daemon=True)
+    setter.start()
+    result = run_pipeline(validate(load_pipeline_file(write_conf(PIPELINE))), spark=spark, ledger=ledger, stop=stop)
+    setter.join()
+
+    assert result.cancelled and int(result.exit_code) == 143
+    assert {s.name: s.status for s in result.steps}["write"] is StepStatus.CANCELLED
+    assert tc.ATTEMPTS["write"] == 1 and "write" not in tc.WRITTEN
+    assert spark.cancelled_groups == [f"ppf-{result.run_id}"]
+    record = ledger.load(result.run_id)
+    assert (record["status"], record["reason"]) == ("cancelled", "cancelled by a stop request")
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == handlers  # never touched
+
+
+class SchedulerTimeout(Exception):
+    """What Airflow's ``execution_timeout`` raises in the task's main thread (from a SIGALRM handler)."""
+
+
+@pytest.mark.parametrize(("error", "code"), [(SchedulerTimeout, 143), (KeyboardInterrupt, 130)])
+def test_an_exception_raised_into_the_run_cancels_it_in_order_then_propagates(write_conf, tmp_path, error, code):
+    spark, hook, ledger = CancellableSpark(), Calls(), RunLedger(tmp_path / "runs")
+
+    def raise_into_the_run(_signum, _frame):
+        raise error()
+
+    previous = signal.signal(signal.SIGALRM, raise_into_the_run)
+    sender = _signal_when_the_write_starts(signal.SIGALRM)
+    try:
+        with pytest.raises(error):
+            run_pipeline(
+                validate(load_pipeline_file(write_conf(PIPELINE))), spark=spark, extra_plugins=[hook], ledger=ledger
+            )
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    sender.join()
+
+    # The write's jobs were cancelled (it did not run on to its end), nothing ran after it.
+    assert tc.SIGNALS["jobs_cancelled"].is_set() and "write" not in tc.WRITTEN and tc.ATTEMPTS["write"] == 1
+    assert hook.end is not None and hook.end.cancelled and int(hook.end.exit_code) == code
+    record = ledger.load("last")
+    assert (record["status"], record["exit_code"]) == ("cancelled", code)
+    assert record["reason"] == f"cancelled by {error.__name__}"
+    assert {name: step["status"] for name, step in record["steps"].items()} == {
+        "numbers": "succeeded",
+        "write": "cancelled",
+        "after": "not_run",
+    }
+    assert not ledger.storage.exists(f"{record['run_id']}.lock")  # a retry may resume it
+
+
 def test_a_second_signal_ends_the_process_at_once():
     script = textwrap.dedent(
         """

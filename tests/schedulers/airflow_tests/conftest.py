@@ -40,10 +40,11 @@ def write_dag():
 
 def _write_dag(dag_id: str, **operator_arguments):
     """A DAG file with one PpfRunOperator task ("pipeline") in the DAGs folder, as a user writes it; its DAG."""
-    retry_delay = operator_arguments.pop("retry_delay_s", None)
+    durations = {name: operator_arguments.pop(f"{name}_s", None) for name in ("retry_delay", "execution_timeout")}
     arguments = ", ".join(f"{name}={value!r}" for name, value in operator_arguments.items())
-    if retry_delay is not None:
-        arguments += f", retry_delay=timedelta(seconds={retry_delay})"
+    for name, seconds in durations.items():
+        if seconds is not None:
+            arguments += f", {name}=timedelta(seconds={seconds})"
     folder = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{dag_id}.py"

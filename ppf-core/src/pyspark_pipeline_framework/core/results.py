@@ -87,6 +87,9 @@ class RunResult:
     stopped: bool = False
     #: The signal (its number) that cancelled a batch run before every step completed; ``None`` otherwise.
     cancelled_by: int | None = None
+    #: Why a cancelled run was cancelled, as the run ledger records it: ``"cancelled by SIGTERM"``,
+    #: ``"cancelled by AirflowTaskTimeout"`` (an exception raised into the run), ``"cancelled by a stop request"``.
+    cancel_reason: str | None = None
 
     @property
     def cancelled(self) -> bool:

@@ -19,12 +19,19 @@ steps' checkpoints (``checkpoint = true``); a resume ppf refuses fails the task 
 The pipeline runs in the task's own process, through :func:`pyspark_pipeline_framework.api.run_pipeline`:
 Airflow 3 runs every task instance in a process of its own already, so each task gets its own
 Spark driver (JVM) without a second process to start, and the run's result (status, each sink's
-rows and bytes written) is returned to XCom without parsing output.  Airflow's SIGTERM (a
-timeout, a task marked failed) reaches the JVM through the process group.
+rows and bytes written) is returned to XCom without parsing output.
+
+Stopping a running task cancels its run in order, as SIGTERM cancels ``ppf run``: the run's
+Spark jobs are cancelled, no further step starts, nothing half-written is left, and the ledger
+records the run as cancelled.  A task marked failed (or its worker shutting down) reaches the run
+through :meth:`PpfRunOperator.on_kill`, and the task fails without retry; an ``execution_timeout``
+is raised into the run, which is cancelled the same way, and Airflow retries the task as it
+retries any timeout (the retry resumes the cancelled try).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -73,6 +80,8 @@ class PpfRunOperator(BaseOperator):
         self.ledger_dir = str(ledger_dir) if ledger_dir is not None else None
         self.partial_success_fails = partial_success_fails
         self.resume_on_retry = resume_on_retry
+        #: Set by :meth:`on_kill`; made per execution (an operator is copied, an event cannot be).
+        self._stop: threading.Event | None = None
 
     def execute(self, context: Any) -> dict[str, Any]:
         ti = context["ti"]
@@ -80,6 +89,7 @@ class PpfRunOperator(BaseOperator):
         resume = previous_attempt(key, self.ledger_dir) if ti.try_number > 1 and self.resume_on_retry else None
         if resume:
             self.log.info("try %s resumes run %s: only its unfinished steps run", ti.try_number, resume)
+        self._stop = threading.Event()
         try:
             result = run_pipeline(
                 self.config_path,
@@ -87,6 +97,7 @@ class PpfRunOperator(BaseOperator):
                 resume=resume,
                 ledger_dir=self.ledger_dir,
                 run_id=attempt_run_id(key, ti.try_number),
+                stop=self._stop,
             )
         except PipelineNotRun as error:  # nothing ran; a retry would stop at the same problem
             raise AirflowFailException(f"{self.config_path}: {error}") from None
@@ -104,3 +115,12 @@ class PpfRunOperator(BaseOperator):
         if outcome is SchedulerOutcome.RETRY:
             raise AirflowException(message)
         raise AirflowFailException(message)
+
+    def on_kill(self) -> None:
+        """Airflow stops the task (SIGTERM to the task's process): the run is cancelled in order.
+
+        Called from Airflow's signal handler: it only sets the run's stop event, which the run
+        looks at between two polls of its steps.
+        """
+        if self._stop is not None:
+            self._stop.set()

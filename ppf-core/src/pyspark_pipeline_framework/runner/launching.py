@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import threading
+
     from pyspark.sql import SparkSession
 
     from pyspark_pipeline_framework.core.pipeline import ResolvedPipeline
@@ -65,6 +67,7 @@ def launch(
     spark: SparkSession | None = None,
     extra_plugins: Iterable[object] = (),
     handle_signals: bool = False,
+    stop: threading.Event | None = None,
     submitted: bool = False,
 ) -> RunResult:
     """Run a checked pipeline, recorded in the run ledger; a session this builds is stopped when the run ends.
@@ -72,6 +75,7 @@ def launch(
     ``ledger_dir`` is the ledger's location (:func:`ledger_location`); ``resume`` is a run id (or
     ``"last"``) whose failed, skipped and not-run steps run again;
     ``run_id`` records the run under that id (a scheduler's own, to find it again on a retry);
+    ``stop``, once set, cancels the run (:func:`~pyspark_pipeline_framework.api.run_pipeline`);
     ``submitted`` says the process is a ``spark-submit`` application, whose master stays spark-submit's.
     """
     from pyspark_pipeline_framework.core.context import RunInfo
@@ -93,5 +97,6 @@ def launch(
         resume=resume,
         stop_session=True,
         handle_signals=handle_signals,
+        stop=stop,
         submitted=submitted,
     )

@@ -340,7 +340,7 @@ class RunRecorder:
                 entry["metrics"] = dict(step.metrics)
         self.record.update(finished_at=_now(), status=result.status, exit_code=int(result.exit_code))
         if result.cancelled_by is not None:
-            self.record["reason"] = f"cancelled by {signal.Signals(result.cancelled_by).name}"
+            self.record["reason"] = result.cancel_reason or f"cancelled by {signal.Signals(result.cancelled_by).name}"
         if result.succeeded:
             self._remove_checkpoints()
         self.ledger.write(self.record)

@@ -12,6 +12,7 @@ staging directory as it fails); hooks see the end of the run as usual.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -150,6 +151,7 @@ class PipelineExecutor:
                 [results[n] for n in order],
                 round(self._clock() - started, 3),
                 cancelled_by=self._signals.signal_number if cancelled else None,
+                cancel_reason=f"cancelled by {self._signals.cause}" if cancelled else None,
             )
             self._log.info(
                 "pipeline_finished",
@@ -181,34 +183,58 @@ class PipelineExecutor:
         running: dict[Future, str] = {}
         settled: set[str] = set()  # steps whose status is final
         with ThreadPoolExecutor(max_workers=self.spec.max_parallel_steps, thread_name_prefix="ppf-step") as pool:
-            while pending or running:
-                if self._signals.requested.is_set():
+            try:
+                self._run_steps(pool, pending, running, settled, remaining_consumers, results)
+            except BaseException as error:
+                # Raised into the run's thread (a scheduler's timeout, Ctrl-C where ppf does not handle
+                # signals): the run is cancelled in order, as on a stop request, then the error goes on.
+                interrupted_by = signal.SIGINT if isinstance(error, KeyboardInterrupt) else None
+                self._signals.interrupt(type(error).__name__, interrupted_by)
+                while pending or running:
                     self._cancel(pending, running.values(), results, settled)
-                for name in list(pending):
-                    upstream = [results[u] for u in self.graph.inputs[name] if u in settled]
-                    all_settled = len(upstream) == len(self.graph.inputs[name])
-                    if any(u.failed_for_good or u.status is StepStatus.NOT_RUN for u in upstream):
-                        pending.remove(name)  # its inputs will never exist
-                        settled.add(name)
-                        self._not_run(results[name], StepStatus.NOT_RUN, "an upstream step failed")
-                    elif all_settled and any(u.status is StepStatus.SKIPPED for u in upstream):
-                        pending.remove(name)
-                        settled.add(name)
-                        self._not_run(results[name], StepStatus.SKIPPED, "an upstream step was skipped")
-                    elif all_settled and len(running) < self.spec.max_parallel_steps:
-                        pending.remove(name)
-                        running[pool.submit(self._run_step, name, results[name])] = name
-                if not running:
-                    continue
-                done, _ = wait(running, timeout=_POLL_S, return_when=FIRST_COMPLETED)
-                for future in done:
-                    name = running.pop(future)
+                    done, _ = wait(running, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        settled.add(running.pop(future))
+                raise
+
+    def _run_steps(
+        self,
+        pool: ThreadPoolExecutor,
+        pending: list[str],
+        running: dict[Future, str],
+        settled: set[str],
+        remaining_consumers: dict[str, int],
+        results: dict[str, StepResult],
+    ) -> None:
+        """Start each step once its inputs exist, until every step has settled."""
+        while pending or running:
+            if self._signals.requested.is_set():
+                self._cancel(pending, running.values(), results, settled)
+            for name in list(pending):
+                upstream = [results[u] for u in self.graph.inputs[name] if u in settled]
+                all_settled = len(upstream) == len(self.graph.inputs[name])
+                if any(u.failed_for_good or u.status is StepStatus.NOT_RUN for u in upstream):
+                    pending.remove(name)  # its inputs will never exist
                     settled.add(name)
-                    future.result()  # _run_step records failures itself; this surfaces bugs only
-                    for producer in self.graph.inputs[name]:
-                        remaining_consumers[producer] -= 1
-                        if remaining_consumers[producer] == 0:
-                            self._release(producer)
+                    self._not_run(results[name], StepStatus.NOT_RUN, "an upstream step failed")
+                elif all_settled and any(u.status is StepStatus.SKIPPED for u in upstream):
+                    pending.remove(name)
+                    settled.add(name)
+                    self._not_run(results[name], StepStatus.SKIPPED, "an upstream step was skipped")
+                elif all_settled and len(running) < self.spec.max_parallel_steps:
+                    pending.remove(name)
+                    running[pool.submit(self._run_step, name, results[name])] = name
+            if not running:
+                continue
+            done, _ = wait(running, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            for future in done:
+                name = running.pop(future)
+                settled.add(name)
+                future.result()  # _run_step records failures itself; this surfaces bugs only
+                for producer in self.graph.inputs[name]:
+                    remaining_consumers[producer] -= 1
+                    if remaining_consumers[producer] == 0:
+                        self._release(producer)
 
     def _cancel(
         self, pending: list[str], running: Iterable[str], results: dict[str, StepResult], settled: set[str]
@@ -218,12 +244,10 @@ class PipelineExecutor:
         first = not self._cancelling
         self._cancelling = True
         if first:
-            self._log.warning(
-                "run_cancelling", signal=self._signals.signal_name, running=sorted(running), not_started=pending
-            )
+            self._log.warning("run_cancelling", cause=self._signals.cause, running=sorted(running), not_started=pending)
         for name in pending:
             settled.add(name)
-            self._not_run(results[name], StepStatus.NOT_RUN, f"the run was cancelled ({self._signals.signal_name})")
+            self._not_run(results[name], StepStatus.NOT_RUN, f"the run was cancelled ({self._signals.cause})")
         pending.clear()
         if running:
             # Looked at on every poll: a running step may start a job after the previous cancellation.
@@ -368,7 +392,7 @@ class PipelineExecutor:
     def _step_cancelled(self, step: StepSpec, result: StepResult, error: Exception, log: Any) -> None:
         """A step that ended because the run was cancelled: not a failure of its own, never tolerated."""
         result.status = StepStatus.CANCELLED
-        result.reason = f"the run was cancelled ({self._signals.signal_name}) while this step ran"
+        result.reason = f"the run was cancelled ({self._signals.cause}) while this step ran"
         # The error is usually Spark's report of the cancelled job: kept for debugging only.
         log.warning("step_cancelled", attempts=result.attempts, duration_s=result.duration_s, reason=result.reason)
         log.debug("step_cancelled_error", error=secret_masker().mask_error(error))
@@ -474,7 +498,7 @@ class PipelineExecutor:
 
         def before_attempt(attempt: int) -> None:
             if self._signals.requested.is_set():
-                raise RunCancelled(f"the run was cancelled ({self._signals.signal_name}) before this attempt")
+                raise RunCancelled(f"the run was cancelled ({self._signals.cause}) before this attempt")
             result.attempts = attempt
             self._step_metrics.attempt_started(step.name)
             if breaker is not None:

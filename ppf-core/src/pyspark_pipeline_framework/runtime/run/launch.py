@@ -112,6 +112,7 @@ def run_pipeline(
     resume: str | None = None,
     stop_session: bool = False,
     handle_signals: bool = False,
+    stop: threading.Event | None = None,
     submitted: bool = False,
 ) -> RunResult:
     """Run a pipeline that passed pre-flight; ``spark`` reuses an existing session (tests, notebooks).
@@ -126,7 +127,9 @@ def run_pipeline(
     A pipeline with a streaming source runs as a streaming run (:mod:`.streaming`).  ``handle_signals``
     (only from the main thread; the CLI does) handles SIGTERM and SIGINT (:mod:`.signals`): a batch
     run is cancelled (``RunResult.cancelled``, exit code 128 + the signal), a streaming run stops
-    gracefully; a second signal ends the process.  ``submitted`` says the process runs under
+    gracefully; a second signal ends the process.  Setting ``stop`` (from any thread, or a signal
+    handler of the caller's) asks the same of the run.  An exception raised into a batch run's thread
+    (a scheduler's timeout) cancels it in order too, then goes on to the caller.  ``submitted`` says the process runs under
     ``spark-submit`` (:mod:`~pyspark_pipeline_framework.runner.submit`): the session keeps the master
     and deploy mode spark-submit was given, whatever the pipeline file's ``spark.master`` says.
     """
@@ -192,10 +195,11 @@ def run_pipeline(
     for problem in loaded.problems:
         context.logger.warning("plugin_skipped", plugin=problem.name, error=problem.error)
     with contextlib.ExitStack() as cleanup:  # every step of the clean-up runs, even when one fails
-        signals = None
-        if handle_signals and threading.current_thread() is threading.main_thread():
+        signals = StopSignals(requested=stop) if stop is not None else None
+        handling = handle_signals and threading.current_thread() is threading.main_thread()
+        if handling:
             # From here on a stop request is honoured, even while the session starts.
-            signals = StopSignals()
+            signals = signals or StopSignals()
             signals.install()
             cleanup.callback(signals.restore)  # last: a signal while the session stops is a second one
         if stop_session and spark is None:
@@ -204,7 +208,7 @@ def run_pipeline(
         if streams is not None and signals is not None:
             context.logger.info("streaming_run_starting", queries=[q.name for q in streams.queries])
         _ = context.spark  # the session exists before pipeline_start, as the hook spec promises
-        if signals is not None:
+        if handling and signals is not None:
             signals.install()  # again: pyspark's context replaced the SIGINT handler with its own
         if pipeline.deferred:
             pipeline = resolve_deferred_steps(pipeline, context.logger)

@@ -27,9 +27,12 @@ HANDLED = (signal.SIGTERM, signal.SIGINT)
 class StopSignals:
     """The stop requests (SIGTERM, SIGINT) a run has received; installed by whoever owns the process."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, clock: Callable[[], float] = time.monotonic, requested: threading.Event | None = None):
         self._clock = clock
-        self.requested = threading.Event()
+        #: Set by the handlers, or by the caller's own event (``run_pipeline(stop=...)``), from any thread.
+        self.requested = requested if requested is not None else threading.Event()
+        #: What stopped the run when no signal did (:meth:`interrupt`).
+        self._cause: str | None = None
         #: The signal of the first request (``None`` while none came, or for a request made in code).
         self.first_signal: int | None = None
         self.requested_at: float | None = None
@@ -46,6 +49,15 @@ class StopSignals:
             if not self.stopping:  # nobody waits for anything that could be cut short in order
                 self.end_process(signum)
         else:
+            self.first_signal = signum
+            self.requested_at = self._clock()
+        self.requested.set()
+
+    def interrupt(self, cause: str, signum: int | None = None) -> None:
+        """An exception was raised into the run's thread (a scheduler's timeout; Ctrl-C where ppf does
+        not handle signals): the run stops as on a request, ``cause`` naming it in the record."""
+        if not self.requested.is_set():
+            self._cause = cause
             self.first_signal = signum
             self.requested_at = self._clock()
         self.requested.set()
@@ -68,6 +80,13 @@ class StopSignals:
     def signal_name(self) -> str:
         """``"SIGTERM"`` or ``"SIGINT"``: the first signal's name (SIGTERM for a request made in code)."""
         return signal.Signals(self.signal_number).name
+
+    @property
+    def cause(self) -> str:
+        """What asked the run to stop: ``"SIGTERM"``, ``"KeyboardInterrupt"``, ``"a stop request"`` (in code)."""
+        if self._cause is not None:
+            return self._cause
+        return self.signal_name if self.first_signal is not None else "a stop request"
 
     @property
     def signal_number(self) -> int:
