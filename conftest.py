@@ -11,9 +11,29 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+#: A test's Spark JVM lives seconds on small data: compiling for peak speed (C2) and a parallel
+#: collector cost it more than they save.  Spark's administrator defaults (prepended to whatever
+#: a run sets itself) reach every JVM the tests start: in-process sessions, ``ppf`` processes, the
+#: Connect server and the cluster's executors.  A SPARK_CONF_DIR of your own is left alone.
+TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
+
+def pytest_configure(config):
+    if "SPARK_CONF_DIR" in os.environ:
+        return
+    folder = Path(tempfile.mkdtemp(prefix="ppf-tests-spark-conf-"))
+    (folder / "spark-defaults.conf").write_text(
+        f"spark.driver.defaultJavaOptions {TEST_JVM_OPTIONS}\nspark.executor.defaultJavaOptions {TEST_JVM_OPTIONS}\n",
+        encoding="utf-8",
+    )
+    os.environ["SPARK_CONF_DIR"] = str(folder)
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 @pytest.fixture(scope="session", autouse=True)
