@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pytest
 
-#: A test's Spark JVM lives seconds on small data: compiling for peak speed (C2) and a parallel
-#: collector cost it more than they save.  Spark's administrator defaults (prepended to whatever
-#: a run sets itself) reach every JVM the tests start: in-process sessions, ``ppf`` processes, the
-#: Connect server and the cluster's executors.  A SPARK_CONF_DIR of your own is left alone.
-TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+from pyspark_pipeline_framework.testing.session import TEST_SPARK_CONF
+
+#: The JVM options of the testing kit's sessions (C1 only, the serial collector: a test JVM lives
+#: seconds on small data) for every JVM the tests start: ``ppf`` processes, the Connect server and
+#: the cluster's executors too, as Spark's administrator defaults.  A SPARK_CONF_DIR of your own is
+#: left alone.
+TEST_JVM_OPTIONS = TEST_SPARK_CONF["spark.driver.defaultJavaOptions"]
 
 
 def pytest_configure(config):
