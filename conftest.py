@@ -11,31 +11,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
-
-from pyspark_pipeline_framework.testing.session import TEST_SPARK_CONF
-
-#: The JVM options of the testing kit's sessions (C1 only, the serial collector: a test JVM lives
-#: seconds on small data) for every JVM the tests start: ``ppf`` processes, the Connect server and
-#: the cluster's executors too, as Spark's administrator defaults.  A SPARK_CONF_DIR of your own is
-#: left alone.
-TEST_JVM_OPTIONS = TEST_SPARK_CONF["spark.driver.defaultJavaOptions"]
-
-
-def pytest_configure(config):
-    if "SPARK_CONF_DIR" in os.environ:
-        return
-    folder = Path(tempfile.mkdtemp(prefix="ppf-tests-spark-conf-"))
-    (folder / "spark-defaults.conf").write_text(
-        f"spark.driver.defaultJavaOptions {TEST_JVM_OPTIONS}\nspark.executor.defaultJavaOptions {TEST_JVM_OPTIONS}\n",
-        encoding="utf-8",
-    )
-    os.environ["SPARK_CONF_DIR"] = str(folder)
-    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,7 +5,6 @@ Each case runs in a fresh Python process: the shared test session would make eve
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -78,37 +77,3 @@ def test_a_context_that_runs_already_is_joined_and_the_extra_jvm_ended():
         """
     )
     assert out.strip().endswith("ok")
-
-
-def test_the_testing_kits_session_starts_its_jvm_with_the_quick_start_options():
-    """Outside this suite's own defaults (no SPARK_CONF_DIR), as in a project's test run."""
-    env = {name: value for name, value in os.environ.items() if name != "SPARK_CONF_DIR"}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import os\n"
-            + CHILDREN
-            + textwrap.dedent(
-                """
-                from pathlib import Path
-                from pyspark_pipeline_framework.testing import local_spark_session
-
-                spark = local_spark_session(with_plugins=False)
-                assert spark.range(3).count() == 3
-                for pid in children():
-                    arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\\0")
-                    if arguments[0].endswith(b"java"):
-                        print(" ".join(a.decode() for a in arguments))
-                spark.stop()
-                """
-            ),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    (java,) = done.stdout.splitlines()
-    assert "-XX:TieredStopAtLevel=1" in java.split() and "-XX:+UseSerialGC" in java.split()

@@ -19,10 +19,6 @@ TEST_SPARK_CONF: Mapping[str, str] = {
     "spark.default.parallelism": "2",
     "spark.ui.enabled": "false",
     "spark.sql.session.timeZone": "UTC",  # timestamps compare the same on every machine
-    # A test's JVM lives seconds on small data: compiling for peak speed (C2) and a parallel
-    # collector cost it more than they save.  Given as the administrator's defaults, which
-    # `spark.driver.extraJavaOptions` adds to.
-    "spark.driver.defaultJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
 }
 
 
@@ -36,8 +32,7 @@ def spark_settings_of_installed_plugins() -> list[Mapping[str, object]]:
 def local_spark_session(
     app_name: str = "ppf-tests", conf: Mapping[str, str] | None = None, with_plugins: bool = True
 ) -> SparkSession:
-    """A small local session for tests: 2 cores, few shuffle partitions, no UI, a JVM tuned to start
-    quickly, quiet logs, plugin jars loaded.
+    """A small local session for tests: 2 cores, few shuffle partitions, no UI, quiet logs, plugin jars loaded.
 
     ``conf`` adds or overrides Spark properties (:data:`TEST_SPARK_CONF` are the defaults);
     ``with_plugins`` asks every installed plugin for what it needs (Delta's jars and extensions, say).
