@@ -105,7 +105,7 @@ def run_pipeline(
 
     Setting ``stop`` (from another thread, or a signal handler) cancels the run as SIGTERM cancels
     ``ppf run``: its Spark jobs are cancelled, no further step starts, and the result is
-    ``cancelled`` (exit code 143); a streaming run stops after committing its micro-batch.  An
+    ``cancelled`` (exit code 143).  An
     exception raised into the run's thread (a scheduler's timeout, ``KeyboardInterrupt``) cancels
     a batch run the same way, is recorded in the ledger, and then propagates.
 

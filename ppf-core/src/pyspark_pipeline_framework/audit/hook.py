@@ -23,7 +23,6 @@ record passes through the secret masker (:mod:`..core.masking`) before any sink 
 from __future__ import annotations
 
 import difflib
-import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +38,6 @@ from pyspark_pipeline_framework.audit.sinks import (
 )
 from pyspark_pipeline_framework.core.errors import error_text
 from pyspark_pipeline_framework.core.hook import Hook, HookSettings
-from pyspark_pipeline_framework.core.results import RunResult
 
 # What the records need (redaction, datasets, figures, masking) is imported when they are written:
 # `ppf validate` imports this module only to learn whether the plugin loads by itself.
@@ -165,7 +163,7 @@ class AuditLogHook(Hook[AuditLogSettings]):
                 "outputs": run_outputs,
                 "rows": {s.name: s.metrics.get("rows_out") for s in result.steps if "rows_out" in s.metrics},
                 "error": "; ".join(f"{s.name}: {s.error}" for s in failed) or None,
-                **({"reason": _cancel_reason(result)} if result.cancelled else {}),
+                **({"reason": result.cancel_reason} if result.cancelled else {}),
                 "config": config,
             },
         )
@@ -180,7 +178,3 @@ class AuditLogHook(Hook[AuditLogSettings]):
                 sink.write(record)
             except Exception as exc:  # one broken sink must not lose the others' records
                 context.logger.warning("audit_sink_failed", sink=sink_name, error=error_text(exc))
-
-
-def _cancel_reason(result: RunResult) -> str:
-    return result.cancel_reason or f"cancelled by {signal.Signals(result.cancelled_by or signal.SIGTERM).name}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import signal
 from typing import Any
 
 import attrs
@@ -87,14 +88,21 @@ class RunResult:
     stopped: bool = False
     #: The signal (its number) that cancelled a batch run before every step completed; ``None`` otherwise.
     cancelled_by: int | None = None
-    #: Why a cancelled run was cancelled, as the run ledger records it: ``"cancelled by SIGTERM"``,
-    #: ``"cancelled by AirflowTaskTimeout"`` (an exception raised into the run), ``"cancelled by a stop request"``.
-    cancel_reason: str | None = None
+    #: What cancelled it when no signal did: ``"AirflowTaskTimeout"`` (an exception raised into the run),
+    #: ``"a stop request"`` (made in code).
+    cancel_cause: str | None = None
 
     @property
     def cancelled(self) -> bool:
         """The run was cancelled by SIGTERM or SIGINT: no step ran after the request, running ones were cancelled."""
         return self.cancelled_by is not None
+
+    @property
+    def cancel_reason(self) -> str | None:
+        """``"cancelled by SIGTERM"``, ``"cancelled by AirflowTaskTimeout"``...; ``None`` unless cancelled."""
+        if self.cancelled_by is None:
+            return None
+        return f"cancelled by {self.cancel_cause or signal.Signals(self.cancelled_by).name}"
 
     @property
     def succeeded(self) -> bool:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import socket
 import threading
 from collections.abc import Mapping
@@ -339,8 +338,8 @@ class RunRecorder:
             if step.metrics:  # final only now: lazy outputs are counted by later writes
                 entry["metrics"] = dict(step.metrics)
         self.record.update(finished_at=_now(), status=result.status, exit_code=int(result.exit_code))
-        if result.cancelled_by is not None:
-            self.record["reason"] = result.cancel_reason or f"cancelled by {signal.Signals(result.cancelled_by).name}"
+        if result.cancelled:
+            self.record["reason"] = result.cancel_reason
         if result.succeeded:
             self._remove_checkpoints()
         self.ledger.write(self.record)

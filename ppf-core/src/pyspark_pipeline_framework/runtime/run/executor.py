@@ -151,7 +151,7 @@ class PipelineExecutor:
                 [results[n] for n in order],
                 round(self._clock() - started, 3),
                 cancelled_by=self._signals.signal_number if cancelled else None,
-                cancel_reason=f"cancelled by {self._signals.cause}" if cancelled else None,
+                cancel_cause=self._signals.cause if cancelled else None,
             )
             self._log.info(
                 "pipeline_finished",

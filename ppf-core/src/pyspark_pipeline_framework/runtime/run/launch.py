@@ -128,7 +128,7 @@ def run_pipeline(
     (only from the main thread; the CLI does) handles SIGTERM and SIGINT (:mod:`.signals`): a batch
     run is cancelled (``RunResult.cancelled``, exit code 128 + the signal), a streaming run stops
     gracefully; a second signal ends the process.  Setting ``stop`` (from any thread, or a signal
-    handler of the caller's) asks the same of the run.  An exception raised into a batch run's thread
+    handler of the caller's) cancels a batch run the same way.  An exception raised into a batch run's thread
     (a scheduler's timeout) cancels it in order too, then goes on to the caller.  ``submitted`` says the process runs under
     ``spark-submit`` (:mod:`~pyspark_pipeline_framework.runner.submit`): the session keeps the master
     and deploy mode spark-submit was given, whatever the pipeline file's ``spark.master`` says.
